@@ -1,0 +1,234 @@
+//! What the emulator starts with: user pools, identity pools, OIDC issuers, roles and APIs.
+//!
+//! A [`Seed`] is built in code or read from TOML or JSON (field names as below, snake_case).
+//! Ids left out are generated. See `examples/emulator-seed.toml` for a complete file.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Everything the emulator knows at start.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Seed {
+    /// The region the emulated services live in (default `us-east-1`).
+    pub region: Option<String>,
+    /// The 12-digit account id used in ARNs (default `123456789012`).
+    pub account_id: Option<String>,
+    /// Lifetime of credentials issued by GetCredentialsForIdentity and STS, in seconds
+    /// (default 3600, as on AWS).
+    pub credential_lifetime_secs: Option<u64>,
+    /// Cognito user pools.
+    pub user_pools: Vec<UserPoolSeed>,
+    /// Google-like OpenID Connect issuers hosted by the emulator (they mint ID tokens that the
+    /// identity pools accept).
+    pub oidc_providers: Vec<OidcProviderSeed>,
+    /// Cognito identity pools.
+    pub identity_pools: Vec<IdentityPoolSeed>,
+    /// IAM roles and what each may invoke.
+    pub roles: Vec<RoleSeed>,
+    /// API Gateway REST APIs.
+    pub apis: Vec<ApiSeed>,
+}
+
+/// A Cognito user pool.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserPoolSeed {
+    /// `<region>_<id>`; generated when absent.
+    pub id: Option<String>,
+    /// A name used to find the pool again (`RunningEmulator::user_pool_id`).
+    pub name: String,
+    /// Answer NotAuthorizedException rather than UserNotFoundException for unknown users.
+    pub prevent_user_existence_errors: bool,
+    /// Attributes that may be used as the username at sign-in (`email`, `phone_number`).
+    pub username_attributes: Vec<String>,
+    /// App clients.
+    pub clients: Vec<AppClientSeed>,
+    /// Groups.
+    pub groups: Vec<GroupSeed>,
+    /// Users.
+    pub users: Vec<UserSeed>,
+}
+
+/// An app client of a user pool.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppClientSeed {
+    /// The client id; generated when absent.
+    pub id: Option<String>,
+    /// A name used to find the client again.
+    pub name: String,
+    /// The client secret. Set `generate_secret` to have one generated instead.
+    pub secret: Option<String>,
+    /// Generate a client secret.
+    pub generate_secret: bool,
+    /// Allowed flows: `ALLOW_USER_SRP_AUTH`, `ALLOW_USER_PASSWORD_AUTH`,
+    /// `ALLOW_REFRESH_TOKEN_AUTH` (all three by default).
+    pub explicit_auth_flows: Vec<String>,
+    /// ID token lifetime in seconds (default 3600).
+    pub id_token_validity_secs: u64,
+    /// Access token lifetime in seconds (default 3600).
+    pub access_token_validity_secs: u64,
+    /// Refresh token lifetime in seconds (default 30 days).
+    pub refresh_token_validity_secs: u64,
+    /// OAuth scopes put in access tokens (for example `api/read`).
+    pub allowed_oauth_scopes: Vec<String>,
+    /// Rotate refresh tokens: GetTokensFromRefreshToken returns a new one and retires the old.
+    pub refresh_token_rotation: bool,
+}
+
+impl Default for AppClientSeed {
+    fn default() -> Self {
+        Self {
+            id: None,
+            name: String::new(),
+            secret: None,
+            generate_secret: false,
+            explicit_auth_flows: vec![
+                "ALLOW_USER_SRP_AUTH".into(),
+                "ALLOW_USER_PASSWORD_AUTH".into(),
+                "ALLOW_REFRESH_TOKEN_AUTH".into(),
+            ],
+            id_token_validity_secs: 3600,
+            access_token_validity_secs: 3600,
+            refresh_token_validity_secs: 30 * 24 * 3600,
+            allowed_oauth_scopes: Vec::new(),
+            refresh_token_rotation: false,
+        }
+    }
+}
+
+/// A user-pool group.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupSeed {
+    /// The group name.
+    pub name: String,
+    /// The IAM role the group maps to (`cognito:roles`, `cognito:preferred_role`).
+    pub role_arn: Option<String>,
+    /// Lower wins when choosing `cognito:preferred_role`.
+    pub precedence: Option<i64>,
+}
+
+/// A user of a user pool.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserSeed {
+    /// The username (Cognito's own; aliases come from `username_attributes`).
+    pub username: String,
+    /// The password. The emulator keeps only an SRP verifier derived from it.
+    pub password: String,
+    /// Attributes (`email`, `phone_number`, custom ones...). `sub` is generated.
+    pub attributes: BTreeMap<String, String>,
+    /// Group names.
+    pub groups: Vec<String>,
+    /// `CONFIRMED` (default), `FORCE_CHANGE_PASSWORD`, `UNCONFIRMED` or `RESET_REQUIRED`.
+    pub status: Option<String>,
+    /// A base32 TOTP secret: the user has SOFTWARE_TOKEN_MFA enabled.
+    pub totp_secret: Option<String>,
+    /// Disabled users cannot sign in.
+    pub disabled: bool,
+}
+
+/// A Google-like OpenID Connect issuer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcProviderSeed {
+    /// The issuer URL, e.g. `https://accounts.google.com`. The identity-pool provider name is
+    /// this without `https://`.
+    pub issuer: String,
+    /// Audiences (client ids) the issuer mints tokens for.
+    pub client_ids: Vec<String>,
+}
+
+/// A Cognito identity pool.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityPoolSeed {
+    /// `<region>:<uuid>`; generated when absent.
+    pub id: Option<String>,
+    /// A name used to find the pool again.
+    pub name: String,
+    /// Guests (unauthenticated identities) allowed.
+    pub allow_unauthenticated: bool,
+    /// The basic (classic) flow allowed: GetOpenIdToken + STS.
+    pub allow_classic_flow: bool,
+    /// User-pool providers: `user_pool` is the pool's `name` (or id), `client_id` the app
+    /// client's `name` (or id).
+    pub user_pool_providers: Vec<UserPoolProviderSeed>,
+    /// OIDC / social providers: provider name (`accounts.google.com`) → allowed client ids.
+    pub oidc_providers: BTreeMap<String, Vec<String>>,
+    /// Role for authenticated identities.
+    pub authenticated_role_arn: Option<String>,
+    /// Role for guests.
+    pub unauthenticated_role_arn: Option<String>,
+}
+
+/// A user pool attached to an identity pool.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserPoolProviderSeed {
+    /// The user pool's `name` or id.
+    pub user_pool: String,
+    /// The app client's `name` or id.
+    pub client_id: String,
+    /// `Token`: choose the role from `cognito:preferred_role` / `cognito:roles`;
+    /// `Default` (or absent): the pool's authenticated role.
+    pub role_resolution: Option<String>,
+    /// With `Token`: `AuthenticatedRole` (default) or `Deny` when the token names no role.
+    pub ambiguous_role_resolution: Option<String>,
+}
+
+/// An IAM role and the API Gateway methods it may invoke.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoleSeed {
+    /// `arn:aws:iam::<account>:role/<name>`.
+    pub arn: String,
+    /// `execute-api:Invoke` resources, as in an IAM policy after
+    /// `arn:aws:execute-api:<region>:<account>:` — `<api>/<stage>/<METHOD>/<path>`, `*`
+    /// matching any run of characters (e.g. `abc123/prod/GET/cip`, `abc123/*/*/google*`).
+    pub invoke: Vec<String>,
+}
+
+/// An API Gateway REST API.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSeed {
+    /// The API id (the host label in `<id>.execute-api.<region>.amazonaws.com`); generated when
+    /// absent.
+    pub id: Option<String>,
+    /// A name used to find the API again.
+    pub name: String,
+    /// Stage names (default `["prod"]`).
+    pub stages: Vec<String>,
+    /// Resources.
+    pub resources: Vec<ResourceSeed>,
+}
+
+/// A resource of an API (`/cip`) and its methods.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResourceSeed {
+    /// The resource path, e.g. `/cip` or `/items/{id}`.
+    pub path: String,
+    /// Its methods.
+    pub methods: Vec<MethodSeed>,
+}
+
+/// A method of a resource and its authorization.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MethodSeed {
+    /// `GET`, `POST`, ... or `ANY`.
+    pub http_method: String,
+    /// `AWS_IAM`, `COGNITO_USER_POOLS` or `NONE`.
+    pub authorization: String,
+    /// For `COGNITO_USER_POOLS`: the user pool `name` or id.
+    pub user_pool: Option<String>,
+    /// For `COGNITO_USER_POOLS`: required OAuth scopes (then only an access token with one of
+    /// them is accepted).
+    pub scopes: Vec<String>,
+    /// For `COGNITO_USER_POOLS`: the header carrying the token (default `Authorization`).
+    pub identity_source: Option<String>,
+}

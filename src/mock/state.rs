@@ -1,0 +1,630 @@
+//! The emulator's runtime state, shared by all services behind one mutex.
+//!
+//! Handlers lock [`Shared`], do their work without awaiting, and unlock; latency faults are
+//! awaited outside the lock.
+
+use super::keys::SigningKey;
+use super::seed::{AppClientSeed, Seed};
+use crate::time::SharedClock;
+use crate::{Error, ErrorKind, Result};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+/// The state shared by the server's handlers and the running emulator's handle.
+#[derive(Debug, Clone)]
+pub(crate) struct Shared {
+    inner: Arc<Mutex<State>>,
+    clock: SharedClock,
+}
+
+impl Shared {
+    pub(crate) fn new(state: State, clock: SharedClock) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(state)),
+            clock,
+        }
+    }
+
+    /// Locks the state. A handler that panicked cannot leave it half-written in a way that
+    /// matters to an emulator, so poisoning is ignored.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The emulator's clock (the services' "now").
+    pub(crate) fn now(&self) -> SystemTime {
+        self.clock.now()
+    }
+
+    /// The emulator's clock.
+    pub(crate) fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+}
+
+/// Everything the emulated services know.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) region: String,
+    pub(crate) account_id: String,
+    pub(crate) credential_lifetime: Duration,
+    /// By pool id.
+    pub(crate) user_pools: BTreeMap<String, UserPool>,
+    /// By issuer URL (`https://accounts.google.com`).
+    pub(crate) oidc_issuers: BTreeMap<String, OidcIssuer>,
+    /// By identity pool id.
+    pub(crate) identity_pools: BTreeMap<String, IdentityPool>,
+    /// By role ARN.
+    pub(crate) roles: BTreeMap<String, Role>,
+    /// By API id.
+    pub(crate) apis: BTreeMap<String, Api>,
+    /// Temporary credentials issued by the identity pool or STS, by access key id.
+    pub(crate) credentials: HashMap<String, IssuedCredentials>,
+    /// Calls per operation name (`InitiateAuth`, `GetId`, `AssumeRoleWithWebIdentity`,
+    /// `execute-api`), counted before faults are applied.
+    pub(crate) calls: HashMap<String, u64>,
+    /// Faults waiting to be served, per operation name.
+    pub(crate) faults: HashMap<String, Vec<PendingFault>>,
+}
+
+/// A fault to serve on the next calls of an operation.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingFault {
+    pub(crate) fault: super::Fault,
+    /// How many more calls it applies to.
+    pub(crate) remaining: u32,
+}
+
+/// A user pool.
+#[derive(Debug)]
+pub(crate) struct UserPool {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) key: SigningKey,
+    pub(crate) prevent_user_existence_errors: bool,
+    pub(crate) username_attributes: Vec<String>,
+    /// By client id.
+    pub(crate) clients: BTreeMap<String, AppClient>,
+    /// By group name.
+    pub(crate) groups: BTreeMap<String, Group>,
+    /// By username.
+    pub(crate) users: BTreeMap<String, User>,
+    /// Refresh tokens issued, by token value.
+    pub(crate) refresh_tokens: HashMap<String, RefreshTokenRecord>,
+    /// Open challenge sessions (the `Session` string), for NEW_PASSWORD_REQUIRED, MFA, MFA_SETUP.
+    pub(crate) sessions: HashMap<String, ChallengeState>,
+    /// Open SRP exchanges, keyed by username: the server's secret `b` and public `B`.
+    pub(crate) srp_pending: HashMap<String, SrpPending>,
+    /// Access-token `jti`s revoked by RevokeToken (their `origin_jti` family) or sign-out.
+    pub(crate) revoked_origin_jtis: std::collections::HashSet<String>,
+}
+
+impl UserPool {
+    /// `https://cognito-idp.<region>.amazonaws.com/<poolId>`.
+    pub(crate) fn issuer(&self, region: &str) -> String {
+        format!("https://cognito-idp.{region}.amazonaws.com/{}", self.id)
+    }
+
+    /// The part of the id after `_`, as SRP hashes it.
+    pub(crate) fn srp_pool_name(&self) -> &str {
+        self.id.split_once('_').map(|(_, n)| n).unwrap_or(&self.id)
+    }
+
+    /// Finds a user by username or, when the pool allows it, by an alias attribute.
+    pub(crate) fn find_user(&self, name: &str) -> Option<&User> {
+        self.users.get(name).or_else(|| {
+            self.users.values().find(|u| {
+                self.username_attributes
+                    .iter()
+                    .any(|attr| u.attributes.get(attr).is_some_and(|v| v == name))
+            })
+        })
+    }
+}
+
+/// An app client.
+#[derive(Debug, Clone)]
+pub(crate) struct AppClient {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) secret: Option<String>,
+    pub(crate) explicit_auth_flows: Vec<String>,
+    pub(crate) id_token_validity: Duration,
+    pub(crate) access_token_validity: Duration,
+    pub(crate) refresh_token_validity: Duration,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) refresh_token_rotation: bool,
+}
+
+/// A group.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub(crate) name: String,
+    pub(crate) role_arn: Option<String>,
+    pub(crate) precedence: Option<i64>,
+}
+
+/// A user's account status, as Cognito names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UserStatus {
+    Confirmed,
+    ForceChangePassword,
+    Unconfirmed,
+    ResetRequired,
+}
+
+impl UserStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Confirmed => "CONFIRMED",
+            UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
+            UserStatus::Unconfirmed => "UNCONFIRMED",
+            UserStatus::ResetRequired => "RESET_REQUIRED",
+        }
+    }
+}
+
+/// A user. The password itself is not kept: only its SRP salt and verifier.
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub(crate) username: String,
+    pub(crate) sub: String,
+    pub(crate) salt: Vec<u8>,
+    /// v = g^x mod N, big-endian.
+    pub(crate) verifier: Vec<u8>,
+    pub(crate) attributes: BTreeMap<String, String>,
+    pub(crate) groups: Vec<String>,
+    pub(crate) status: UserStatus,
+    pub(crate) enabled: bool,
+    /// Base32 TOTP secret, once associated.
+    pub(crate) totp_secret: Option<String>,
+    /// SOFTWARE_TOKEN_MFA enabled (verified).
+    pub(crate) totp_enabled: bool,
+    /// Tokens issued before this time are rejected by Cognito's own APIs (GlobalSignOut).
+    pub(crate) signed_out_at: Option<SystemTime>,
+}
+
+/// A refresh token the pool issued.
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshTokenRecord {
+    pub(crate) username: String,
+    pub(crate) client_id: String,
+    pub(crate) expires_at: SystemTime,
+    /// The `origin_jti` shared by every token issued from the same sign-in.
+    pub(crate) origin_jti: String,
+    pub(crate) revoked: bool,
+}
+
+/// What an open challenge session is waiting for.
+#[derive(Debug, Clone)]
+pub(crate) struct ChallengeState {
+    pub(crate) username: String,
+    pub(crate) client_id: String,
+    /// `NEW_PASSWORD_REQUIRED`, `SOFTWARE_TOKEN_MFA`, `MFA_SETUP`, ...
+    pub(crate) challenge: String,
+    pub(crate) expires_at: SystemTime,
+}
+
+/// The server's half of an SRP exchange in progress.
+#[derive(Debug, Clone)]
+pub(crate) struct SrpPending {
+    pub(crate) client_id: String,
+    /// Server secret `b`, big-endian.
+    pub(crate) b: Vec<u8>,
+    /// Client public `A`, big-endian.
+    pub(crate) a_pub: Vec<u8>,
+    /// Server public `B`, big-endian.
+    pub(crate) b_pub: Vec<u8>,
+    pub(crate) secret_block: Vec<u8>,
+    pub(crate) expires_at: SystemTime,
+}
+
+/// A Google-like OIDC issuer hosted by the emulator.
+#[derive(Debug)]
+pub(crate) struct OidcIssuer {
+    pub(crate) issuer: String,
+    pub(crate) key: SigningKey,
+    pub(crate) client_ids: Vec<String>,
+}
+
+/// An identity pool.
+#[derive(Debug)]
+pub(crate) struct IdentityPool {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) allow_unauthenticated: bool,
+    pub(crate) allow_classic_flow: bool,
+    /// User-pool providers by provider name (`cognito-idp.<region>.amazonaws.com/<poolId>`).
+    pub(crate) user_pool_providers: BTreeMap<String, UserPoolProvider>,
+    /// OIDC / social providers: provider name → allowed audiences.
+    pub(crate) oidc_providers: BTreeMap<String, Vec<String>>,
+    pub(crate) authenticated_role_arn: Option<String>,
+    pub(crate) unauthenticated_role_arn: Option<String>,
+    /// By identity id.
+    pub(crate) identities: BTreeMap<String, Identity>,
+}
+
+/// A user pool attached to an identity pool.
+#[derive(Debug, Clone)]
+pub(crate) struct UserPoolProvider {
+    pub(crate) user_pool_id: String,
+    pub(crate) client_id: String,
+    /// Role from the token's `cognito:preferred_role`.
+    pub(crate) token_role_resolution: bool,
+    /// With token resolution and no role in the token: deny rather than use the default role.
+    pub(crate) deny_ambiguous: bool,
+}
+
+/// An identity (`<region>:<uuid>`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Identity {
+    /// Provider name → subject linked to this identity. Empty for a guest.
+    pub(crate) logins: BTreeMap<String, String>,
+}
+
+/// An IAM role.
+#[derive(Debug, Clone)]
+pub(crate) struct Role {
+    pub(crate) arn: String,
+    pub(crate) invoke: Vec<String>,
+}
+
+impl Role {
+    /// The role's name (after `role/`, without a path).
+    pub(crate) fn name(&self) -> &str {
+        self.arn.rsplit('/').next().unwrap_or(&self.arn)
+    }
+}
+
+/// An API Gateway REST API.
+#[derive(Debug, Clone)]
+pub(crate) struct Api {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) stages: Vec<String>,
+    pub(crate) resources: Vec<Resource>,
+}
+
+/// A resource and its methods.
+#[derive(Debug, Clone)]
+pub(crate) struct Resource {
+    pub(crate) path: String,
+    pub(crate) methods: Vec<Method>,
+}
+
+/// A method and its authorization.
+#[derive(Debug, Clone)]
+pub(crate) struct Method {
+    /// Upper case; `ANY` matches every method.
+    pub(crate) http_method: String,
+    pub(crate) auth: MethodAuth,
+}
+
+/// How a method is authorized.
+#[derive(Debug, Clone)]
+pub(crate) enum MethodAuth {
+    None,
+    AwsIam,
+    CognitoUserPools {
+        user_pool_id: String,
+        scopes: Vec<String>,
+        header: String,
+    },
+}
+
+/// Temporary credentials the emulator issued: its API Gateway accepts them only with their own
+/// session token and only until they expire.
+#[derive(Debug, Clone)]
+pub(crate) struct IssuedCredentials {
+    pub(crate) secret_access_key: String,
+    pub(crate) session_token: String,
+    pub(crate) expires_at: SystemTime,
+    pub(crate) role_arn: String,
+    /// The identity id (identity pools) or the web identity's subject (STS).
+    pub(crate) subject: String,
+}
+
+/// Random alphanumeric string (`[A-Za-z0-9]`).
+pub(crate) fn random_alnum(len: usize) -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    (0..len)
+        .map(|_| CHARS[rand::random_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+/// Random lowercase alphanumeric string, like app client ids.
+pub(crate) fn random_lower_alnum(len: usize) -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..len)
+        .map(|_| CHARS[rand::random_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+/// A random version-4 UUID.
+pub(crate) fn random_uuid() -> String {
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+fn bad_seed(message: String) -> Error {
+    Error::new(ErrorKind::Config, format!("emulator seed: {message}"))
+}
+
+impl State {
+    /// Builds the state from a seed, generating ids, keys and SRP verifiers.
+    pub(crate) fn from_seed(seed: &Seed) -> Result<State> {
+        let region = seed
+            .region
+            .clone()
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        let account_id = seed
+            .account_id
+            .clone()
+            .unwrap_or_else(|| "123456789012".to_owned());
+        let mut state = State {
+            region: region.clone(),
+            account_id,
+            credential_lifetime: Duration::from_secs(seed.credential_lifetime_secs.unwrap_or(3600)),
+            user_pools: BTreeMap::new(),
+            oidc_issuers: BTreeMap::new(),
+            identity_pools: BTreeMap::new(),
+            roles: BTreeMap::new(),
+            apis: BTreeMap::new(),
+            credentials: HashMap::new(),
+            calls: HashMap::new(),
+            faults: HashMap::new(),
+        };
+
+        for p in &seed.user_pools {
+            let id =
+                p.id.clone()
+                    .unwrap_or_else(|| format!("{region}_{}", random_alnum(9)));
+            if !id.starts_with(&format!("{region}_")) {
+                return Err(bad_seed(format!(
+                    "user pool id `{id}` is not in region {region}"
+                )));
+            }
+            let mut pool = UserPool {
+                id: id.clone(),
+                name: p.name.clone(),
+                key: SigningKey::generate(),
+                prevent_user_existence_errors: p.prevent_user_existence_errors,
+                username_attributes: p.username_attributes.clone(),
+                clients: BTreeMap::new(),
+                groups: BTreeMap::new(),
+                users: BTreeMap::new(),
+                refresh_tokens: HashMap::new(),
+                sessions: HashMap::new(),
+                srp_pending: HashMap::new(),
+                revoked_origin_jtis: Default::default(),
+            };
+            for c in &p.clients {
+                let client = app_client(c);
+                pool.clients.insert(client.id.clone(), client);
+            }
+            for g in &p.groups {
+                pool.groups.insert(
+                    g.name.clone(),
+                    Group {
+                        name: g.name.clone(),
+                        role_arn: g.role_arn.clone(),
+                        precedence: g.precedence,
+                    },
+                );
+            }
+            for u in &p.users {
+                for g in &u.groups {
+                    if !pool.groups.contains_key(g) {
+                        return Err(bad_seed(format!("user `{}`: no group `{g}`", u.username)));
+                    }
+                }
+                let status = match u.status.as_deref().unwrap_or("CONFIRMED") {
+                    "CONFIRMED" => UserStatus::Confirmed,
+                    "FORCE_CHANGE_PASSWORD" => UserStatus::ForceChangePassword,
+                    "UNCONFIRMED" => UserStatus::Unconfirmed,
+                    "RESET_REQUIRED" => UserStatus::ResetRequired,
+                    other => {
+                        return Err(bad_seed(format!(
+                            "user `{}`: unknown status `{other}`",
+                            u.username
+                        )));
+                    }
+                };
+                let salt: [u8; 16] = rand::random();
+                let verifier = super::srp_server::verifier(
+                    pool.srp_pool_name(),
+                    &u.username,
+                    &u.password,
+                    &salt,
+                );
+                let user = User {
+                    username: u.username.clone(),
+                    sub: random_uuid(),
+                    salt: salt.to_vec(),
+                    verifier,
+                    attributes: u.attributes.clone(),
+                    groups: u.groups.clone(),
+                    status,
+                    enabled: !u.disabled,
+                    totp_secret: u.totp_secret.clone(),
+                    totp_enabled: u.totp_secret.is_some(),
+                    signed_out_at: None,
+                };
+                pool.users.insert(user.username.clone(), user);
+            }
+            state.user_pools.insert(id, pool);
+        }
+
+        for o in &seed.oidc_providers {
+            state.oidc_issuers.insert(
+                o.issuer.clone(),
+                OidcIssuer {
+                    issuer: o.issuer.clone(),
+                    key: SigningKey::generate(),
+                    client_ids: o.client_ids.clone(),
+                },
+            );
+        }
+
+        for ip in &seed.identity_pools {
+            let id = ip
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("{region}:{}", random_uuid()));
+            let mut providers = BTreeMap::new();
+            for up in &ip.user_pool_providers {
+                let pool = state.find_user_pool(&up.user_pool).ok_or_else(|| {
+                    bad_seed(format!(
+                        "identity pool `{}`: no user pool `{}`",
+                        ip.name, up.user_pool
+                    ))
+                })?;
+                let client = pool
+                    .clients
+                    .values()
+                    .find(|c| c.id == up.client_id || c.name == up.client_id)
+                    .ok_or_else(|| {
+                        bad_seed(format!(
+                            "identity pool `{}`: no app client `{}`",
+                            ip.name, up.client_id
+                        ))
+                    })?;
+                providers.insert(
+                    format!("cognito-idp.{region}.amazonaws.com/{}", pool.id),
+                    UserPoolProvider {
+                        user_pool_id: pool.id.clone(),
+                        client_id: client.id.clone(),
+                        token_role_resolution: up.role_resolution.as_deref() == Some("Token"),
+                        deny_ambiguous: up.ambiguous_role_resolution.as_deref() == Some("Deny"),
+                    },
+                );
+            }
+            state.identity_pools.insert(
+                id.clone(),
+                IdentityPool {
+                    id,
+                    name: ip.name.clone(),
+                    allow_unauthenticated: ip.allow_unauthenticated,
+                    allow_classic_flow: ip.allow_classic_flow,
+                    user_pool_providers: providers,
+                    oidc_providers: ip.oidc_providers.clone(),
+                    authenticated_role_arn: ip.authenticated_role_arn.clone(),
+                    unauthenticated_role_arn: ip.unauthenticated_role_arn.clone(),
+                    identities: BTreeMap::new(),
+                },
+            );
+        }
+
+        for r in &seed.roles {
+            state.roles.insert(
+                r.arn.clone(),
+                Role {
+                    arn: r.arn.clone(),
+                    invoke: r.invoke.clone(),
+                },
+            );
+        }
+
+        for a in &seed.apis {
+            let id = a.id.clone().unwrap_or_else(|| random_lower_alnum(10));
+            let stages = if a.stages.is_empty() {
+                vec!["prod".to_owned()]
+            } else {
+                a.stages.clone()
+            };
+            let mut resources = Vec::new();
+            for r in &a.resources {
+                let mut methods = Vec::new();
+                for m in &r.methods {
+                    let auth = match m.authorization.as_str() {
+                        "NONE" | "" => MethodAuth::None,
+                        "AWS_IAM" => MethodAuth::AwsIam,
+                        "COGNITO_USER_POOLS" => {
+                            let pool_ref = m.user_pool.as_deref().unwrap_or_default();
+                            let pool = state.find_user_pool(pool_ref).ok_or_else(|| {
+                                bad_seed(format!(
+                                    "api `{}` {}: no user pool `{pool_ref}`",
+                                    a.name, r.path
+                                ))
+                            })?;
+                            MethodAuth::CognitoUserPools {
+                                user_pool_id: pool.id.clone(),
+                                scopes: m.scopes.clone(),
+                                header: m
+                                    .identity_source
+                                    .clone()
+                                    .unwrap_or_else(|| "Authorization".to_owned()),
+                            }
+                        }
+                        other => {
+                            return Err(bad_seed(format!(
+                                "api `{}`: unknown authorization `{other}`",
+                                a.name
+                            )));
+                        }
+                    };
+                    methods.push(Method {
+                        http_method: m.http_method.to_ascii_uppercase(),
+                        auth,
+                    });
+                }
+                resources.push(Resource {
+                    path: r.path.clone(),
+                    methods,
+                });
+            }
+            state.apis.insert(
+                id.clone(),
+                Api {
+                    id,
+                    name: a.name.clone(),
+                    stages,
+                    resources,
+                },
+            );
+        }
+        Ok(state)
+    }
+
+    /// A user pool by id or name.
+    pub(crate) fn find_user_pool(&self, id_or_name: &str) -> Option<&UserPool> {
+        self.user_pools
+            .get(id_or_name)
+            .or_else(|| self.user_pools.values().find(|p| p.name == id_or_name))
+    }
+
+    /// An identity pool by id or name.
+    pub(crate) fn find_identity_pool(&self, id_or_name: &str) -> Option<&IdentityPool> {
+        self.identity_pools
+            .get(id_or_name)
+            .or_else(|| self.identity_pools.values().find(|p| p.name == id_or_name))
+    }
+}
+
+fn app_client(c: &AppClientSeed) -> AppClient {
+    AppClient {
+        id: c.id.clone().unwrap_or_else(|| random_lower_alnum(26)),
+        name: c.name.clone(),
+        secret: c
+            .secret
+            .clone()
+            .or_else(|| c.generate_secret.then(|| random_lower_alnum(51))),
+        explicit_auth_flows: c.explicit_auth_flows.clone(),
+        id_token_validity: Duration::from_secs(c.id_token_validity_secs),
+        access_token_validity: Duration::from_secs(c.access_token_validity_secs),
+        refresh_token_validity: Duration::from_secs(c.refresh_token_validity_secs),
+        scopes: c.allowed_oauth_scopes.clone(),
+        refresh_token_rotation: c.refresh_token_rotation,
+    }
+}

@@ -1,0 +1,135 @@
+//! The crate's only window on the current time.
+//!
+//! Everything that needs "now" (signing dates, expiry checks, refresh scheduling, the emulator's
+//! token lifetimes) asks a [`Clock`]. Production code uses [`SystemClock`]; tests use
+//! [`ManualClock`] and move time forward instead of sleeping.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A source of the current wall-clock time.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
+
+/// A shared, dynamically typed clock.
+pub type SharedClock = Arc<dyn Clock>;
+
+/// The system's wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // The one sanctioned read of the system time.
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// A clock that only moves when told to: for tests.
+///
+/// Clones share the same time, so a test can hand one clone to the code under test and keep
+/// another to advance it.
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    now: Arc<Mutex<SystemTime>>,
+}
+
+impl ManualClock {
+    /// A clock stopped at `start`.
+    pub fn new(start: SystemTime) -> Self {
+        Self {
+            now: Arc::new(Mutex::new(start)),
+        }
+    }
+
+    /// A clock stopped at `secs` seconds after the Unix epoch.
+    pub fn at_epoch_secs(secs: u64) -> Self {
+        Self::new(UNIX_EPOCH + Duration::from_secs(secs))
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
+        *now += by;
+    }
+
+    /// Sets the clock to `to` (which may be in the past).
+    pub fn set(&self, to: SystemTime) {
+        *self.now.lock().unwrap_or_else(|e| e.into_inner()) = to;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> SystemTime {
+        *self.now.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A clock that reads another clock and adds a signed offset: models a device whose clock is
+/// wrong, or (in the emulator) a server whose clock differs from the client's.
+#[derive(Debug, Clone)]
+pub struct OffsetClock {
+    inner: SharedClock,
+    offset_secs: i64,
+}
+
+impl OffsetClock {
+    /// `inner` shifted by `offset_secs` (negative: behind).
+    pub fn new(inner: SharedClock, offset_secs: i64) -> Self {
+        Self { inner, offset_secs }
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> SystemTime {
+        shift(self.inner.now(), self.offset_secs)
+    }
+}
+
+/// `t` moved by a signed number of seconds, saturating at the epoch.
+pub(crate) fn shift(t: SystemTime, secs: i64) -> SystemTime {
+    if secs >= 0 {
+        t + Duration::from_secs(secs.unsigned_abs())
+    } else {
+        t.checked_sub(Duration::from_secs(secs.unsigned_abs()))
+            .unwrap_or(UNIX_EPOCH)
+    }
+}
+
+/// Seconds since the Unix epoch (0 for times before it).
+pub(crate) fn epoch_secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The system clock, shared.
+pub fn system_clock() -> SharedClock {
+    Arc::new(SystemClock)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_moves_only_when_told_and_clones_share_time() {
+        let clock = ManualClock::at_epoch_secs(1_000);
+        let other = clock.clone();
+        assert_eq!(epoch_secs(clock.now()), 1_000);
+        other.advance(Duration::from_secs(61));
+        assert_eq!(epoch_secs(clock.now()), 1_061);
+    }
+
+    #[test]
+    fn offset_clock_shifts_both_ways() {
+        let base: SharedClock = Arc::new(ManualClock::at_epoch_secs(1_000));
+        assert_eq!(epoch_secs(OffsetClock::new(base.clone(), 300).now()), 1_300);
+        assert_eq!(epoch_secs(OffsetClock::new(base.clone(), -300).now()), 700);
+        assert_eq!(epoch_secs(OffsetClock::new(base, -5_000).now()), 0);
+    }
+}
