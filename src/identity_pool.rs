@@ -1,0 +1,372 @@
+//! Cognito identity pools: trading login tokens for temporary AWS credentials.
+//!
+//! The enhanced flow is GetId (which identity is this?) then GetCredentialsForIdentity (its
+//! credentials). Both go through the official `aws-sdk-cognitoidentity` client, built with no
+//! credentials provider: these operations are unauthenticated, and the SDK must never walk the
+//! default credentials chain or probe IMDS on a user's device.
+
+use crate::config::{CognitoConfig, Service};
+use crate::error::from_sdk;
+use crate::secret::Jwt;
+use crate::time::{SharedClock, system_clock};
+use crate::{Error, ErrorKind, Result};
+use aws_credential_types::Credentials;
+use aws_sdk_cognitoidentity::config::{BehaviorVersion, Region};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::time::SystemTime;
+
+/// The key of a login in an identity pool's logins map.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum LoginProvider {
+    /// A Cognito user pool: `cognito-idp.<region>.amazonaws.com/<userPoolId>`.
+    UserPool {
+        /// The user pool's region.
+        region: String,
+        /// The user pool id.
+        user_pool_id: String,
+    },
+    /// Google: `accounts.google.com`.
+    Google,
+    /// Facebook: `graph.facebook.com`.
+    Facebook,
+    /// Login with Amazon: `www.amazon.com`.
+    Amazon,
+    /// Sign in with Apple: `appleid.apple.com`.
+    Apple,
+    /// Any OpenID Connect issuer, given by its issuer URL (the key is the URL without
+    /// `https://`).
+    Oidc(String),
+    /// A SAML provider, given by its ARN.
+    Saml(String),
+}
+
+impl LoginProvider {
+    /// The provider's key in the logins map, exactly as Cognito expects it.
+    pub fn key(&self) -> String {
+        match self {
+            LoginProvider::UserPool {
+                region,
+                user_pool_id,
+            } => {
+                format!("cognito-idp.{region}.amazonaws.com/{user_pool_id}")
+            }
+            LoginProvider::Google => "accounts.google.com".to_owned(),
+            LoginProvider::Facebook => "graph.facebook.com".to_owned(),
+            LoginProvider::Amazon => "www.amazon.com".to_owned(),
+            LoginProvider::Apple => "appleid.apple.com".to_owned(),
+            LoginProvider::Oidc(issuer) => issuer
+                .trim_start_matches("https://")
+                .trim_end_matches('/')
+                .to_owned(),
+            LoginProvider::Saml(arn) => arn.clone(),
+        }
+    }
+}
+
+/// The logins map sent to GetId and GetCredentialsForIdentity: provider key → token.
+///
+/// Empty for a guest (unauthenticated identity).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Logins {
+    tokens: BTreeMap<String, Jwt>,
+}
+
+impl Logins {
+    /// No logins: a guest.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) the token for a provider.
+    pub fn with(mut self, provider: &LoginProvider, token: Jwt) -> Self {
+        self.tokens.insert(provider.key(), token);
+        self
+    }
+
+    /// Adds (or replaces) the token for a provider key given as text.
+    pub fn with_key(mut self, provider_key: impl Into<String>, token: Jwt) -> Self {
+        self.tokens.insert(provider_key.into(), token);
+        self
+    }
+
+    /// Logins holding a user pool's ID token, keyed as the config's user pool.
+    pub fn user_pool(config: &CognitoConfig, id_token: Jwt) -> Result<Self> {
+        let key = config.user_pool_provider_name().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                "`user_pool_id` is required for user-pool logins",
+            )
+        })?;
+        Ok(Self::new().with_key(key, id_token))
+    }
+
+    /// Whether there are no logins (a guest).
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// The provider keys, sorted.
+    pub fn providers(&self) -> impl Iterator<Item = &str> {
+        self.tokens.keys().map(String::as_str)
+    }
+
+    /// The token for a provider key.
+    pub fn get(&self, provider_key: &str) -> Option<&Jwt> {
+        self.tokens.get(provider_key)
+    }
+
+    fn to_sdk(&self) -> Option<HashMap<String, String>> {
+        (!self.tokens.is_empty()).then(|| {
+            self.tokens
+                .iter()
+                .map(|(k, v)| (k.clone(), v.expose_secret().to_owned()))
+                .collect()
+        })
+    }
+}
+
+impl fmt::Debug for Logins {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Provider names only: the tokens are secrets.
+        f.debug_set().entries(self.tokens.keys()).finish()
+    }
+}
+
+/// Client for one Cognito identity pool.
+#[derive(Clone)]
+pub struct IdentityPoolClient {
+    sdk: aws_sdk_cognitoidentity::Client,
+    identity_pool_id: String,
+    clock: SharedClock,
+}
+
+impl fmt::Debug for IdentityPoolClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdentityPoolClient")
+            .field("identity_pool_id", &self.identity_pool_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IdentityPoolClient {
+    /// A client for the config's identity pool (which must be set), using the system clock.
+    pub fn new(config: &CognitoConfig) -> Result<Self> {
+        Self::with_clock(config, system_clock())
+    }
+
+    /// A client reading time from `clock` (to judge the credentials' expiry).
+    pub fn with_clock(config: &CognitoConfig, clock: SharedClock) -> Result<Self> {
+        let identity_pool_id = config.require_identity_pool()?.to_owned();
+        let mut builder = aws_sdk_cognitoidentity::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(config.region().to_owned()))
+            // The session retries with its own backoff, reading the crate's clock, and keeps
+            // serving valid credentials meanwhile; SDK retries would only add hidden waits.
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled());
+        if let Some(url) = config.endpoint_override(Service::CognitoIdentity) {
+            builder = builder.endpoint_url(url.as_str());
+        }
+        Ok(Self {
+            sdk: aws_sdk_cognitoidentity::Client::from_conf(builder.build()),
+            identity_pool_id,
+            clock,
+        })
+    }
+
+    /// The identity pool id.
+    pub fn identity_pool_id(&self) -> &str {
+        &self.identity_pool_id
+    }
+
+    /// GetId: the identity id for these logins (a new guest identity when `logins` is empty and
+    /// the pool allows guests).
+    pub async fn get_id(&self, logins: &Logins) -> Result<String> {
+        let span = tracing::debug_span!("cognito.get_id", providers = ?logins);
+        let _enter = span.enter();
+        let out = self
+            .sdk
+            .get_id()
+            .identity_pool_id(&self.identity_pool_id)
+            .set_logins(logins.to_sdk())
+            .send()
+            .await
+            .map_err(|e| from_sdk("GetId", e))?;
+        let id = out
+            .identity_id()
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidResponse,
+                    "GetId: no IdentityId in the answer",
+                )
+            })?;
+        tracing::debug!(identity_id = id, "identity resolved");
+        Ok(id.to_owned())
+    }
+
+    /// GetCredentialsForIdentity (enhanced flow): temporary credentials for `identity_id`,
+    /// optionally for a role named in the token's `cognito:roles` (`custom_role_arn`).
+    pub async fn get_credentials(
+        &self,
+        identity_id: &str,
+        logins: &Logins,
+        custom_role_arn: Option<&str>,
+    ) -> Result<Credentials> {
+        let out = self
+            .sdk
+            .get_credentials_for_identity()
+            .identity_id(identity_id)
+            .set_logins(logins.to_sdk())
+            .set_custom_role_arn(custom_role_arn.map(str::to_owned))
+            .send()
+            .await
+            .map_err(|e| {
+                let err = from_sdk("GetCredentialsForIdentity", e);
+                if custom_role_arn.is_some()
+                    && err.kind() == ErrorKind::InvalidParameter
+                    && err.message().contains("role")
+                {
+                    err.with_kind(ErrorKind::RoleNotAllowed)
+                } else {
+                    err
+                }
+            })?;
+        let c = out.credentials().ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidResponse,
+                "GetCredentialsForIdentity: no Credentials in the answer",
+            )
+        })?;
+        let missing = |field: &str| {
+            Error::new(
+                ErrorKind::InvalidResponse,
+                format!("GetCredentialsForIdentity: no {field} in the answer"),
+            )
+        };
+        let access_key_id = c
+            .access_key_id()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| missing("AccessKeyId"))?;
+        let secret = c
+            .secret_key()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| missing("SecretKey"))?;
+        let token = c
+            .session_token()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| missing("SessionToken"))?;
+        let expiration = c.expiration().ok_or_else(|| missing("Expiration"))?;
+        // The SDK parses `Expiration` from integer or fractional epoch seconds alike.
+        let expires_at = SystemTime::try_from(*expiration).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidResponse,
+                "GetCredentialsForIdentity: Expiration out of range",
+            )
+        })?;
+        if expires_at <= self.clock.now() {
+            return Err(Error::new(
+                ErrorKind::InvalidResponse,
+                "GetCredentialsForIdentity: the credentials had already expired (is the device clock right?)",
+            ));
+        }
+        tracing::debug!(identity_id, expires_at = ?expires_at, "credentials issued");
+        Ok(Credentials::new(
+            access_key_id,
+            secret,
+            Some(token.to_owned()),
+            Some(expires_at),
+            "CognitoIdentity",
+        ))
+    }
+
+    /// GetId (unless an identity id is cached) then GetCredentialsForIdentity.
+    ///
+    /// A cached id that the service rejects — unknown (ResourceNotFound) or not linked to these
+    /// logins (NotAuthorized) — is dropped: GetId runs once more and the exchange is retried
+    /// once, as aws-sdk-android does. Returns the identity id in use and the credentials.
+    pub async fn credentials_for(
+        &self,
+        cached_identity_id: Option<&str>,
+        logins: &Logins,
+        custom_role_arn: Option<&str>,
+    ) -> Result<(String, Credentials)> {
+        if let Some(cached) = cached_identity_id {
+            match self.get_credentials(cached, logins, custom_role_arn).await {
+                Ok(creds) => return Ok((cached.to_owned(), creds)),
+                Err(e) if is_stale_identity(&e) => {
+                    tracing::info!(identity_id = cached, error = %e, "cached identity id rejected; resolving it again");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let id = self.get_id(logins).await?;
+        let creds = self.get_credentials(&id, logins, custom_role_arn).await?;
+        Ok((id, creds))
+    }
+}
+
+/// Whether an error from GetCredentialsForIdentity means the identity id is stale rather than
+/// the logins bad.
+fn is_stale_identity(e: &Error) -> bool {
+    match e.kind() {
+        ErrorKind::ResourceNotFound => true,
+        ErrorKind::NotAuthorized => e.message().contains("Logins don't match"),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_keys_are_cognitos() {
+        let up = LoginProvider::UserPool {
+            region: "eu-west-2".into(),
+            user_pool_id: "eu-west-2_AbC".into(),
+        };
+        assert_eq!(
+            up.key(),
+            "cognito-idp.eu-west-2.amazonaws.com/eu-west-2_AbC"
+        );
+        assert_eq!(LoginProvider::Google.key(), "accounts.google.com");
+        assert_eq!(LoginProvider::Facebook.key(), "graph.facebook.com");
+        assert_eq!(LoginProvider::Amazon.key(), "www.amazon.com");
+        assert_eq!(LoginProvider::Apple.key(), "appleid.apple.com");
+        assert_eq!(
+            LoginProvider::Oidc("https://login.example.com/tenant/".into()).key(),
+            "login.example.com/tenant"
+        );
+        let saml = "arn:aws:iam::123456789012:saml-provider/Corp";
+        assert_eq!(LoginProvider::Saml(saml.into()).key(), saml);
+    }
+
+    #[test]
+    fn logins_debug_names_providers_but_not_tokens() {
+        let logins = Logins::new()
+            .with(&LoginProvider::Google, Jwt::new("MARKER-token-1"))
+            .with(&LoginProvider::Apple, Jwt::new("MARKER-token-2"));
+        let dbg = format!("{logins:?}");
+        assert!(dbg.contains("accounts.google.com") && dbg.contains("appleid.apple.com"));
+        assert!(!dbg.contains("MARKER"), "{dbg}");
+    }
+
+    #[test]
+    fn stale_identity_is_told_apart_from_bad_logins() {
+        assert!(is_stale_identity(&Error::from_service(
+            "ResourceNotFoundException",
+            "Identity 'x' not found."
+        )));
+        assert!(is_stale_identity(&Error::from_service(
+            "NotAuthorizedException",
+            "Invalid login token. Logins don't match. Please include at least one valid login for this identity or identity pool."
+        )));
+        assert!(!is_stale_identity(&Error::from_service(
+            "NotAuthorizedException",
+            "Invalid login token. Token expired"
+        )));
+        assert!(!is_stale_identity(&Error::new(ErrorKind::Network, "reset")));
+    }
+}
