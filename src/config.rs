@@ -1,0 +1,819 @@
+//! Where to find the user pool and identity pool: [`CognitoConfig`] and its builder.
+//!
+//! A configuration names the AWS region, and optionally a user pool (id, app client id and the
+//! app client's secret, if it has one), an identity pool, and endpoint overrides for the three
+//! services involved (to point the crate at the local emulator or a VPC endpoint). Every id is
+//! checked for its AWS form when the configuration is built, so a typo fails at start-up with an
+//! error naming the field, not later as a confusing service error.
+//!
+//! Three ways to make one:
+//!
+//! - [`CognitoConfig::builder`], in code;
+//! - [`CognitoConfig::from_env`], from `COGNITO_*` environment variables;
+//! - [`CognitoConfig::from_amplify_outputs`], from an Amplify Gen 2 `amplify_outputs.json`.
+//!
+//! ```
+//! use cognito_sigv4::CognitoConfig;
+//! use cognito_sigv4::config::Service;
+//!
+//! let config = CognitoConfig::builder()
+//!     .region("eu-west-2")
+//!     .user_pool_id("eu-west-2_AbC123xyz")
+//!     .client_id("5k3lbv1q2ghr4jh8i6t0ebd3m7")
+//!     .identity_pool_id("eu-west-2:0f0b0c3e-1d2e-4f50-8a9b-0123456789ab")
+//!     .build()?;
+//!
+//! assert_eq!(
+//!     config.endpoint(Service::CognitoIdp).as_str(),
+//!     "https://cognito-idp.eu-west-2.amazonaws.com/"
+//! );
+//! assert_eq!(
+//!     config.user_pool_provider_name().as_deref(),
+//!     Some("cognito-idp.eu-west-2.amazonaws.com/eu-west-2_AbC123xyz")
+//! );
+//! # Ok::<(), cognito_sigv4::Error>(())
+//! ```
+
+use std::fmt;
+use std::path::Path;
+
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::ClientSecret;
+
+/// One of the AWS services this crate calls, for endpoint selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// Cognito user pools (`cognito-idp`): sign-in, challenges, refresh.
+    CognitoIdp,
+    /// Cognito identity pools (`cognito-identity`): identity ids and AWS credentials.
+    CognitoIdentity,
+    /// AWS STS (`sts`): `AssumeRoleWithWebIdentity` in the identity pool's basic flow.
+    Sts,
+}
+
+impl Service {
+    /// All services, in a fixed order.
+    pub const ALL: [Service; 3] = [Service::CognitoIdp, Service::CognitoIdentity, Service::Sts];
+
+    /// The service's endpoint prefix (the first label of its host name), such as `cognito-idp`.
+    pub fn endpoint_prefix(self) -> &'static str {
+        match self {
+            Service::CognitoIdp => "cognito-idp",
+            Service::CognitoIdentity => "cognito-identity",
+            Service::Sts => "sts",
+        }
+    }
+
+    /// The public AWS endpoint of the service in `region`, such as
+    /// `https://cognito-idp.us-east-1.amazonaws.com/` (`amazonaws.com.cn` in the `cn-` regions).
+    ///
+    /// Fails with [`ErrorKind::Config`] if `region` is not of a region's form.
+    ///
+    /// ```
+    /// use cognito_sigv4::config::Service;
+    ///
+    /// let url = Service::CognitoIdentity.default_endpoint("cn-north-1")?;
+    /// assert_eq!(url.as_str(), "https://cognito-identity.cn-north-1.amazonaws.com.cn/");
+    /// assert!(Service::Sts.default_endpoint("not a region").is_err());
+    /// # Ok::<(), cognito_sigv4::Error>(())
+    /// ```
+    pub fn default_endpoint(self, region: &str) -> Result<Url> {
+        if !is_valid_region(region) {
+            return Err(Error::config("region", REGION_FORM));
+        }
+        Url::parse(&format!(
+            "https://{}.{region}.{}/",
+            self.endpoint_prefix(),
+            dns_suffix(region)
+        ))
+        .map_err(|_| Error::config("region", REGION_FORM))
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Service::CognitoIdp => 0,
+            Service::CognitoIdentity => 1,
+            Service::Sts => 2,
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.endpoint_prefix())
+    }
+}
+
+const REGION_FORM: &str = "an AWS region such as `us-east-1`, `eu-west-2` or `us-gov-west-1` (lowercase, ending in a number)";
+const USER_POOL_ID_FORM: &str =
+    "a user pool id `<region>_<letters and digits>` such as `us-east-1_AbC123xyz`";
+const CLIENT_ID_FORM: &str = "an app client id of 1 to 128 letters, digits, `_` or `+`";
+const CLIENT_SECRET_FORM: &str = "a non-empty app client secret (or none at all)";
+const IDENTITY_POOL_ID_FORM: &str = "an identity pool id `<region>:<uuid>` such as \
+     `us-east-1:0f0b0c3e-1d2e-4f50-8a9b-0123456789ab`";
+const ENDPOINT_FORM: &str = "an absolute `http://` or `https://` URL with a host and no user name, password, query or fragment";
+
+/// The names under which each field is known to the person who wrote it: builder method names,
+/// environment variables or JSON paths, so that an error points at what they must fix.
+struct FieldNames {
+    region: &'static str,
+    user_pool_id: &'static str,
+    client_id: &'static str,
+    client_secret: &'static str,
+    identity_pool_id: &'static str,
+    endpoints: [&'static str; 3],
+}
+
+const BUILDER_NAMES: FieldNames = FieldNames {
+    region: "region",
+    user_pool_id: "user_pool_id",
+    client_id: "client_id",
+    client_secret: "client_secret",
+    identity_pool_id: "identity_pool_id",
+    endpoints: [
+        "endpoint(CognitoIdp)",
+        "endpoint(CognitoIdentity)",
+        "endpoint(Sts)",
+    ],
+};
+
+const ENV_NAMES: FieldNames = FieldNames {
+    region: "COGNITO_REGION",
+    user_pool_id: "COGNITO_USER_POOL_ID",
+    client_id: "COGNITO_CLIENT_ID",
+    client_secret: "COGNITO_CLIENT_SECRET",
+    identity_pool_id: "COGNITO_IDENTITY_POOL_ID",
+    endpoints: [
+        "COGNITO_IDP_ENDPOINT",
+        "COGNITO_IDENTITY_ENDPOINT",
+        "COGNITO_STS_ENDPOINT",
+    ],
+};
+
+const AMPLIFY_NAMES: FieldNames = FieldNames {
+    region: "auth.aws_region",
+    user_pool_id: "auth.user_pool_id",
+    client_id: "auth.user_pool_client_id",
+    client_secret: "client_secret",
+    identity_pool_id: "auth.identity_pool_id",
+    endpoints: BUILDER_NAMES.endpoints,
+};
+
+/// Where the user pool and identity pool are, and how to reach them.
+///
+/// Made by [`CognitoConfig::builder`], [`CognitoConfig::from_env`] or
+/// [`CognitoConfig::from_amplify_outputs`]; every id in it has been checked for its AWS form and
+/// its region agrees with [`region`](Self::region). `Debug` never shows the client secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CognitoConfig {
+    region: String,
+    user_pool_id: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<ClientSecret>,
+    identity_pool_id: Option<String>,
+    overrides: [Option<Url>; 3],
+    // Computed once from the validated region so that `endpoint` needs no fallible step.
+    defaults: [Url; 3],
+}
+
+impl CognitoConfig {
+    /// A builder; only the region is required.
+    pub fn builder() -> CognitoConfigBuilder {
+        CognitoConfigBuilder::default()
+    }
+
+    /// A builder holding this configuration's values, to change some and build again.
+    ///
+    /// ```
+    /// use cognito_sigv4::CognitoConfig;
+    /// use cognito_sigv4::config::Service;
+    ///
+    /// let base = CognitoConfig::builder().region("us-east-1").build()?;
+    /// let local = base
+    ///     .to_builder()
+    ///     .endpoint(Service::CognitoIdp, "http://127.0.0.1:9229/".parse().unwrap())
+    ///     .build()?;
+    /// assert_eq!(local.endpoint(Service::CognitoIdp).as_str(), "http://127.0.0.1:9229/");
+    /// # Ok::<(), cognito_sigv4::Error>(())
+    /// ```
+    pub fn to_builder(&self) -> CognitoConfigBuilder {
+        CognitoConfigBuilder {
+            region: Some(self.region.clone()),
+            user_pool_id: self.user_pool_id.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            identity_pool_id: self.identity_pool_id.clone(),
+            endpoints: self.overrides.clone(),
+        }
+    }
+
+    /// Reads the configuration from the process environment.
+    ///
+    /// | variable | meaning |
+    /// | --- | --- |
+    /// | `COGNITO_REGION` (else `AWS_REGION`, else `AWS_DEFAULT_REGION`) | region (required) |
+    /// | `COGNITO_USER_POOL_ID` | user pool id |
+    /// | `COGNITO_CLIENT_ID` | app client id |
+    /// | `COGNITO_CLIENT_SECRET` | app client secret, if the client has one |
+    /// | `COGNITO_IDENTITY_POOL_ID` | identity pool id |
+    /// | `COGNITO_IDP_ENDPOINT` | endpoint override for `cognito-idp` |
+    /// | `COGNITO_IDENTITY_ENDPOINT` | endpoint override for `cognito-identity` |
+    /// | `COGNITO_STS_ENDPOINT` | endpoint override for `sts` |
+    ///
+    /// Values are trimmed; an empty or unset variable counts as absent; a variable that is not
+    /// valid Unicode is an error naming it. Errors name the variable to fix.
+    pub fn from_env() -> Result<Self> {
+        let mut not_unicode = None;
+        let config = Self::from_env_with(|name| match std::env::var(name) {
+            Ok(value) => Some(value),
+            Err(std::env::VarError::NotPresent) => None,
+            Err(std::env::VarError::NotUnicode(_)) => {
+                not_unicode.get_or_insert(name.to_owned());
+                None
+            }
+        });
+        match not_unicode {
+            Some(name) => Err(Error::config(&name, "a value that is valid Unicode")),
+            None => config,
+        }
+    }
+
+    /// Like [`from_env`](Self::from_env), but reads each variable through `lookup`, so that
+    /// tests and embedders need not touch the process environment.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use cognito_sigv4::CognitoConfig;
+    ///
+    /// let vars = HashMap::from([
+    ///     ("AWS_REGION", "us-east-1"),
+    ///     ("COGNITO_USER_POOL_ID", "us-east-1_AbC123xyz"),
+    ///     ("COGNITO_CLIENT_ID", "5k3lbv1q2ghr4jh8i6t0ebd3m7"),
+    /// ]);
+    /// let config = CognitoConfig::from_env_with(|name| vars.get(name).map(|v| v.to_string()))?;
+    /// assert_eq!(config.region(), "us-east-1");
+    /// assert_eq!(config.client_id(), Some("5k3lbv1q2ghr4jh8i6t0ebd3m7"));
+    /// # Ok::<(), cognito_sigv4::Error>(())
+    /// ```
+    pub fn from_env_with(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Self> {
+        let mut get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        // The region's error names the variable it actually came from.
+        let mut region_var = "COGNITO_REGION";
+        let mut region = None;
+        for name in ["COGNITO_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"] {
+            if let Some(value) = get(name) {
+                region_var = name;
+                region = Some(value);
+                break;
+            }
+        }
+        if region.is_none() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "no region: set `COGNITO_REGION` (or `AWS_REGION` / `AWS_DEFAULT_REGION`) to an AWS \
+                 region such as `us-east-1`",
+            ));
+        }
+        let mut endpoints: [Option<Url>; 3] = [None, None, None];
+        for service in Service::ALL {
+            let var = ENV_NAMES.endpoints[service.index()];
+            if let Some(raw) = get(var) {
+                endpoints[service.index()] =
+                    Some(Url::parse(&raw).map_err(|_| Error::config(var, ENDPOINT_FORM))?);
+            }
+        }
+        let builder = CognitoConfigBuilder {
+            region,
+            user_pool_id: get("COGNITO_USER_POOL_ID"),
+            client_id: get("COGNITO_CLIENT_ID"),
+            client_secret: get("COGNITO_CLIENT_SECRET").map(ClientSecret::new),
+            identity_pool_id: get("COGNITO_IDENTITY_POOL_ID"),
+            endpoints,
+        };
+        let names = FieldNames {
+            region: region_var,
+            ..ENV_NAMES
+        };
+        builder.build_named(&names)
+    }
+
+    /// Reads the `auth` section of an Amplify Gen 2 `amplify_outputs.json` file.
+    ///
+    /// See [`from_amplify_outputs_str`](Self::from_amplify_outputs_str) for what is read.
+    pub fn from_amplify_outputs(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("cannot read Amplify outputs file `{}`: {e}", path.display()),
+            )
+            .with_source(e)
+        })?;
+        Self::from_amplify_outputs_str(&text)
+    }
+
+    /// Reads the `auth` section of the text of an Amplify Gen 2 `amplify_outputs.json`:
+    /// `auth.aws_region`, `auth.user_pool_id` and `auth.user_pool_client_id` (required) and
+    /// `auth.identity_pool_id` (optional). Other sections and fields are ignored.
+    ///
+    /// ```
+    /// use cognito_sigv4::CognitoConfig;
+    ///
+    /// let config = CognitoConfig::from_amplify_outputs_str(r#"{
+    ///     "version": "1.3",
+    ///     "auth": {
+    ///         "aws_region": "us-east-1",
+    ///         "user_pool_id": "us-east-1_AbC123xyz",
+    ///         "user_pool_client_id": "5k3lbv1q2ghr4jh8i6t0ebd3m7"
+    ///     }
+    /// }"#)?;
+    /// assert_eq!(config.user_pool_id(), Some("us-east-1_AbC123xyz"));
+    /// assert_eq!(config.identity_pool_id(), None);
+    /// # Ok::<(), cognito_sigv4::Error>(())
+    /// ```
+    pub fn from_amplify_outputs_str(json: &str) -> Result<Self> {
+        // Syntax errors carry only a position, never the text, so they are safe to show.
+        let doc: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("Amplify outputs are not valid JSON: {e}"),
+            )
+        })?;
+        let Some(root) = doc.as_object() else {
+            return Err(Error::config("amplify_outputs", "a JSON object"));
+        };
+        let auth = match root.get("auth") {
+            Some(serde_json::Value::Object(auth)) => auth,
+            Some(_) => return Err(Error::config("auth", "a JSON object with the user pool")),
+            None => {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    "Amplify outputs have no `auth` section: add auth to the Amplify backend",
+                ));
+            }
+        };
+        let field = |key: &str, path: &str, required: bool| -> Result<Option<String>> {
+            match auth.get(key) {
+                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+                None | Some(serde_json::Value::Null) if !required => Ok(None),
+                None => Err(Error::new(
+                    ErrorKind::Config,
+                    format!("`{path}` is missing"),
+                )),
+                Some(_) => Err(Error::config(path, "a string")),
+            }
+        };
+        let builder = CognitoConfigBuilder {
+            region: field("aws_region", AMPLIFY_NAMES.region, true)?,
+            user_pool_id: field("user_pool_id", AMPLIFY_NAMES.user_pool_id, true)?,
+            client_id: field("user_pool_client_id", AMPLIFY_NAMES.client_id, true)?,
+            client_secret: None,
+            identity_pool_id: field("identity_pool_id", AMPLIFY_NAMES.identity_pool_id, false)?,
+            endpoints: [None, None, None],
+        };
+        builder.build_named(&AMPLIFY_NAMES)
+    }
+
+    /// The AWS region, such as `us-east-1`.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The user pool id, such as `us-east-1_AbC123xyz`.
+    pub fn user_pool_id(&self) -> Option<&str> {
+        self.user_pool_id.as_deref()
+    }
+
+    /// The part of the user pool id after `_` (`AbC123xyz`): the "pool name" that SRP hashes.
+    pub fn user_pool_name(&self) -> Option<&str> {
+        self.user_pool_id
+            .as_deref()
+            .and_then(|id| id.split_once('_'))
+            .map(|(_, name)| name)
+    }
+
+    /// The app client id.
+    pub fn client_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
+    }
+
+    /// The app client secret, if the app client has one (then every call carries a
+    /// `SECRET_HASH`).
+    pub fn client_secret(&self) -> Option<&ClientSecret> {
+        self.client_secret.as_ref()
+    }
+
+    /// The identity pool id, such as `us-east-1:0f0b0c3e-1d2e-4f50-8a9b-0123456789ab`.
+    pub fn identity_pool_id(&self) -> Option<&str> {
+        self.identity_pool_id.as_deref()
+    }
+
+    /// The user pool id and app client id, or a [`ErrorKind::Config`] error saying which is
+    /// missing: for operations that need the user pool.
+    ///
+    /// ```
+    /// use cognito_sigv4::{CognitoConfig, ErrorKind};
+    ///
+    /// let config = CognitoConfig::builder().region("us-east-1").build()?;
+    /// let err = config.require_user_pool().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// assert!(err.message().contains("user pool id"));
+    /// # Ok::<(), cognito_sigv4::Error>(())
+    /// ```
+    pub fn require_user_pool(&self) -> Result<(&str, &str)> {
+        match (self.user_pool_id.as_deref(), self.client_id.as_deref()) {
+            (Some(pool), Some(client)) => Ok((pool, client)),
+            (None, Some(_)) => Err(missing(
+                "a user pool id (`user_pool_id`, `COGNITO_USER_POOL_ID`)",
+            )),
+            (Some(_), None) => Err(missing(
+                "an app client id (`client_id`, `COGNITO_CLIENT_ID`)",
+            )),
+            (None, None) => Err(missing(
+                "a user pool id and an app client id (`user_pool_id` and `client_id`, \
+                 `COGNITO_USER_POOL_ID` and `COGNITO_CLIENT_ID`)",
+            )),
+        }
+    }
+
+    /// The identity pool id, or a [`ErrorKind::Config`] error saying it is missing: for
+    /// operations that need AWS credentials.
+    pub fn require_identity_pool(&self) -> Result<&str> {
+        self.identity_pool_id.as_deref().ok_or_else(|| {
+            missing("an identity pool id (`identity_pool_id`, `COGNITO_IDENTITY_POOL_ID`)")
+        })
+    }
+
+    /// The endpoint to call for `service`: the override if one was set, else the public AWS
+    /// endpoint in the configured region.
+    pub fn endpoint(&self, service: Service) -> Url {
+        match &self.overrides[service.index()] {
+            Some(url) => url.clone(),
+            None => self.defaults[service.index()].clone(),
+        }
+    }
+
+    /// The endpoint override for `service`, if one was set.
+    pub fn endpoint_override(&self, service: Service) -> Option<&Url> {
+        self.overrides[service.index()].as_ref()
+    }
+
+    /// The key under which an identity pool expects this user pool's ID token in its logins
+    /// map: `cognito-idp.<region>.amazonaws.com/<userPoolId>` (`amazonaws.com.cn` in `cn-`
+    /// regions). `None` without a user pool id.
+    pub fn user_pool_provider_name(&self) -> Option<String> {
+        let pool = self.user_pool_id.as_deref()?;
+        Some(format!(
+            "cognito-idp.{}.{}/{pool}",
+            self.region,
+            dns_suffix(&self.region)
+        ))
+    }
+
+    /// The issuer (`iss` claim) of this user pool's tokens:
+    /// `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`. `None` without a user pool id.
+    pub fn user_pool_issuer(&self) -> Option<String> {
+        self.user_pool_provider_name()
+            .map(|name| format!("https://{name}"))
+    }
+}
+
+impl fmt::Debug for CognitoConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoConfig")
+            .field("region", &self.region)
+            .field("user_pool_id", &self.user_pool_id)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| Redacted),
+            )
+            .field("identity_pool_id", &self.identity_pool_id)
+            .field("endpoint_overrides", &DebugOverrides(&self.overrides))
+            .finish()
+    }
+}
+
+/// Builds a [`CognitoConfig`]; every check happens in [`build`](Self::build).
+///
+/// Setters never fail, so a chain reads straight through; `build` reports the first invalid
+/// field by name. `Debug` never shows the client secret.
+#[derive(Clone, Default)]
+pub struct CognitoConfigBuilder {
+    region: Option<String>,
+    user_pool_id: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<ClientSecret>,
+    identity_pool_id: Option<String>,
+    endpoints: [Option<Url>; 3],
+}
+
+impl CognitoConfigBuilder {
+    /// The AWS region (required), such as `us-east-1`.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The user pool id, `<region>_<id>` such as `us-east-1_AbC123xyz`; its region must be the
+    /// configured region.
+    pub fn user_pool_id(mut self, id: impl Into<String>) -> Self {
+        self.user_pool_id = Some(id.into());
+        self
+    }
+
+    /// The app client id: 1 to 128 letters, digits, `_` or `+`.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self
+    }
+
+    /// The app client's secret, for app clients created with one.
+    pub fn client_secret(mut self, secret: impl Into<ClientSecret>) -> Self {
+        self.client_secret = Some(secret.into());
+        self
+    }
+
+    /// The identity pool id, `<region>:<uuid>`; its region must be the configured region.
+    pub fn identity_pool_id(mut self, id: impl Into<String>) -> Self {
+        self.identity_pool_id = Some(id.into());
+        self
+    }
+
+    /// Sends calls to `service` to `url` instead of the public AWS endpoint (the local emulator,
+    /// a VPC endpoint, a proxy). `http` and `https` only.
+    pub fn endpoint(mut self, service: Service, url: Url) -> Self {
+        self.endpoints[service.index()] = Some(url);
+        self
+    }
+
+    /// Removes an endpoint override set earlier.
+    pub fn clear_endpoint(mut self, service: Service) -> Self {
+        self.endpoints[service.index()] = None;
+        self
+    }
+
+    /// Checks every field and builds the configuration.
+    ///
+    /// Fails with [`ErrorKind::Config`], naming the first invalid field and the form it should
+    /// have (never its value when that is a secret).
+    pub fn build(self) -> Result<CognitoConfig> {
+        self.build_named(&BUILDER_NAMES)
+    }
+
+    fn build_named(self, names: &FieldNames) -> Result<CognitoConfig> {
+        let Some(region) = self.region else {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("`{}` is missing: expected {REGION_FORM}", names.region),
+            ));
+        };
+        if !is_valid_region(&region) {
+            return Err(Error::config(names.region, REGION_FORM));
+        }
+        if let Some(id) = &self.user_pool_id {
+            let (id_region, name) = id
+                .split_once('_')
+                .ok_or_else(|| Error::config(names.user_pool_id, USER_POOL_ID_FORM))?;
+            let name_ok = !name.is_empty()
+                && name.len() <= 50
+                && name.bytes().all(|b| b.is_ascii_alphanumeric());
+            if !is_valid_region(id_region) || !name_ok {
+                return Err(Error::config(names.user_pool_id, USER_POOL_ID_FORM));
+            }
+            if id_region != region {
+                return Err(region_mismatch(
+                    names.user_pool_id,
+                    id_region,
+                    names.region,
+                    &region,
+                ));
+            }
+        }
+        if let Some(id) = &self.client_id {
+            let ok = (1..=128).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'+');
+            if !ok {
+                return Err(Error::config(names.client_id, CLIENT_ID_FORM));
+            }
+        }
+        if let Some(secret) = &self.client_secret {
+            // Checked without ever naming the value.
+            if secret.expose_secret().trim().is_empty() {
+                return Err(Error::config(names.client_secret, CLIENT_SECRET_FORM));
+            }
+        }
+        if let Some(id) = &self.identity_pool_id {
+            let (id_region, uuid) = id
+                .split_once(':')
+                .ok_or_else(|| Error::config(names.identity_pool_id, IDENTITY_POOL_ID_FORM))?;
+            if !is_valid_region(id_region) || !is_uuid(uuid) {
+                return Err(Error::config(names.identity_pool_id, IDENTITY_POOL_ID_FORM));
+            }
+            if id_region != region {
+                return Err(region_mismatch(
+                    names.identity_pool_id,
+                    id_region,
+                    names.region,
+                    &region,
+                ));
+            }
+        }
+        for service in Service::ALL {
+            if let Some(url) = &self.endpoints[service.index()] {
+                let ok = matches!(url.scheme(), "http" | "https")
+                    && url.host_str().is_some_and(|h| !h.is_empty())
+                    && url.username().is_empty()
+                    && url.password().is_none()
+                    && url.query().is_none()
+                    && url.fragment().is_none();
+                if !ok {
+                    return Err(Error::config(
+                        names.endpoints[service.index()],
+                        ENDPOINT_FORM,
+                    ));
+                }
+            }
+        }
+        let defaults = [
+            Service::CognitoIdp.default_endpoint(&region)?,
+            Service::CognitoIdentity.default_endpoint(&region)?,
+            Service::Sts.default_endpoint(&region)?,
+        ];
+        Ok(CognitoConfig {
+            region,
+            user_pool_id: self.user_pool_id,
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            identity_pool_id: self.identity_pool_id,
+            overrides: self.endpoints,
+            defaults,
+        })
+    }
+}
+
+impl fmt::Debug for CognitoConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoConfigBuilder")
+            .field("region", &self.region)
+            .field("user_pool_id", &self.user_pool_id)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| Redacted),
+            )
+            .field("identity_pool_id", &self.identity_pool_id)
+            .field("endpoint_overrides", &DebugOverrides(&self.endpoints))
+            .finish()
+    }
+}
+
+/// Prints `***` in place of a secret.
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Prints only the overrides that are set, keyed by service, with URLs as plain strings.
+struct DebugOverrides<'a>(&'a [Option<Url>; 3]);
+
+impl fmt::Debug for DebugOverrides<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for service in Service::ALL {
+            if let Some(url) = &self.0[service.index()] {
+                map.entry(&service.endpoint_prefix(), &url.as_str());
+            }
+        }
+        map.finish()
+    }
+}
+
+fn missing(what: &str) -> Error {
+    Error::new(
+        ErrorKind::Config,
+        format!("the configuration has no {what}"),
+    )
+}
+
+fn region_mismatch(field: &str, id_region: &str, region_field: &str, region: &str) -> Error {
+    Error::new(
+        ErrorKind::Config,
+        format!(
+            "`{field}` is in region `{id_region}` but `{region_field}` is `{region}`: \
+             expected an id whose region prefix equals the configured region"
+        ),
+    )
+}
+
+/// `<2 letters>(-<letters>)+-<1 or 2 digits>`: `us-east-1`, `us-gov-west-1`, `eu-isoe-west-1`.
+fn is_valid_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    let Some((number, words)) = parts.split_last() else {
+        return false;
+    };
+    let Some((partition, rest)) = words.split_first() else {
+        return false;
+    };
+    partition.len() == 2
+        && partition.bytes().all(|b| b.is_ascii_lowercase())
+        && !rest.is_empty()
+        && rest
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && (1..=2).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The DNS suffix of AWS endpoints in `region`'s partition.
+fn dns_suffix(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    }
+}
+
+/// `8-4-4-4-12` hexadecimal digits (either case).
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_forms() {
+        for ok in [
+            "us-east-1",
+            "eu-west-2",
+            "ap-southeast-3",
+            "us-gov-west-1",
+            "cn-north-1",
+            "cn-northwest-1",
+            "il-central-1",
+            "eu-isoe-west-1",
+        ] {
+            assert!(is_valid_region(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "us",
+            "us-east",
+            "US-EAST-1",
+            "us-east-",
+            "us--1",
+            "useast-1",
+            "us-east-123",
+            "-east-1",
+            "us-east-1 ",
+            "us_east_1",
+            "us-east-x",
+        ] {
+            assert!(!is_valid_region(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn uuid_form() {
+        assert!(is_uuid("0f0b0c3e-1d2e-4f50-8a9b-0123456789ab"));
+        assert!(is_uuid("0F0B0C3E-1D2E-4F50-8A9B-0123456789AB"));
+        assert!(!is_uuid("0f0b0c3e-1d2e-4f50-8a9b-0123456789a"));
+        assert!(!is_uuid("0f0b0c3e1d2e4f508a9b0123456789ab"));
+        assert!(!is_uuid("0f0b0c3e-1d2e-4f50-8a9b-0123456789ag"));
+    }
+
+    #[test]
+    fn china_regions_use_the_cn_suffix_everywhere() {
+        let config = CognitoConfig::builder()
+            .region("cn-north-1")
+            .user_pool_id("cn-north-1_Abc")
+            .build()
+            .unwrap();
+        assert_eq!(
+            config.endpoint(Service::Sts).as_str(),
+            "https://sts.cn-north-1.amazonaws.com.cn/"
+        );
+        assert_eq!(
+            config.user_pool_issuer().as_deref(),
+            Some("https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_Abc")
+        );
+    }
+}
