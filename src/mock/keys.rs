@@ -43,13 +43,8 @@ impl SigningKey {
         let public = pair.public_key();
         let n = public.modulus().big_endian_without_leading_zero().to_vec();
         let e = public.exponent().big_endian_without_leading_zero().to_vec();
-        let kid = B64URL.encode(&rand::random::<[u8; 18]>());
+        let kid = B64URL.encode(rand::random::<[u8; 18]>());
         Self { kid, pair, n, e }
-    }
-
-    /// The key id.
-    pub(crate) fn kid(&self) -> &str {
-        &self.kid
     }
 
     /// A signed RS256 JWT carrying `claims`.
@@ -155,6 +150,7 @@ mod tests {
             Err(JwtRejection::BadSignature)
         );
         assert_eq!(key.verify("a.b"), Err(JwtRejection::Malformed));
-        assert_eq!(key.jwks()["keys"][0]["kid"], key.kid());
+        assert_eq!(key.jwks()["keys"][0]["kid"], key.jwk()["kid"]);
+        assert_eq!(key.jwk()["kty"], "RSA");
     }
 }

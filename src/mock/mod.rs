@@ -30,6 +30,7 @@ mod state;
 mod sts;
 mod wire;
 
+pub use idp::totp_code;
 pub use seed::{
     ApiSeed, AppClientSeed, GroupSeed, IdentityPoolSeed, MethodSeed, OidcProviderSeed,
     ResourceSeed, RoleSeed, Seed, UserPoolProviderSeed, UserPoolSeed, UserSeed,
@@ -305,6 +306,73 @@ impl RunningEmulator {
         Ok(crate::secret::Jwt::new(iss.key.mint(&claims)))
     }
 
+    /// Mints the ID token user pool `pool` (name or id) would issue to `username` through app
+    /// client `client` (name or id) at the emulator's now, with Cognito's claims (groups,
+    /// `cognito:roles`, `cognito:preferred_role`, attributes), without a sign-in. For tests
+    /// of the identity pool.
+    #[doc(hidden)]
+    pub fn mint_user_pool_id_token(
+        &self,
+        pool: &str,
+        client: &str,
+        username: &str,
+    ) -> Result<crate::secret::Jwt> {
+        let now = self.shared.now();
+        let st = self.shared.lock();
+        let claims = identity::user_pool_id_token_claims(&st, pool, client, username, now)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("the emulator has no user `{username}` / client `{client}` in pool `{pool}`"),
+                )
+            })?;
+        let key = &st.find_user_pool(pool).ok_or_else(|| {
+            Error::new(ErrorKind::Config, format!("the emulator has no user pool `{pool}`"))
+        })?.key;
+        Ok(crate::secret::Jwt::new(key.mint(&claims)))
+    }
+
+    /// Issues temporary credentials for `role_arn`, valid for `lifetime` from the emulator's
+    /// now, as the identity pool would (subject: a fresh identity id), without an identity
+    /// pool. For tests of API Gateway.
+    #[doc(hidden)]
+    pub fn issue_test_credentials(
+        &self,
+        role_arn: &str,
+        lifetime: Duration,
+    ) -> aws_credential_types::Credentials {
+        let now = self.shared.now();
+        let mut st = self.shared.lock();
+        let subject = format!("{}:{}", st.region, state::random_uuid());
+        let (key_id, issued) =
+            identity::issue_credentials(&mut st, role_arn, &subject, now, lifetime);
+        aws_credential_types::Credentials::new(
+            key_id,
+            issued.secret_access_key,
+            Some(issued.session_token),
+            Some(issued.expires_at),
+            "cognito-sigv4-emulator",
+        )
+    }
+
+    /// Signs exactly `claims` with user pool `pool`'s (name or id) key: any token, well-formed
+    /// or not. For tests of API Gateway's user-pool authorizer.
+    #[doc(hidden)]
+    pub fn mint_user_pool_token(
+        &self,
+        pool: &str,
+        claims: serde_json::Value,
+    ) -> Result<crate::secret::Jwt> {
+        let st = self.shared.lock();
+        let pool = st.find_user_pool(pool).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                format!("the emulator has no user pool `{pool}`"),
+            )
+        })?;
+        Ok(crate::secret::Jwt::new(pool.key.mint(&claims)))
+    }
+
     /// Makes the next `times` calls of `operation` (an AWS operation name such as
     /// `InitiateAuth`, `GetCredentialsForIdentity`, `AssumeRoleWithWebIdentity`, or
     /// `execute-api` for every API Gateway request) meet `fault`.
@@ -348,10 +416,6 @@ impl RunningEmulator {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
-    }
-
-    pub(crate) fn shared(&self) -> &Shared {
-        &self.shared
     }
 }
 
@@ -504,7 +568,7 @@ async fn dispatch(
             {
                 return r;
             }
-            sts::handle(&shared, &op, &headers, &body)
+            sts::handle(&shared, &op, &method, &uri, &headers, &body)
         }
         Route::ExecuteApi => {
             if let Some(r) = apply_faults(

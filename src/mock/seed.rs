@@ -42,6 +42,9 @@ pub struct UserPoolSeed {
     pub prevent_user_existence_errors: bool,
     /// Attributes that may be used as the username at sign-in (`email`, `phone_number`).
     pub username_attributes: Vec<String>,
+    /// `OFF` (default), `OPTIONAL` or `ON`. With `ON`, a user without TOTP is sent the
+    /// `MFA_SETUP` challenge at sign-in.
+    pub mfa_configuration: Option<String>,
     /// App clients.
     pub clients: Vec<AppClientSeed>,
     /// Groups.

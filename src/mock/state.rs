@@ -66,6 +66,12 @@ pub(crate) struct State {
     pub(crate) calls: HashMap<String, u64>,
     /// Faults waiting to be served, per operation name.
     pub(crate) faults: HashMap<String, Vec<PendingFault>>,
+    /// The key cognito-identity signs GetOpenIdToken tokens with
+    /// (`iss` = `https://cognito-identity.amazonaws.com`); STS verifies them with it.
+    pub(crate) cognito_identity_key: SigningKey,
+    /// The role session name of credentials issued by STS, by access key id. Credentials
+    /// not listed here came from an identity pool: their session is `CognitoIdentityCredentials`.
+    pub(crate) session_names: HashMap<String, String>,
 }
 
 /// A fault to serve on the next calls of an operation.
@@ -77,7 +83,6 @@ pub(crate) struct PendingFault {
 }
 
 /// A user pool.
-#[derive(Debug)]
 pub(crate) struct UserPool {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -98,6 +103,24 @@ pub(crate) struct UserPool {
     pub(crate) srp_pending: HashMap<String, SrpPending>,
     /// Access-token `jti`s revoked by RevokeToken (their `origin_jti` family) or sign-out.
     pub(crate) revoked_origin_jtis: std::collections::HashSet<String>,
+    /// MFA required (`MfaConfiguration = ON`): users without TOTP get the MFA_SETUP challenge.
+    pub(crate) mfa_required: bool,
+}
+
+impl std::fmt::Debug for UserPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Refresh tokens and challenge sessions are map keys: only their number is shown.
+        f.debug_struct("UserPool")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("clients", &self.clients)
+            .field("groups", &self.groups)
+            .field("users", &self.users)
+            .field("refresh_tokens", &self.refresh_tokens.len())
+            .field("sessions", &self.sessions.len())
+            .field("mfa_required", &self.mfa_required)
+            .finish_non_exhaustive()
+    }
 }
 
 impl UserPool {
@@ -124,7 +147,7 @@ impl UserPool {
 }
 
 /// An app client.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct AppClient {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -140,7 +163,6 @@ pub(crate) struct AppClient {
 /// A group.
 #[derive(Debug, Clone)]
 pub(crate) struct Group {
-    pub(crate) name: String,
     pub(crate) role_arn: Option<String>,
     pub(crate) precedence: Option<i64>,
 }
@@ -154,19 +176,8 @@ pub(crate) enum UserStatus {
     ResetRequired,
 }
 
-impl UserStatus {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            UserStatus::Confirmed => "CONFIRMED",
-            UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
-            UserStatus::Unconfirmed => "UNCONFIRMED",
-            UserStatus::ResetRequired => "RESET_REQUIRED",
-        }
-    }
-}
-
 /// A user. The password itself is not kept: only its SRP salt and verifier.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct User {
     pub(crate) username: String,
     pub(crate) sub: String,
@@ -183,6 +194,35 @@ pub(crate) struct User {
     pub(crate) totp_enabled: bool,
     /// Tokens issued before this time are rejected by Cognito's own APIs (GlobalSignOut).
     pub(crate) signed_out_at: Option<SystemTime>,
+    /// A TOTP secret from AssociateSoftwareToken, waiting for VerifySoftwareToken.
+    pub(crate) pending_totp_secret: Option<String>,
+}
+
+impl std::fmt::Debug for AppClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The client secret stays out.
+        f.debug_struct("AppClient")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("has_secret", &self.secret.is_some())
+            .field("explicit_auth_flows", &self.explicit_auth_flows)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // TOTP secrets and the password verifier stay out.
+        f.debug_struct("User")
+            .field("username", &self.username)
+            .field("sub", &self.sub)
+            .field("groups", &self.groups)
+            .field("status", &self.status)
+            .field("enabled", &self.enabled)
+            .field("totp_enabled", &self.totp_enabled)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A refresh token the pool issued.
@@ -194,6 +234,8 @@ pub(crate) struct RefreshTokenRecord {
     /// The `origin_jti` shared by every token issued from the same sign-in.
     pub(crate) origin_jti: String,
     pub(crate) revoked: bool,
+    /// When the user signed in (the tokens' `auth_time`).
+    pub(crate) auth_time: SystemTime,
 }
 
 /// What an open challenge session is waiting for.
@@ -207,7 +249,7 @@ pub(crate) struct ChallengeState {
 }
 
 /// The server's half of an SRP exchange in progress.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct SrpPending {
     pub(crate) client_id: String,
     /// Server secret `b`, big-endian.
@@ -218,6 +260,13 @@ pub(crate) struct SrpPending {
     pub(crate) b_pub: Vec<u8>,
     pub(crate) secret_block: Vec<u8>,
     pub(crate) expires_at: SystemTime,
+}
+
+impl std::fmt::Debug for SrpPending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `b` is the server's SRP secret.
+        f.debug_struct("SrpPending").field("client_id", &self.client_id).finish_non_exhaustive()
+    }
 }
 
 /// A Google-like OIDC issuer hosted by the emulator.
@@ -315,7 +364,7 @@ pub(crate) enum MethodAuth {
 
 /// Temporary credentials the emulator issued: its API Gateway accepts them only with their own
 /// session token and only until they expire.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct IssuedCredentials {
     pub(crate) secret_access_key: String,
     pub(crate) session_token: String,
@@ -323,6 +372,17 @@ pub(crate) struct IssuedCredentials {
     pub(crate) role_arn: String,
     /// The identity id (identity pools) or the web identity's subject (STS).
     pub(crate) subject: String,
+}
+
+impl std::fmt::Debug for IssuedCredentials {
+    // The secret key and session token never print.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedCredentials")
+            .field("expires_at", &self.expires_at)
+            .field("role_arn", &self.role_arn)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Random alphanumeric string (`[A-Za-z0-9]`).
@@ -384,6 +444,8 @@ impl State {
             credentials: HashMap::new(),
             calls: HashMap::new(),
             faults: HashMap::new(),
+            cognito_identity_key: SigningKey::generate(),
+            session_names: HashMap::new(),
         };
 
         for p in &seed.user_pools {
@@ -408,6 +470,13 @@ impl State {
                 sessions: HashMap::new(),
                 srp_pending: HashMap::new(),
                 revoked_origin_jtis: Default::default(),
+                mfa_required: match p.mfa_configuration.as_deref() {
+                    None | Some("OFF") | Some("OPTIONAL") => false,
+                    Some("ON") => true,
+                    Some(other) => {
+                        return Err(bad_seed(format!("user pool `{}`: unknown mfa_configuration `{other}`", p.name)));
+                    }
+                },
             };
             for c in &p.clients {
                 let client = app_client(c);
@@ -417,7 +486,6 @@ impl State {
                 pool.groups.insert(
                     g.name.clone(),
                     Group {
-                        name: g.name.clone(),
                         role_arn: g.role_arn.clone(),
                         precedence: g.precedence,
                     },
@@ -460,6 +528,7 @@ impl State {
                     totp_secret: u.totp_secret.clone(),
                     totp_enabled: u.totp_secret.is_some(),
                     signed_out_at: None,
+                    pending_totp_secret: None,
                 };
                 pool.users.insert(user.username.clone(), user);
             }

@@ -1,0 +1,675 @@
+//! cognito-identity (AWSCognitoIdentityService) over JSON 1.1: GetId,
+//! GetCredentialsForIdentity and GetOpenIdToken.
+//!
+//! Every login token is verified for real: the provider must be configured on the identity
+//! pool, the token's `iss` must name that provider, its RS256 signature must verify with the
+//! issuer's key, it must not have expired (emulator clock), and its audience must be a
+//! configured client id. Identity ids are stable per (pool, provider, subject).
+//!
+//! Error names and messages follow what AWS answers, as reported in public issue threads:
+//! `Invalid login token. Token expired: <now> >= <exp>`, `Invalid login token. Issuer doesn't
+//! match providerName`, `Invalid login token. Couldn't verify signed token.`, `Token is not from
+//! a supported provider of this identity pool.` (also what AWS answers for a user-pool token
+//! whose `aud` is not the configured app client), `Logins don't match. Please include at least
+//! one valid login for this identity or identity pool.`, `Access to Identity '<id>' is
+//! forbidden.`, `Unauthenticated access is not supported for this identity pool.`, and
+//! `InvalidParameterException: Basic (classic) flow is not enabled, please use enhanced flow.`
+//! at GetOpenIdToken. Unverified choices (no public record found): a `CustomRoleArn` not in
+//! the token's `cognito:roles` answers `InvalidParameterException: Invalid CustomRoleArn: the
+//! role '<arn>' is not in the token's cognito:roles.`; with `AmbiguousRoleResolution: Deny` and no role in the token,
+//! `NotAuthorizedException: The ambiguous role mapping rules for: <provider>:<client> denied
+//! this request.`
+
+use super::keys::{self, JwtRejection};
+use super::state::{IdentityPool, IssuedCredentials, Shared, State, random_uuid};
+use super::wire;
+use crate::time::epoch_secs;
+use axum::response::Response;
+use base64::Engine as _;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+/// The issuer of the tokens GetOpenIdToken returns.
+pub(crate) const COGNITO_IDENTITY_ISSUER: &str = "https://cognito-identity.amazonaws.com";
+
+/// How long a GetOpenIdToken token lives, as on AWS.
+const OPEN_ID_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
+
+const LOGINS_DONT_MATCH: &str = "Logins don't match. Please include at least one valid login for this identity or identity pool.";
+const NOT_SUPPORTED_PROVIDER: &str =
+    "Token is not from a supported provider of this identity pool.";
+const UNAUTH_NOT_SUPPORTED: &str =
+    "Unauthenticated access is not supported for this identity pool.";
+const INVALID_POOL_CONFIG: &str =
+    "Invalid identity pool configuration. Check assigned IAM roles for this pool.";
+
+/// An error answer: AWS error name and message.
+#[derive(Debug)]
+struct Fail {
+    code: &'static str,
+    message: String,
+}
+
+impl Fail {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn not_authorized(message: impl Into<String>) -> Self {
+        Self::new("NotAuthorizedException", message)
+    }
+}
+
+/// A login whose token verified.
+#[derive(Debug)]
+struct VerifiedLogin {
+    provider: String,
+    subject: String,
+    claims: Value,
+}
+
+/// Serves one cognito-identity operation.
+pub(crate) fn handle(shared: &Shared, op: &str, body: &[u8]) -> Response {
+    if !matches!(op, "GetId" | "GetCredentialsForIdentity" | "GetOpenIdToken") {
+        return wire::client_error(
+            "UnknownOperationException",
+            &format!("Unknown operation {op}"),
+        );
+    }
+    let req: Value = match serde_json::from_slice(if body.is_empty() { b"{}" } else { body }) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => {
+            return wire::client_error(
+                "SerializationException",
+                "Request body is not a JSON object",
+            );
+        }
+    };
+    let now = shared.now();
+    let result = {
+        let mut st = shared.lock();
+        match op {
+            "GetId" => get_id(&mut st, &req, now),
+            "GetCredentialsForIdentity" => get_credentials_for_identity(&mut st, &req, now),
+            _ => get_open_id_token(&mut st, &req, now),
+        }
+    };
+    match result {
+        Ok(body) => wire::json_ok(body),
+        Err(fail) => wire::client_error(fail.code, &fail.message),
+    }
+}
+
+/// A required string member, with AWS's validation message when absent.
+fn required<'a>(req: &'a Value, member: &str) -> Result<&'a str, Fail> {
+    match req.get(member) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        _ => {
+            let mut field = member.to_owned();
+            if let Some(first) = field.get_mut(0..1) {
+                first.make_ascii_lowercase();
+            }
+            Err(Fail::new(
+                "ValidationException",
+                format!(
+                    "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
+                ),
+            ))
+        }
+    }
+}
+
+/// The `Logins` map (provider name → token); absent means none.
+fn logins(req: &Value) -> Result<BTreeMap<String, String>, Fail> {
+    let mut out = BTreeMap::new();
+    match req.get("Logins") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (provider, token) in map {
+                let token = token.as_str().ok_or_else(|| {
+                    Fail::new("SerializationException", "Logins values must be strings")
+                })?;
+                out.insert(provider.clone(), token.to_owned());
+            }
+        }
+        Some(_) => return Err(Fail::new("SerializationException", "Logins must be a map")),
+    }
+    Ok(out)
+}
+
+fn claim_str<'a>(claims: &'a Value, name: &str) -> Option<&'a str> {
+    claims.get(name).and_then(Value::as_str)
+}
+
+/// `exp` as whole seconds (AWS accepts integer or fractional numbers).
+fn claim_secs(claims: &Value, name: &str) -> Option<u64> {
+    let v = claims.get(name)?;
+    v.as_u64()
+        .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+}
+
+fn rejection(r: JwtRejection) -> Fail {
+    match r {
+        JwtRejection::Malformed => {
+            Fail::not_authorized("Invalid login token. Not a valid OpenId Connect identity token.")
+        }
+        JwtRejection::WrongKey | JwtRejection::BadSignature => {
+            Fail::not_authorized("Invalid login token. Couldn't verify signed token.")
+        }
+    }
+}
+
+fn check_expiry(claims: &Value, now: u64) -> Result<(), Fail> {
+    let exp = claim_secs(claims, "exp").ok_or_else(|| {
+        Fail::not_authorized("Invalid login token. Missing a required claim: exp")
+    })?;
+    if now >= exp {
+        return Err(Fail::not_authorized(format!(
+            "Invalid login token. Token expired: {now} >= {exp}"
+        )));
+    }
+    Ok(())
+}
+
+/// Verifies one login token for `pool`.
+fn verify_login(
+    st: &State,
+    pool: &IdentityPool,
+    provider: &str,
+    token: &str,
+    now: u64,
+) -> Result<VerifiedLogin, Fail> {
+    if let Some(up) = pool.user_pool_providers.get(provider) {
+        let user_pool = st
+            .user_pools
+            .get(&up.user_pool_id)
+            .ok_or_else(|| Fail::not_authorized(NOT_SUPPORTED_PROVIDER))?;
+        let (_, claims, _, _) = keys::split(token).map_err(rejection)?;
+        if claim_str(&claims, "iss") != Some(user_pool.issuer(&st.region).as_str()) {
+            return Err(Fail::not_authorized(
+                "Invalid login token. Issuer doesn't match providerName",
+            ));
+        }
+        let claims = user_pool.key.verify(token).map_err(rejection)?;
+        check_expiry(&claims, now)?;
+        // An access token carries `client_id`, not `aud`: AWS names the missing claim.
+        let aud = claim_str(&claims, "aud").ok_or_else(|| {
+            Fail::not_authorized("Invalid login token. Missing a required claim: aud")
+        })?;
+        if claim_str(&claims, "token_use") != Some("id") {
+            return Err(Fail::not_authorized(
+                "Invalid login token. Not an ID token.",
+            ));
+        }
+        if aud != up.client_id {
+            return Err(Fail::not_authorized(NOT_SUPPORTED_PROVIDER));
+        }
+        let subject = claim_str(&claims, "sub")
+            .ok_or_else(|| {
+                Fail::not_authorized("Invalid login token. Missing a required claim: sub")
+            })?
+            .to_owned();
+        return Ok(VerifiedLogin {
+            provider: provider.to_owned(),
+            subject,
+            claims,
+        });
+    }
+    if let Some(allowed) = pool.oidc_providers.get(provider) {
+        let (_, claims, _, _) = keys::split(token).map_err(rejection)?;
+        let issuer_url = format!("https://{provider}");
+        // Google issues both `accounts.google.com` and `https://accounts.google.com`.
+        let iss = claim_str(&claims, "iss").unwrap_or_default();
+        if iss != issuer_url && iss != provider {
+            return Err(Fail::not_authorized(
+                "Invalid login token. Issuer doesn't match providerName",
+            ));
+        }
+        let issuer = st.oidc_issuers.get(&issuer_url).ok_or_else(|| {
+            Fail::not_authorized("Invalid login token. Couldn't verify signed token.")
+        })?;
+        let claims = issuer.key.verify(token).map_err(rejection)?;
+        check_expiry(&claims, now)?;
+        // A pool that lists no client ids for the provider trusts the issuer's own clients.
+        let allowed = if allowed.is_empty() {
+            &issuer.client_ids
+        } else {
+            allowed
+        };
+        let auds: Vec<&str> = match claims.get("aud") {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if auds.is_empty() {
+            return Err(Fail::not_authorized(
+                "Invalid login token. Missing a required claim: aud",
+            ));
+        }
+        if !auds.iter().any(|a| allowed.iter().any(|c| c == a)) {
+            return Err(Fail::not_authorized(
+                "Invalid login token. Incorrect token audience.",
+            ));
+        }
+        let subject = claim_str(&claims, "sub")
+            .ok_or_else(|| {
+                Fail::not_authorized("Invalid login token. Missing a required claim: sub")
+            })?
+            .to_owned();
+        return Ok(VerifiedLogin {
+            provider: provider.to_owned(),
+            subject,
+            claims,
+        });
+    }
+    Err(Fail::not_authorized(NOT_SUPPORTED_PROVIDER))
+}
+
+fn verify_all(
+    st: &State,
+    pool_id: &str,
+    logins: &BTreeMap<String, String>,
+    now: u64,
+) -> Result<Vec<VerifiedLogin>, Fail> {
+    let pool = st.identity_pools.get(pool_id).ok_or_else(|| {
+        Fail::new(
+            "ResourceNotFoundException",
+            format!("IdentityPool '{pool_id}' not found."),
+        )
+    })?;
+    logins
+        .iter()
+        .map(|(provider, token)| verify_login(st, pool, provider, token, now))
+        .collect()
+}
+
+/// A new identity id in the pool's region: `<region>:<uuid>`.
+fn new_identity_id(pool_id: &str) -> String {
+    let region = pool_id.split_once(':').map(|(r, _)| r).unwrap_or(pool_id);
+    format!("{region}:{}", random_uuid())
+}
+
+/// Links verified logins to an identity. With `target`, to that identity (failing if a login
+/// already belongs to another one); without, to the identity that already holds one of them
+/// (merging any other holder into it, as Cognito merges identities) or to a new identity.
+fn link(
+    pool: &mut IdentityPool,
+    target: Option<&str>,
+    verified: &[VerifiedLogin],
+) -> Result<String, Fail> {
+    let mut owners: Vec<String> = Vec::new();
+    for v in verified {
+        for (id, identity) in &pool.identities {
+            if identity.logins.get(&v.provider) == Some(&v.subject) && !owners.contains(id) {
+                owners.push(id.clone());
+            }
+        }
+    }
+    let id = match target {
+        Some(t) => {
+            if owners.iter().any(|o| o != t) {
+                return Err(Fail::not_authorized(LOGINS_DONT_MATCH));
+            }
+            t.to_owned()
+        }
+        None => match owners.first() {
+            Some(first) => first.clone(),
+            None => {
+                let id = new_identity_id(&pool.id);
+                pool.identities.insert(id.clone(), Default::default());
+                id
+            }
+        },
+    };
+    for other in owners.iter().filter(|o| **o != id) {
+        if let Some(merged) = pool.identities.remove(other)
+            && let Some(identity) = pool.identities.get_mut(&id)
+        {
+            identity.logins.extend(merged.logins);
+        }
+    }
+    if let Some(identity) = pool.identities.get_mut(&id) {
+        for v in verified {
+            identity
+                .logins
+                .insert(v.provider.clone(), v.subject.clone());
+        }
+    }
+    Ok(id)
+}
+
+/// GetId {IdentityPoolId, Logins?, AccountId?} → {IdentityId}.
+fn get_id(st: &mut State, req: &Value, now: SystemTime) -> Result<Value, Fail> {
+    let pool_id = required(req, "IdentityPoolId")?.to_owned();
+    let logins = logins(req)?;
+    let verified = verify_all(st, &pool_id, &logins, epoch_secs(now))?;
+    let pool = st.identity_pools.get_mut(&pool_id).ok_or_else(|| {
+        Fail::new(
+            "ResourceNotFoundException",
+            format!("IdentityPool '{pool_id}' not found."),
+        )
+    })?;
+    if verified.is_empty() {
+        if !pool.allow_unauthenticated {
+            return Err(Fail::not_authorized(UNAUTH_NOT_SUPPORTED));
+        }
+        // Every unauthenticated GetId makes a new guest identity, as on AWS.
+        let id = new_identity_id(&pool.id);
+        pool.identities.insert(id.clone(), Default::default());
+        return Ok(json!({ "IdentityId": id }));
+    }
+    let id = link(pool, None, &verified)?;
+    Ok(json!({ "IdentityId": id }))
+}
+
+/// Checks the caller may act as `identity_id` with these logins, links new logins to it, and
+/// returns the pool id and the verified logins (empty for a guest).
+fn authorize(
+    st: &mut State,
+    identity_id: &str,
+    logins: &BTreeMap<String, String>,
+    now: SystemTime,
+) -> Result<(String, Vec<VerifiedLogin>), Fail> {
+    let pool_id = st
+        .identity_pools
+        .values()
+        .find(|p| p.identities.contains_key(identity_id))
+        .map(|p| p.id.clone())
+        .ok_or_else(|| {
+            Fail::new(
+                "ResourceNotFoundException",
+                format!("Identity '{identity_id}' not found."),
+            )
+        })?;
+    let verified = verify_all(st, &pool_id, logins, epoch_secs(now))?;
+    let pool = st.identity_pools.get_mut(&pool_id).ok_or_else(|| {
+        Fail::new(
+            "ResourceNotFoundException",
+            format!("Identity '{identity_id}' not found."),
+        )
+    })?;
+    let linked = pool
+        .identities
+        .get(identity_id)
+        .map(|i| i.logins.clone())
+        .unwrap_or_default();
+    if verified.is_empty() {
+        if !linked.is_empty() {
+            return Err(Fail::not_authorized(format!(
+                "Access to Identity '{identity_id}' is forbidden."
+            )));
+        }
+        if !pool.allow_unauthenticated {
+            return Err(Fail::not_authorized(UNAUTH_NOT_SUPPORTED));
+        }
+        return Ok((pool_id, verified));
+    }
+    if !linked.is_empty()
+        && !verified
+            .iter()
+            .any(|v| linked.get(&v.provider) == Some(&v.subject))
+    {
+        return Err(Fail::not_authorized(LOGINS_DONT_MATCH));
+    }
+    // A guest identity presented with logins becomes authenticated (when the logins belong to
+    // no other identity); an authenticated one gains the extra logins.
+    link(pool, Some(identity_id), &verified)?;
+    Ok((pool_id, verified))
+}
+
+/// A `CustomRoleArn` the token does not list. AWS's answer is not publicly recorded; this
+/// one is what the crate's identity-pool client maps to `ErrorKind::RoleNotAllowed`
+/// (`InvalidParameterException` mentioning the role) and, unlike `NotAuthorizedException`,
+/// it does not end a session.
+fn role_not_allowed(custom: &str) -> Fail {
+    Fail::new(
+        "InvalidParameterException",
+        format!("Invalid CustomRoleArn: the role '{custom}' is not in the token's cognito:roles."),
+    )
+}
+
+/// Chooses the role for an authorized request (see the module docs for the rules).
+fn choose_role(
+    pool: &IdentityPool,
+    verified: &[VerifiedLogin],
+    custom: Option<&str>,
+) -> Result<String, Fail> {
+    if verified.is_empty() {
+        return pool.unauthenticated_role_arn.clone().ok_or_else(|| {
+            Fail::new(
+                "InvalidIdentityPoolConfigurationException",
+                INVALID_POOL_CONFIG,
+            )
+        });
+    }
+    let by_token = verified.iter().find_map(|v| {
+        pool.user_pool_providers
+            .get(&v.provider)
+            .filter(|up| up.token_role_resolution)
+            .map(|up| (v, up))
+    });
+    if let Some((login, up)) = by_token {
+        let roles: Vec<&str> = login
+            .claims
+            .get("cognito:roles")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if let Some(custom) = custom {
+            if roles.contains(&custom) {
+                return Ok(custom.to_owned());
+            }
+            return Err(role_not_allowed(custom));
+        }
+        if let Some(preferred) = claim_str(&login.claims, "cognito:preferred_role") {
+            return Ok(preferred.to_owned());
+        }
+        if up.deny_ambiguous {
+            return Err(Fail::not_authorized(format!(
+                "The ambiguous role mapping rules for: {}:{} denied this request.",
+                login.provider, up.client_id
+            )));
+        }
+    } else if let Some(custom) = custom {
+        // Without role resolution from a token there is no list the custom role could be in.
+        return Err(role_not_allowed(custom));
+    }
+    pool.authenticated_role_arn.clone().ok_or_else(|| {
+        Fail::new(
+            "InvalidIdentityPoolConfigurationException",
+            INVALID_POOL_CONFIG,
+        )
+    })
+}
+
+/// `ASIA` + 16 upper-case alphanumerics, like temporary access key ids.
+pub(crate) fn new_access_key_id() -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let tail: String = (0..16)
+        .map(|_| CHARS[rand::random_range(0..CHARS.len())] as char)
+        .collect();
+    format!("ASIA{tail}")
+}
+
+/// Issues temporary credentials for `role_arn` valid for `lifetime` from `now`, records them
+/// (the emulator's API Gateway accepts only what is recorded) and returns the access key id.
+pub(crate) fn issue_credentials(
+    st: &mut State,
+    role_arn: &str,
+    subject: &str,
+    now: SystemTime,
+    lifetime: Duration,
+) -> (String, IssuedCredentials) {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let access_key_id = new_access_key_id();
+    let secret: String = b64.encode(rand::random::<[u8; 30]>());
+    let token_bytes: Vec<u8> = (0..240).map(|_| rand::random::<u8>()).collect();
+    let session_token = format!("IQoJb3JpZ2luX2Vj{}", b64.encode(&token_bytes));
+    let issued = IssuedCredentials {
+        secret_access_key: secret,
+        session_token,
+        expires_at: now + lifetime,
+        role_arn: role_arn.to_owned(),
+        subject: subject.to_owned(),
+    };
+    st.credentials.insert(access_key_id.clone(), issued.clone());
+    (access_key_id, issued)
+}
+
+/// GetCredentialsForIdentity {IdentityId, Logins?, CustomRoleArn?} →
+/// {IdentityId, Credentials {AccessKeyId, SecretKey, SessionToken, Expiration}}.
+fn get_credentials_for_identity(
+    st: &mut State,
+    req: &Value,
+    now: SystemTime,
+) -> Result<Value, Fail> {
+    let identity_id = required(req, "IdentityId")?.to_owned();
+    let logins = logins(req)?;
+    let custom = req
+        .get("CustomRoleArn")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    let (pool_id, verified) = authorize(st, &identity_id, &logins, now)?;
+    let pool = st.identity_pools.get(&pool_id).ok_or_else(|| {
+        Fail::new(
+            "ResourceNotFoundException",
+            format!("Identity '{identity_id}' not found."),
+        )
+    })?;
+    let role = choose_role(pool, &verified, custom)?;
+    // AWS assumes the role through STS; a role that does not exist fails there.
+    if !st.roles.contains_key(&role) {
+        return Err(Fail::new(
+            "InvalidIdentityPoolConfigurationException",
+            INVALID_POOL_CONFIG,
+        ));
+    }
+    let lifetime = st.credential_lifetime;
+    let (access_key_id, issued) = issue_credentials(st, &role, &identity_id, now, lifetime);
+    Ok(json!({
+        "IdentityId": identity_id,
+        "Credentials": {
+            "AccessKeyId": access_key_id,
+            "SecretKey": issued.secret_access_key,
+            "SessionToken": issued.session_token,
+            "Expiration": epoch_secs(issued.expires_at),
+        }
+    }))
+}
+
+/// GetOpenIdToken {IdentityId, Logins?} → {IdentityId, Token}: the basic (classic) flow's
+/// token, for STS AssumeRoleWithWebIdentity. As on AWS, refused unless the pool allows the
+/// classic flow.
+fn get_open_id_token(st: &mut State, req: &Value, now: SystemTime) -> Result<Value, Fail> {
+    let identity_id = required(req, "IdentityId")?.to_owned();
+    let logins = logins(req)?;
+    let (pool_id, verified) = authorize(st, &identity_id, &logins, now)?;
+    let classic = st
+        .identity_pools
+        .get(&pool_id)
+        .is_some_and(|p| p.allow_classic_flow);
+    if !classic {
+        return Err(Fail::new(
+            "InvalidParameterException",
+            "Basic (classic) flow is not enabled, please use enhanced flow.",
+        ));
+    }
+    let amr: Vec<String> = if verified.is_empty() {
+        vec!["unauthenticated".to_owned()]
+    } else {
+        std::iter::once("authenticated".to_owned())
+            .chain(verified.iter().map(|v| v.provider.clone()))
+            .collect()
+    };
+    let iat = epoch_secs(now);
+    let claims = json!({
+        "iss": COGNITO_IDENTITY_ISSUER,
+        "sub": identity_id,
+        "aud": pool_id,
+        "amr": amr,
+        "iat": iat,
+        "exp": iat + OPEN_ID_TOKEN_LIFETIME.as_secs(),
+    });
+    let token = st.cognito_identity_key.mint(&claims);
+    Ok(json!({ "IdentityId": identity_id, "Token": token }))
+}
+
+/// The claims of an ID token the user pool `pool_id` would issue to `username` through app
+/// client `client_id` at `now`, as Cognito writes them; `None` if the pool, client or user is
+/// unknown. Used by [`RunningEmulator::mint_user_pool_id_token`](super::RunningEmulator).
+pub(crate) fn user_pool_id_token_claims(
+    st: &State,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    now: SystemTime,
+) -> Option<Value> {
+    let pool = st.find_user_pool(pool_id)?;
+    let client = pool
+        .clients
+        .values()
+        .find(|c| c.id == client_id || c.name == client_id)?;
+    let user = pool.find_user(username)?;
+    let iat = epoch_secs(now);
+    let mut claims = serde_json::Map::new();
+    for (k, v) in &user.attributes {
+        let value = match v.as_str() {
+            "true" if k.ends_with("_verified") => Value::Bool(true),
+            "false" if k.ends_with("_verified") => Value::Bool(false),
+            _ => Value::String(v.clone()),
+        };
+        claims.insert(k.clone(), value);
+    }
+    claims.insert("sub".into(), json!(user.sub));
+    if !user.groups.is_empty() {
+        claims.insert("cognito:groups".into(), json!(user.groups));
+        let groups: Vec<_> = user
+            .groups
+            .iter()
+            .filter_map(|g| pool.groups.get(g))
+            .collect();
+        let mut roles: Vec<&str> = Vec::new();
+        for role in groups.iter().filter_map(|g| g.role_arn.as_deref()) {
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+        if !roles.is_empty() {
+            claims.insert("cognito:roles".into(), json!(roles));
+            // The role of the group with the lowest precedence wins, unless groups tied at
+            // that precedence name different roles (then none, as on AWS; same rule as idp.rs).
+            let with_role = groups.iter().filter(|g| g.role_arn.is_some());
+            let best = with_role
+                .clone()
+                .map(|g| g.precedence.unwrap_or(i64::MAX))
+                .min();
+            let mut top: Vec<&str> = with_role
+                .filter(|g| Some(g.precedence.unwrap_or(i64::MAX)) == best)
+                .filter_map(|g| g.role_arn.as_deref())
+                .collect();
+            top.sort_unstable();
+            top.dedup();
+            if let [preferred] = top.as_slice() {
+                claims.insert("cognito:preferred_role".into(), json!(preferred));
+            }
+        }
+    }
+    claims.insert("iss".into(), json!(pool.issuer(&st.region)));
+    claims.insert("cognito:username".into(), json!(user.username));
+    claims.insert("origin_jti".into(), json!(random_uuid()));
+    claims.insert("aud".into(), json!(client.id));
+    claims.insert("event_id".into(), json!(random_uuid()));
+    claims.insert("token_use".into(), json!("id"));
+    claims.insert("auth_time".into(), json!(iat));
+    claims.insert(
+        "exp".into(),
+        json!(iat + client.id_token_validity.as_secs()),
+    );
+    claims.insert("iat".into(), json!(iat));
+    claims.insert("jti".into(), json!(random_uuid()));
+    Some(Value::Object(claims))
+}
