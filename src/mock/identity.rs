@@ -614,62 +614,15 @@ pub(crate) fn user_pool_id_token_claims(
         .values()
         .find(|c| c.id == client_id || c.name == client_id)?;
     let user = pool.find_user(username)?;
-    let iat = epoch_secs(now);
-    let mut claims = serde_json::Map::new();
-    for (k, v) in &user.attributes {
-        let value = match v.as_str() {
-            "true" if k.ends_with("_verified") => Value::Bool(true),
-            "false" if k.ends_with("_verified") => Value::Bool(false),
-            _ => Value::String(v.clone()),
-        };
-        claims.insert(k.clone(), value);
-    }
-    claims.insert("sub".into(), json!(user.sub));
-    if !user.groups.is_empty() {
-        claims.insert("cognito:groups".into(), json!(user.groups));
-        let groups: Vec<_> = user
-            .groups
-            .iter()
-            .filter_map(|g| pool.groups.get(g))
-            .collect();
-        let mut roles: Vec<&str> = Vec::new();
-        for role in groups.iter().filter_map(|g| g.role_arn.as_deref()) {
-            if !roles.contains(&role) {
-                roles.push(role);
-            }
-        }
-        if !roles.is_empty() {
-            claims.insert("cognito:roles".into(), json!(roles));
-            // The role of the group with the lowest precedence wins, unless groups tied at
-            // that precedence name different roles (then none, as on AWS; same rule as idp.rs).
-            let with_role = groups.iter().filter(|g| g.role_arn.is_some());
-            let best = with_role
-                .clone()
-                .map(|g| g.precedence.unwrap_or(i64::MAX))
-                .min();
-            let mut top: Vec<&str> = with_role
-                .filter(|g| Some(g.precedence.unwrap_or(i64::MAX)) == best)
-                .filter_map(|g| g.role_arn.as_deref())
-                .collect();
-            top.sort_unstable();
-            top.dedup();
-            if let [preferred] = top.as_slice() {
-                claims.insert("cognito:preferred_role".into(), json!(preferred));
-            }
-        }
-    }
-    claims.insert("iss".into(), json!(pool.issuer(&st.region)));
-    claims.insert("cognito:username".into(), json!(user.username));
-    claims.insert("origin_jti".into(), json!(random_uuid()));
-    claims.insert("aud".into(), json!(client.id));
-    claims.insert("event_id".into(), json!(random_uuid()));
-    claims.insert("token_use".into(), json!("id"));
-    claims.insert("auth_time".into(), json!(iat));
-    claims.insert(
-        "exp".into(),
-        json!(iat + client.id_token_validity.as_secs()),
+    let claims = super::idp::id_token_claims(
+        pool,
+        &st.region,
+        client,
+        user,
+        now,
+        now,
+        &random_uuid(),
+        &random_uuid(),
     );
-    claims.insert("iat".into(), json!(iat));
-    claims.insert("jti".into(), json!(random_uuid()));
     Some(Value::Object(claims))
 }

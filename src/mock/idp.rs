@@ -8,8 +8,8 @@
 use super::keys;
 use super::srp_server;
 use super::state::{
-    AppClient, ChallengeState, RefreshTokenRecord, Shared, SrpPending, State, UserPool, UserStatus,
-    random_alnum, random_uuid,
+    AppClient, ChallengeState, RefreshTokenRecord, Shared, SrpPending, State, User, UserPool,
+    UserStatus, random_alnum, random_uuid,
 };
 use super::wire;
 use crate::time::epoch_secs;
@@ -710,6 +710,60 @@ fn group_roles(pool: &UserPool, groups: &[String]) -> (Vec<String>, Option<Strin
     (roles, preferred)
 }
 
+/// The claims of the ID token `pool` issues to `user` through `client` at `now`, as Cognito
+/// writes them. Also used by the emulator's test helpers, so that every ID token it mints has
+/// the same shape.
+#[allow(clippy::too_many_arguments)] // Each is one claim's source; a struct would only rename them.
+pub(crate) fn id_token_claims(
+    pool: &UserPool,
+    region: &str,
+    client: &AppClient,
+    user: &User,
+    now: SystemTime,
+    auth_time: SystemTime,
+    origin_jti: &str,
+    event_id: &str,
+) -> Map<String, Value> {
+    let iat = epoch_secs(now);
+    let (roles, preferred) = group_roles(pool, &user.groups);
+    let mut id = Map::new();
+    id.insert("sub".into(), json!(user.sub));
+    if !user.groups.is_empty() {
+        id.insert("cognito:groups".into(), json!(user.groups));
+    }
+    for (k, v) in &user.attributes {
+        if k == "sub" {
+            continue;
+        }
+        let value = if k.ends_with("_verified") && (v == "true" || v == "false") {
+            json!(v == "true")
+        } else {
+            json!(v)
+        };
+        id.insert(k.clone(), value);
+    }
+    id.insert("iss".into(), json!(pool.issuer(region)));
+    id.insert("cognito:username".into(), json!(user.username));
+    if let Some(p) = &preferred {
+        id.insert("cognito:preferred_role".into(), json!(p));
+    }
+    id.insert("origin_jti".into(), json!(origin_jti));
+    if !roles.is_empty() {
+        id.insert("cognito:roles".into(), json!(roles));
+    }
+    id.insert("aud".into(), json!(client.id));
+    id.insert("event_id".into(), json!(event_id));
+    id.insert("token_use".into(), json!("id"));
+    id.insert("auth_time".into(), json!(epoch_secs(auth_time)));
+    id.insert(
+        "exp".into(),
+        json!(iat + client.id_token_validity.as_secs()),
+    );
+    id.insert("iat".into(), json!(iat));
+    id.insert("jti".into(), json!(random_uuid()));
+    id
+}
+
 /// Mints an ID and an access token (and, when `with_refresh`, a refresh token) for `username`.
 /// `family` continues a sign-in (`origin_jti`, `auth_time`) on refresh.
 fn issue_tokens(
@@ -727,43 +781,16 @@ fn issue_tokens(
     let auth = epoch_secs(auth_time);
     let iss = pool.issuer(region);
     let event_id = random_uuid();
-    let (roles, preferred) = group_roles(pool, &user.groups);
-
-    let mut id = Map::new();
-    id.insert("sub".into(), json!(user.sub));
-    if !user.groups.is_empty() {
-        id.insert("cognito:groups".into(), json!(user.groups));
-    }
-    for (k, v) in &user.attributes {
-        if k == "sub" {
-            continue;
-        }
-        let value = if k.ends_with("_verified") && (v == "true" || v == "false") {
-            json!(v == "true")
-        } else {
-            json!(v)
-        };
-        id.insert(k.clone(), value);
-    }
-    id.insert("iss".into(), json!(iss));
-    id.insert("cognito:username".into(), json!(user.username));
-    if let Some(p) = &preferred {
-        id.insert("cognito:preferred_role".into(), json!(p));
-    }
-    id.insert("origin_jti".into(), json!(origin_jti));
-    if !roles.is_empty() {
-        id.insert("cognito:roles".into(), json!(roles));
-    }
-    id.insert("aud".into(), json!(client.id));
-    id.insert("event_id".into(), json!(event_id));
-    id.insert("token_use".into(), json!("id"));
-    id.insert("auth_time".into(), json!(auth));
-    id.insert(
-        "exp".into(),
-        json!(iat + client.id_token_validity.as_secs()),
+    let id = id_token_claims(
+        pool,
+        region,
+        client,
+        user,
+        now,
+        auth_time,
+        &origin_jti,
+        &event_id,
     );
-    id.insert("iat".into(), json!(iat));
-    id.insert("jti".into(), json!(random_uuid()));
 
     let mut scope = vec![SIGNIN_SCOPE.to_owned()];
     scope.extend(
