@@ -1,0 +1,1062 @@
+//! User-pool sign-in against the emulator's cognito-idp: SRP and password flows, app-client
+//! secrets and aliases, challenges, refresh, sign-out, errors, and secrets kept out of `Debug`.
+#![cfg(feature = "mock")]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cognito_sigv4::config::Service;
+use cognito_sigv4::jwt::UnverifiedClaims;
+use cognito_sigv4::mock::{AppClientSeed, Emulator, RunningEmulator, Seed, UserPoolSeed, UserSeed};
+use cognito_sigv4::secret::{OneTimeCode, Password};
+use cognito_sigv4::user_pool::{
+    AuthFlow, Challenge, ChallengeKind, ChallengeResponse, MfaKind, SignInStep, Tokens,
+    UserPoolClient,
+};
+use cognito_sigv4::{CognitoConfig, ErrorKind, ManualClock, SharedClock};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// 2026-01-05 09:04:03 UTC: a fixed "now" for the emulator and the client.
+const START: u64 = 1_767_603_843;
+const POOL: &str = "pool";
+const ALICE_PW: &str = "MARKER-alice-Passw0rd!";
+/// Bob's Cognito username is a UUID; he signs in with his e-mail address.
+const BOB: &str = "6f1c2b9e-7d3a-4c55-9e0f-1a2b3c4d5e6f";
+const BOB_EMAIL: &str = "bob@example.com";
+const BOB_PW: &str = "MARKER-bob-Passw0rd!";
+const CAROL_PW: &str = "MARKER-carol-Temp0rary!";
+const DAVE_PW: &str = "MARKER-dave-Passw0rd!";
+const MFA_POOL: &str = "mfa-pool";
+const ERIN_PW: &str = "MARKER-erin-Passw0rd!";
+const DAVE_TOTP: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+fn user(name: &str, password: &str) -> UserSeed {
+    UserSeed {
+        username: name.into(),
+        password: password.into(),
+        ..Default::default()
+    }
+}
+
+fn seed() -> Seed {
+    let mut bob = user(BOB, BOB_PW);
+    bob.attributes.insert("email".into(), BOB_EMAIL.into());
+    let mut carol = user("carol", CAROL_PW);
+    carol.status = Some("FORCE_CHANGE_PASSWORD".into());
+    let mut dave = user("dave", DAVE_PW);
+    dave.totp_secret = Some(DAVE_TOTP.into());
+    let mut frank = user("frank", ALICE_PW);
+    frank.status = Some("UNCONFIRMED".into());
+    let mut gina = user("gina", ALICE_PW);
+    gina.status = Some("RESET_REQUIRED".into());
+    let mut alice = user("alice", ALICE_PW);
+    alice
+        .attributes
+        .insert("email".into(), "alice@example.com".into());
+    Seed {
+        user_pools: vec![
+            UserPoolSeed {
+                name: POOL.into(),
+                username_attributes: vec!["email".into()],
+                clients: vec![
+                    AppClientSeed {
+                        name: "public".into(),
+                        ..Default::default()
+                    },
+                    AppClientSeed {
+                        name: "secret".into(),
+                        generate_secret: true,
+                        ..Default::default()
+                    },
+                    AppClientSeed {
+                        name: "rotating".into(),
+                        generate_secret: true,
+                        refresh_token_rotation: true,
+                        ..Default::default()
+                    },
+                ],
+                users: vec![alice, bob, carol, dave, frank, gina],
+                ..Default::default()
+            },
+            UserPoolSeed {
+                name: MFA_POOL.into(),
+                mfa_configuration: Some("ON".into()),
+                clients: vec![AppClientSeed {
+                    name: "secret".into(),
+                    generate_secret: true,
+                    ..Default::default()
+                }],
+                users: vec![user("erin", ERIN_PW)],
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    }
+}
+
+struct Env {
+    emulator: RunningEmulator,
+    clock: ManualClock,
+}
+
+impl Env {
+    async fn start() -> Env {
+        let clock = ManualClock::at_epoch_secs(START);
+        let shared: SharedClock = Arc::new(clock.clone());
+        let emulator = Emulator::builder()
+            .seed(seed())
+            .clock(shared)
+            .start()
+            .await
+            .unwrap();
+        Env { emulator, clock }
+    }
+
+    fn config_of(&self, pool: &str, client: &str) -> CognitoConfig {
+        let e = &self.emulator;
+        let pool_id = e.user_pool_id(pool).unwrap();
+        let mut b = CognitoConfig::builder()
+            .region(e.region())
+            .user_pool_id(pool_id)
+            .client_id(e.client_id(pool, client).unwrap())
+            .endpoint(Service::CognitoIdp, e.endpoint());
+        if let Some(secret) = e.client_secret(pool, client) {
+            b = b.client_secret(secret);
+        }
+        b.build().unwrap()
+    }
+
+    fn client(&self, client: &str) -> UserPoolClient {
+        self.client_of(POOL, client)
+    }
+
+    fn client_of(&self, pool: &str, client: &str) -> UserPoolClient {
+        UserPoolClient::new(&self.config_of(pool, client))
+            .unwrap()
+            .with_clock(Arc::new(self.clock.clone()))
+    }
+
+    /// The emulator's (and the client's) current time.
+    fn now(&self) -> SystemTime {
+        use cognito_sigv4::Clock;
+        self.clock.now()
+    }
+}
+
+fn done(step: SignInStep) -> Tokens {
+    match step {
+        SignInStep::Done(tokens) => tokens,
+        SignInStep::Challenge(ch) => panic!("expected tokens, got challenge {ch:?}"),
+    }
+}
+
+fn challenge(step: SignInStep) -> Challenge {
+    match step {
+        SignInStep::Challenge(ch) => ch,
+        SignInStep::Done(t) => panic!("expected a challenge, got tokens {t:?}"),
+    }
+}
+
+fn assert_tokens_for(tokens: &Tokens, username: &str, now: SystemTime) {
+    assert_eq!(tokens.username, username);
+    let id = UnverifiedClaims::from_jwt(&tokens.id).unwrap();
+    let access = UnverifiedClaims::from_jwt(&tokens.access).unwrap();
+    assert_eq!(id.cognito_username(), Some(username));
+    assert_eq!(access.username(), Some(username));
+    assert!(tokens.refresh.is_some(), "sign-in issues a refresh token");
+    // Seeded lifetimes are an hour for both tokens.
+    assert_eq!(tokens.expires_at, now + Duration::from_secs(3600));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in
+
+#[tokio::test]
+async fn srp_and_password_sign_in_with_a_public_client() {
+    let env = Env::start().await;
+    let client = env.client("public");
+    for flow in [AuthFlow::Srp, AuthFlow::Password] {
+        let step = client
+            .sign_in_with_flow("alice", &Password::new(ALICE_PW), flow)
+            .await
+            .unwrap_or_else(|e| panic!("{flow:?}: {e}"));
+        assert_tokens_for(&done(step), "alice", env.now());
+    }
+    // SRP is the default flow.
+    assert_tokens_for(
+        &done(
+            client
+                .sign_in("alice", &Password::new(ALICE_PW))
+                .await
+                .unwrap(),
+        ),
+        "alice",
+        env.now(),
+    );
+    assert_eq!(
+        env.emulator.calls("RespondToAuthChallenge"),
+        2,
+        "two SRP sign-ins answered PASSWORD_VERIFIER"
+    );
+    env.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn srp_and_password_sign_in_with_a_client_secret() {
+    let env = Env::start().await;
+    let client = env.client("secret");
+    for flow in [AuthFlow::Srp, AuthFlow::Password] {
+        let step = client
+            .sign_in_with_flow("alice", &Password::new(ALICE_PW), flow)
+            .await
+            .unwrap_or_else(|e| panic!("{flow:?}: {e}"));
+        assert_tokens_for(&done(step), "alice", env.now());
+    }
+    // The same client without its secret is refused.
+    let no_secret = CognitoConfig::builder()
+        .region(env.emulator.region())
+        .user_pool_id(env.emulator.user_pool_id(POOL).unwrap())
+        .client_id(env.emulator.client_id(POOL, "secret").unwrap())
+        .endpoint(Service::CognitoIdp, env.emulator.endpoint())
+        .build()
+        .unwrap();
+    let err = UserPoolClient::new(&no_secret)
+        .unwrap()
+        .sign_in("alice", &Password::new(ALICE_PW))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotAuthorized, "{err}");
+    env.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn email_alias_sign_in_hashes_cognitos_username_and_refreshes() {
+    let env = Env::start().await;
+    let client = env.client("secret");
+    for flow in [AuthFlow::Srp, AuthFlow::Password] {
+        let tokens = done(
+            client
+                .sign_in_with_flow(BOB_EMAIL, &Password::new(BOB_PW), flow)
+                .await
+                .unwrap_or_else(|e| panic!("{flow:?}: {e}")),
+        );
+        // The tokens name Cognito's username, not the e-mail typed...
+        assert_tokens_for(&tokens, BOB, env.now());
+        // ...and refresh, where Cognito checks SECRET_HASH against the token's user, works.
+        let refreshed = client
+            .refresh(&tokens)
+            .await
+            .unwrap_or_else(|e| panic!("{flow:?}: {e}"));
+        assert_eq!(refreshed.username, BOB);
+    }
+    env.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_password_is_not_authorized_and_unknown_user_is_user_not_found() {
+    let env = Env::start().await;
+    for client in [env.client("public"), env.client("secret")] {
+        for flow in [AuthFlow::Srp, AuthFlow::Password] {
+            let err = client
+                .sign_in_with_flow("alice", &Password::new("MARKER-wrong-password"), flow)
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::NotAuthorized, "{flow:?}: {err}");
+            assert_eq!(err.service_code(), Some("NotAuthorizedException"));
+            assert!(!err.is_retryable());
+            let err = client
+                .sign_in_with_flow("nobody", &Password::new(ALICE_PW), flow)
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::UserNotFound, "{flow:?}: {err}");
+        }
+    }
+    env.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn unconfirmed_and_reset_required_users_get_errors_that_say_so() {
+    let env = Env::start().await;
+    let client = env.client("public");
+    for flow in [AuthFlow::Srp, AuthFlow::Password] {
+        for (name, kind) in [
+            ("frank", ErrorKind::UserNotConfirmed),
+            ("gina", ErrorKind::PasswordResetRequired),
+        ] {
+            let err = client
+                .sign_in_with_flow(name, &Password::new(ALICE_PW), flow)
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), kind, "{name} {flow:?}: {err}");
+            assert!(!err.is_retryable());
+        }
+    }
+    env.emulator.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Challenges
+
+#[tokio::test]
+async fn new_password_required_then_the_new_password_works() {
+    let env = Env::start().await;
+    let client = env.client("secret");
+    let ch = challenge(
+        client
+            .sign_in("carol", &Password::new(CAROL_PW))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(ch.name(), "NEW_PASSWORD_REQUIRED");
+    assert!(
+        matches!(ch.kind(), ChallengeKind::NewPasswordRequired { .. }),
+        "{ch:?}"
+    );
+    assert_eq!(ch.username(), "carol");
+    assert!(ch.session().is_some());
+
+    // A code is not an answer to this challenge.
+    let err = client
+        .respond(&ch, ChallengeResponse::MfaCode(OneTimeCode::new("123456")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidParameter);
+
+    let new_pw = "MARKER-carol-N3w-Passw0rd!";
+    let tokens = done(
+        client
+            .respond(
+                &ch,
+                ChallengeResponse::NewPassword {
+                    password: Password::new(new_pw),
+                    attributes: BTreeMap::new(),
+                },
+            )
+            .await
+            .unwrap(),
+    );
+    assert_tokens_for(&tokens, "carol", env.now());
+    // The new password signs in straight away; the temporary one no longer does.
+    done(
+        client
+            .sign_in("carol", &Password::new(new_pw))
+            .await
+            .unwrap(),
+    );
+    let err = client
+        .sign_in("carol", &Password::new(CAROL_PW))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotAuthorized);
+    env.emulator.shutdown().await;
+}
+
+/// RFC 6238 TOTP (HMAC-SHA-1, 30 s steps, 6 digits) for a base32 secret.
+fn totp(base32_secret: &str, at: SystemTime) -> String {
+    use aws_lc_rs::hmac;
+    let key = base32_decode(base32_secret);
+    let step = at.duration_since(UNIX_EPOCH).unwrap().as_secs() / 30;
+    let tag = hmac::sign(
+        &hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &key),
+        &step.to_be_bytes(),
+    );
+    let mac = tag.as_ref();
+    let offset = (mac[19] & 0x0f) as usize;
+    let code = u32::from_be_bytes([
+        mac[offset] & 0x7f,
+        mac[offset + 1],
+        mac[offset + 2],
+        mac[offset + 3],
+    ]);
+    format!("{:06}", code % 1_000_000)
+}
+
+fn base32_decode(s: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut bits, mut value, mut out) = (0u32, 0u32, Vec::new());
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = ALPHABET
+            .iter()
+            .position(|&a| a == c.to_ascii_uppercase())
+            .expect("base32") as u32;
+        value = (value << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((value >> bits) as u8);
+            value &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn totp_helper_matches_rfc_6238() {
+    // RFC 6238 appendix B, SHA-1, secret "12345678901234567890": T = 59 s → 94287082 (8 digits).
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    assert_eq!(totp(secret, UNIX_EPOCH + Duration::from_secs(59)), "287082");
+    assert_eq!(
+        totp(secret, UNIX_EPOCH + Duration::from_secs(1_111_111_109)),
+        "081804"
+    );
+}
+
+#[tokio::test]
+async fn software_token_mfa_with_a_wrong_then_the_right_code() {
+    let env = Env::start().await;
+    let client = env.client("secret");
+    let ch = challenge(
+        client
+            .sign_in("dave", &Password::new(DAVE_PW))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(ch.kind(), &ChallengeKind::SoftwareTokenMfa);
+    assert_eq!(ch.username(), "dave");
+
+    let right = totp(DAVE_TOTP, env.now());
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let err = client
+        .respond(&ch, ChallengeResponse::MfaCode(OneTimeCode::new(wrong)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CodeMismatch, "{err}");
+
+    // A fresh sign-in, answered with the code of the emulator's current 30-second step.
+    let ch = challenge(
+        client
+            .sign_in_with_flow("dave", &Password::new(DAVE_PW), AuthFlow::Password)
+            .await
+            .unwrap(),
+    );
+    let tokens = done(
+        client
+            .respond(&ch, ChallengeResponse::MfaCode(OneTimeCode::new(right)))
+            .await
+            .unwrap(),
+    );
+    assert_tokens_for(&tokens, "dave", env.now());
+    env.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn mfa_setup_associates_and_verifies_an_authenticator_app() {
+    let env = Env::start().await;
+    let client = env.client_of(MFA_POOL, "secret");
+    let ch = challenge(
+        client
+            .sign_in("erin", &Password::new(ERIN_PW))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        ch.kind(),
+        &ChallengeKind::MfaSetup {
+            options: vec![MfaKind::SoftwareToken]
+        }
+    );
+    // MFA_SETUP is not answered with respond().
+    let err = client
+        .respond(&ch, ChallengeResponse::MfaCode(OneTimeCode::new("123456")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidParameter);
+
+    let (secret, ch) = client.associate_software_token(&ch).await.unwrap();
+    assert_eq!(format!("{secret:?}"), "TotpSecret(***)");
+    let right = totp(secret.expose_secret(), env.now());
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let err = client
+        .verify_software_token(&ch, &OneTimeCode::new(wrong))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CodeMismatch, "{err}");
+    let tokens = done(
+        client
+            .verify_software_token(&ch, &OneTimeCode::new(right))
+            .await
+            .unwrap(),
+    );
+    assert_tokens_for(&tokens, "erin", env.now());
+
+    // From now on Erin signs in with a code from the app.
+    env.clock.advance(Duration::from_secs(60));
+    let ch = challenge(
+        client
+            .sign_in("erin", &Password::new(ERIN_PW))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(ch.kind(), &ChallengeKind::SoftwareTokenMfa);
+    let code = totp(secret.expose_secret(), env.now());
+    done(
+        client
+            .respond(&ch, ChallengeResponse::MfaCode(OneTimeCode::new(code)))
+            .await
+            .unwrap(),
+    );
+    env.emulator.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refresh and sign-out
+
+#[tokio::test]
+async fn refresh_gets_new_tokens_and_keeps_the_refresh_token() {
+    let env = Env::start().await;
+    for name in ["public", "secret"] {
+        let client = env.client(name);
+        let tokens = done(
+            client
+                .sign_in("alice", &Password::new(ALICE_PW))
+                .await
+                .unwrap(),
+        );
+        env.clock.advance(Duration::from_secs(2 * 3600));
+        let refreshed = client
+            .refresh(&tokens)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(refreshed.username, "alice");
+        assert_eq!(refreshed.expires_at, env.now() + Duration::from_secs(3600));
+        assert_ne!(refreshed.access, tokens.access);
+        assert_eq!(
+            refreshed.refresh, tokens.refresh,
+            "REFRESH_TOKEN_AUTH keeps the refresh token"
+        );
+    }
+    env.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn refresh_with_rotation_replaces_the_refresh_token_and_retires_the_old_one() {
+    let env = Env::start().await;
+    let client = env.client("rotating");
+    let tokens = done(
+        client
+            .sign_in(BOB_EMAIL, &Password::new(BOB_PW))
+            .await
+            .unwrap(),
+    );
+    let rotated = client.refresh_with_rotation(&tokens).await.unwrap();
+    assert_eq!(rotated.username, BOB);
+    assert!(rotated.refresh.is_some());
+    assert_ne!(
+        rotated.refresh, tokens.refresh,
+        "a rotating client issues a new refresh token"
+    );
+    let err = client.refresh_with_rotation(&tokens).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotAuthorized, "{err}");
+    assert!(err.ends_session());
+    client.refresh_with_rotation(&rotated).await.unwrap();
+
+    // Without rotation the operation keeps the refresh token it was given.
+    let client = env.client("secret");
+    let tokens = done(
+        client
+            .sign_in("alice", &Password::new(ALICE_PW))
+            .await
+            .unwrap(),
+    );
+    let refreshed = client.refresh_with_rotation(&tokens).await.unwrap();
+    assert_eq!(refreshed.refresh, tokens.refresh);
+    env.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn revoke_then_refresh_fails_with_an_error_that_ends_the_session() {
+    let env = Env::start().await;
+    for name in ["public", "secret"] {
+        let client = env.client(name);
+        let tokens = done(
+            client
+                .sign_in("alice", &Password::new(ALICE_PW))
+                .await
+                .unwrap(),
+        );
+        let kept = tokens.clone();
+        client
+            .revoke(tokens)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let err = client.refresh(&kept).await.unwrap_err();
+        assert!(err.ends_session(), "{name}: {err}");
+        assert_eq!(err.kind(), ErrorKind::NotAuthorized);
+    }
+    env.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn global_sign_out_then_refresh_fails() {
+    let env = Env::start().await;
+    let client = env.client("secret");
+    let here = done(
+        client
+            .sign_in("alice", &Password::new(ALICE_PW))
+            .await
+            .unwrap(),
+    );
+    let elsewhere = done(
+        client
+            .sign_in("alice", &Password::new(ALICE_PW))
+            .await
+            .unwrap(),
+    );
+    let kept = here.clone();
+    client.global_sign_out(here).await.unwrap();
+    for tokens in [&kept, &elsewhere] {
+        let err = client.refresh(tokens).await.unwrap_err();
+        assert!(err.ends_session(), "{err}");
+    }
+    env.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn refresh_without_a_refresh_token_says_sign_in_again() {
+    let env = Env::start().await;
+    let client = env.client("public");
+    let mut tokens = done(
+        client
+            .sign_in("alice", &Password::new(ALICE_PW))
+            .await
+            .unwrap(),
+    );
+    tokens.refresh = None;
+    let calls = env.emulator.calls("InitiateAuth");
+    let err = client.refresh(&tokens).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SessionEnded);
+    assert_eq!(
+        env.emulator.calls("InitiateAuth"),
+        calls,
+        "no call without a refresh token"
+    );
+    env.emulator.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets stay out of Debug and errors
+
+#[tokio::test]
+async fn passwords_tokens_and_sessions_never_reach_debug_or_error_text() {
+    let env = Env::start().await;
+    let client = env.client("secret");
+    let tokens = done(
+        client
+            .sign_in("alice", &Password::new(ALICE_PW))
+            .await
+            .unwrap(),
+    );
+    let ch = challenge(
+        client
+            .sign_in("carol", &Password::new(CAROL_PW))
+            .await
+            .unwrap(),
+    );
+    let mut shown = vec![
+        format!("{tokens:?} {tokens:#?}"),
+        format!("{:?}", SignInStep::Done(tokens.clone())),
+        format!("{ch:?} {ch:#?}"),
+        format!("{:?}", SignInStep::Challenge(ch.clone())),
+        format!("{client:?}"),
+    ];
+    for flow in [AuthFlow::Srp, AuthFlow::Password] {
+        let err = client
+            .sign_in_with_flow("alice", &Password::new("MARKER-wrong-password"), flow)
+            .await
+            .unwrap_err();
+        shown.push(format!("{err} {err:?}"));
+    }
+    let err = client
+        .respond(
+            &ch,
+            ChallengeResponse::NewPassword {
+                password: Password::new("MARKER-x"),
+                attributes: BTreeMap::new(),
+            },
+        )
+        .await
+        .unwrap_err();
+    shown.push(format!("{err} {err:?}"));
+    let shown = shown.join("\n");
+    assert!(!shown.contains("MARKER"), "a password leaked: {shown}");
+    let secret = env.emulator.client_secret(POOL, "secret").unwrap();
+    let mut secrets = vec![
+        tokens.id.expose_secret(),
+        tokens.access.expose_secret(),
+        tokens.refresh.as_ref().unwrap().expose_secret(),
+        ch.session().unwrap().expose_secret(),
+        secret.expose_secret(),
+    ];
+    // Also no long piece of a token (its signature part).
+    let sig = tokens.access.expose_secret().rsplit('.').next().unwrap();
+    secrets.push(sig);
+    for s in secrets {
+        assert!(!shown.contains(s), "a secret leaked into: {shown}");
+    }
+    assert!(shown.contains("alice"), "Debug still says who: {shown}");
+    env.emulator.shutdown().await;
+}
+
+/// Set in the child process of [`works_with_no_aws_environment_at_all`].
+const CHILD: &str = "COGNITO_SIGV4_USER_POOL_TEST_CHILD";
+
+#[tokio::test]
+async fn works_with_no_aws_environment_at_all() {
+    if std::env::var_os(CHILD).is_some() {
+        // In the child: no AWS variables, no HOME (so no ~/.aws), nothing to find credentials in.
+        let env = Env::start().await;
+        let client = env.client("secret");
+        let tokens = done(
+            client
+                .sign_in("alice", &Password::new(ALICE_PW))
+                .await
+                .unwrap(),
+        );
+        client.refresh(&tokens).await.unwrap();
+        env.emulator.shutdown().await;
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "works_with_no_aws_environment_at_all",
+            "--nocapture",
+        ])
+        .env_clear()
+        .env(CHILD, "1")
+        // Belt and braces: were anything to probe the instance metadata service, it would reach
+        // a closed port on this machine, never the network.
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9/")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("1 passed"), "the child ran the test: {text}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against a scripted server: what goes on the wire, and odd answers
+
+/// A one-connection-per-answer HTTP server on 127.0.0.1 that answers `answers` in order and
+/// returns the raw requests it received.
+async fn scripted(answers: Vec<(u16, String)>) -> (url::Url, tokio::task::JoinHandle<Vec<String>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let task = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        for (status, body) in answers {
+            let accepted = tokio::time::timeout(Duration::from_secs(10), listener.accept()).await;
+            let Ok(Ok((mut sock, _))) = accepted else {
+                break;
+            };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            // Read the head, then as much body as Content-Length says.
+            loop {
+                let n = tokio::time::timeout(Duration::from_secs(10), sock.read(&mut chunk))
+                    .await
+                    .unwrap_or(Ok(0))
+                    .unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(head_end) = text.find("\r\n\r\n") {
+                    let len = text[..head_end]
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse::<usize>().ok())?
+                        })
+                        .unwrap_or(0);
+                    if buf.len() >= head_end + 4 + len {
+                        break;
+                    }
+                }
+            }
+            seen.push(String::from_utf8_lossy(&buf).to_string());
+            let reason = if status == 200 { "OK" } else { "Bad Request" };
+            let resp = format!(
+                "HTTP/1.1 {status} {reason}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = sock.write_all(resp.as_bytes()).await;
+            let _ = sock.shutdown().await;
+        }
+        seen
+    });
+    (url, task)
+}
+
+fn scripted_client(url: url::Url, secret: Option<&str>) -> UserPoolClient {
+    let mut b = CognitoConfig::builder()
+        .region("eu-west-1")
+        .user_pool_id("eu-west-1_AbC123")
+        .client_id("client1")
+        .endpoint(Service::CognitoIdp, url);
+    if let Some(s) = secret {
+        b = b.client_secret(s);
+    }
+    UserPoolClient::new(&b.build().unwrap())
+        .unwrap()
+        .with_clock(Arc::new(ManualClock::at_epoch_secs(START)))
+}
+
+#[tokio::test]
+async fn calls_are_unsigned_and_carry_the_typed_username_at_initiate_auth() {
+    let (url, server) = scripted(vec![(
+        400,
+        r#"{"__type":"NotAuthorizedException","message":"Incorrect username or password."}"#.into(),
+    )])
+    .await;
+    let client = scripted_client(url, Some("MARKER-client-secret"));
+    let err = client
+        .sign_in_with_flow(
+            "a@example.com",
+            &Password::new("MARKER-pw"),
+            AuthFlow::Password,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotAuthorized);
+    let seen = server.await.unwrap();
+    assert_eq!(seen.len(), 1, "one attempt: the SDK's retries are off");
+    let req = &seen[0];
+    let lower = req.to_lowercase();
+    assert!(
+        lower.contains("x-amz-target: awscognitoidentityproviderservice.initiateauth"),
+        "{req}"
+    );
+    // No SigV4 and no credentials: these operations are unauthenticated.
+    assert!(!lower.contains("\nauthorization:"), "{req}");
+    assert!(!lower.contains("x-amz-security-token"), "{req}");
+    assert!(req.contains(r#""USER_PASSWORD_AUTH""#), "{req}");
+    // SECRET_HASH at InitiateAuth is over the name typed.
+    let expected = cognito_sigv4::user_pool::secret_hash::secret_hash(
+        &"MARKER-client-secret".into(),
+        "a@example.com",
+        "client1",
+    );
+    assert!(
+        req.contains(&expected.replace('/', "\\/")) || req.contains(&expected),
+        "{req}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_challenges_and_empty_answers_are_typed_errors() {
+    let (url, server) = scripted(vec![
+        (200, r#"{"ChallengeName":"CUSTOM_CHALLENGE","ChallengeParameters":{},"Session":"s"}"#.into()),
+        (200, r#"{"ChallengeParameters":{}}"#.into()),
+        (200, r#"{"AuthenticationResult":{"AccessToken":"not-a-jwt","IdToken":"x.y.z","ExpiresIn":3600}}"#.into()),
+    ])
+    .await;
+    let client = scripted_client(url, None);
+    let pw = Password::new("pw");
+    let err = client
+        .sign_in_with_flow("a", &pw, AuthFlow::Password)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownChallenge);
+    assert!(err.message().contains("CUSTOM_CHALLENGE"), "{err}");
+    let err = client
+        .sign_in_with_flow("a", &pw, AuthFlow::Password)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{err}");
+    let err = client
+        .sign_in_with_flow("a", &pw, AuthFlow::Password)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{err}");
+    assert!(!err.to_string().contains("not-a-jwt"), "{err}");
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn srp_answers_password_verifier_with_cognitos_username_and_secret_hash() {
+    // A PASSWORD_VERIFIER for alias "a@example.com" whose Cognito username is "uuid-1".
+    let verifier = r#"{"ChallengeName":"PASSWORD_VERIFIER","ChallengeParameters":{
+        "USER_ID_FOR_SRP":"uuid-1","USERNAME":"uuid-1","SALT":"a1b2c3d4e5f6","SRP_B":"1234567890abcdef1234567890abcdef",
+        "SECRET_BLOCK":"AAECAwQF"}}"#;
+    let (url, server) = scripted(vec![
+        (200, verifier.into()),
+        (
+            400,
+            r#"{"__type":"NotAuthorizedException","message":"Incorrect username or password."}"#
+                .into(),
+        ),
+    ])
+    .await;
+    let client = scripted_client(url, Some("sekrit"));
+    let err = client
+        .sign_in("a@example.com", &Password::new("pw"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotAuthorized);
+    let seen = server.await.unwrap();
+    assert_eq!(seen.len(), 2);
+    assert!(seen[0].contains("\"SRP_A\""), "{}", seen[0]);
+    let answer = &seen[1];
+    assert!(
+        answer.to_lowercase().contains("respondtoauthchallenge"),
+        "{answer}"
+    );
+    assert!(answer.contains(r#""USERNAME":"uuid-1""#), "{answer}");
+    assert!(
+        answer.contains(r#""TIMESTAMP":"Mon Jan 5 09:04:03 UTC 2026""#),
+        "{answer}"
+    );
+    assert!(
+        answer.contains(r#""PASSWORD_CLAIM_SECRET_BLOCK":"AAECAwQF""#),
+        "{answer}"
+    );
+    let hash =
+        cognito_sigv4::user_pool::secret_hash::secret_hash(&"sekrit".into(), "uuid-1", "client1");
+    assert!(
+        answer.contains(&hash) || answer.contains(&hash.replace('/', "\\/")),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_endpoint_is_a_retryable_network_error() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    drop(listener);
+    let err = scripted_client(url, None)
+        .sign_in("a", &Password::new("MARKER-pw"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(err.is_retryable() && !err.ends_session());
+    assert!(!format!("{err} {err:?}").contains("MARKER"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs
+
+/// A `Write` that appends to a shared buffer, for capturing tracing output.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn trace_logs_name_the_flow_and_outcome_but_no_secret() {
+    let env = Env::start().await;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let client = env.client("secret");
+    let tokens = done(
+        client
+            .sign_in(BOB_EMAIL, &Password::new(BOB_PW))
+            .await
+            .unwrap(),
+    );
+    let refreshed = client.refresh(&tokens).await.unwrap();
+    let ch = challenge(
+        client
+            .sign_in("dave", &Password::new(DAVE_PW))
+            .await
+            .unwrap(),
+    );
+    let code = totp(DAVE_TOTP, env.now());
+    done(
+        client
+            .respond(
+                &ch,
+                ChallengeResponse::MfaCode(OneTimeCode::new(code.clone())),
+            )
+            .await
+            .unwrap(),
+    );
+    drop(guard);
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains(r#"sign_in{flow="USER_SRP_AUTH"}"#),
+        "the flow is logged"
+    );
+    assert!(
+        logs.contains(r#"outcome="challenge" challenge="SOFTWARE_TOKEN_MFA""#),
+        "{logs}"
+    );
+    assert!(!logs.contains("MARKER"), "a password leaked");
+    assert!(!logs.contains(BOB_EMAIL), "the typed e-mail leaked");
+    for secret in [
+        tokens.id.expose_secret(),
+        tokens.access.expose_secret(),
+        tokens.refresh.as_ref().unwrap().expose_secret(),
+        refreshed.access.expose_secret(),
+        ch.session().unwrap().expose_secret(),
+    ] {
+        let sig = secret.rsplit('.').next().unwrap();
+        assert!(!logs.contains(sig), "a token or session leaked");
+    }
+    env.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_as_a_retryable_network_error() {
+    // Accepts the connection, reads, and stays silent until the client gives up.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let server = tokio::spawn(async move {
+        let Ok(Ok((mut sock, _))) =
+            tokio::time::timeout(Duration::from_secs(10), listener.accept()).await
+        else {
+            return;
+        };
+        let mut buf = [0u8; 4096];
+        let _ = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Ok(n) = sock.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        })
+        .await;
+    });
+    let client = scripted_client(url, None).with_timeout(Duration::from_millis(500));
+    // Bounded by a wall-clock guard: the client must give up well before it.
+    let err = tokio::time::timeout(
+        Duration::from_secs(5),
+        client.sign_in_with_flow("a", &Password::new("pw"), AuthFlow::Password),
+    )
+    .await
+    .expect("the client gave up in time")
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(err.is_retryable());
+    server.abort();
+}
