@@ -26,7 +26,7 @@ name = "main"
 [[user_pools.clients]]
 id = "mainwebclient0000000000001"
 name = "web"
-allowed_oauth_scopes = ["api/read"]
+access_token_scopes = ["api/read"]
 [[user_pools.groups]]
 name = "cip-users"
 role_arn = "arn:aws:iam::123456789012:role/CipRole"

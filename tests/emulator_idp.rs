@@ -80,7 +80,7 @@ fn seed() -> Seed {
         username_attributes: vec!["email".into()],
         clients: vec![
             AppClientSeed {
-                allowed_oauth_scopes: vec!["api/read".into()],
+                access_token_scopes: vec!["api/read".into()],
                 ..client("public")
             },
             AppClientSeed {

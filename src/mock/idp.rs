@@ -795,7 +795,7 @@ fn issue_tokens(
     let mut scope = vec![SIGNIN_SCOPE.to_owned()];
     scope.extend(
         client
-            .scopes
+            .access_token_scopes
             .iter()
             .filter(|s| s.as_str() != SIGNIN_SCOPE)
             .cloned(),

@@ -74,8 +74,11 @@ pub struct AppClientSeed {
     pub access_token_validity_secs: u64,
     /// Refresh token lifetime in seconds (default 30 days).
     pub refresh_token_validity_secs: u64,
-    /// OAuth scopes put in access tokens (for example `api/read`).
-    pub allowed_oauth_scopes: Vec<String>,
+    /// Custom scopes added to every access token, as a pre-token-generation (V2) Lambda trigger
+    /// adds them (`scopesToAdd`). Without it, access tokens from InitiateAuth carry only
+    /// `aws.cognito.signin.user.admin`, as on AWS: other OAuth scopes come from the hosted UI's
+    /// token endpoint, which the emulator does not serve.
+    pub access_token_scopes: Vec<String>,
     /// Rotate refresh tokens: GetTokensFromRefreshToken returns a new one and retires the old.
     pub refresh_token_rotation: bool,
 }
@@ -95,7 +98,7 @@ impl Default for AppClientSeed {
             id_token_validity_secs: 3600,
             access_token_validity_secs: 3600,
             refresh_token_validity_secs: 30 * 24 * 3600,
-            allowed_oauth_scopes: Vec::new(),
+            access_token_scopes: Vec::new(),
             refresh_token_rotation: false,
         }
     }

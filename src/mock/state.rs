@@ -156,7 +156,7 @@ pub(crate) struct AppClient {
     pub(crate) id_token_validity: Duration,
     pub(crate) access_token_validity: Duration,
     pub(crate) refresh_token_validity: Duration,
-    pub(crate) scopes: Vec<String>,
+    pub(crate) access_token_scopes: Vec<String>,
     pub(crate) refresh_token_rotation: bool,
 }
 
@@ -206,7 +206,7 @@ impl std::fmt::Debug for AppClient {
             .field("name", &self.name)
             .field("has_secret", &self.secret.is_some())
             .field("explicit_auth_flows", &self.explicit_auth_flows)
-            .field("scopes", &self.scopes)
+            .field("access_token_scopes", &self.access_token_scopes)
             .finish_non_exhaustive()
     }
 }
@@ -693,7 +693,7 @@ fn app_client(c: &AppClientSeed) -> AppClient {
         id_token_validity: Duration::from_secs(c.id_token_validity_secs),
         access_token_validity: Duration::from_secs(c.access_token_validity_secs),
         refresh_token_validity: Duration::from_secs(c.refresh_token_validity_secs),
-        scopes: c.allowed_oauth_scopes.clone(),
+        access_token_scopes: c.access_token_scopes.clone(),
         refresh_token_rotation: c.refresh_token_rotation,
     }
 }
