@@ -4,6 +4,15 @@
 //! credentials). Both go through the official `aws-sdk-cognitoidentity` client, built with no
 //! credentials provider: these operations are unauthenticated, and the SDK must never walk the
 //! default credentials chain or probe IMDS on a user's device.
+//!
+//! The basic (classic) flow is GetOpenIdToken (a Cognito-signed OpenID token for the identity)
+//! then STS `AssumeRoleWithWebIdentity` with a role the caller names; it goes through the
+//! official `aws-sdk-sts` client, built the same way (that operation is unsigned too).
+//!
+//! Role choice in the enhanced flow is the identity pool's: its default authenticated or
+//! unauthenticated role, the token's `cognito:preferred_role` (user pools with role resolution
+//! from the token), or an explicit `CustomRoleArn`, which must be one of the token's
+//! `cognito:roles`; a role the token does not allow is [`ErrorKind::RoleNotAllowed`].
 
 use crate::config::{CognitoConfig, Service};
 use crate::error::from_sdk;
@@ -14,7 +23,7 @@ use aws_credential_types::Credentials;
 use aws_sdk_cognitoidentity::config::{BehaviorVersion, Region};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// The key of a login in an identity pool's logins map.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -138,6 +147,7 @@ impl fmt::Debug for Logins {
 #[derive(Clone)]
 pub struct IdentityPoolClient {
     sdk: aws_sdk_cognitoidentity::Client,
+    sts: aws_sdk_sts::Client,
     identity_pool_id: String,
     clock: SharedClock,
 }
@@ -168,8 +178,18 @@ impl IdentityPoolClient {
         if let Some(url) = config.endpoint_override(Service::CognitoIdentity) {
             builder = builder.endpoint_url(url.as_str());
         }
+        // AssumeRoleWithWebIdentity is unsigned: no credentials provider, so the SDK never
+        // looks for ambient credentials; retries disabled for the same reason as above.
+        let mut sts = aws_sdk_sts::Config::builder()
+            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .region(aws_sdk_sts::config::Region::new(config.region().to_owned()))
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled());
+        if let Some(url) = config.endpoint_override(Service::Sts) {
+            sts = sts.endpoint_url(url.as_str());
+        }
         Ok(Self {
             sdk: aws_sdk_cognitoidentity::Client::from_conf(builder.build()),
+            sts: aws_sdk_sts::Client::from_conf(sts.build()),
             identity_pool_id,
             clock,
         })
@@ -178,6 +198,11 @@ impl IdentityPoolClient {
     /// The identity pool id.
     pub fn identity_pool_id(&self) -> &str {
         &self.identity_pool_id
+    }
+
+    /// The clock this client judges expiry with.
+    pub fn clock(&self) -> SharedClock {
+        self.clock.clone()
     }
 
     /// GetId: the identity id for these logins (a new guest identity when `logins` is empty and
@@ -224,9 +249,13 @@ impl IdentityPoolClient {
             .await
             .map_err(|e| {
                 let err = from_sdk("GetCredentialsForIdentity", e);
+                // Not InvalidIdentityPoolConfiguration ("Check assigned IAM roles"): that is
+                // the pool's set-up, whatever role was asked for.
                 if custom_role_arn.is_some()
-                    && err.kind() == ErrorKind::InvalidParameter
-                    && err.message().contains("role")
+                    && err
+                        .service_code()
+                        .is_some_and(|c| c.ends_with("InvalidParameterException"))
+                    && err.message().to_ascii_lowercase().contains("role")
                 {
                     err.with_kind(ErrorKind::RoleNotAllowed)
                 } else {
@@ -258,19 +287,7 @@ impl IdentityPoolClient {
             .filter(|s| !s.is_empty())
             .ok_or_else(|| missing("SessionToken"))?;
         let expiration = c.expiration().ok_or_else(|| missing("Expiration"))?;
-        // The SDK parses `Expiration` from integer or fractional epoch seconds alike.
-        let expires_at = SystemTime::try_from(*expiration).map_err(|_| {
-            Error::new(
-                ErrorKind::InvalidResponse,
-                "GetCredentialsForIdentity: Expiration out of range",
-            )
-        })?;
-        if expires_at <= self.clock.now() {
-            return Err(Error::new(
-                ErrorKind::InvalidResponse,
-                "GetCredentialsForIdentity: the credentials had already expired (is the device clock right?)",
-            ));
-        }
+        let expires_at = self.checked_expiry("GetCredentialsForIdentity", expiration)?;
         tracing::debug!(identity_id, expires_at = ?expires_at, "credentials issued");
         Ok(Credentials::new(
             access_key_id,
@@ -304,6 +321,180 @@ impl IdentityPoolClient {
         let id = self.get_id(logins).await?;
         let creds = self.get_credentials(&id, logins, custom_role_arn).await?;
         Ok((id, creds))
+    }
+    /// GetOpenIdToken (basic flow, first step): a Cognito-signed OpenID Connect token for
+    /// `identity_id`, valid for ten minutes, to trade at STS. Empty `logins` for a guest.
+    ///
+    /// Errors: [`ErrorKind::InvalidParameter`] when the pool does not allow the basic flow;
+    /// [`ErrorKind::NotAuthorized`] for logins that do not verify or do not match the identity;
+    /// [`ErrorKind::ResourceNotFound`] for an unknown identity.
+    pub async fn get_open_id_token(&self, identity_id: &str, logins: &Logins) -> Result<Jwt> {
+        let out = self
+            .sdk
+            .get_open_id_token()
+            .identity_id(identity_id)
+            .set_logins(logins.to_sdk())
+            .send()
+            .await
+            .map_err(|e| from_sdk("GetOpenIdToken", e))?;
+        let token = out.token().filter(|t| !t.is_empty()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidResponse,
+                "GetOpenIdToken: no Token in the answer",
+            )
+        })?;
+        tracing::debug!(identity_id, "OpenID token issued");
+        Ok(Jwt::new(token))
+    }
+
+    /// The basic (classic) flow: GetOpenIdToken for `identity_id`, then STS
+    /// AssumeRoleWithWebIdentity for `role_arn` — the pool's authenticated role for an
+    /// identity with logins, its unauthenticated role for a guest (the trust policy Cognito
+    /// writes allows no other). `session_name` names the role session (2–64 characters of
+    /// `[\w+=,.@-]`); `duration` defaults to the role's (one hour), AWS accepting 15 minutes
+    /// to 12 hours.
+    ///
+    /// Errors: those of [`get_open_id_token`](Self::get_open_id_token);
+    /// [`ErrorKind::RoleNotAllowed`] when STS refuses the role for this token (`AccessDenied`);
+    /// [`ErrorKind::NotAuthorized`] for a token STS rejects (invalid or expired);
+    /// [`ErrorKind::InvalidParameter`] for a malformed role ARN, session name or duration.
+    pub async fn basic_flow_credentials(
+        &self,
+        identity_id: &str,
+        logins: &Logins,
+        role_arn: &str,
+        session_name: &str,
+        duration: Option<Duration>,
+    ) -> Result<Credentials> {
+        let token = self.get_open_id_token(identity_id, logins).await?;
+        self.assume_role_with_web_identity(&token, role_arn, session_name, duration)
+            .await
+    }
+
+    /// The basic flow with the enhanced flow's identity handling: GetId unless an identity id
+    /// is cached, then [`basic_flow_credentials`](Self::basic_flow_credentials); a cached id
+    /// the service rejects as stale is resolved again once (as in
+    /// [`credentials_for`](Self::credentials_for)). Returns the identity id in use and the
+    /// credentials.
+    pub async fn basic_flow_credentials_for(
+        &self,
+        cached_identity_id: Option<&str>,
+        logins: &Logins,
+        role_arn: &str,
+        session_name: &str,
+        duration: Option<Duration>,
+    ) -> Result<(String, Credentials)> {
+        if let Some(cached) = cached_identity_id {
+            match self.get_open_id_token(cached, logins).await {
+                Ok(token) => {
+                    let creds = self
+                        .assume_role_with_web_identity(&token, role_arn, session_name, duration)
+                        .await?;
+                    return Ok((cached.to_owned(), creds));
+                }
+                Err(e) if is_stale_identity(&e) => {
+                    tracing::info!(identity_id = cached, error = %e, "cached identity id rejected; resolving it again");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let id = self.get_id(logins).await?;
+        let creds = self
+            .basic_flow_credentials(&id, logins, role_arn, session_name, duration)
+            .await?;
+        Ok((id, creds))
+    }
+
+    /// STS AssumeRoleWithWebIdentity with any web identity token (a GetOpenIdToken token, or
+    /// an OIDC provider's ID token when the role trusts that provider directly).
+    pub async fn assume_role_with_web_identity(
+        &self,
+        web_identity_token: &Jwt,
+        role_arn: &str,
+        session_name: &str,
+        duration: Option<Duration>,
+    ) -> Result<Credentials> {
+        let duration_secs = duration
+            .map(|d| {
+                i32::try_from(d.as_secs()).map_err(|_| {
+                    Error::new(
+                        ErrorKind::InvalidParameter,
+                        "AssumeRoleWithWebIdentity: the duration is out of range",
+                    )
+                })
+            })
+            .transpose()?;
+        let out = self
+            .sts
+            .assume_role_with_web_identity()
+            .role_arn(role_arn)
+            .role_session_name(session_name)
+            .web_identity_token(web_identity_token.expose_secret())
+            .set_duration_seconds(duration_secs)
+            .send()
+            .await
+            .map_err(|e| sts_error(from_sdk("AssumeRoleWithWebIdentity", e)))?;
+        let c = out.credentials().ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidResponse,
+                "AssumeRoleWithWebIdentity: no Credentials in the answer",
+            )
+        })?;
+        if c.access_key_id().is_empty()
+            || c.secret_access_key().is_empty()
+            || c.session_token().is_empty()
+        {
+            return Err(Error::new(
+                ErrorKind::InvalidResponse,
+                "AssumeRoleWithWebIdentity: incomplete Credentials in the answer",
+            ));
+        }
+        let expires_at = self.checked_expiry("AssumeRoleWithWebIdentity", c.expiration())?;
+        tracing::debug!(role_arn, expires_at = ?expires_at, "role assumed");
+        Ok(Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_owned()),
+            Some(expires_at),
+            "CognitoIdentityBasicFlow",
+        ))
+    }
+
+    /// The answer's expiry as a `SystemTime`, refusing credentials that are already expired.
+    fn checked_expiry(
+        &self,
+        operation: &str,
+        expiration: &aws_smithy_types::DateTime,
+    ) -> Result<SystemTime> {
+        // The SDK parses `Expiration` from integer or fractional epoch seconds alike.
+        let expires_at = SystemTime::try_from(*expiration).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidResponse,
+                format!("{operation}: Expiration out of range"),
+            )
+        })?;
+        if expires_at <= self.clock.now() {
+            return Err(Error::new(
+                ErrorKind::InvalidResponse,
+                format!(
+                    "{operation}: the credentials had already expired (is the device clock right?)"
+                ),
+            ));
+        }
+        Ok(expires_at)
+    }
+}
+
+/// STS's answers in the crate's terms: a trust-policy refusal is a role this token may not
+/// assume, and a token STS cannot validate is a login that is not authorized (as at
+/// GetCredentialsForIdentity).
+fn sts_error(e: Error) -> Error {
+    match e.service_code() {
+        Some("AccessDenied") => e.with_kind(ErrorKind::RoleNotAllowed),
+        Some("InvalidIdentityToken" | "InvalidIdentityTokenException" | "IDPRejectedClaim") => {
+            e.with_kind(ErrorKind::NotAuthorized)
+        }
+        _ => e,
     }
 }
 
