@@ -1,0 +1,89 @@
+//! What the session costs on the hot path: handing out cached credentials, alone and under
+//! contention. (Refreshes are network-bound and measured by the tests' call counts instead.)
+//!
+//! ```text
+//! cargo bench --bench session
+//! ```
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cognito_sigv4::cache::ExpiringCell;
+use cognito_sigv4::config::Service;
+use cognito_sigv4::mock::{Emulator, Seed};
+use cognito_sigv4::secret::Password;
+use cognito_sigv4::session::SignInOutcome;
+use cognito_sigv4::{Clock, CognitoConfig, ManualClock, Session};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn cell(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let clock = ManualClock::at_epoch_secs(1_000_000);
+    let cell = Arc::new(ExpiringCell::<u64>::new());
+    cell.set(7, clock.now(), clock.now() + Duration::from_secs(3_600));
+    let margin = Duration::from_secs(300);
+    c.bench_function("cache/fresh_get", |b| {
+        b.to_async(&rt).iter(|| async {
+            cell.get_or_refresh(&clock, margin, || async { unreachable!("fresh") })
+                .await
+        })
+    });
+    c.bench_function("cache/fresh_get_x100_concurrent", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut tasks = Vec::with_capacity(100);
+            for _ in 0..100 {
+                let (cell, clock) = (cell.clone(), clock.clone());
+                tasks.push(tokio::spawn(async move {
+                    cell.get_or_refresh(&clock, margin, || async { unreachable!("fresh") })
+                        .await
+                }));
+            }
+            for t in tasks {
+                let _ = t.await;
+            }
+        })
+    });
+}
+
+fn session(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (session, _emulator) = rt.block_on(async {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/emulator-seed.toml");
+        let seed = Seed::from_file(path).expect("seed");
+        let emulator = Emulator::builder()
+            .seed(seed)
+            .start()
+            .await
+            .expect("emulator");
+        let endpoint = emulator.endpoint();
+        let config = CognitoConfig::builder()
+            .region(emulator.region())
+            .user_pool_id(emulator.user_pool_id("quickstart").expect("pool"))
+            .client_id(emulator.client_id("quickstart", "web").expect("client"))
+            .identity_pool_id(
+                emulator
+                    .identity_pool_id("quickstart")
+                    .expect("identity pool"),
+            )
+            .endpoint(Service::CognitoIdp, endpoint.clone())
+            .endpoint(Service::CognitoIdentity, endpoint)
+            .build()
+            .expect("config");
+        let outcome = Session::builder(config)
+            .sign_in("jdoe", &Password::new("Quickstart-Passw0rd!"))
+            .await
+            .expect("sign in");
+        let SignInOutcome::Done(session) = outcome else {
+            panic!("unexpected challenge")
+        };
+        session.credentials().await.expect("credentials");
+        (session, emulator)
+    });
+    c.bench_function("session/credentials_cached", |b| {
+        b.to_async(&rt)
+            .iter(|| async { session.credentials().await.expect("credentials") })
+    });
+}
+
+criterion_group!(benches, cell, session);
+criterion_main!(benches);
