@@ -29,6 +29,11 @@
 //!   `ExpiredTokenException`) makes the client ask the credentials provider again, re-sign and
 //!   retry once.
 //! - Bodies are buffered ([`Bytes`]): SigV4 for API Gateway signs the payload's SHA-256.
+//! - **Logs** (`tracing`): a span per request with method, path, auth mode, status and retry
+//!   reason; never a key, token or signature. Note that `aws_sigv4` itself, at `TRACE`, logs
+//!   the canonical request with your signed header values (it redacts only the security token
+//!   and secret key): keep `aws_sigv4=trace` off in production if you sign headers such as API
+//!   keys.
 
 use std::fmt;
 use std::future::Future;

@@ -976,7 +976,11 @@ async fn trace_logs_name_the_flow_and_outcome_but_no_secret() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    // A global subscriber, not a thread-local one: tracing caches each callsite's interest when
+    // it is first hit, and other tests of this binary hit the same callsites concurrently. The
+    // capture then also holds their logs, which must be free of secrets too. Only this test
+    // installs a subscriber.
+    tracing::subscriber::set_global_default(subscriber).expect("only this test sets a subscriber");
     let client = env.client("secret");
     let tokens = done(
         client
@@ -1001,7 +1005,6 @@ async fn trace_logs_name_the_flow_and_outcome_but_no_secret() {
             .await
             .unwrap(),
     );
-    drop(guard);
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains(r#"sign_in{flow="USER_SRP_AUTH"}"#),

@@ -323,12 +323,20 @@ impl RunningEmulator {
             .ok_or_else(|| {
                 Error::new(
                     ErrorKind::Config,
-                    format!("the emulator has no user `{username}` / client `{client}` in pool `{pool}`"),
+                    format!(
+                        "the emulator has no user `{username}` / client `{client}` in pool `{pool}`"
+                    ),
                 )
             })?;
-        let key = &st.find_user_pool(pool).ok_or_else(|| {
-            Error::new(ErrorKind::Config, format!("the emulator has no user pool `{pool}`"))
-        })?.key;
+        let key = &st
+            .find_user_pool(pool)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("the emulator has no user pool `{pool}`"),
+                )
+            })?
+            .key;
         Ok(crate::secret::Jwt::new(key.mint(&claims)))
     }
 

@@ -265,7 +265,9 @@ pub(crate) struct SrpPending {
 impl std::fmt::Debug for SrpPending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // `b` is the server's SRP secret.
-        f.debug_struct("SrpPending").field("client_id", &self.client_id).finish_non_exhaustive()
+        f.debug_struct("SrpPending")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -474,7 +476,10 @@ impl State {
                     None | Some("OFF") | Some("OPTIONAL") => false,
                     Some("ON") => true,
                     Some(other) => {
-                        return Err(bad_seed(format!("user pool `{}`: unknown mfa_configuration `{other}`", p.name)));
+                        return Err(bad_seed(format!(
+                            "user pool `{}`: unknown mfa_configuration `{other}`",
+                            p.name
+                        )));
                     }
                 },
             };
