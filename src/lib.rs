@@ -1,10 +1,5 @@
-//! # cognito-sigv4
-//!
-//! Call IAM-secured AWS APIs as an Amazon Cognito user: sign a person in to a user pool,
-//! exchange their ID token at an identity pool for temporary AWS credentials, keep both fresh,
-//! and SigV4-sign requests to API Gateway (`execute-api`).
-//!
-//! The crate is being built; see the README for what works today.
+// The README is the crate's front page, so its examples are compiled as doc tests.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
@@ -26,8 +21,12 @@ pub mod user_pool;
 #[cfg(feature = "mock")]
 pub mod mock;
 
-pub use client::ApiClient;
+pub use client::{ApiClient, AuthMode};
 pub use config::CognitoConfig;
 pub use error::{Error, ErrorKind, Result};
-pub use session::Session;
+pub use federation::FederatedCredentials;
+pub use identity_pool::{IdentityPoolClient, LoginProvider, Logins};
+pub use secret::Password;
+pub use session::{Session, SignInOutcome};
 pub use time::{Clock, ManualClock, SharedClock, SystemClock};
+pub use user_pool::{SignInStep, Tokens, UserPoolClient};

@@ -285,7 +285,7 @@ impl SessionBuilder {
     ///
     /// Errors: [`ErrorKind::SessionEnded`] if there is no store or it is empty;
     /// [`ErrorKind::Store`] if it is unreadable or belongs to another user pool or app client.
-    pub fn resume(self) -> Result<Session> {
+    pub fn resume(mut self) -> Result<Session> {
         let store = self.store.clone().ok_or_else(|| {
             Error::new(
                 ErrorKind::SessionEnded,
@@ -301,6 +301,8 @@ impl SessionBuilder {
             .identity_id
             .clone()
             .filter(|_| stored.identity_pool_id.as_deref() == self.config.identity_pool_id());
+        // A session started on a rotating app client must keep refreshing the rotating way.
+        self.rotation |= stored.refresh_token_rotation;
         let client = self.user_pool_client()?;
         let now = self.clock.now();
         let session = self.build(client, identity_id, stored.device_key.clone())?;
@@ -679,6 +681,7 @@ impl Session {
         stored.identity_pool_id = self.inner.config.identity_pool_id().map(str::to_owned);
         stored.identity_id = lock(&self.inner.identity_id).clone();
         stored.device_key = lock(&self.inner.device_key).clone();
+        stored.refresh_token_rotation = self.inner.rotation;
         store.save(&stored)
     }
 

@@ -49,6 +49,10 @@ pub struct StoredSession {
     /// A remembered device's key, once device tracking is supported.
     #[serde(default)]
     pub device_key: Option<String>,
+    /// The app client rotates refresh tokens: refresh with GetTokensFromRefreshToken (its
+    /// clients may not use REFRESH_TOKEN_AUTH). Kept so a resumed session refreshes the same way.
+    #[serde(default)]
+    pub refresh_token_rotation: bool,
 }
 
 impl fmt::Debug for StoredSession {
@@ -60,6 +64,7 @@ impl fmt::Debug for StoredSession {
             .field("username", &self.username)
             .field("refresh_token", &"***")
             .field("identity_pool_id", &self.identity_pool_id)
+            .field("refresh_token_rotation", &self.refresh_token_rotation)
             .field("identity_id", &self.identity_id)
             .field("device_key", &self.device_key.as_ref().map(|_| "***"))
             .finish()
@@ -83,6 +88,7 @@ impl StoredSession {
             identity_pool_id: None,
             identity_id: None,
             device_key: None,
+            refresh_token_rotation: false,
         }
     }
 

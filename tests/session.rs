@@ -577,14 +577,10 @@ async fn a_rotated_refresh_token_is_saved_before_use() {
         first, second,
         "the new refresh token replaced the retired one"
     );
-    // A later resume uses the saved (new) token successfully.
+    // A later resume uses the saved (new) token successfully, refreshing the rotating way
+    // because the store remembers it (the app need not repeat the setting).
     drop(session);
-    let resumed = env
-        .builder()
-        .store(store.clone())
-        .refresh_token_rotation(true)
-        .resume()
-        .expect("resume");
+    let resumed = env.builder().store(store.clone()).resume().expect("resume");
     resumed
         .tokens()
         .await

@@ -20,7 +20,7 @@
 //!
 //! An allowed request answers 200 with JSON describing the caller (see [`handle`]).
 
-use super::sigv4::{self, Rejection, SignedRequest};
+use super::sigv4::{Rejection, SignedRequest};
 use super::state::{Api, MethodAuth, Resource, Shared, State, random_uuid};
 use crate::time::epoch_secs;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -28,9 +28,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::time::SystemTime;
-
-/// The session name of credentials issued by a Cognito identity pool (`assumed-role/<role>/...`).
-const IDENTITY_POOL_SESSION: &str = "CognitoIdentityCredentials";
 
 /// Where a request is addressed.
 struct Target<'a> {
@@ -272,18 +269,8 @@ fn authorize_iam(
         headers,
         body,
     };
-    let secret_for = |id: &str| st.credentials.get(id).map(|c| c.secret_access_key.clone());
-    let verified = sigv4::verify(&req, &secret_for, &st.region, "execute-api", now)?;
-    let Some(creds) = st.credentials.get(&verified.access_key_id) else {
-        return Err(Rejection::UnknownAccessKey.into());
-    };
-    // Temporary credentials are only valid with the session token issued with them.
-    if verified.session_token.as_deref() != Some(creds.session_token.as_str()) {
-        return Err(Rejection::InvalidSecurityToken.into());
-    }
-    if now >= creds.expires_at {
-        return Err(Rejection::ExpiredToken.into());
-    }
+    let caller = st.verify_issued(&req, "execute-api", now)?;
+    let (creds, user_arn) = (caller.issued, &caller.arn);
     let method_name = method.as_str().to_ascii_uppercase();
     let path = target
         .resource_path
@@ -291,13 +278,6 @@ fn authorize_iam(
         .unwrap_or(target.resource_path);
     let resource = format!("{}/{}/{method_name}/{path}", target.api_id, target.stage);
     let role = st.roles.get(&creds.role_arn);
-    let role_name = role
-        .map(|r| r.name())
-        .unwrap_or_else(|| creds.role_arn.rsplit('/').next().unwrap_or(&creds.role_arn));
-    let user_arn = format!(
-        "arn:aws:sts::{}:assumed-role/{role_name}/{IDENTITY_POOL_SESSION}",
-        st.account_id
-    );
     let allowed = role.is_some_and(|role| {
         role.invoke
             .iter()
@@ -312,7 +292,7 @@ fn authorize_iam(
         return Err(Denial::AccessDenied(message));
     }
     Ok(json!({
-        "accessKey": verified.access_key_id,
+        "accessKey": caller.access_key_id,
         "accountId": st.account_id,
         "roleArn": creds.role_arn,
         "userArn": user_arn,

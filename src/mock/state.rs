@@ -314,18 +314,11 @@ pub(crate) struct Identity {
     pub(crate) logins: BTreeMap<String, String>,
 }
 
-/// An IAM role.
+/// An IAM role (its ARN is its key in [`State::roles`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Role {
-    pub(crate) arn: String,
+    /// `execute-api:Invoke` resource patterns.
     pub(crate) invoke: Vec<String>,
-}
-
-impl Role {
-    /// The role's name (after `role/`, without a path).
-    pub(crate) fn name(&self) -> &str {
-        self.arn.rsplit('/').next().unwrap_or(&self.arn)
-    }
 }
 
 /// An API Gateway REST API.
@@ -385,6 +378,15 @@ impl std::fmt::Debug for IssuedCredentials {
             .field("subject", &self.subject)
             .finish_non_exhaustive()
     }
+}
+
+/// Who signed a request, once [`State::verify_issued`] accepted it.
+#[derive(Debug)]
+pub(crate) struct Caller<'a> {
+    pub(crate) access_key_id: String,
+    pub(crate) issued: &'a IssuedCredentials,
+    /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    pub(crate) arn: String,
 }
 
 /// Random alphanumeric string (`[A-Za-z0-9]`).
@@ -604,7 +606,6 @@ impl State {
             state.roles.insert(
                 r.arn.clone(),
                 Role {
-                    arn: r.arn.clone(),
                     invoke: r.invoke.clone(),
                 },
             );
@@ -669,6 +670,46 @@ impl State {
             );
         }
         Ok(state)
+    }
+
+    /// Verifies a SigV4-signed request against the credentials this emulator issued: the
+    /// signature (for `service` in this region), then that the session token is the one issued
+    /// with the key and that the credentials have not expired — as AWS checks temporary
+    /// credentials. Returns the caller.
+    pub(crate) fn verify_issued(
+        &self,
+        req: &super::sigv4::SignedRequest<'_>,
+        service: &str,
+        now: SystemTime,
+    ) -> std::result::Result<Caller<'_>, super::sigv4::Rejection> {
+        use super::sigv4::Rejection;
+        let secret_for = |id: &str| {
+            self.credentials
+                .get(id)
+                .map(|c| c.secret_access_key.clone())
+        };
+        let verified = super::sigv4::verify(req, &secret_for, &self.region, service, now)?;
+        let issued = self
+            .credentials
+            .get(&verified.access_key_id)
+            .ok_or(Rejection::UnknownAccessKey)?;
+        if verified.session_token.as_deref() != Some(issued.session_token.as_str()) {
+            return Err(Rejection::InvalidSecurityToken);
+        }
+        if now >= issued.expires_at {
+            return Err(Rejection::ExpiredToken);
+        }
+        let session = self
+            .session_names
+            .get(&verified.access_key_id)
+            .map(String::as_str)
+            .unwrap_or(super::sts::IDENTITY_POOL_SESSION_NAME);
+        let arn = super::sts::assumed_role_arn(self, &issued.role_arn, session);
+        Ok(Caller {
+            access_key_id: verified.access_key_id,
+            issued,
+            arn,
+        })
     }
 
     /// A user pool by id or name.

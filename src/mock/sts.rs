@@ -13,7 +13,7 @@
 
 use super::identity::{COGNITO_IDENTITY_ISSUER, issue_credentials};
 use super::keys::{self, JwtRejection};
-use super::sigv4::{Rejection, SignedRequest, verify};
+use super::sigv4::{Rejection, SignedRequest};
 use super::state::{Shared, State};
 use super::wire::{self, xml_escape};
 use crate::time::epoch_secs;
@@ -131,7 +131,7 @@ fn role_id(role_arn: &str) -> String {
 }
 
 /// `arn:aws:sts::<account>:assumed-role/<role name>/<session>`.
-fn assumed_role_arn(st: &State, role_arn: &str, session: &str) -> String {
+pub(crate) fn assumed_role_arn(st: &State, role_arn: &str, session: &str) -> String {
     // arn:aws:iam::<account>:role/<path/>name
     let account = role_arn
         .split(':')
@@ -338,25 +338,12 @@ fn get_caller_identity(
         headers,
         body,
     };
-    let secret_for = |key: &str| st.credentials.get(key).map(|c| c.secret_access_key.clone());
-    let verified = verify(&req, &secret_for, &st.region, "sts", now).map_err(|r| sigv4_fail(&r))?;
-    let issued = st
-        .credentials
-        .get(&verified.access_key_id)
-        .ok_or_else(|| sigv4_fail(&Rejection::UnknownAccessKey))?;
-    if verified.session_token.as_deref() != Some(issued.session_token.as_str()) {
-        return Err(sigv4_fail(&Rejection::InvalidSecurityToken));
-    }
-    if now >= issued.expires_at {
-        return Err(sigv4_fail(&Rejection::ExpiredToken));
-    }
-    let session = st
-        .session_names
-        .get(&verified.access_key_id)
-        .map(String::as_str)
-        .unwrap_or(IDENTITY_POOL_SESSION_NAME);
-    let arn = assumed_role_arn(&st, &issued.role_arn, session);
+    let caller = st
+        .verify_issued(&req, "sts", now)
+        .map_err(|r| sigv4_fail(&r))?;
+    let (issued, arn) = (caller.issued, caller.arn);
     let account = arn.split(':').nth(4).unwrap_or(&st.account_id).to_owned();
+    let session = arn.rsplit('/').next().unwrap_or_default();
     Ok(format!(
         "<Arn>{}</Arn><UserId>{}:{}</UserId><Account>{}</Account>",
         xml_escape(&arn),
