@@ -1,0 +1,115 @@
+//! The standalone emulator binary, as the README documents it: started with a seed file (TOML,
+//! and the same seed as JSON), it prints its endpoint and ids, and serves the official SDK.
+#![cfg(feature = "mock")]
+
+use aws_sdk_cognitoidentityprovider as idp;
+use cognito_sigv4::mock::Seed;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/emulator-seed.toml");
+
+/// The emulator process; killed when dropped, so a failing test leaves nothing running.
+struct Standalone {
+    child: Child,
+    started: serde_json::Value,
+}
+
+impl Standalone {
+    fn start(seed_path: &str) -> Standalone {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-sigv4-emulator"))
+            .args(["--seed", seed_path, "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the emulator binary");
+        // The first line is printed once the server listens; a dead process ends the read.
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("piped stdout");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the start line");
+        let started = serde_json::from_str(&line).unwrap_or_else(|e| {
+            let _ = child.kill();
+            panic!("start line is not JSON ({e}): {line:?}")
+        });
+        Standalone { child, started }
+    }
+
+    fn endpoint(&self) -> &str {
+        self.started["endpoint"].as_str().expect("endpoint")
+    }
+}
+
+impl Drop for Standalone {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn password_sign_in(
+    endpoint: &str,
+    client_id: &str,
+) -> idp::operation::initiate_auth::InitiateAuthOutput {
+    let conf = idp::Config::builder()
+        .behavior_version(idp::config::BehaviorVersion::latest())
+        .region(idp::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .build();
+    idp::Client::from_conf(conf)
+        .initiate_auth()
+        .auth_flow(idp::types::AuthFlowType::UserPasswordAuth)
+        .client_id(client_id)
+        .auth_parameters("USERNAME", "jdoe")
+        .auth_parameters("PASSWORD", "Quickstart-Passw0rd!")
+        .send()
+        .await
+        .expect("USER_PASSWORD_AUTH against the standalone emulator")
+}
+
+#[tokio::test]
+async fn the_binary_serves_the_seed_file_and_reports_its_ids() {
+    let emulator = Standalone::start(SEED);
+    assert_eq!(emulator.started["region"], "us-east-1");
+    assert_eq!(
+        emulator.started["user_pools"]["quickstart"],
+        "us-east-1_QuickStrt"
+    );
+    assert_eq!(emulator.started["apis"]["reference"], "abc123defg");
+    assert!(
+        emulator.endpoint().starts_with("http://127.0.0.1:"),
+        "{}",
+        emulator.endpoint()
+    );
+
+    let out = password_sign_in(emulator.endpoint(), "quickstartwebclient0000001").await;
+    let tokens = out.authentication_result().expect("tokens");
+    assert!(tokens.id_token().is_some() && tokens.refresh_token().is_some());
+}
+
+#[tokio::test]
+async fn a_json_seed_works_like_the_toml_one() {
+    let seed = Seed::from_file(SEED).expect("the README's seed parses");
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("seed.json");
+    std::fs::write(&json_path, serde_json::to_string_pretty(&seed).unwrap()).unwrap();
+
+    let emulator = Standalone::start(json_path.to_str().unwrap());
+    let out = password_sign_in(emulator.endpoint(), "quickstartwebclient0000001").await;
+    assert!(out.authentication_result().is_some());
+}
+
+#[test]
+fn a_bad_seed_file_is_a_clear_error_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("seed.toml");
+    std::fs::write(&bad, "[[user_pools]]\nname = 1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cognito-sigv4-emulator"))
+        .args(["--seed", bad.to_str().unwrap()])
+        .output()
+        .expect("run the emulator binary");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("emulator seed"), "{stderr}");
+}
