@@ -239,6 +239,19 @@ impl IdentityPoolClient {
         logins: &Logins,
         custom_role_arn: Option<&str>,
     ) -> Result<Credentials> {
+        let (_, credentials) = self.exchange(identity_id, logins, custom_role_arn).await?;
+        Ok(credentials)
+    }
+
+    /// GetCredentialsForIdentity, returning the identity id the answer names with the
+    /// credentials: when a guest identity is handed logins that already belong to another
+    /// identity, the service merges them and answers with that identity's id.
+    async fn exchange(
+        &self,
+        identity_id: &str,
+        logins: &Logins,
+        custom_role_arn: Option<&str>,
+    ) -> Result<(String, Credentials)> {
         let out = self
             .sdk
             .get_credentials_for_identity()
@@ -288,21 +301,35 @@ impl IdentityPoolClient {
             .ok_or_else(|| missing("SessionToken"))?;
         let expiration = c.expiration().ok_or_else(|| missing("Expiration"))?;
         let expires_at = self.checked_expiry("GetCredentialsForIdentity", expiration)?;
-        tracing::debug!(identity_id, expires_at = ?expires_at, "credentials issued");
-        Ok(Credentials::new(
+        let answered_id = out
+            .identity_id()
+            .filter(|id| !id.is_empty())
+            .unwrap_or(identity_id);
+        if answered_id != identity_id {
+            tracing::info!(
+                sent = identity_id,
+                answered = answered_id,
+                "the service answered for another identity (merged)"
+            );
+        }
+        tracing::debug!(identity_id = answered_id, expires_at = ?expires_at, "credentials issued");
+        let credentials = Credentials::new(
             access_key_id,
             secret,
             Some(token.to_owned()),
             Some(expires_at),
             "CognitoIdentity",
-        ))
+        );
+        Ok((answered_id.to_owned(), credentials))
     }
 
     /// GetId (unless an identity id is cached) then GetCredentialsForIdentity.
     ///
     /// A cached id that the service rejects — unknown (ResourceNotFound) or not linked to these
     /// logins (NotAuthorized) — is dropped: GetId runs once more and the exchange is retried
-    /// once, as aws-sdk-android does. Returns the identity id in use and the credentials.
+    /// once, as aws-sdk-android does. Returns the identity id in use — the one the answer names,
+    /// which differs from the cached one when the service merged a guest identity into the
+    /// person's own — and the credentials.
     pub async fn credentials_for(
         &self,
         cached_identity_id: Option<&str>,
@@ -310,8 +337,8 @@ impl IdentityPoolClient {
         custom_role_arn: Option<&str>,
     ) -> Result<(String, Credentials)> {
         if let Some(cached) = cached_identity_id {
-            match self.get_credentials(cached, logins, custom_role_arn).await {
-                Ok(creds) => return Ok((cached.to_owned(), creds)),
+            match self.exchange(cached, logins, custom_role_arn).await {
+                Ok(answer) => return Ok(answer),
                 Err(e) if is_stale_identity(&e) => {
                     tracing::info!(identity_id = cached, error = %e, "cached identity id rejected; resolving it again");
                 }
@@ -319,8 +346,7 @@ impl IdentityPoolClient {
             }
         }
         let id = self.get_id(logins).await?;
-        let creds = self.get_credentials(&id, logins, custom_role_arn).await?;
-        Ok((id, creds))
+        self.exchange(&id, logins, custom_role_arn).await
     }
     /// GetOpenIdToken (basic flow, first step): a Cognito-signed OpenID Connect token for
     /// `identity_id`, valid for ten minutes, to trade at STS. Empty `logins` for a guest.
