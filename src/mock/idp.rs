@@ -1,17 +1,27 @@
 //! cognito-idp (`AWSCognitoIdentityProviderService`) over JSON 1.1: sign-in with SRP or a
-//! password, the challenges that follow (new password, TOTP, MFA setup), refresh (with optional
-//! rotation), revocation, global sign-out, TOTP association, and RS256 ID and access tokens
-//! carrying Cognito's claims.
+//! password, the challenges that follow (new password, SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA,
+//! SELECT_MFA_TYPE, MFA setup), refresh (with optional rotation), revocation, global sign-out,
+//! TOTP association, and RS256 ID and access tokens carrying Cognito's claims.
 //!
 //! Error names and messages follow AWS (`__type`, `message`). Time is the emulator's clock.
+//!
+//! SMS and e-mail codes are not sent anywhere: they land in the pool's outbox, which tests read
+//! with `RunningEmulator::sent_codes`. A code is 6 random digits, belongs to its challenge
+//! session (3 minutes) and is used up with it. A wrong code answers
+//! `CodeMismatchException: Invalid code or auth state for the user.` and leaves the session
+//! open for another try; an answer after the session expired answers
+//! `NotAuthorizedException: Invalid session for the user, session is expired.`, as Cognito
+//! does for MFA sessions (`ExpiredCodeException` is for confirmation codes, which the emulator
+//! does not serve).
 
 use super::keys;
 use super::srp_server;
 use super::state::{
-    AppClient, ChallengeState, RefreshTokenRecord, Shared, SrpPending, State, User, UserPool,
-    UserStatus, random_alnum, random_uuid,
+    AppClient, ChallengeState, OutboxEntry, RefreshTokenRecord, Shared, SrpPending, State, User,
+    UserPool, UserStatus, random_alnum, random_uuid,
 };
 use super::wire;
+use crate::secret::OneTimeCode;
 use crate::time::epoch_secs;
 use crate::{Error, ErrorKind};
 use axum::http::HeaderMap;
@@ -285,6 +295,7 @@ fn open_session(
             client_id: client_id.to_owned(),
             challenge: challenge.to_owned(),
             expires_at: now + SESSION_LIFETIME,
+            code: None,
         },
     );
     id
@@ -482,13 +493,27 @@ fn mfa_or_tokens(
     now: SystemTime,
 ) -> Outcome {
     let user = pool.users.get(username).ok_or_else(internal)?;
-    if user.totp_enabled && user.totp_secret.is_some() {
-        let session = open_session(pool, username, &client.id, "SOFTWARE_TOKEN_MFA", now);
-        return Ok(json!({
-            "ChallengeName": "SOFTWARE_TOKEN_MFA",
-            "Session": session,
-            "ChallengeParameters": { "USER_ID_FOR_SRP": username },
-        }));
+    let enabled = enabled_mfa(user);
+    let preferred = user
+        .preferred_mfa
+        .as_deref()
+        .filter(|p| enabled.contains(p));
+    match (enabled.as_slice(), preferred) {
+        ([], _) => {}
+        ([only], _) => return mfa_challenge(pool, client, username, only, now),
+        (_, Some(p)) => {
+            let p = p.to_owned();
+            return mfa_challenge(pool, client, username, &p, now);
+        }
+        (several, None) => {
+            let can_choose = json!(several).to_string();
+            let session = open_session(pool, username, &client.id, "SELECT_MFA_TYPE", now);
+            return Ok(json!({
+                "ChallengeName": "SELECT_MFA_TYPE",
+                "Session": session,
+                "ChallengeParameters": { "MFAS_CAN_CHOOSE": can_choose, "USER_ID_FOR_SRP": username },
+            }));
+        }
     }
     if pool.mfa_required {
         let session = open_session(pool, username, &client.id, "MFA_SETUP", now);
@@ -500,6 +525,122 @@ fn mfa_or_tokens(
     }
     let tokens = issue_tokens(pool, region, client, username, now, None, true)?;
     Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
+}
+
+/// The second factors a user has enabled, in the order Cognito lists them in `MFAS_CAN_CHOOSE`.
+fn enabled_mfa(user: &User) -> Vec<&'static str> {
+    let mut kinds = Vec::new();
+    if user.sms_mfa_enabled {
+        kinds.push("SMS_MFA");
+    }
+    if user.totp_enabled && user.totp_secret.is_some() {
+        kinds.push("SOFTWARE_TOKEN_MFA");
+    }
+    if user.email_mfa_enabled {
+        kinds.push("EMAIL_OTP");
+    }
+    kinds
+}
+
+/// Opens the challenge for one second factor; for SMS and e-mail, "sends" a fresh code to the
+/// outbox and keeps it with the session.
+fn mfa_challenge(
+    pool: &mut UserPool,
+    client: &AppClient,
+    username: &str,
+    kind: &str,
+    now: SystemTime,
+) -> Outcome {
+    let (medium, attr) = match kind {
+        "SOFTWARE_TOKEN_MFA" => {
+            let session = open_session(pool, username, &client.id, kind, now);
+            return Ok(json!({
+                "ChallengeName": kind,
+                "Session": session,
+                "ChallengeParameters": { "USER_ID_FOR_SRP": username },
+            }));
+        }
+        "SMS_MFA" => (DeliveryMedium::Sms, "phone_number"),
+        "EMAIL_OTP" => (DeliveryMedium::Email, "email"),
+        _ => return Err(internal()),
+    };
+    let user = pool.users.get(username).ok_or_else(internal)?;
+    // The seed (and SetUserMFAPreference) make sure the attribute is there.
+    let destination = user.attributes.get(attr).cloned().ok_or_else(internal)?;
+    let masked = match medium {
+        DeliveryMedium::Sms => mask_phone(&destination),
+        DeliveryMedium::Email => mask_email(&destination),
+    };
+    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+    let session = open_session(pool, username, &client.id, kind, now);
+    if let Some(open) = pool.sessions.get_mut(&session) {
+        open.code = Some(code.clone());
+    }
+    pool.outbox.push(OutboxEntry {
+        username: username.to_owned(),
+        sent: SentCode {
+            medium,
+            destination,
+            code: OneTimeCode::new(code),
+        },
+    });
+    Ok(json!({
+        "ChallengeName": kind,
+        "Session": session,
+        "ChallengeParameters": {
+            "CODE_DELIVERY_DELIVERY_MEDIUM": medium.as_str(),
+            "CODE_DELIVERY_DESTINATION": masked,
+            "USER_ID_FOR_SRP": username,
+        },
+    }))
+}
+
+/// `+15555551234` → `+*******1234`: every digit but the last four hidden, as Cognito shows it.
+fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    let keep = digits.len().min(4);
+    let hidden = digits.len() - keep;
+    let last: String = digits[hidden..].iter().collect();
+    format!("+{}{last}", "*".repeat(hidden))
+}
+
+/// `jane@example.com` → `j***@e***`: the first letter of each side, as Cognito shows it.
+fn mask_email(email: &str) -> String {
+    let (local, domain) = email.split_once('@').unwrap_or((email, ""));
+    let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
+    format!("{}***@{}***", first(local), first(domain))
+}
+
+/// How the emulator "delivered" a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryMedium {
+    /// By SMS, to the user's `phone_number` (`SMS_MFA`).
+    Sms,
+    /// By e-mail, to the user's `email` (`EMAIL_OTP`).
+    Email,
+}
+
+impl DeliveryMedium {
+    /// Cognito's name, as in `CODE_DELIVERY_DELIVERY_MEDIUM` (`SMS`, `EMAIL`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryMedium::Sms => "SMS",
+            DeliveryMedium::Email => "EMAIL",
+        }
+    }
+}
+
+/// A one-time code the emulator sent (into its outbox, not to a phone or mailbox), read with
+/// [`RunningEmulator::sent_codes`](super::RunningEmulator::sent_codes). `Debug` redacts the code.
+#[derive(Debug, Clone)]
+pub struct SentCode {
+    /// SMS or e-mail.
+    pub medium: DeliveryMedium,
+    /// Where it went, unmasked: the user's `phone_number` or `email` attribute.
+    pub destination: String,
+    /// The 6-digit code; answer the challenge with it.
+    pub code: OneTimeCode,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,7 +664,12 @@ fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &Value) -> Ou
     }
     if !matches!(
         name,
-        "NEW_PASSWORD_REQUIRED" | "SOFTWARE_TOKEN_MFA" | "MFA_SETUP"
+        "NEW_PASSWORD_REQUIRED"
+            | "SOFTWARE_TOKEN_MFA"
+            | "SMS_MFA"
+            | "EMAIL_OTP"
+            | "SELECT_MFA_TYPE"
+            | "MFA_SETUP"
     ) {
         return Err(invalid_parameter(format!("Unsupported challenge {name}")));
     }
@@ -576,6 +722,36 @@ fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &Value) -> Ou
             pool.sessions.remove(session_id);
             let tokens = issue_tokens(pool, &region, &client, &username, now, None, true)?;
             Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
+        }
+        "SMS_MFA" | "EMAIL_OTP" => {
+            let key = if name == "SMS_MFA" {
+                "SMS_MFA_CODE"
+            } else {
+                "EMAIL_OTP_CODE"
+            };
+            let code = param(&responses, key)?;
+            let sent = open.code.as_deref().unwrap_or_default();
+            if sent.is_empty() || !srp_server::ct_eq(sent.as_bytes(), code.trim().as_bytes()) {
+                return Err(fail(
+                    "CodeMismatchException",
+                    "Invalid code or auth state for the user.",
+                ));
+            }
+            // Single use: the code goes with its session.
+            pool.sessions.remove(session_id);
+            let tokens = issue_tokens(pool, &region, &client, &username, now, None, true)?;
+            Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
+        }
+        "SELECT_MFA_TYPE" => {
+            let answer = param(&responses, "ANSWER")?;
+            let user = pool.users.get(&username).ok_or_else(internal)?;
+            let Some(kind) = enabled_mfa(user).into_iter().find(|k| *k == answer) else {
+                return Err(invalid_parameter(format!(
+                    "Invalid value for ANSWER: {answer} is not an MFA type the user can choose"
+                )));
+            };
+            pool.sessions.remove(session_id);
+            mfa_challenge(pool, &client, &username, kind, now)
         }
         _ => {
             if open.challenge != MFA_SETUP_VERIFIED {
@@ -1049,9 +1225,20 @@ fn get_user(st: &State, now: SystemTime, req: &Value) -> Outcome {
             .map(|(k, v)| json!({ "Name": k, "Value": v })),
     );
     let mut out = json!({ "Username": user.username, "UserAttributes": attributes });
-    if user.totp_enabled {
-        out["PreferredMfaSetting"] = json!("SOFTWARE_TOKEN_MFA");
-        out["UserMFASettingList"] = json!(["SOFTWARE_TOKEN_MFA"]);
+    let enabled = enabled_mfa(user);
+    let preferred = user
+        .preferred_mfa
+        .as_deref()
+        .filter(|p| enabled.contains(p))
+        .or(match enabled.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        });
+    if let Some(p) = preferred {
+        out["PreferredMfaSetting"] = json!(p);
+    }
+    if !enabled.is_empty() {
+        out["UserMFASettingList"] = json!(enabled);
     }
     Ok(out)
 }
@@ -1175,20 +1362,55 @@ fn set_user_mfa_preference(st: &mut State, now: SystemTime, req: &Value) -> Outc
     let pool = pool_mut(st, &pool_id)?;
     let required_mfa = pool.mfa_required;
     let user = pool.users.get_mut(&username).ok_or_else(internal)?;
-    if let Some(enabled) = req
-        .pointer("/SoftwareTokenMfaSettings/Enabled")
-        .and_then(Value::as_bool)
-    {
-        if enabled && user.totp_secret.is_none() {
-            return Err(invalid_parameter(
-                "User has not verified software token mfa",
-            ));
+    // Checked on a copy first, so that a rejected request changes nothing.
+    let mut next = user.clone();
+    for (member, kind) in [
+        ("SoftwareTokenMfaSettings", "SOFTWARE_TOKEN_MFA"),
+        ("SMSMfaSettings", "SMS_MFA"),
+        ("EmailMfaSettings", "EMAIL_OTP"),
+    ] {
+        let Some(settings) = req.get(member) else {
+            continue;
+        };
+        if let Some(enabled) = settings.get("Enabled").and_then(Value::as_bool) {
+            if enabled {
+                let ready = match kind {
+                    "SOFTWARE_TOKEN_MFA" => next.totp_secret.is_some(),
+                    "SMS_MFA" => next.attributes.contains_key("phone_number"),
+                    _ => next.attributes.contains_key("email"),
+                };
+                if !ready {
+                    return Err(invalid_parameter(match kind {
+                        "SOFTWARE_TOKEN_MFA" => "User has not verified software token mfa",
+                        "SMS_MFA" => "User does not have delivery config set to turn on SMS_MFA",
+                        _ => "User does not have delivery config set to turn on EMAIL_OTP",
+                    }));
+                }
+            }
+            match kind {
+                "SOFTWARE_TOKEN_MFA" => next.totp_enabled = enabled,
+                "SMS_MFA" => next.sms_mfa_enabled = enabled,
+                _ => next.email_mfa_enabled = enabled,
+            }
+            if !enabled && next.preferred_mfa.as_deref() == Some(kind) {
+                next.preferred_mfa = None;
+            }
         }
-        if !enabled && required_mfa {
-            return Err(invalid_parameter("MFA is required for this user pool"));
+        if settings.get("PreferredMfa").and_then(Value::as_bool) == Some(true) {
+            next.preferred_mfa = Some(kind.to_owned());
         }
-        user.totp_enabled = enabled;
     }
+    if let Some(p) = next.preferred_mfa.as_deref()
+        && !enabled_mfa(&next).contains(&p)
+    {
+        return Err(invalid_parameter(format!(
+            "{p} cannot be preferred: it is not enabled for the user"
+        )));
+    }
+    if required_mfa && enabled_mfa(&next).is_empty() && !enabled_mfa(user).is_empty() {
+        return Err(invalid_parameter("MFA is required for this user pool"));
+    }
+    *user = next;
     Ok(json!({}))
 }
 
@@ -1344,6 +1566,15 @@ mod tests {
             Some("arn:aws:iam::1:role/D")
         );
         assert_eq!(group_roles(pool, &[]), (vec![], None));
+    }
+
+    #[test]
+    fn destinations_are_masked_as_cognito_shows_them() {
+        assert_eq!(mask_phone("+15555551234"), "+*******1234");
+        assert_eq!(mask_phone("+447700900123"), "+********0123");
+        assert_eq!(mask_phone("+123"), "+123");
+        assert_eq!(mask_email("jane@example.com"), "j***@e***");
+        assert_eq!(mask_email("no-at-sign"), "n***@***");
     }
 
     #[test]

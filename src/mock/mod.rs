@@ -30,7 +30,7 @@ mod state;
 mod sts;
 mod wire;
 
-pub use idp::totp_code;
+pub use idp::{DeliveryMedium, SentCode, totp_code};
 pub use seed::{
     ApiSeed, AppClientSeed, GroupSeed, IdentityPoolSeed, MethodSeed, OidcProviderSeed,
     ResourceSeed, RoleSeed, Seed, UserPoolProviderSeed, UserPoolSeed, UserSeed,
@@ -409,6 +409,27 @@ impl RunningEmulator {
             .get(operation)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The SMS and e-mail codes the emulator has "sent" to `username` (Cognito's username, in
+    /// any pool; oldest first within a pool). Codes go to this outbox instead of a phone or a
+    /// mailbox, so that tests can answer SMS_MFA and EMAIL_OTP. Each is a fresh 6-digit code,
+    /// valid once, until its challenge session expires (3 minutes of the emulator's clock).
+    pub fn sent_codes(&self, username: &str) -> Vec<SentCode> {
+        self.shared
+            .lock()
+            .user_pools
+            .values()
+            .flat_map(|p| p.outbox.iter())
+            .filter(|e| e.username == username)
+            .map(|e| e.sent.clone())
+            .collect()
+    }
+
+    /// The last SMS or e-mail code sent to `username`, if any (see
+    /// [`sent_codes`](Self::sent_codes)).
+    pub fn last_code(&self, username: &str) -> Option<SentCode> {
+        self.sent_codes(username).pop()
     }
 
     /// Sets every call count back to zero.

@@ -132,6 +132,15 @@ pub struct UserSeed {
     pub status: Option<String>,
     /// A base32 TOTP secret: the user has SOFTWARE_TOKEN_MFA enabled.
     pub totp_secret: Option<String>,
+    /// SMS_MFA enabled: codes go to the `phone_number` attribute (required). The emulator
+    /// "sends" them to its outbox (`RunningEmulator::sent_codes`).
+    pub sms_mfa: bool,
+    /// EMAIL_OTP MFA enabled: codes go to the `email` attribute (required), through the outbox.
+    pub email_mfa: bool,
+    /// The preferred second factor when several are enabled: `SMS_MFA`, `EMAIL_OTP` or
+    /// `SOFTWARE_TOKEN_MFA` (it must be enabled). With several enabled and none preferred,
+    /// sign-in asks SELECT_MFA_TYPE.
+    pub preferred_mfa: Option<String>,
     /// Disabled users cannot sign in.
     pub disabled: bool,
 }

@@ -4,7 +4,7 @@
 //! awaited outside the lock.
 
 use super::keys::SigningKey;
-use super::seed::{AppClientSeed, Seed};
+use super::seed::{AppClientSeed, Seed, UserSeed};
 use crate::time::SharedClock;
 use crate::{Error, ErrorKind, Result};
 use std::collections::{BTreeMap, HashMap};
@@ -105,6 +105,8 @@ pub(crate) struct UserPool {
     pub(crate) revoked_origin_jtis: std::collections::HashSet<String>,
     /// MFA required (`MfaConfiguration = ON`): users without TOTP get the MFA_SETUP challenge.
     pub(crate) mfa_required: bool,
+    /// MFA codes sent by SMS or e-mail, oldest first.
+    pub(crate) outbox: Vec<OutboxEntry>,
 }
 
 impl std::fmt::Debug for UserPool {
@@ -196,6 +198,12 @@ pub(crate) struct User {
     pub(crate) signed_out_at: Option<SystemTime>,
     /// A TOTP secret from AssociateSoftwareToken, waiting for VerifySoftwareToken.
     pub(crate) pending_totp_secret: Option<String>,
+    /// SMS_MFA enabled (codes to `phone_number`).
+    pub(crate) sms_mfa_enabled: bool,
+    /// EMAIL_OTP enabled (codes to `email`).
+    pub(crate) email_mfa_enabled: bool,
+    /// `SMS_MFA`, `EMAIL_OTP` or `SOFTWARE_TOKEN_MFA`, when the user has a preference.
+    pub(crate) preferred_mfa: Option<String>,
 }
 
 impl std::fmt::Debug for AppClient {
@@ -221,6 +229,9 @@ impl std::fmt::Debug for User {
             .field("status", &self.status)
             .field("enabled", &self.enabled)
             .field("totp_enabled", &self.totp_enabled)
+            .field("sms_mfa_enabled", &self.sms_mfa_enabled)
+            .field("email_mfa_enabled", &self.email_mfa_enabled)
+            .field("preferred_mfa", &self.preferred_mfa)
             .finish_non_exhaustive()
     }
 }
@@ -239,13 +250,34 @@ pub(crate) struct RefreshTokenRecord {
 }
 
 /// What an open challenge session is waiting for.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct ChallengeState {
     pub(crate) username: String,
     pub(crate) client_id: String,
     /// `NEW_PASSWORD_REQUIRED`, `SOFTWARE_TOKEN_MFA`, `MFA_SETUP`, ...
     pub(crate) challenge: String,
     pub(crate) expires_at: SystemTime,
+    /// The code sent for SMS_MFA / EMAIL_OTP: it lives and dies with the session.
+    pub(crate) code: Option<String>,
+}
+
+impl std::fmt::Debug for ChallengeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The one-time code stays out.
+        f.debug_struct("ChallengeState")
+            .field("username", &self.username)
+            .field("client_id", &self.client_id)
+            .field("challenge", &self.challenge)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A code the emulator "delivered" by SMS or e-mail, kept for tests to read.
+#[derive(Debug, Clone)]
+pub(crate) struct OutboxEntry {
+    pub(crate) username: String,
+    pub(crate) sent: super::idp::SentCode,
 }
 
 /// The server's half of an SRP exchange in progress.
@@ -474,6 +506,7 @@ impl State {
                 sessions: HashMap::new(),
                 srp_pending: HashMap::new(),
                 revoked_origin_jtis: Default::default(),
+                outbox: Vec::new(),
                 mfa_required: match p.mfa_configuration.as_deref() {
                     None | Some("OFF") | Some("OPTIONAL") => false,
                     Some("ON") => true,
@@ -516,6 +549,7 @@ impl State {
                         )));
                     }
                 };
+                check_mfa_seed(u)?;
                 let salt: [u8; 16] = rand::random();
                 let verifier = super::srp_server::verifier(
                     pool.srp_pool_name(),
@@ -536,6 +570,9 @@ impl State {
                     totp_enabled: u.totp_secret.is_some(),
                     signed_out_at: None,
                     pending_totp_secret: None,
+                    sms_mfa_enabled: u.sms_mfa,
+                    email_mfa_enabled: u.email_mfa,
+                    preferred_mfa: u.preferred_mfa.clone(),
                 };
                 pool.users.insert(user.username.clone(), user);
             }
@@ -725,6 +762,44 @@ impl State {
             .get(id_or_name)
             .or_else(|| self.identity_pools.values().find(|p| p.name == id_or_name))
     }
+}
+
+/// A user's MFA settings must be usable: a phone for SMS, an address for e-mail, and a
+/// preferred method that is enabled.
+fn check_mfa_seed(u: &UserSeed) -> Result<()> {
+    let has = |attr: &str| u.attributes.get(attr).is_some_and(|v| !v.trim().is_empty());
+    if u.sms_mfa && !has("phone_number") {
+        return Err(bad_seed(format!(
+            "user `{}`: sms_mfa needs a `phone_number` attribute",
+            u.username
+        )));
+    }
+    if u.email_mfa && !has("email") {
+        return Err(bad_seed(format!(
+            "user `{}`: email_mfa needs an `email` attribute",
+            u.username
+        )));
+    }
+    if let Some(preferred) = u.preferred_mfa.as_deref() {
+        let enabled = match preferred {
+            "SMS_MFA" => u.sms_mfa,
+            "EMAIL_OTP" => u.email_mfa,
+            "SOFTWARE_TOKEN_MFA" => u.totp_secret.is_some(),
+            other => {
+                return Err(bad_seed(format!(
+                    "user `{}`: unknown preferred_mfa `{other}` (SMS_MFA, EMAIL_OTP or SOFTWARE_TOKEN_MFA)",
+                    u.username
+                )));
+            }
+        };
+        if !enabled {
+            return Err(bad_seed(format!(
+                "user `{}`: preferred_mfa `{preferred}` is not enabled for the user",
+                u.username
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn app_client(c: &AppClientSeed) -> AppClient {
