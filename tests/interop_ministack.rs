@@ -39,7 +39,7 @@ use cognito_sigv4::time::{OffsetClock, system_clock};
 use cognito_sigv4::user_pool::{AuthFlow, SignInStep, Tokens, UserPoolClient};
 use cognito_sigv4::{Clock, CognitoConfig, ErrorKind, Session, SystemClock};
 use http::{Method, StatusCode};
-use peers::{Peer, PeerSpec};
+use peers::{Bootstrapped, Peer, Unavailable};
 use serde_json::Value;
 
 struct MiniStack {
@@ -97,52 +97,18 @@ impl MiniStack {
     }
 }
 
-enum Unavailable {
-    Missing(String),
-    Broken(String),
-}
-
 static MINISTACK: OnceLock<Result<MiniStack, Unavailable>> = OnceLock::new();
 
 fn start() -> Result<MiniStack, Unavailable> {
-    peers::python_has(&["ministack", "boto3"]).map_err(Unavailable::Missing)?;
-    let state = peers::log_dir().join("ministack-state");
-    let spec = PeerSpec {
-        name: "ministack".into(),
-        program: peers::python(),
-        args: vec!["-m".into(), "ministack".into()],
-        env: vec![
-            ("AUTH".into(), "true".into()),
-            ("BIND_HOST".into(), "127.0.0.1".into()),
-            ("GATEWAY_PORT".into(), "{port}".into()),
-            ("IOT_MTLS_ENABLED".into(), "0".into()),
-            ("SFTP_ENABLED".into(), "0".into()),
-            ("MINISTACK_HOST".into(), "us-east-1.amazonaws.com".into()),
-            ("MINISTACK_REGION".into(), "us-east-1".into()),
-            // Its token signing key lives here (default /tmp/ministack-state): keep it under
-            // target/ rather than in a directory shared with other MiniStacks on the machine.
-            ("STATE_DIR".into(), state.display().to_string()),
-            ("LOG_LEVEL".into(), "WARNING".into()),
-        ],
-        ready_path: "/_ministack/health".into(),
-    };
-    let peer = Peer::start(&spec).map_err(Unavailable::Broken)?;
-    let ids = peers::python_json(
-        &peers::interop_dir().join("ministack_bootstrap.py"),
-        &[&peer.endpoint()],
-        None,
-    )
-    .map_err(|e| Unavailable::Broken(format!("{e}\n{}", peer.log_tail())))?;
+    let spec = peers::ministack_spec("ministack");
+    let Bootstrapped { peer, ids } =
+        peers::start_bootstrapped(&["ministack", "boto3"], &spec, "ministack_bootstrap.py")?;
     Ok(MiniStack { peer, ids })
 }
 
 /// The shared MiniStack, or `None` (after printing why) when it is not installed locally.
 fn ministack(test: &str) -> Option<&'static MiniStack> {
-    match MINISTACK.get_or_init(start) {
-        Ok(m) => Some(m),
-        Err(Unavailable::Missing(reason)) => peers::missing(test, reason),
-        Err(Unavailable::Broken(reason)) => panic!("{test}: MiniStack did not start: {reason}"),
-    }
+    peers::shared(&MINISTACK, start, test, "MiniStack")
 }
 
 fn done(step: SignInStep) -> Tokens {

@@ -55,7 +55,7 @@ use cognito_sigv4::secret::Jwt;
 use cognito_sigv4::time::ManualClock;
 use cognito_sigv4::{Clock, CognitoConfig, ErrorKind, SystemClock};
 use http::{Method, StatusCode};
-use peers::{Peer, PeerSpec};
+use peers::{Bootstrapped, Peer, Unavailable};
 use serde_json::{Value, json};
 
 struct MiniStack {
@@ -151,51 +151,22 @@ fn source(token: Jwt) -> Arc<dyn LoginTokenSource> {
     Arc::new(token)
 }
 
-enum Unavailable {
-    Missing(String),
-    Broken(String),
-}
-
 static MINISTACK: OnceLock<Result<MiniStack, Unavailable>> = OnceLock::new();
 
 fn start() -> Result<MiniStack, Unavailable> {
-    peers::python_has(&["ministack", "boto3"]).map_err(Unavailable::Missing)?;
-    // Its own state directory: MiniStack keeps its token signing key there.
-    let state = peers::log_dir().join("ministack-federation-state");
-    let spec = PeerSpec {
-        name: "ministack-federation".into(),
-        program: peers::python(),
-        args: vec!["-m".into(), "ministack".into()],
-        env: vec![
-            ("AUTH".into(), "true".into()),
-            ("BIND_HOST".into(), "127.0.0.1".into()),
-            ("GATEWAY_PORT".into(), "{port}".into()),
-            ("IOT_MTLS_ENABLED".into(), "0".into()),
-            ("SFTP_ENABLED".into(), "0".into()),
-            ("MINISTACK_HOST".into(), "us-east-1.amazonaws.com".into()),
-            ("MINISTACK_REGION".into(), "us-east-1".into()),
-            ("STATE_DIR".into(), state.display().to_string()),
-            ("LOG_LEVEL".into(), "WARNING".into()),
-        ],
-        ready_path: "/_ministack/health".into(),
-    };
-    let peer = Peer::start(&spec).map_err(Unavailable::Broken)?;
-    let ids = peers::python_json(
-        &peers::interop_dir().join("ministack_federation_bootstrap.py"),
-        &[&peer.endpoint()],
-        None,
-    )
-    .map_err(|e| Unavailable::Broken(format!("{e}\n{}", peer.log_tail())))?;
+    // Its own MiniStack (and state directory): the fixtures differ from interop_ministack.rs's.
+    let spec = peers::ministack_spec("ministack-federation");
+    let Bootstrapped { peer, ids } = peers::start_bootstrapped(
+        &["ministack", "boto3"],
+        &spec,
+        "ministack_federation_bootstrap.py",
+    )?;
     Ok(MiniStack { peer, ids })
 }
 
 /// The shared MiniStack, or `None` (after printing why) when it is not installed locally.
 fn ministack(test: &str) -> Option<&'static MiniStack> {
-    match MINISTACK.get_or_init(start) {
-        Ok(m) => Some(m),
-        Err(Unavailable::Missing(reason)) => peers::missing(test, reason),
-        Err(Unavailable::Broken(reason)) => panic!("{test}: MiniStack did not start: {reason}"),
-    }
+    peers::shared(&MINISTACK, start, test, "MiniStack")
 }
 
 /// GET `path` and check the status; for a 403, that MiniStack's IAM evaluation denied `role`

@@ -42,7 +42,7 @@ use cognito_sigv4::user_pool::{
     AuthFlow, Challenge, ChallengeKind, ChallengeResponse, SignInStep, Tokens, UserPoolClient,
 };
 use cognito_sigv4::{Clock, CognitoConfig, ErrorKind, SystemClock};
-use peers::{Peer, PeerSpec};
+use peers::{Bootstrapped, Peer, PeerSpec, Unavailable};
 use serde_json::Value;
 
 struct Moto {
@@ -97,15 +97,9 @@ impl Moto {
     }
 }
 
-enum Unavailable {
-    Missing(String),
-    Broken(String),
-}
-
 static MOTO: OnceLock<Result<Moto, Unavailable>> = OnceLock::new();
 
 fn start() -> Result<Moto, Unavailable> {
-    peers::python_has(&["moto.server", "flask", "boto3"]).map_err(Unavailable::Missing)?;
     let spec = PeerSpec {
         name: "moto".into(),
         program: peers::python(),
@@ -118,23 +112,17 @@ fn start() -> Result<Moto, Unavailable> {
         )],
         ready_path: "/moto-api/".into(),
     };
-    let peer = Peer::start(&spec).map_err(Unavailable::Broken)?;
-    let ids = peers::python_json(
-        &peers::interop_dir().join("moto_bootstrap.py"),
-        &[&peer.endpoint()],
-        None,
-    )
-    .map_err(|e| Unavailable::Broken(format!("{e}\n{}", peer.log_tail())))?;
+    let Bootstrapped { peer, ids } = peers::start_bootstrapped(
+        &["moto.server", "flask", "boto3"],
+        &spec,
+        "moto_bootstrap.py",
+    )?;
     Ok(Moto { peer, ids })
 }
 
 /// The shared moto server, or `None` (after printing why) when it is not installed locally.
 fn moto(test: &str) -> Option<&'static Moto> {
-    match MOTO.get_or_init(start) {
-        Ok(m) => Some(m),
-        Err(Unavailable::Missing(reason)) => peers::missing(test, reason),
-        Err(Unavailable::Broken(reason)) => panic!("{test}: moto did not start: {reason}"),
-    }
+    peers::shared(&MOTO, start, test, "moto")
 }
 
 fn done(step: SignInStep) -> Tokens {

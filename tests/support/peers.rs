@@ -388,3 +388,76 @@ fn last_line(bytes: &[u8]) -> String {
         .trim()
         .to_owned()
 }
+
+/// Why a shared server peer cannot serve a test.
+pub enum Unavailable {
+    /// Not installed here: the test is skipped (and fails under CI).
+    Missing(String),
+    /// Installed, but it did not start or its bootstrap failed: the test fails.
+    Broken(String),
+}
+
+/// A server peer, started and then set up by a bootstrap script that printed, as JSON, the
+/// ids of what it created.
+pub struct Bootstrapped {
+    /// The running peer.
+    pub peer: Peer,
+    /// The bootstrap script's answer.
+    pub ids: serde_json::Value,
+}
+
+/// Checks that the Python `modules` are installed, starts `spec`, and runs
+/// `scripts/interop/<script>` with the peer's endpoint.
+pub fn start_bootstrapped(
+    modules: &[&str],
+    spec: &PeerSpec,
+    script: &str,
+) -> Result<Bootstrapped, Unavailable> {
+    python_has(modules).map_err(Unavailable::Missing)?;
+    let peer = Peer::start(spec).map_err(Unavailable::Broken)?;
+    let ids = python_json(&interop_dir().join(script), &[&peer.endpoint()], None)
+        .map_err(|e| Unavailable::Broken(format!("{e}\n{}", peer.log_tail())))?;
+    Ok(Bootstrapped { peer, ids })
+}
+
+/// MiniStack as the interop tests run it: on loopback only, with SigV4 and IAM enforced
+/// (`AUTH=true`), answering for `<api>.execute-api.us-east-1.amazonaws.com`, and with its own
+/// state directory under `target/` (it keeps its token signing key there).
+pub fn ministack_spec(name: &str) -> PeerSpec {
+    let state = log_dir().join(format!("{name}-state"));
+    PeerSpec {
+        name: name.into(),
+        program: python(),
+        args: vec!["-m".into(), "ministack".into()],
+        env: [
+            ("AUTH", "true"),
+            ("BIND_HOST", "127.0.0.1"),
+            ("GATEWAY_PORT", "{port}"),
+            ("IOT_MTLS_ENABLED", "0"),
+            ("SFTP_ENABLED", "0"),
+            ("MINISTACK_HOST", "us-east-1.amazonaws.com"),
+            ("MINISTACK_REGION", "us-east-1"),
+            ("LOG_LEVEL", "WARNING"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .chain([("STATE_DIR".to_owned(), state.display().to_string())])
+        .collect(),
+        ready_path: "/_ministack/health".into(),
+    }
+}
+
+/// The peer a test file shares, started on first use: `Some`, or `None` after printing why
+/// it is missing (a failure under CI); a broken peer fails the test.
+pub fn shared<T>(
+    cell: &'static std::sync::OnceLock<Result<T, Unavailable>>,
+    start: fn() -> Result<T, Unavailable>,
+    test: &str,
+    what: &str,
+) -> Option<&'static T> {
+    match cell.get_or_init(start) {
+        Ok(peer) => Some(peer),
+        Err(Unavailable::Missing(reason)) => missing(test, reason),
+        Err(Unavailable::Broken(reason)) => panic!("{test}: {what} did not start: {reason}"),
+    }
+}
