@@ -11,7 +11,9 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// Invalid configuration: a field is missing or not of the expected form.
+    /// Invalid configuration: a field is missing or not of the expected form, or the user pool,
+    /// app client or identity pool is set up in a way that cannot serve the call
+    /// (`InvalidUserPoolConfigurationException`, `UnsupportedOperationException`, ...).
     Config,
     /// A token (JWT) that cannot be decoded, or that lacks a claim the operation needs.
     InvalidToken,
@@ -106,13 +108,22 @@ impl ErrorKind {
     }
 
     /// The kind for an AWS error name (`__type`, with or without a `prefix#`).
+    ///
+    /// Covers the errors the Cognito API references list for InitiateAuth,
+    /// RespondToAuthChallenge, GetTokensFromRefreshToken, RevokeToken, GlobalSignOut,
+    /// AssociateSoftwareToken, VerifySoftwareToken, GetId, GetCredentialsForIdentity and
+    /// GetOpenIdToken, and STS's AssumeRoleWithWebIdentity.
     pub fn from_service_code(code: &str) -> ErrorKind {
         let code = code.rsplit('#').next().unwrap_or(code);
         let code = code.split(':').next().unwrap_or(code);
         match code {
-            "NotAuthorizedException" | "TokenRevokedException" | "RefreshTokenReuseException" => {
-                ErrorKind::NotAuthorized
-            }
+            "NotAuthorizedException"
+            | "TokenRevokedException"
+            | "RefreshTokenReuseException"
+            | "ExpiredTokenException"
+            // RevokeToken: the client is not allowed to revoke this token (wrong client or
+            // secret).
+            | "UnauthorizedException" => ErrorKind::NotAuthorized,
             "UserNotFoundException" => ErrorKind::UserNotFound,
             "UserNotConfirmedException" => ErrorKind::UserNotConfirmed,
             "PasswordResetRequiredException" => ErrorKind::PasswordResetRequired,
@@ -120,12 +131,29 @@ impl ErrorKind {
             "ExpiredCodeException" => ErrorKind::ExpiredCode,
             "InvalidParameterException"
             | "InvalidPasswordException"
+            | "PasswordHistoryPolicyViolationException"
+            | "AliasExistsException"
             | "InvalidIdentityPoolConfigurationException"
             | "ValidationException"
             | "InvalidParameterValue"
             | "InvalidIdentityToken"
-            | "IDPRejectedClaim" => ErrorKind::InvalidParameter,
+            | "IDPRejectedClaim"
+            // RevokeToken given a token that is not a refresh token.
+            | "UnsupportedTokenTypeException"
+            // SELECT_MFA_TYPE / MFA answers naming a factor the user has not set up.
+            | "MFAMethodNotFoundException"
+            | "SoftwareTokenMFANotFoundException"
+            // GetId / GetCredentialsForIdentity: the login is linked to another identity.
+            | "ResourceConflictException"
+            | "DeveloperUserAlreadyRegisteredException" => ErrorKind::InvalidParameter,
             "ResourceNotFoundException" => ErrorKind::ResourceNotFound,
+            // The pool or app client is set up so that the call cannot work (flow not enabled,
+            // token revocation off, SMS/e-mail role missing): fix the setup, do not retry.
+            "UnsupportedOperationException"
+            | "InvalidUserPoolConfigurationException"
+            | "InvalidSmsRoleAccessPolicyException"
+            | "InvalidSmsRoleTrustRelationshipException"
+            | "InvalidEmailRoleAccessPolicyException" => ErrorKind::Config,
             "TooManyRequestsException"
             | "LimitExceededException"
             | "ThrottlingException"
@@ -135,8 +163,17 @@ impl ErrorKind {
             | "InternalFailure"
             | "ServiceUnavailable"
             | "ServiceUnavailableException"
-            | "IDPCommunicationError" => ErrorKind::ServiceUnavailable,
-            "ExpiredTokenException" => ErrorKind::NotAuthorized,
+            | "IDPCommunicationError"
+            // GetId / GetCredentialsForIdentity: the external identity provider failed.
+            | "ExternalServiceException"
+            // A Lambda trigger failed or answered garbage: the pool's backend failed.
+            | "InvalidLambdaResponseException"
+            | "UnexpectedLambdaException" => ErrorKind::ServiceUnavailable,
+            // Plain service errors, neither retryable nor ending a session:
+            // `ForbiddenException` (AWS WAF blocked the request) says nothing about the
+            // credentials, and `UserLambdaValidationException` is whatever error a Lambda
+            // trigger threw, deliberate or transient (Amplify JS does not end a session on
+            // either).
             _ => ErrorKind::Service,
         }
     }
@@ -339,8 +376,59 @@ mod tests {
         assert!(e.is_retryable() && !e.ends_session());
         assert_eq!(ErrorKind::from_service_code("Whatever"), ErrorKind::Service);
         assert_eq!(
+            ErrorKind::from_service_code("UserNotFoundException:http://internal.amazon.com/"),
+            ErrorKind::UserNotFound
+        );
+        assert_eq!(
             Error::from_service("UserNotFoundException", "User does not exist.").to_string(),
             "user not found: UserNotFoundException: User does not exist."
         );
+    }
+
+    #[test]
+    fn every_cognito_error_the_api_reference_lists_has_a_deliberate_kind() {
+        use ErrorKind::*;
+        for (code, kind) in [
+            ("ForbiddenException", Service),
+            ("UnsupportedOperationException", Config),
+            ("InvalidUserPoolConfigurationException", Config),
+            ("InvalidSmsRoleAccessPolicyException", Config),
+            ("InvalidSmsRoleTrustRelationshipException", Config),
+            ("InvalidEmailRoleAccessPolicyException", Config),
+            ("UnauthorizedException", NotAuthorized),
+            ("UserLambdaValidationException", Service),
+            ("RefreshTokenReuseException", NotAuthorized),
+            ("UnsupportedTokenTypeException", InvalidParameter),
+            ("MFAMethodNotFoundException", InvalidParameter),
+            ("SoftwareTokenMFANotFoundException", InvalidParameter),
+            ("PasswordHistoryPolicyViolationException", InvalidParameter),
+            ("AliasExistsException", InvalidParameter),
+            ("ResourceConflictException", InvalidParameter),
+            ("DeveloperUserAlreadyRegisteredException", InvalidParameter),
+            (
+                "InvalidIdentityPoolConfigurationException",
+                InvalidParameter,
+            ),
+            ("ExternalServiceException", ServiceUnavailable),
+            ("InvalidLambdaResponseException", ServiceUnavailable),
+            ("UnexpectedLambdaException", ServiceUnavailable),
+            ("LimitExceededException", Throttled),
+        ] {
+            assert_eq!(ErrorKind::from_service_code(code), kind, "{code}");
+            let prefixed = format!("com.amazonaws.cognito.identity.idp.model#{code}");
+            assert_eq!(ErrorKind::from_service_code(&prefixed), kind, "{prefixed}");
+        }
+        // A WAF block, a Lambda trigger's error or a misconfigured pool must never make a
+        // session sign the user out; a Lambda trigger that crashed is worth retrying.
+        for code in [
+            "ForbiddenException",
+            "UserLambdaValidationException",
+            "UnsupportedOperationException",
+        ] {
+            let kind = ErrorKind::from_service_code(code);
+            assert!(!kind.ends_session() && !kind.is_retryable(), "{code}");
+        }
+        assert!(ErrorKind::from_service_code("UnexpectedLambdaException").is_retryable());
+        assert!(ErrorKind::from_service_code("UnauthorizedException").ends_session());
     }
 }

@@ -580,12 +580,31 @@ mod tests {
                 .message()
                 .contains("header is not a JSON object")
         );
+        // Bytes that are not UTF-8, an empty part, and base64 (not base64url) characters.
+        let not_utf8 = URL_SAFE_NO_PAD.encode([0x7b, 0xff, 0xfe, 0x7d]);
+        assert!(
+            decode_err(&format!("{good_header}.{not_utf8}.sig"))
+                .message()
+                .contains("payload is not valid JSON")
+        );
+        assert!(
+            decode_err(&format!("{good_header}..sig"))
+                .message()
+                .contains("payload is not valid JSON")
+        );
+        assert!(
+            decode_err(&format!("{good_header}.ab+/.sig"))
+                .message()
+                .contains("payload is not base64url")
+        );
         // Each known claim of the wrong type names the claim.
         for (payload, claim) in [
             (r#"{"exp":"1700000000"}"#, "exp"),
             (r#"{"exp":-5}"#, "exp"),
             (r#"{"iat":true}"#, "iat"),
             (r#"{"auth_time":1e300}"#, "auth_time"),
+            // Fits a u64 but not a SystemTime: an error, not an overflow panic.
+            (r#"{"exp":18446744073709551615}"#, "exp"),
             (r#"{"sub":5}"#, "sub"),
             (r#"{"aud":7}"#, "aud"),
             (r#"{"aud":["a",7]}"#, "aud"),

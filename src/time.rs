@@ -90,10 +90,13 @@ impl Clock for OffsetClock {
     }
 }
 
-/// `t` moved by a signed number of seconds, saturating at the epoch.
+/// `t` moved by a signed number of seconds, saturating at the epoch. An offset too large for
+/// `SystemTime` (the skew offset comes from a server's `Date` header) leaves `t` unchanged
+/// rather than panic.
 pub(crate) fn shift(t: SystemTime, secs: i64) -> SystemTime {
     if secs >= 0 {
-        t + Duration::from_secs(secs.unsigned_abs())
+        t.checked_add(Duration::from_secs(secs.unsigned_abs()))
+            .unwrap_or(t)
     } else {
         t.checked_sub(Duration::from_secs(secs.unsigned_abs()))
             .unwrap_or(UNIX_EPOCH)
@@ -130,6 +133,12 @@ mod tests {
         let base: SharedClock = Arc::new(ManualClock::at_epoch_secs(1_000));
         assert_eq!(epoch_secs(OffsetClock::new(base.clone(), 300).now()), 1_300);
         assert_eq!(epoch_secs(OffsetClock::new(base.clone(), -300).now()), 700);
-        assert_eq!(epoch_secs(OffsetClock::new(base, -5_000).now()), 0);
+        assert_eq!(epoch_secs(OffsetClock::new(base.clone(), -5_000).now()), 0);
+        // A hostile offset must not panic the signer.
+        assert_eq!(
+            epoch_secs(OffsetClock::new(base.clone(), i64::MAX).now()),
+            1_000
+        );
+        assert_eq!(epoch_secs(OffsetClock::new(base, i64::MIN).now()), 0);
     }
 }

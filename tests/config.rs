@@ -154,6 +154,16 @@ fn each_invalid_field_is_a_config_error_naming_the_field() {
         );
     }
     assert_config_error(full().client_secret("").build(), "client_secret");
+    // A blank secret (say, an empty line read from a file) would make every SECRET_HASH wrong.
+    assert_config_error(full().client_secret(" \t\n").build(), "client_secret");
+    // The builder does not trim: a stray space or a non-ASCII look-alike is a typo to report.
+    assert_config_error(full().region("us-east-1 ").build(), "region");
+    assert_config_error(full().region("us-east-100").build(), "region");
+    assert_config_error(
+        full().user_pool_id("us-east-1_AbC12\u{e9}").build(),
+        "user_pool_id",
+    );
+    assert_config_error(full().client_id("abc\u{e9}").build(), "client_id");
     for endpoint in [
         "ftp://127.0.0.1/",
         "file:///tmp/x",

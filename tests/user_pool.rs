@@ -949,6 +949,69 @@ async fn an_unreachable_endpoint_is_a_retryable_network_error() {
     assert!(!format!("{err} {err:?}").contains("MARKER"));
 }
 
+#[tokio::test]
+async fn cognito_error_names_reach_the_caller_as_kinds_that_say_what_to_do() {
+    // Error names from the Cognito API reference's lists for RevokeToken, InitiateAuth and
+    // GetTokensFromRefreshToken, answered by a scripted server so the SDK's parsing is covered.
+    let cases = [
+        ("UnsupportedOperationException", ErrorKind::Config),
+        ("UnauthorizedException", ErrorKind::NotAuthorized),
+        ("UnsupportedTokenTypeException", ErrorKind::InvalidParameter),
+        ("ForbiddenException", ErrorKind::Service),
+        ("UserLambdaValidationException", ErrorKind::Service),
+        (
+            "InvalidLambdaResponseException",
+            ErrorKind::ServiceUnavailable,
+        ),
+    ];
+    let answers = cases
+        .iter()
+        .map(|(code, _)| {
+            (
+                400,
+                format!(r#"{{"__type":"{code}","message":"the service says no"}}"#),
+            )
+        })
+        .collect();
+    let (url, server) = scripted(answers).await;
+    let client = scripted_client(url, Some("MARKER-client-secret"));
+    let refresh = cognito_sigv4::secret::RefreshToken::new("MARKER-refresh-token");
+    let mut errors = Vec::new();
+    for _ in 0..3 {
+        errors.push(client.revoke_refresh_token(&refresh).await.unwrap_err());
+    }
+    errors.push(
+        client
+            .sign_in_with_flow("a", &Password::new("MARKER-pw"), AuthFlow::Password)
+            .await
+            .unwrap_err(),
+    );
+    errors.push(
+        client
+            .sign_in_with_flow("a", &Password::new("MARKER-pw"), AuthFlow::Password)
+            .await
+            .unwrap_err(),
+    );
+    errors.push(
+        client
+            .sign_in_with_flow("a", &Password::new("MARKER-pw"), AuthFlow::Password)
+            .await
+            .unwrap_err(),
+    );
+    for (err, (code, kind)) in errors.iter().zip(cases) {
+        assert_eq!(err.service_code(), Some(code), "{err}");
+        assert_eq!(err.kind(), kind, "{code}: {err}");
+        assert!(!format!("{err} {err:?}").contains("MARKER"), "{err:?}");
+    }
+    // A WAF block or a trigger's error must not sign the user out; a crashed trigger is worth
+    // a retry.
+    for err in &errors[3..5] {
+        assert!(!err.ends_session() && !err.is_retryable(), "{err}");
+    }
+    assert!(errors[5].is_retryable());
+    assert_eq!(server.await.unwrap().len(), cases.len());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Logs
 

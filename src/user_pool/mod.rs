@@ -288,10 +288,10 @@ impl TotpSecret {
         use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
         let issuer = utf8_percent_encode(issuer, NON_ALPHANUMERIC).to_string();
         let account = utf8_percent_encode(account, NON_ALPHANUMERIC).to_string();
-        format!(
-            "otpauth://totp/{issuer}:{account}?secret={}&issuer={issuer}",
-            self.0
-        )
+        // Base32 passes through unchanged; anything else the server sent cannot add a query
+        // parameter.
+        let secret = utf8_percent_encode(&self.0, NON_ALPHANUMERIC);
+        format!("otpauth://totp/{issuer}:{account}?secret={secret}&issuer={issuer}")
     }
 }
 
@@ -348,6 +348,19 @@ struct Answer<'a> {
     parameters: Option<&'a HashMap<String, String>>,
     session: Option<&'a str>,
     result: Option<&'a AuthenticationResultType>,
+}
+
+/// The [`Answer`] in an InitiateAuth or RespondToAuthChallenge output: two SDK types with the
+/// same accessors, so a macro rather than a function.
+macro_rules! answer_of {
+    ($out:expr) => {
+        Answer {
+            challenge: $out.challenge_name(),
+            parameters: $out.challenge_parameters(),
+            session: $out.session(),
+            result: $out.authentication_result(),
+        }
+    };
 }
 
 impl UserPoolClient {
@@ -453,16 +466,7 @@ impl UserPoolClient {
             req = req.auth_parameters("SECRET_HASH", hash);
         }
         let out = req.send().await.map_err(|e| from_sdk("InitiateAuth", e))?;
-        self.next_step(
-            Answer {
-                challenge: out.challenge_name(),
-                parameters: out.challenge_parameters(),
-                session: out.session(),
-                result: out.authentication_result(),
-            },
-            username,
-            None,
-        )
+        self.next_step(answer_of!(out), username)
     }
 
     async fn sign_in_srp(&self, username: &str, password: &Password) -> Result<SignInStep> {
@@ -484,16 +488,7 @@ impl UserPoolClient {
             // Some pools (e.g. with a migration trigger) may skip straight to a result or another
             // challenge: handle that like any other answer.
             _ => {
-                return self.next_step(
-                    Answer {
-                        challenge: out.challenge_name(),
-                        parameters: out.challenge_parameters(),
-                        session: out.session(),
-                        result: out.authentication_result(),
-                    },
-                    username,
-                    None,
-                );
+                return self.next_step(answer_of!(out), username);
             }
         }
 
@@ -538,16 +533,7 @@ impl UserPoolClient {
             .send()
             .await
             .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
-        self.next_step(
-            Answer {
-                challenge: out.challenge_name(),
-                parameters: out.challenge_parameters(),
-                session: out.session(),
-                result: out.authentication_result(),
-            },
-            user_id,
-            None,
-        )
+        self.next_step(answer_of!(out), user_id)
     }
 
     /// Answers a challenge. Sends Cognito's username, the challenge's session and (for clients
@@ -664,16 +650,7 @@ impl UserPoolClient {
             .send()
             .await
             .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
-        self.next_step(
-            Answer {
-                challenge: out.challenge_name(),
-                parameters: out.challenge_parameters(),
-                session: out.session(),
-                result: out.authentication_result(),
-            },
-            &challenge.username,
-            None,
-        )
+        self.next_step(answer_of!(out), &challenge.username)
     }
 
     /// Starts setting up an authenticator app to answer an `MFA_SETUP` challenge
@@ -930,12 +907,7 @@ impl UserPoolClient {
     }
 
     /// Turns an answer into tokens or a typed challenge.
-    fn next_step(
-        &self,
-        answer: Answer<'_>,
-        username: &str,
-        old_refresh: Option<&RefreshToken>,
-    ) -> Result<SignInStep> {
+    fn next_step(&self, answer: Answer<'_>, username: &str) -> Result<SignInStep> {
         if let Some(name) = answer.challenge {
             let empty = HashMap::new();
             let params = answer.parameters.unwrap_or(&empty);
@@ -954,7 +926,8 @@ impl UserPoolClient {
             }));
         }
         match answer.result {
-            Some(result) => self.tokens_from(result, old_refresh).map(SignInStep::Done),
+            // A sign-in has no earlier refresh token to keep.
+            Some(result) => self.tokens_from(result, None).map(SignInStep::Done),
             None => Err(invalid(
                 "the answer has neither a challenge nor an AuthenticationResult",
             )),
@@ -1219,6 +1192,11 @@ mod tests {
         assert_eq!(
             s.otpauth_uri("My App", "alice@example.com"),
             "otpauth://totp/My%20App:alice%40example%2Ecom?secret=JBSWY3DPEHPK3PXP&issuer=My%20App"
+        );
+        let hostile = TotpSecret("AB&issuer=Evil".into());
+        assert_eq!(
+            hostile.otpauth_uri("X", "a"),
+            "otpauth://totp/X:a?secret=AB%26issuer%3DEvil&issuer=X"
         );
     }
 }

@@ -21,14 +21,23 @@ use crate::secret::ClientSecret;
 /// The result is not a secret on the wire (it travels in the request), but it is derived from
 /// one, so callers should not log it either.
 pub fn secret_hash(client_secret: &ClientSecret, username: &str, client_id: &str) -> String {
+    hmac_sha256_base64(
+        client_secret.expose_secret().as_bytes(),
+        &[username.as_bytes(), client_id.as_bytes()],
+    )
+}
+
+/// Base64(HMAC-SHA256(key, the concatenation of `parts`)): `SECRET_HASH` and SRP's
+/// `PASSWORD_CLAIM_SIGNATURE` are both this.
+pub(crate) fn hmac_sha256_base64(key: &[u8], parts: &[&[u8]]) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac =
-        match <Hmac<Sha256> as KeyInit>::new_from_slice(client_secret.expose_secret().as_bytes()) {
-            Ok(mac) => mac,
-            Err(_) => unreachable_hmac_key(),
-        };
-    mac.update(username.as_bytes());
-    mac.update(client_id.as_bytes());
+    let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable_hmac_key(),
+    };
+    for part in parts {
+        mac.update(part);
+    }
     STANDARD.encode(mac.finalize().into_bytes())
 }
 

@@ -60,7 +60,6 @@ use base64::engine::general_purpose::STANDARD;
 use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
 use crypto_bigint::{NonZero, Odd, U256, U3072, U4096, Uint};
 use hkdf::Hkdf;
-use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
@@ -240,12 +239,17 @@ pub fn password_claim_signature(
     let mut x = compute_x(pool_name, ch.user_id_for_srp, password, &salt);
 
     // S = (B − k·g^x)^(a + u·x) mod N
-    let x_int = U256::from_be_slice(&x);
+    // x, a and every value derived from them are secrets: each copy is named so it can be
+    // zeroized below (the Montgomery forms g^x and the base cannot be: crypto-bigint's
+    // `zeroize` feature is off).
+    let mut x_int = U256::from_be_slice(&x);
+    let mut x_wide = x_int.resize::<WL>();
+    let mut a_wide = eph.a.resize::<WL>();
     let u_int = U256::from_be_slice(&u);
     let gx = group.g.pow_bounded_exp(&x_int, 256);
     let base = FixedMontyForm::new(&b, &group.params) - group.k * gx;
-    let mut ux = x_int.resize::<WL>().wrapping_mul(&u_int.resize::<WL>());
-    let mut exp = eph.a.resize::<WL>().wrapping_add(&ux);
+    let mut ux = x_wide.wrapping_mul(&u_int.resize::<WL>());
+    let mut exp = a_wide.wrapping_add(&ux);
     let exp_bits = eph.a_bits.max(512) + 1;
     let mut s = base.pow_bounded_exp(&exp, exp_bits).retrieve();
     let mut key = derive_key(&s, &u);
@@ -258,6 +262,9 @@ pub fn password_claim_signature(
         timestamp,
     );
     x.zeroize();
+    x_int.as_mut_words().zeroize();
+    x_wide.as_mut_words().zeroize();
+    a_wide.as_mut_words().zeroize();
     ux.as_mut_words().zeroize();
     exp.as_mut_words().zeroize();
     s.as_mut_words().zeroize();
@@ -323,15 +330,15 @@ fn derive_key(s: &U3072, u: &[u8; 32]) -> [u8; 16] {
 
 /// Base64(HMAC-SHA256(K, poolName ‖ userId ‖ secretBlock ‖ timestamp)).
 fn sign(key: &[u8; 16], pool_name: &str, user_id: &str, block: &[u8], timestamp: &str) -> String {
-    // HMAC takes keys of any length; a 16-byte key cannot be refused.
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else {
-        return String::new();
-    };
-    mac.update(pool_name.as_bytes());
-    mac.update(user_id.as_bytes());
-    mac.update(block);
-    mac.update(timestamp.as_bytes());
-    STANDARD.encode(mac.finalize().into_bytes())
+    super::secret_hash::hmac_sha256_base64(
+        key,
+        &[
+            pool_name.as_bytes(),
+            user_id.as_bytes(),
+            block,
+            timestamp.as_bytes(),
+        ],
+    )
 }
 
 /// The magnitude of a non-negative hex number as minimal big-endian bytes (empty for zero).
