@@ -627,10 +627,16 @@ impl RequestBuilder {
                     let creds = credentials.as_ref().ok_or_else(|| {
                         Error::new(ErrorKind::Credentials, "no credentials for an IAM route")
                     })?;
-                    client
-                        .inner
-                        .signer
-                        .sign(&mut req, creds, client.signing_time())?;
+                    let time = client.signing_time();
+                    // A request signed with expired credentials can only be refused
+                    // (`ExpiredTokenException`): do not send it.
+                    if creds.expiry().is_some_and(|expiry| expiry <= time) {
+                        return Err(Error::new(
+                            ErrorKind::Credentials,
+                            "the credentials provider returned expired credentials",
+                        ));
+                    }
+                    client.inner.signer.sign(&mut req, creds, time)?;
                 }
                 AuthMode::UserPoolToken { header, token } => {
                     let source = client.inner.tokens.as_ref().ok_or_else(|| {
@@ -672,7 +678,13 @@ impl RequestBuilder {
                 retried_creds = true;
                 tracing::Span::current().record("retry", "expired_credentials");
                 tracing::debug!("credentials expired at the server: asking the provider again");
-                credentials = Some(client.credentials().await?);
+                let fresh = client.credentials().await?;
+                // The same credentials again (a provider that still deems them valid, e.g. by a
+                // clock behind the server's) would only be refused again: keep this answer.
+                if credentials.as_ref() == Some(&fresh) {
+                    return Ok(response);
+                }
+                credentials = Some(fresh);
                 continue;
             }
             if !retried_skew {
@@ -778,10 +790,17 @@ impl ApiResponse {
 
     /// The body parsed as JSON ([`ErrorKind::InvalidResponse`] if it is not `T`).
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        // Only the category and position: serde's message can quote a value from the body,
+        // which may be the caller's data or a token.
         serde_json::from_slice(&self.body).map_err(|e| {
             Error::new(
                 ErrorKind::InvalidResponse,
-                format!("the body is not the expected JSON: {e}"),
+                format!(
+                    "the body is not the expected JSON ({:?} error at line {}, column {})",
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                ),
             )
         })
     }
@@ -798,6 +817,33 @@ impl ApiResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_body_of_the_wrong_shape_is_a_typed_error_that_quotes_nothing() {
+        let marker = "MARKER-token-in-body";
+        let resp = ApiResponse {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: Bytes::from(format!(r#"{{"n":"{marker}"}}"#)),
+        };
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)] // Only its shape matters.
+        struct Expected {
+            n: u32,
+        }
+        let err = resp.json::<Expected>().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+        assert!(!err.to_string().contains(marker), "{err}");
+        assert!(!format!("{err:?}").contains(marker), "{err:?}");
+        let truncated = ApiResponse {
+            body: Bytes::from_static(b"{\"n\":"),
+            ..resp
+        };
+        assert_eq!(
+            truncated.json::<Expected>().unwrap_err().kind(),
+            ErrorKind::InvalidResponse
+        );
+    }
 
     #[test]
     fn region_comes_from_execute_api_hosts_only() {

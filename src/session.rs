@@ -108,7 +108,8 @@ struct Inner {
     background_poll: Duration,
     custom_role_arn: Option<String>,
     rotation: bool,
-    tokens: ExpiringCell<Tokens>,
+    /// Shared, so that serving them per call copies no token.
+    tokens: ExpiringCell<Arc<Tokens>>,
     credentials: ExpiringCell<Credentials>,
     identity_id: Mutex<Option<String>>,
     device_key: Mutex<Option<String>>,
@@ -273,7 +274,7 @@ impl SessionBuilder {
         let now = self.clock.now();
         let expires_at = tokens.expires_at;
         let session = self.build(client, None, None)?;
-        session.inner.tokens.set(tokens, now, expires_at);
+        session.inner.tokens.set(Arc::new(tokens), now, expires_at);
         session.persist()?;
         session.spawn_background()?;
         Ok(session)
@@ -314,7 +315,7 @@ impl SessionBuilder {
             expires_at: UNIX_EPOCH,
             username: stored.username.clone(),
         };
-        session.inner.tokens.set(tokens, now, UNIX_EPOCH);
+        session.inner.tokens.set(Arc::new(tokens), now, UNIX_EPOCH);
         session.spawn_background()?;
         Ok(session)
     }
@@ -452,10 +453,14 @@ impl Session {
     /// Errors: [`ErrorKind::SessionEnded`] once the session has ended; network, throttling and
     /// service errors when the tokens have expired and cannot be refreshed now.
     pub async fn tokens(&self) -> Result<Tokens> {
+        Ok(Tokens::clone(&*self.shared_tokens().await?))
+    }
+
+    async fn shared_tokens(&self) -> Result<Arc<Tokens>> {
         self.tokens_with_margin(self.foreground_margin()).await
     }
 
-    async fn tokens_with_margin(&self, margin: Duration) -> Result<Tokens> {
+    async fn tokens_with_margin(&self, margin: Duration) -> Result<Arc<Tokens>> {
         self.check_live()?;
         let result = self
             .inner
@@ -470,17 +475,17 @@ impl Session {
 
     /// A fresh ID token (for identity pools and `COGNITO_USER_POOLS` routes).
     pub async fn id_token(&self) -> Result<Jwt> {
-        Ok(self.tokens().await?.id)
+        Ok(self.shared_tokens().await?.id.clone())
     }
 
     /// A fresh access token (for Cognito's user APIs and routes that need OAuth scopes).
     pub async fn access_token(&self) -> Result<Jwt> {
-        Ok(self.tokens().await?.access)
+        Ok(self.shared_tokens().await?.access.clone())
     }
 
     /// Cognito's username for the signed-in user.
     pub fn username(&self) -> Option<String> {
-        self.inner.tokens.peek().map(|t| t.username)
+        self.inner.tokens.peek().map(|t| t.username.clone())
     }
 
     /// Fresh temporary AWS credentials from the identity pool (tokens are refreshed first when
@@ -544,7 +549,12 @@ impl Session {
         let tokens = self.inner.tokens.peek();
         self.end_locally();
         match tokens {
-            Some(tokens) => self.inner.user_pool.revoke(tokens).await,
+            Some(tokens) => {
+                self.inner
+                    .user_pool
+                    .revoke(Arc::unwrap_or_clone(tokens))
+                    .await
+            }
             None => Ok(()),
         }
     }
@@ -586,7 +596,7 @@ impl Session {
     }
 
     /// One token refresh (run by the cell for everyone waiting).
-    async fn refresh_tokens(&self) -> Result<(Tokens, SystemTime)> {
+    async fn refresh_tokens(&self) -> Result<(Arc<Tokens>, SystemTime)> {
         let current = self.inner.tokens.peek().ok_or_else(|| {
             Error::new(
                 ErrorKind::SessionEnded,
@@ -599,6 +609,12 @@ impl Session {
             self.inner.user_pool.refresh(&current).await
         };
         match result {
+            // Signed out while this refresh was in flight: its tokens must not come back (a
+            // session-ending error also makes the cell drop what it holds).
+            Ok(_) if self.has_ended() => Err(Error::new(
+                ErrorKind::SessionEnded,
+                "the session has ended: sign in again",
+            )),
             Ok(tokens) => {
                 if tokens.expires_at <= self.inner.clock.now() {
                     tracing::warn!(
@@ -611,7 +627,7 @@ impl Session {
                     // Saved before use: a crash now must not leave only a retired token stored.
                     self.persist_tokens(&tokens);
                 }
-                Ok((tokens, expires_at))
+                Ok((Arc::new(tokens), expires_at))
             }
             Err(e) if e.ends_session() => {
                 tracing::info!(kind = ?e.kind(), code = e.service_code(), "refresh refused: session ended");
@@ -636,6 +652,8 @@ impl Session {
                 self.inner.custom_role_arn.as_deref(),
             )
             .await?;
+        // Signed out while the exchange was in flight: drop its credentials.
+        self.check_live()?;
         if cached.as_deref() != Some(identity_id.as_str()) {
             *lock(&self.inner.identity_id) = Some(identity_id);
             if let Err(e) = self.persist() {
@@ -821,10 +839,10 @@ impl ProvideCredentials for Session {
 impl crate::client::TokenSource for Session {
     fn token(&self, kind: crate::client::TokenKind) -> crate::client::TokenFuture<'_> {
         Box::pin(async move {
-            let tokens = self.tokens().await?;
+            let tokens = self.shared_tokens().await?;
             Ok(match kind {
-                crate::client::TokenKind::Id => tokens.id,
-                crate::client::TokenKind::Access => tokens.access,
+                crate::client::TokenKind::Id => tokens.id.clone(),
+                crate::client::TokenKind::Access => tokens.access.clone(),
             })
         })
     }

@@ -155,18 +155,27 @@ impl Signer {
         credentials: &Credentials,
         time: SystemTime,
     ) -> Result<()> {
-        let target = SigningTarget::from_uri(request.uri())?;
-        if target.query_rewritten {
-            *request.uri_mut() = target.wire_uri()?;
-        }
         // A retry may carry the previous attempt's values; they must not be signed again.
         let headers = request.headers_mut();
         headers.remove(http::header::AUTHORIZATION);
         headers.remove("x-amz-date");
         headers.remove(X_AMZ_SECURITY_TOKEN);
 
+        // One parse of the URI: the signable form, and the wire form only if the query changed.
+        let (signable_uri, wire_uri) = {
+            let target = SigningTarget::from_uri(request.uri())?;
+            let wire = if target.query_rewritten() {
+                Some(target.wire_uri()?)
+            } else {
+                None
+            };
+            (target.signable_uri(!self.s3_style), wire)
+        };
+        if let Some(uri) = wire_uri {
+            *request.uri_mut() = uri;
+        }
+
         let header_pairs = header_pairs(request.headers())?;
-        let signable_uri = target.signable_uri(!self.s3_style);
         let signable = SignableRequest::new(
             request.method().as_str(),
             signable_uri,
@@ -177,7 +186,7 @@ impl Signer {
 
         let identity: Identity = credentials.clone().into();
         let params = self.params(&identity, time, self.settings())?;
-        let (instructions, signature) = sigv4_sign(signable, &params)
+        let (instructions, _signature) = sigv4_sign(signable, &params)
             .map_err(|e| signing_error("the request cannot be signed", e))?
             .into_parts();
         let (new_headers, _) = instructions.into_parts();
@@ -196,11 +205,10 @@ impl Signer {
             region = %self.region,
             service = %self.service,
             method = %request.method(),
-            path = %target.path,
+            path = request.uri().path(),
             key_id = %key_id_prefix(credentials),
             session_token = credentials.session_token().is_some(),
             body_len = request.body().len(),
-            signature_prefix = %&signature[..signature.len().min(8)],
             "signed request"
         );
         Ok(())
@@ -253,7 +261,7 @@ impl Signer {
         let (_, new_params) = instructions.into_parts();
 
         // botocore's order: the request's own parameters, then these, then the signature.
-        let mut query = target.query.clone();
+        let mut query = target.query.into_owned();
         for name in [
             "X-Amz-Algorithm",
             "X-Amz-Credential",
@@ -306,16 +314,16 @@ impl Signer {
 }
 
 /// The parts of an absolute request URI that signing needs, with the query in canonical form.
-struct SigningTarget {
-    scheme: String,
-    authority: String,
-    path: String,
-    query: String,
-    query_rewritten: bool,
+/// Borrowed from the URI: only a query that is not already canonical is copied.
+struct SigningTarget<'a> {
+    scheme: &'a str,
+    authority: &'a str,
+    path: &'a str,
+    query: Cow<'a, str>,
 }
 
-impl SigningTarget {
-    fn from_uri(uri: &Uri) -> Result<Self> {
+impl<'a> SigningTarget<'a> {
+    fn from_uri(uri: &'a Uri) -> Result<Self> {
         let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
             return Err(Error::new(
                 ErrorKind::Signing,
@@ -329,14 +337,9 @@ impl SigningTarget {
                 "the request URI must not carry user info",
             ));
         }
-        let raw_query = uri.query();
-        let query = match raw_query {
-            Some(raw) => canonical_query(raw)?.into_owned(),
-            None => String::new(),
-        };
-        let query_rewritten = match raw_query {
-            Some(raw) => raw != query,
-            None => false,
+        let query = match uri.query() {
+            Some(raw) => canonical_query(raw)?,
+            None => Cow::Borrowed(""),
         };
         let path = if uri.path().is_empty() {
             "/"
@@ -344,24 +347,28 @@ impl SigningTarget {
             uri.path()
         };
         Ok(Self {
-            scheme: scheme.to_owned(),
-            authority: authority.as_str().to_owned(),
-            path: path.to_owned(),
+            scheme,
+            authority: authority.as_str(),
+            path,
             query,
-            query_rewritten,
         })
+    }
+
+    /// Whether the query had to be rewritten (`canonical_query` borrows when it is unchanged).
+    fn query_rewritten(&self) -> bool {
+        matches!(self.query, Cow::Owned(_))
     }
 
     /// The URI to send: original path, canonical query.
     fn wire_uri(&self) -> Result<Uri> {
         let path_and_query = if self.query.is_empty() {
-            self.path.clone()
+            self.path.to_owned()
         } else {
             format!("{}?{}", self.path, self.query)
         };
         Uri::builder()
-            .scheme(self.scheme.as_str())
-            .authority(self.authority.as_str())
+            .scheme(self.scheme)
+            .authority(self.authority)
             .path_and_query(path_and_query)
             .build()
             .map_err(|e| signing_error("the canonical request URI is invalid", e))
@@ -370,9 +377,9 @@ impl SigningTarget {
     /// The URI handed to aws-sigv4: path normalized as botocore does (unless `s3`).
     fn signable_uri(&self, normalize_path: bool) -> String {
         let path = if normalize_path {
-            remove_dot_segments(&self.path)
+            remove_dot_segments(self.path)
         } else {
-            Cow::Borrowed(&*self.path)
+            Cow::Borrowed(self.path)
         };
         let mut s = format!("{}://{}{}", self.scheme, self.authority, path);
         if !self.query.is_empty() {

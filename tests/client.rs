@@ -404,6 +404,31 @@ async fn still_expired_after_refresh_returns_the_403() {
     assert_eq!(resp.status(), 403);
     assert!(resp.text().contains("expired"));
     assert_eq!(calls.load(Ordering::SeqCst), 2);
+    // The provider handed out the same credentials: resending them would be refused again.
+    assert_eq!(server.seen().len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn credentials_expired_at_signing_time_are_never_sent() {
+    let server = TestServer::start().await;
+    let expired = Credentials::new(
+        KEY_ID,
+        SECRET,
+        Some(GOOD_TOKEN.to_owned()),
+        Some(UNIX_EPOCH + Duration::from_secs(T0)),
+        "test",
+    );
+    let (p, calls) = provider(vec![expired]);
+    let api = client(&server, p, synced_clock());
+    let err = api
+        .request(http::Method::GET, "/iam/pets")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Credentials);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(server.seen().is_empty(), "nothing was sent");
     server.stop().await;
 }
 
@@ -594,6 +619,12 @@ async fn no_secret_in_trace_logs_of_signing_retries_and_token_routes() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    let signatures: Vec<String> = server
+        .seen()
+        .iter()
+        .filter_map(|s| s.authorization.as_deref()?.split("Signature=").nth(1))
+        .map(|sig| sig[..8].to_owned())
+        .collect();
     server.stop().await;
 
     let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
@@ -603,5 +634,13 @@ async fn no_secret_in_trace_logs_of_signing_retries_and_token_routes() {
     );
     for secret in ["MARKER-SECRET-xyz", ID_TOKEN] {
         assert!(!logs.contains(secret), "a secret reached the logs:\n{logs}");
+    }
+    // Nor any part of a signature (the client's docs promise none).
+    assert_eq!(signatures.len(), 3);
+    for sig in signatures {
+        assert!(
+            !logs.contains(&sig),
+            "a signature reached the logs:\n{logs}"
+        );
     }
 }

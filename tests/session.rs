@@ -305,6 +305,39 @@ async fn sign_out_revokes_and_wipes() {
 }
 
 #[tokio::test]
+async fn signing_out_during_a_refresh_keeps_nothing_it_returns() {
+    let env = Env::start().await;
+    let session = env.sign_in(env.builder()).await;
+    session.credentials().await.expect("credentials");
+    // Everything expired: the next call refreshes tokens, then exchanges slowly.
+    env.clock.advance(secs(1_000));
+    env.emulator.inject_fault(
+        "GetCredentialsForIdentity",
+        Fault::Latency(Duration::from_millis(300)),
+        1,
+    );
+    let exchanges = env.calls("GetCredentialsForIdentity");
+    let pending = tokio::spawn({
+        let session = session.clone();
+        async move { session.credentials().await }
+    });
+    // Bounded wait until the exchange is in flight at the emulator.
+    for _ in 0..2_000 {
+        if env.calls("GetCredentialsForIdentity") > exchanges {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert_eq!(env.calls("GetCredentialsForIdentity"), exchanges + 1);
+    session.sign_out().await.expect("sign out");
+    let outcome = pending.await.expect("task");
+    assert_eq!(outcome.expect_err("ended").kind(), ErrorKind::SessionEnded);
+    // The exchange's answer was not kept after the sign-out.
+    assert_eq!(session.credentials_expire_at(), None);
+    assert_eq!(session.tokens_expire_at(), None);
+}
+
+#[tokio::test]
 async fn a_stored_session_resumes_with_its_identity_id() {
     let env = Env::start().await;
     // A file, as an app would use across restarts.
