@@ -89,6 +89,11 @@ pub(crate) fn handle(shared: &Shared, op: &str, body: &[u8]) -> Response {
             );
         }
     };
+    if let Some(members) = req.as_object()
+        && let Some(resp) = wire::check_member_types(members, &[], &["Logins"])
+    {
+        return resp;
+    }
     let now = shared.now();
     let result = {
         let mut st = shared.lock();
@@ -123,22 +128,19 @@ fn required<'a>(req: &'a Value, member: &str) -> Result<&'a str, Fail> {
     }
 }
 
-/// The `Logins` map (provider name → token); absent means none.
-fn logins(req: &Value) -> Result<BTreeMap<String, String>, Fail> {
-    let mut out = BTreeMap::new();
-    match req.get("Logins") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => {
-            for (provider, token) in map {
-                let token = token.as_str().ok_or_else(|| {
-                    Fail::new("SerializationException", "Logins values must be strings")
-                })?;
-                out.insert(provider.clone(), token.to_owned());
-            }
-        }
-        Some(_) => return Err(Fail::new("SerializationException", "Logins must be a map")),
-    }
-    Ok(out)
+/// The `Logins` map (provider name → token); absent means none. Its type was checked by
+/// `wire::check_member_types`, so only `null` values are skipped here.
+fn logins(req: &Value) -> BTreeMap<String, String> {
+    req.get("Logins")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(provider, token)| {
+                    Some((provider.clone(), token.as_str()?.to_owned()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn claim_str<'a>(claims: &'a Value, name: &str) -> Option<&'a str> {
@@ -146,7 +148,7 @@ fn claim_str<'a>(claims: &'a Value, name: &str) -> Option<&'a str> {
 }
 
 /// `exp` as whole seconds (AWS accepts integer or fractional numbers).
-fn claim_secs(claims: &Value, name: &str) -> Option<u64> {
+pub(crate) fn claim_secs(claims: &Value, name: &str) -> Option<u64> {
     let v = claims.get(name)?;
     v.as_u64()
         .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
@@ -345,7 +347,7 @@ fn link(
 /// GetId {IdentityPoolId, Logins?, AccountId?} → {IdentityId}.
 fn get_id(st: &mut State, req: &Value, now: SystemTime) -> Result<Value, Fail> {
     let pool_id = required(req, "IdentityPoolId")?.to_owned();
-    let logins = logins(req)?;
+    let logins = logins(req);
     let verified = verify_all(st, &pool_id, &logins, epoch_secs(now))?;
     let pool = st.identity_pools.get_mut(&pool_id).ok_or_else(|| {
         Fail::new(
@@ -528,7 +530,7 @@ fn get_credentials_for_identity(
     now: SystemTime,
 ) -> Result<Value, Fail> {
     let identity_id = required(req, "IdentityId")?.to_owned();
-    let logins = logins(req)?;
+    let logins = logins(req);
     let custom = req
         .get("CustomRoleArn")
         .and_then(Value::as_str)
@@ -566,7 +568,7 @@ fn get_credentials_for_identity(
 /// classic flow.
 fn get_open_id_token(st: &mut State, req: &Value, now: SystemTime) -> Result<Value, Fail> {
     let identity_id = required(req, "IdentityId")?.to_owned();
-    let logins = logins(req)?;
+    let logins = logins(req);
     let (pool_id, verified) = authorize(st, &identity_id, &logins, now)?;
     let classic = st
         .identity_pools

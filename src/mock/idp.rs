@@ -28,9 +28,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::Mac;
 use serde_json::{Map, Value, json};
-use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
@@ -86,6 +85,21 @@ pub(crate) fn handle(shared: &Shared, op: &str, _headers: &HeaderMap, body: &[u8
                 );
             }
         };
+    if let Some(members) = req.as_object()
+        && let Some(resp) = wire::check_member_types(
+            members,
+            &[
+                "SoftwareTokenMfaSettings",
+                "SMSMfaSettings",
+                "EmailMfaSettings",
+                "AnalyticsMetadata",
+                "UserContextData",
+            ],
+            &["AuthParameters", "ChallengeResponses", "ClientMetadata"],
+        )
+    {
+        return resp;
+    }
     let now = shared.now();
     let outcome = {
         let mut st = shared.lock();
@@ -170,14 +184,6 @@ fn pool_mut<'a>(st: &'a mut State, pool_id: &str) -> Result<&'a mut UserPool, Fa
     st.user_pools.get_mut(pool_id).ok_or_else(internal)
 }
 
-fn hmac_sha256(key: &[u8]) -> Hmac<Sha256> {
-    match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
-        Ok(mac) => mac,
-        // HMAC takes keys of any length.
-        Err(_) => unreachable!("HMAC-SHA256 accepts any key length"),
-    }
-}
-
 /// Checks `SECRET_HASH` = Base64(HMAC-SHA256(secret, username ‖ clientId)) when the client has a
 /// secret.
 fn check_secret_hash(
@@ -194,7 +200,7 @@ fn check_secret_hash(
             client.id
         )));
     };
-    let mut mac = hmac_sha256(secret.as_bytes());
+    let mut mac = super::sigv4::hmac(secret.as_bytes());
     mac.update(username.as_bytes());
     mac.update(client.id.as_bytes());
     let ok = B64

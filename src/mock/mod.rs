@@ -54,8 +54,23 @@ pub const EXECUTE_API_PATH_PREFIX: &str = "/_aws/execute-api/";
 impl Seed {
     /// Reads a seed from TOML.
     pub fn from_toml_str(text: &str) -> Result<Seed> {
-        toml::from_str(text)
-            .map_err(|e| Error::new(ErrorKind::Config, format!("emulator seed (TOML): {e}")))
+        toml::from_str(text).map_err(|e| {
+            // Not `{e}`: toml's Display quotes the offending source line, which may hold a
+            // password or a client secret. The line and column are enough to find it.
+            let at = e
+                .span()
+                .and_then(|span| text.get(..span.start))
+                .map(|before| {
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    format!(" at line {line}, column {column}")
+                })
+                .unwrap_or_default();
+            Error::new(
+                ErrorKind::Config,
+                format!("emulator seed (TOML){at}: {}", e.message()),
+            )
+        })
     }
 
     /// Reads a seed from JSON.
@@ -154,8 +169,11 @@ impl EmulatorBuilder {
         let addr = listener
             .local_addr()
             .map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?;
+        // API Gateway accepts payloads up to 10 MB (REST API quotas, "Payload size"); axum's
+        // default limit of 2 MB would refuse bodies that AWS serves.
         let app = axum::Router::new()
             .fallback(dispatch)
+            .layer(axum::extract::DefaultBodyLimit::max(10 * 1024 * 1024))
             .with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

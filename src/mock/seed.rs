@@ -53,8 +53,8 @@ pub struct UserPoolSeed {
     pub users: Vec<UserSeed>,
 }
 
-/// An app client of a user pool.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// An app client of a user pool. `Debug` shows whether it has a secret, not the secret.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AppClientSeed {
     /// The client id; generated when absent.
@@ -104,6 +104,29 @@ impl Default for AppClientSeed {
     }
 }
 
+impl std::fmt::Debug for AppClientSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppClientSeed")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("has_secret", &self.secret.is_some())
+            .field("generate_secret", &self.generate_secret)
+            .field("explicit_auth_flows", &self.explicit_auth_flows)
+            .field("id_token_validity_secs", &self.id_token_validity_secs)
+            .field(
+                "access_token_validity_secs",
+                &self.access_token_validity_secs,
+            )
+            .field(
+                "refresh_token_validity_secs",
+                &self.refresh_token_validity_secs,
+            )
+            .field("access_token_scopes", &self.access_token_scopes)
+            .field("refresh_token_rotation", &self.refresh_token_rotation)
+            .finish()
+    }
+}
+
 /// A user-pool group.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -116,8 +139,8 @@ pub struct GroupSeed {
     pub precedence: Option<i64>,
 }
 
-/// A user of a user pool.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// A user of a user pool. `Debug` leaves out the password and the TOTP secret.
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UserSeed {
     /// The username (Cognito's own; aliases come from `username_attributes`).
@@ -143,6 +166,23 @@ pub struct UserSeed {
     pub preferred_mfa: Option<String>,
     /// Disabled users cannot sign in.
     pub disabled: bool,
+}
+
+impl std::fmt::Debug for UserSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserSeed")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("attributes", &self.attributes)
+            .field("groups", &self.groups)
+            .field("status", &self.status)
+            .field("has_totp_secret", &self.totp_secret.is_some())
+            .field("sms_mfa", &self.sms_mfa)
+            .field("email_mfa", &self.email_mfa)
+            .field("preferred_mfa", &self.preferred_mfa)
+            .field("disabled", &self.disabled)
+            .finish()
+    }
 }
 
 /// A Google-like OpenID Connect issuer.

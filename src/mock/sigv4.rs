@@ -457,7 +457,8 @@ fn decode_hex_signature(s: &str) -> Option<Vec<u8>> {
     hex::decode(s).ok()
 }
 
-fn hmac(key: &[u8]) -> Hmac<Sha256> {
+/// HMAC-SHA256 keyed with `key`; the emulator's one constructor for it (SigV4, SRP, SECRET_HASH).
+pub(crate) fn hmac(key: &[u8]) -> Hmac<Sha256> {
     // HMAC accepts keys of any length.
     match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
         Ok(mac) => mac,

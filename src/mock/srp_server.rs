@@ -15,7 +15,7 @@ use chrono::{Datelike as _, NaiveDate};
 use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
 use crypto_bigint::{Odd, U256, U3072};
 use hkdf::Hkdf;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -264,11 +264,7 @@ fn claim_mac(
     secret_block: &[u8],
     timestamp: &str,
 ) -> Hmac<Sha256> {
-    // HMAC takes keys of any length.
-    let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC-SHA256 accepts any key length"),
-    };
+    let mut mac = super::sigv4::hmac(key);
     mac.update(pool_name.as_bytes());
     mac.update(user_id_for_srp.as_bytes());
     mac.update(secret_block);

@@ -730,7 +730,11 @@ impl State {
             .credentials
             .get(&verified.access_key_id)
             .ok_or(Rejection::UnknownAccessKey)?;
-        if verified.session_token.as_deref() != Some(issued.session_token.as_str()) {
+        // Constant time, like the signature check: the token is a secret.
+        let token_ok = verified.session_token.as_deref().is_some_and(|sent| {
+            super::srp_server::ct_eq(sent.as_bytes(), issued.session_token.as_bytes())
+        });
+        if !token_ok {
             return Err(Rejection::InvalidSecurityToken);
         }
         if now >= issued.expires_at {
@@ -777,6 +781,15 @@ fn check_mfa_seed(u: &UserSeed) -> Result<()> {
     if u.email_mfa && !has("email") {
         return Err(bad_seed(format!(
             "user `{}`: email_mfa needs an `email` attribute",
+            u.username
+        )));
+    }
+    // A secret that is not base32 would make every code a silent CodeMismatchException.
+    if let Some(secret) = u.totp_secret.as_deref()
+        && super::idp::totp_code(secret, std::time::UNIX_EPOCH).is_err()
+    {
+        return Err(bad_seed(format!(
+            "user `{}`: totp_secret is not base32",
             u.username
         )));
     }

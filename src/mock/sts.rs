@@ -229,12 +229,7 @@ fn assume_role_with_web_identity(
         }
     })?;
     let now_secs = epoch_secs(now);
-    let exp = claims
-        .get("exp")
-        .and_then(|v| {
-            v.as_u64()
-                .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
-        })
+    let exp = super::identity::claim_secs(&claims, "exp")
         .ok_or_else(|| Fail::bad("InvalidIdentityToken", "Missing a required claim: exp"))?;
     if now_secs >= exp {
         return Err(Fail::bad(

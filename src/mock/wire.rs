@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 const JSON_11: &str = "application/x-amz-json-1.1";
 
@@ -38,6 +38,56 @@ pub(crate) fn json_error(status: StatusCode, error_type: &str, message: &str) ->
 /// A 400 JSON 1.1 error.
 pub(crate) fn client_error(error_type: &str, message: &str) -> Response {
     json_error(StatusCode::BAD_REQUEST, error_type, message)
+}
+
+/// Checks a JSON 1.1 request's top-level members against the operation's shapes, as AWS's
+/// deserializer does before any validation: every member is a string, except the `structures`
+/// (objects) and the `string_maps` (objects of strings); `null` reads as absent. A member of
+/// another type answers `SerializationException` (400), as on AWS, instead of reading as a
+/// missing member: `Some(response)` to answer with.
+pub(crate) fn check_member_types(
+    members: &Map<String, Value>,
+    structures: &[&str],
+    string_maps: &[&str],
+) -> Option<Response> {
+    for (name, value) in members {
+        let name = name.as_str();
+        let wrong = if string_maps.contains(&name) {
+            match value {
+                Value::Null => None,
+                Value::Object(m) => m
+                    .values()
+                    .find(|v| !v.is_string() && !v.is_null())
+                    .map(|v| (v, "String")),
+                v => Some((v, "Map")),
+            }
+        } else if structures.contains(&name) {
+            (!value.is_object() && !value.is_null()).then_some((value, "Structure"))
+        } else {
+            (!value.is_string() && !value.is_null()).then_some((value, "String"))
+        };
+        if let Some((v, expected)) = wrong {
+            return Some(client_error(
+                "SerializationException",
+                &format!("{} can not be converted to a {expected}", json_kind(v)),
+            ));
+        }
+    }
+    None
+}
+
+/// The deserializer's name for a JSON value's type (as in AWS's `NUMBER_VALUE can not be
+/// converted to a String`).
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "VALUE_NULL",
+        Value::Bool(true) => "VALUE_TRUE",
+        Value::Bool(false) => "VALUE_FALSE",
+        Value::Number(_) => "NUMBER_VALUE",
+        Value::String(_) => "STRING_VALUE",
+        Value::Array(_) => "START_ARRAY",
+        Value::Object(_) => "START_OBJECT",
+    }
 }
 
 /// Escapes text for XML element content.
