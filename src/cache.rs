@@ -73,37 +73,11 @@ struct Slot<T> {
     /// Completed refresh attempts; a waiter that sees it move shares that attempt's outcome.
     generation: u64,
     /// The error of the last attempt, when it failed (kept only to hand to its waiters).
-    last_error: Option<ErrorCopy>,
+    last_error: Option<Error>,
     /// No new attempt before this time while the value is still valid.
     retry_after: Option<SystemTime>,
     /// The backoff the next failure applies.
     backoff: Duration,
-}
-
-/// What the waiters of a failed refresh receive: `Error` is not `Clone` (it may own a source).
-struct ErrorCopy {
-    kind: crate::ErrorKind,
-    message: String,
-    service_code: Option<String>,
-}
-
-impl ErrorCopy {
-    fn of(e: &Error) -> Self {
-        Self {
-            kind: e.kind(),
-            message: e.message().to_owned(),
-            service_code: e.service_code().map(str::to_owned),
-        }
-    }
-
-    fn to_error(&self) -> Error {
-        match &self.service_code {
-            Some(code) => {
-                Error::from_service(code.clone(), self.message.clone()).with_kind(self.kind)
-            }
-            None => Error::new(self.kind, self.message.clone()),
-        }
-    }
 }
 
 impl<T> Entry<T> {
@@ -304,7 +278,7 @@ impl<T: Clone> ExpiringCell<T> {
                 if let Some(entry) = slot.entry.as_ref().filter(|e| e.is_valid(now)) {
                     Some(Ok(entry.value.clone()))
                 } else {
-                    slot.last_error.as_ref().map(|e| Err(e.to_error()))
+                    slot.last_error.clone().map(Err)
                 }
             } else {
                 slot.entry
@@ -346,7 +320,7 @@ impl<T: Clone> ExpiringCell<T> {
             Err(e) => {
                 let mut slot = self.lock();
                 slot.generation += 1;
-                slot.last_error = Some(ErrorCopy::of(&e));
+                slot.last_error = Some(e.clone());
                 if e.ends_session() {
                     slot.entry = None;
                     slot.retry_after = None;

@@ -2,14 +2,12 @@
 //! SigV4 (IAM), a user-pool token, or nothing.
 //!
 //! ```no_run
-//! # async fn demo(
-//! #     provider: impl aws_credential_types::provider::ProvideCredentials + 'static,
-//! # ) -> cognito_sigv4::Result<()> {
+//! # async fn demo(session: cognito_sigv4::Session) -> cognito_sigv4::Result<()> {
 //! use cognito_sigv4::client::{ApiClient, AuthMode};
-//! // `provider` is a `Session`, or any AWS credentials provider.
 //! let api = ApiClient::builder("https://abc123.execute-api.us-east-1.amazonaws.com/prod")
-//!     .credentials_provider(provider)
+//!     .session(&session) // SigV4 with its credentials, and its tokens for user-pool routes
 //!     .route(None, "/public", AuthMode::None)
+//!     .route(None, "/me", AuthMode::id_token())
 //!     .build()?;
 //! let pets = api.request(http::Method::GET, "/pets").query("limit", "10").send().await?;
 //! println!("{} {}", pets.status(), pets.text());
@@ -36,9 +34,7 @@
 //!   keys.
 
 use std::fmt;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -49,10 +45,11 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tracing::Instrument;
 
+pub use crate::credentials::TokenKind;
+use crate::credentials::{Session, TokenSource};
 use crate::error::{Error, ErrorKind, Result};
-use crate::secret::Jwt;
 use crate::signing::Signer;
-use crate::time::{SharedClock, epoch_secs, shift, system_clock};
+use crate::time::{Clock, SharedClock, epoch_secs, share, shift, system_clock};
 
 /// Query keys and values are encoded with everything but RFC 3986's unreserved characters.
 const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
@@ -64,17 +61,9 @@ const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
 /// A skew smaller than this is not worth a retry on a bare `InvalidSignatureException`.
 const MIN_SKEW_SECS: i64 = 60;
 
-/// Which user-pool token a route wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TokenKind {
-    /// The ID token (what API Gateway's Cognito authorizer accepts without scopes).
-    Id,
-    /// The access token (needed when the authorizer requires OAuth scopes).
-    Access,
-}
-
 /// How a route is authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AuthMode {
     /// SigV4 with the credentials provider's AWS credentials (`AWS_IAM` authorizer).
     Iam,
@@ -122,14 +111,20 @@ impl AuthMode {
     }
 }
 
-/// The future a [`TokenSource`] returns.
-pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Jwt>> + Send + 'a>>;
+/// The token sources of user-pool routes, by kind.
+#[derive(Debug, Clone, Default)]
+struct TokenSources {
+    id: Option<Arc<dyn TokenSource>>,
+    access: Option<Arc<dyn TokenSource>>,
+}
 
-/// Where user-pool routes get the current (fresh) ID or access token from; the session
-/// implements it.
-pub trait TokenSource: Send + Sync + fmt::Debug {
-    /// The current token of `kind`, refreshed if needed.
-    fn token(&self, kind: TokenKind) -> TokenFuture<'_>;
+impl TokenSources {
+    fn get(&self, kind: TokenKind) -> Option<&Arc<dyn TokenSource>> {
+        match kind {
+            TokenKind::Id => self.id.as_ref(),
+            TokenKind::Access => self.access.as_ref(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -164,7 +159,7 @@ pub struct ApiClientBuilder {
     region: Option<String>,
     service: String,
     credentials: Option<SharedCredentialsProvider>,
-    tokens: Option<Arc<dyn TokenSource>>,
+    tokens: TokenSources,
     clock: Option<SharedClock>,
     http: Option<reqwest::Client>,
     connect_to: Option<SocketAddr>,
@@ -179,7 +174,7 @@ impl fmt::Debug for ApiClientBuilder {
             .field("region", &self.region)
             .field("service", &self.service)
             .field("has_credentials", &self.credentials.is_some())
-            .field("has_token_source", &self.tokens.is_some())
+            .field("tokens", &self.tokens)
             .field("connect_to", &self.connect_to)
             .field("routes", &self.routes)
             .field("default_auth", &self.default_auth)
@@ -201,27 +196,34 @@ impl ApiClientBuilder {
         self
     }
 
-    /// Where IAM routes get AWS credentials (a `Session`, or any provider).
+    /// Wires a signed-in session in one call: its AWS credentials for IAM routes, its ID and
+    /// access tokens for user-pool routes.
+    pub fn session(self, session: &Session) -> Self {
+        self.credentials_provider(session.clone())
+            .token_source(TokenKind::Id, session.token_source(TokenKind::Id))
+            .token_source(TokenKind::Access, session.token_source(TokenKind::Access))
+    }
+
+    /// Where IAM routes get AWS credentials (a `Session`, `FederatedCredentials`, or any
+    /// provider).
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
         self.credentials = Some(SharedCredentialsProvider::new(provider));
         self
     }
 
-    /// Like [`credentials_provider`](Self::credentials_provider), for an already shared one.
-    pub fn shared_credentials_provider(mut self, provider: SharedCredentialsProvider) -> Self {
-        self.credentials = Some(provider);
-        self
-    }
-
-    /// Where user-pool routes get their token.
-    pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
-        self.tokens = Some(source);
+    /// Where user-pool routes that want a `kind` token get it.
+    pub fn token_source(mut self, kind: TokenKind, source: impl TokenSource + 'static) -> Self {
+        let source: Arc<dyn TokenSource> = Arc::new(source);
+        match kind {
+            TokenKind::Id => self.tokens.id = Some(source),
+            TokenKind::Access => self.tokens.access = Some(source),
+        }
         self
     }
 
     /// The clock signatures are dated by (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(share(clock));
         self
     }
 
@@ -298,16 +300,16 @@ impl ApiClientBuilder {
                 "a credentials provider for IAM routes",
             ));
         }
-        let uses_tokens = matches!(self.default_auth, AuthMode::UserPoolToken { .. })
-            || self
-                .routes
-                .iter()
-                .any(|r| matches!(r.auth, AuthMode::UserPoolToken { .. }));
-        if uses_tokens && self.tokens.is_none() {
-            return Err(Error::config(
-                "token_source",
-                "a token source for user-pool routes",
-            ));
+        let modes = std::iter::once(&self.default_auth).chain(self.routes.iter().map(|r| &r.auth));
+        for mode in modes {
+            if let AuthMode::UserPoolToken { token, .. } = mode
+                && self.tokens.get(*token).is_none()
+            {
+                return Err(Error::config(
+                    "token_source",
+                    &format!("a {token:?} token source for user-pool routes"),
+                ));
+            }
         }
         let http = match (self.http, self.connect_to) {
             (Some(_), Some(_)) => {
@@ -374,7 +376,7 @@ struct Inner {
     base_path: String,
     signer: Signer,
     credentials: Option<SharedCredentialsProvider>,
-    tokens: Option<Arc<dyn TokenSource>>,
+    tokens: TokenSources,
     clock: SharedClock,
     http: reqwest::Client,
     routes: Vec<RouteRule>,
@@ -390,7 +392,7 @@ impl fmt::Debug for ApiClient {
             .field("base", &i.base.as_str())
             .field("signer", &i.signer)
             .field("has_credentials", &i.credentials.is_some())
-            .field("has_token_source", &i.tokens.is_some())
+            .field("tokens", &i.tokens)
             .field("routes", &i.routes)
             .field("default_auth", &i.default_auth)
             .field("skew_secs", &i.skew_secs.load(Ordering::Relaxed))
@@ -407,7 +409,7 @@ impl ApiClient {
             region: None,
             service: "execute-api".to_owned(),
             credentials: None,
-            tokens: None,
+            tokens: TokenSources::default(),
             clock: None,
             http: None,
             connect_to: None,
@@ -639,10 +641,10 @@ impl RequestBuilder {
                     client.inner.signer.sign(&mut req, creds, time)?;
                 }
                 AuthMode::UserPoolToken { header, token } => {
-                    let source = client.inner.tokens.as_ref().ok_or_else(|| {
+                    let source = client.inner.tokens.get(*token).ok_or_else(|| {
                         Error::config("token_source", "a token source for user-pool routes")
                     })?;
-                    let jwt = source.token(*token).await?;
+                    let jwt = source.token().await?;
                     let mut value = HeaderValue::from_str(jwt.expose_secret()).map_err(|_| {
                         Error::new(
                             ErrorKind::InvalidToken,

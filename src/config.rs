@@ -553,6 +553,15 @@ impl CognitoConfigBuilder {
         self
     }
 
+    /// Sends calls to every service (cognito-idp, cognito-identity, STS) to `url`: one local
+    /// server that speaks all three, such as the emulator.
+    pub fn endpoint_url(mut self, url: Url) -> Self {
+        for service in Service::ALL {
+            self = self.endpoint(service, url.clone());
+        }
+        self
+    }
+
     /// Removes an endpoint override set earlier.
     pub fn clear_endpoint(mut self, service: Service) -> Self {
         self.endpoints[service.index()] = None;

@@ -6,6 +6,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 
 /// What went wrong, in terms of what the caller should do about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -186,11 +187,15 @@ impl fmt::Display for ErrorKind {
 }
 
 /// The crate's error: a kind, a message free of secrets, and the AWS error name if any.
+///
+/// `Clone`, so that every caller waiting on one shared refresh gets the same error, source
+/// included (the source is shared, not copied).
+#[derive(Clone)]
 pub struct Error {
     kind: ErrorKind,
     message: String,
     service_code: Option<String>,
-    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
 }
 
 /// `Result` with this crate's [`Error`].
@@ -228,7 +233,7 @@ impl Error {
 
     /// Attaches the underlying cause.
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.source = Some(Arc::new(source));
         self
     }
 

@@ -17,10 +17,12 @@
 use crate::config::{CognitoConfig, Service};
 use crate::error::from_sdk;
 use crate::secret::Jwt;
-use crate::time::{SharedClock, system_clock};
+use crate::time::{Clock, SharedClock, share, system_clock};
+use crate::user_pool::DEFAULT_TIMEOUT;
 use crate::{Error, ErrorKind, Result};
 use aws_credential_types::Credentials;
 use aws_sdk_cognitoidentity::config::{BehaviorVersion, Region};
+use aws_smithy_types::timeout::TimeoutConfig;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -143,7 +145,73 @@ impl fmt::Debug for Logins {
     }
 }
 
-/// Client for one Cognito identity pool.
+/// Builds an [`IdentityPoolClient`]; made by [`IdentityPoolClient::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct IdentityPoolClientBuilder {
+    config: CognitoConfig,
+    clock: Option<SharedClock>,
+    timeout: Duration,
+}
+
+impl IdentityPoolClientBuilder {
+    /// The clock to judge the credentials' expiry with (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(share(clock));
+        self
+    }
+
+    /// How long one call may take in all (default 30 s); connecting stays limited to 5 s, or
+    /// less if `timeout` is shorter. A silent server then fails the call with a retryable
+    /// [`ErrorKind::Network`] error instead of hanging every caller waiting on the refresh.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The client. Makes no network call.
+    ///
+    /// Errors: [`ErrorKind::Config`] if the configuration has no identity pool.
+    pub fn build(self) -> Result<IdentityPoolClient> {
+        let config = &self.config;
+        let identity_pool_id = config.require_identity_pool()?.to_owned();
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT.min(self.timeout))
+            .operation_timeout(self.timeout)
+            .build();
+        let mut builder = aws_sdk_cognitoidentity::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(config.region().to_owned()))
+            // The session retries with its own backoff, reading the crate's clock, and keeps
+            // serving valid credentials meanwhile; SDK retries would only add hidden waits.
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+            .timeout_config(timeouts.clone());
+        if let Some(url) = config.endpoint_override(Service::CognitoIdentity) {
+            builder = builder.endpoint_url(url.as_str());
+        }
+        // AssumeRoleWithWebIdentity is unsigned: no credentials provider, so the SDK never
+        // looks for ambient credentials; retries disabled for the same reason as above.
+        let mut sts = aws_sdk_sts::Config::builder()
+            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .region(aws_sdk_sts::config::Region::new(config.region().to_owned()))
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+            .timeout_config(timeouts);
+        if let Some(url) = config.endpoint_override(Service::Sts) {
+            sts = sts.endpoint_url(url.as_str());
+        }
+        Ok(IdentityPoolClient {
+            sdk: aws_sdk_cognitoidentity::Client::from_conf(builder.build()),
+            sts: aws_sdk_sts::Client::from_conf(sts.build()),
+            identity_pool_id,
+            clock: self.clock.unwrap_or_else(system_clock),
+        })
+    }
+}
+
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Client for one Cognito identity pool. Cheap to clone.
 #[derive(Clone)]
 pub struct IdentityPoolClient {
     sdk: aws_sdk_cognitoidentity::Client,
@@ -161,38 +229,19 @@ impl fmt::Debug for IdentityPoolClient {
 }
 
 impl IdentityPoolClient {
-    /// A client for the config's identity pool (which must be set), using the system clock.
+    /// A client for the config's identity pool (which must be set), with the defaults
+    /// (system clock, [`DEFAULT_TIMEOUT`](crate::user_pool::DEFAULT_TIMEOUT)).
     pub fn new(config: &CognitoConfig) -> Result<Self> {
-        Self::with_clock(config, system_clock())
+        Self::builder(config).build()
     }
 
-    /// A client reading time from `clock` (to judge the credentials' expiry).
-    pub fn with_clock(config: &CognitoConfig, clock: SharedClock) -> Result<Self> {
-        let identity_pool_id = config.require_identity_pool()?.to_owned();
-        let mut builder = aws_sdk_cognitoidentity::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(config.region().to_owned()))
-            // The session retries with its own backoff, reading the crate's clock, and keeps
-            // serving valid credentials meanwhile; SDK retries would only add hidden waits.
-            .retry_config(aws_smithy_types::retry::RetryConfig::disabled());
-        if let Some(url) = config.endpoint_override(Service::CognitoIdentity) {
-            builder = builder.endpoint_url(url.as_str());
+    /// A builder for a client of the config's identity pool.
+    pub fn builder(config: &CognitoConfig) -> IdentityPoolClientBuilder {
+        IdentityPoolClientBuilder {
+            config: config.clone(),
+            clock: None,
+            timeout: DEFAULT_TIMEOUT,
         }
-        // AssumeRoleWithWebIdentity is unsigned: no credentials provider, so the SDK never
-        // looks for ambient credentials; retries disabled for the same reason as above.
-        let mut sts = aws_sdk_sts::Config::builder()
-            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-            .region(aws_sdk_sts::config::Region::new(config.region().to_owned()))
-            .retry_config(aws_smithy_types::retry::RetryConfig::disabled());
-        if let Some(url) = config.endpoint_override(Service::Sts) {
-            sts = sts.endpoint_url(url.as_str());
-        }
-        Ok(Self {
-            sdk: aws_sdk_cognitoidentity::Client::from_conf(builder.build()),
-            sts: aws_sdk_sts::Client::from_conf(sts.build()),
-            identity_pool_id,
-            clock,
-        })
     }
 
     /// The identity pool id.

@@ -99,6 +99,27 @@ secret_string!(
     /// An opaque Cognito challenge session string.
     ChallengeSession
 );
+secret_string!(
+    /// A TOTP secret from
+    /// [`UserPoolClient::associate_software_token`](crate::user_pool::UserPoolClient::associate_software_token)
+    /// (base32), to be shown to the user once (as a QR code or text) for their authenticator
+    /// app.
+    TotpSecret
+);
+
+impl TotpSecret {
+    /// The `otpauth://totp/...` URI that authenticator apps read from a QR code. It contains
+    /// the secret: show it to the user, never log it.
+    pub fn otpauth_uri(&self, issuer: &str, account: &str) -> String {
+        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+        let issuer = utf8_percent_encode(issuer, NON_ALPHANUMERIC).to_string();
+        let account = utf8_percent_encode(account, NON_ALPHANUMERIC).to_string();
+        // Base32 passes through unchanged; anything else the server sent cannot add a query
+        // parameter.
+        let secret = utf8_percent_encode(&self.0, NON_ALPHANUMERIC);
+        format!("otpauth://totp/{issuer}:{account}?secret={secret}&issuer={issuer}")
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -110,5 +131,20 @@ mod tests {
         assert_eq!(format!("{p:?}"), "Password(***)");
         assert_eq!(format!("{:#?}", Some(&p)), "Some(\n    Password(***),\n)");
         assert_eq!(p.expose_secret(), "MARKER-hunter2");
+    }
+
+    #[test]
+    fn totp_secret_is_redacted_and_builds_an_otpauth_uri() {
+        let s = TotpSecret::new("JBSWY3DPEHPK3PXP");
+        assert_eq!(format!("{s:?}"), "TotpSecret(***)");
+        assert_eq!(
+            s.otpauth_uri("My App", "alice@example.com"),
+            "otpauth://totp/My%20App:alice%40example%2Ecom?secret=JBSWY3DPEHPK3PXP&issuer=My%20App"
+        );
+        let hostile = TotpSecret::new("AB&issuer=Evil");
+        assert_eq!(
+            hostile.otpauth_uri("X", "a"),
+            "otpauth://totp/X:a?secret=AB%26issuer%3DEvil&issuer=X"
+        );
     }
 }

@@ -29,6 +29,7 @@ pub const STORED_SESSION_VERSION: u32 = 1;
 ///
 /// `Debug` never shows the refresh token.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StoredSession {
     /// The format version ([`STORED_SESSION_VERSION`]).
     pub version: u32,
@@ -139,6 +140,22 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
 
     /// Removes the stored session. Removing nothing is not an error.
     fn clear(&self) -> Result<()>;
+}
+
+/// A shared store is a store, so builders can take `impl SessionStore` and the caller can keep
+/// an `Arc` of the same store.
+impl<S: SessionStore + ?Sized> SessionStore for std::sync::Arc<S> {
+    fn load(&self) -> Result<Option<StoredSession>> {
+        (**self).load()
+    }
+
+    fn save(&self, session: &StoredSession) -> Result<()> {
+        (**self).save(session)
+    }
+
+    fn clear(&self) -> Result<()> {
+        (**self).clear()
+    }
 }
 
 fn store_error(message: impl Into<String>) -> Error {

@@ -18,6 +18,30 @@ pub trait Clock: Send + Sync + fmt::Debug {
 /// A shared, dynamically typed clock.
 pub type SharedClock = Arc<dyn Clock>;
 
+/// A shared clock is a clock, so builders can take `impl Clock` and still accept a
+/// [`SharedClock`] or an `Arc<ManualClock>`.
+impl<C: Clock + ?Sized> Clock for Arc<C> {
+    fn now(&self) -> SystemTime {
+        (**self).now()
+    }
+}
+
+/// Shares `clock`, without wrapping a clock that is already shared (a [`SharedClock`] handed
+/// to a builder as `impl Clock` is used as it is, not boxed once more).
+pub(crate) fn share<C: Clock + 'static>(clock: C) -> SharedClock {
+    let mut slot = Some(clock);
+    if let Some(shared) =
+        (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<SharedClock>>()
+        && let Some(shared) = shared.take()
+    {
+        return shared;
+    }
+    match slot {
+        Some(clock) => Arc::new(clock),
+        None => system_clock(),
+    }
+}
+
 /// The system's wall clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;

@@ -1,0 +1,287 @@
+//! The one credentials core: an identity in an identity pool and its refreshing AWS
+//! credentials, whatever the logins come from.
+//!
+//! [`Session`](super::Session) (a user-pool sign-in) and
+//! [`FederatedCredentials`](super::FederatedCredentials) (Google, OIDC, SAML, guests) differ
+//! only in where the logins come from; both hand this core a function that produces fresh
+//! [`Logins`], and the core does the rest: the cached identity id (and its stale-id recovery),
+//! the enhanced or basic flow, single-flight refresh before expiry with jitter and backoff
+//! (see [`crate::cache`]), and discarding an exchange that raced a change of sign-in.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials;
+
+use crate::cache::ExpiringCell;
+use crate::error::{Error, ErrorKind, Result};
+use crate::identity_pool::{IdentityPoolClient, Logins};
+use crate::time::SharedClock;
+
+/// The basic (classic) flow's settings: which role to assume at STS for a guest and for a
+/// signed-in identity, the role session's name, and how long the credentials last. The pool
+/// must allow the basic flow, and each role must trust the pool (Cognito's console writes that
+/// trust policy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasicFlow {
+    authenticated_role_arn: Option<String>,
+    unauthenticated_role_arn: Option<String>,
+    session_name: String,
+    duration: Option<Duration>,
+}
+
+impl BasicFlow {
+    /// Settings with this role session name (2–64 characters of `[\w+=,.@-]`) and no roles
+    /// yet.
+    pub fn new(session_name: impl Into<String>) -> Self {
+        Self {
+            authenticated_role_arn: None,
+            unauthenticated_role_arn: None,
+            session_name: session_name.into(),
+            duration: None,
+        }
+    }
+
+    /// The role for identities with logins.
+    pub fn authenticated_role(mut self, arn: impl Into<String>) -> Self {
+        self.authenticated_role_arn = Some(arn.into());
+        self
+    }
+
+    /// The role for guests.
+    pub fn unauthenticated_role(mut self, arn: impl Into<String>) -> Self {
+        self.unauthenticated_role_arn = Some(arn.into());
+        self
+    }
+
+    /// How long the credentials last (STS accepts 15 minutes to the role's maximum; default
+    /// one hour).
+    pub fn duration(mut self, duration: Duration) -> Self {
+        self.duration = Some(duration);
+        self
+    }
+
+    fn role_for(&self, authenticated: bool) -> Result<&str> {
+        let (role, which) = if authenticated {
+            (&self.authenticated_role_arn, "authenticated")
+        } else {
+            (&self.unauthenticated_role_arn, "unauthenticated")
+        };
+        role.as_deref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                format!("the basic flow needs an {which} role ARN"),
+            )
+        })
+    }
+}
+
+/// How the role is chosen: by the identity pool (enhanced flow, optionally a `CustomRoleArn`
+/// from the token's `cognito:roles`), or by the app at STS (basic flow).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RoleChoice {
+    /// GetCredentialsForIdentity, with this custom role if any.
+    Pool(Option<String>),
+    /// GetOpenIdToken + STS AssumeRoleWithWebIdentity.
+    Basic(BasicFlow),
+}
+
+/// The identity id held, and whether logins authenticated it.
+#[derive(Debug, Clone)]
+pub(crate) struct Identity {
+    pub(crate) id: String,
+    pub(crate) authenticated: bool,
+}
+
+struct State {
+    identity: Option<Identity>,
+    /// Replaced (not cleared) when the sign-in changes, so that an exchange already in flight
+    /// for the previous person cannot fill the new person's cell.
+    cell: Arc<ExpiringCell<Credentials>>,
+    /// Bumped when the sign-in changes; an exchange started under another value is discarded.
+    generation: u64,
+}
+
+/// An identity and its refreshing credentials; see the [module docs](self).
+pub(crate) struct IdentityCredentials {
+    client: IdentityPoolClient,
+    clock: SharedClock,
+    role: RoleChoice,
+    state: Mutex<State>,
+    /// Set when an exchange adopted another identity id, until the owner saves it.
+    identity_changed: AtomicBool,
+}
+
+impl fmt::Debug for IdentityCredentials {
+    // Identity ids and expiry only: credentials are secrets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.state();
+        f.debug_struct("IdentityCredentials")
+            .field("identity_pool_id", &self.client.identity_pool_id())
+            .field("identity", &st.identity)
+            .field("role", &self.role)
+            .field("credentials_expire_at", &st.cell.expires_at())
+            .finish()
+    }
+}
+
+impl IdentityCredentials {
+    pub(crate) fn new(
+        client: IdentityPoolClient,
+        clock: SharedClock,
+        role: RoleChoice,
+        identity: Option<Identity>,
+    ) -> Self {
+        Self {
+            client,
+            clock,
+            role,
+            state: Mutex::new(State {
+                identity,
+                cell: Arc::new(ExpiringCell::new()),
+                generation: 0,
+            }),
+            identity_changed: AtomicBool::new(false),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The state stays consistent even if a holder panicked: keep going.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Fresh credentials: the cached ones while fresh for `margin`, otherwise one shared
+    /// exchange with the logins `logins` produces.
+    pub(crate) async fn get<F, Fut>(&self, margin: Duration, logins: F) -> Result<Credentials>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Logins>>,
+    {
+        let (cell, generation) = {
+            let st = self.state();
+            (st.cell.clone(), st.generation)
+        };
+        cell.get_or_refresh(&*self.clock, margin, || self.exchange(generation, logins))
+            .await
+    }
+
+    /// One exchange, run by the cell for everyone waiting.
+    async fn exchange<F, Fut>(
+        &self,
+        generation: u64,
+        logins: F,
+    ) -> Result<(Credentials, SystemTime)>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Logins>>,
+    {
+        let logins = logins().await?;
+        let cached = self.identity_id();
+        let (identity_id, credentials) = match &self.role {
+            RoleChoice::Pool(custom_role_arn) => {
+                self.client
+                    .credentials_for(cached.as_deref(), &logins, custom_role_arn.as_deref())
+                    .await?
+            }
+            RoleChoice::Basic(flow) => {
+                let role = flow.role_for(!logins.is_empty())?;
+                self.client
+                    .basic_flow_credentials_for(
+                        cached.as_deref(),
+                        &logins,
+                        role,
+                        &flow.session_name,
+                        flow.duration,
+                    )
+                    .await?
+            }
+        };
+        {
+            let mut st = self.state();
+            if st.generation != generation {
+                // Signed in or out meanwhile: these credentials belong to the previous sign-in.
+                return Err(Error::new(
+                    ErrorKind::Credentials,
+                    "the sign-in changed while credentials were being fetched; ask again",
+                ));
+            }
+            if cached.as_deref() != Some(identity_id.as_str()) {
+                tracing::debug!(
+                    previous = cached.as_deref(),
+                    identity_id = identity_id.as_str(),
+                    "identity id changed"
+                );
+                self.identity_changed.store(true, Ordering::SeqCst);
+            }
+            st.identity = Some(Identity {
+                id: identity_id,
+                authenticated: !logins.is_empty(),
+            });
+        }
+        let expires_at = credentials.expiry().ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidResponse,
+                "the identity pool's credentials have no expiry",
+            )
+        })?;
+        Ok((credentials, expires_at))
+    }
+
+    /// The identity id held now, if any.
+    pub(crate) fn identity_id(&self) -> Option<String> {
+        self.state().identity.as_ref().map(|i| i.id.clone())
+    }
+
+    /// Whether an exchange adopted a new identity id since the last call (to save it).
+    pub(crate) fn take_identity_change(&self) -> bool {
+        self.identity_changed.swap(false, Ordering::SeqCst)
+    }
+
+    /// Whether credentials were obtained since the last change of sign-in.
+    pub(crate) fn has_credentials(&self) -> bool {
+        self.expires_at().is_some()
+    }
+
+    /// When the current credentials expire, if any.
+    pub(crate) fn expires_at(&self) -> Option<SystemTime> {
+        self.state().cell.expires_at()
+    }
+
+    /// When the current credentials are due for refresh with `margin`; see
+    /// [`ExpiringCell::next_refresh_at`].
+    pub(crate) fn next_refresh_at(&self, margin: Duration) -> Option<SystemTime> {
+        self.state().cell.next_refresh_at(margin)
+    }
+
+    /// Other logins from now on: the credentials are dropped and an exchange in flight is
+    /// discarded. A guest's identity id is kept, so that the guest identity becomes the
+    /// signed-in one; an authenticated identity id is dropped, never offered with someone
+    /// else's logins. `authenticated` says whether the new logins are empty.
+    pub(crate) fn change_logins(&self, authenticated: bool) {
+        let mut st = self.state();
+        if st.identity.as_ref().is_some_and(|i| i.authenticated) {
+            st.identity = None;
+        }
+        // From now on a guest id belongs to these logins: a later sign-in must not inherit it,
+        // even if no exchange happened in between.
+        if let Some(identity) = st.identity.as_mut() {
+            identity.authenticated = authenticated;
+        }
+        Self::reset(&mut st);
+    }
+
+    /// Forgets the identity id and the credentials (sign-out).
+    pub(crate) fn forget(&self) {
+        let mut st = self.state();
+        st.identity = None;
+        Self::reset(&mut st);
+    }
+
+    fn reset(st: &mut State) {
+        st.cell = Arc::new(ExpiringCell::new());
+        st.generation += 1;
+    }
+}

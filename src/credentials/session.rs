@@ -1,0 +1,573 @@
+//! The refreshing session: one signed-in user's tokens, identity id and AWS credentials, kept
+//! fresh for as long as the app runs.
+//!
+//! ```no_run
+//! # async fn demo() -> cognito_sigv4::Result<()> {
+//! use cognito_sigv4::{CognitoConfig, Session};
+//! use cognito_sigv4::credentials::SignInOutcome;
+//! use cognito_sigv4::secret::Password;
+//! use cognito_sigv4::store::FileStore;
+//!
+//! let config = CognitoConfig::from_env()?;
+//! let store = FileStore::new("session.json");
+//! let session = match Session::resume(config.clone(), store.clone()) {
+//!     Ok(session) => session,
+//!     Err(_) => match Session::builder(config)
+//!         .store(store)
+//!         .sign_in("jdoe", &Password::new("correct horse"))
+//!         .await?
+//!     {
+//!         SignInOutcome::Done(session) => session,
+//!         SignInOutcome::Challenge(pending) => {
+//!             panic!("answer {} first", pending.challenge().name())
+//!         }
+//!     },
+//! };
+//! let creds = session.credentials().await?; // fresh, shared, refreshed before expiry
+//! # let _ = creds; Ok(()) }
+//! ```
+//!
+//! How it behaves:
+//!
+//! - **Before expiry.** Tokens and credentials are refreshed `refresh_margin` (default 5
+//!   minutes, plus up to 50% jitter, at most half their lifetime) before they expire; see
+//!   [`crate::cache`].
+//! - **Single flight.** Concurrent callers share one token refresh and one credentials
+//!   exchange; the exchange refreshes the tokens first when the ID token is due. The
+//!   credentials side is the [credentials core](super) shared with
+//!   [`FederatedCredentials`](super::FederatedCredentials): the session is its login source.
+//! - **Background refresh** (optional): a task refreshes ahead of time so that callers never
+//!   wait. It holds only a weak reference and stops when the last clone of the session drops.
+//!   It sleeps with `tokio::time::sleep`, in steps of at most
+//!   [`background_poll`](SessionBuilder::background_poll), but decides what time it is from the
+//!   session's [`Clock`](crate::Clock), so it follows a manual clock in tests.
+//! - **Failures.** A failed refresh is not cached. While the current value is still valid it
+//!   keeps being served and the refresh is retried with backoff. Network, throttling and 5xx
+//!   errors never end the session.
+//! - **The end.** Only a definitive auth error on token refresh ([`Error::ends_session`]:
+//!   `NotAuthorizedException` for a revoked or expired refresh token, a deleted user, ...) ends
+//!   the session: the store is wiped and every call from then on fails with
+//!   [`ErrorKind::SessionEnded`] ("sign in again"). [`Session::sign_out`] ends it on purpose.
+//! - **Persistence.** With a [`SessionStore`], the refresh token, username, identity id and
+//!   device key are saved at sign-in, when the identity id is learnt and when a rotating refresh
+//!   token changes; [`Session::resume`] picks them up again, and the first call refreshes the
+//!   tokens with the stored refresh token.
+//!
+//! `Session` implements [`ProvideCredentials`] and [`TokenSource`] (its ID token), so it plugs
+//! into [`ApiClient`](crate::client::ApiClient) in one call
+//! ([`ApiClientBuilder::session`](crate::client::ApiClientBuilder::session)), and into any
+//! aws-sdk-rust client through
+//! [`SharedCredentialsProvider`](aws_credential_types::provider::SharedCredentialsProvider).
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError, future};
+
+use super::core::IdentityCredentials;
+use super::sign_in::SessionBuilder;
+use super::{TokenFuture, TokenKind, TokenSource};
+use crate::cache::ExpiringCell;
+use crate::config::CognitoConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::identity_pool::Logins;
+use crate::secret::{Jwt, RefreshToken};
+use crate::store::{SessionStore, StoredSession};
+use crate::time::SharedClock;
+use crate::user_pool::{Tokens, UserPoolClient};
+
+/// The default longest real-time sleep of the background task between two looks at the clock:
+/// the task sleeps exactly until the next refresh is due when that is sooner, so this only
+/// bounds how late it notices a clock that jumped (a resumed laptop, a manual clock).
+pub const DEFAULT_BACKGROUND_POLL: Duration = Duration::from_secs(30);
+/// With background refresh on, callers refresh themselves only this close to expiry (the task
+/// normally has refreshed long before).
+const FOREGROUND_MARGIN_WITH_BACKGROUND: Duration = Duration::from_secs(10);
+/// The ID token handed to GetCredentialsForIdentity must stay valid at least this long.
+const EXCHANGE_MIN_TOKEN_VALIDITY: Duration = Duration::from_secs(30);
+
+/// A signed-in user's refreshing session. Cheap to clone: clones share everything.
+///
+/// `Debug` shows who and until when, never a token, key or session token.
+#[derive(Clone)]
+pub struct Session {
+    pub(super) inner: Arc<Inner>,
+}
+
+/// What lets the session get new tokens: the refresh token and whose it is.
+#[derive(Clone)]
+pub(super) struct Grant {
+    pub(super) refresh: RefreshToken,
+    /// Cognito's username (for `SECRET_HASH` on refresh).
+    pub(super) username: String,
+}
+
+/// The builder's settings a session keeps.
+pub(super) struct SessionSettings {
+    pub(super) config: CognitoConfig,
+    pub(super) clock: SharedClock,
+    pub(super) store: Option<Arc<dyn SessionStore>>,
+    pub(super) margin: Duration,
+    pub(super) background: bool,
+    pub(super) background_poll: Duration,
+    pub(super) rotation: bool,
+}
+
+pub(super) struct Inner {
+    pub(super) settings: SessionSettings,
+    user_pool: UserPoolClient,
+    /// The identity pool side; `None` when the configuration names no identity pool.
+    credentials: Option<IdentityCredentials>,
+    /// `None` once ended, or when sign-in gave no refresh token.
+    grant: Mutex<Option<Grant>>,
+    /// Shared, so that serving them per call copies no token. Empty after a resume until the
+    /// first refresh.
+    tokens: ExpiringCell<Arc<Tokens>>,
+    device_key: Mutex<Option<String>>,
+    ended: AtomicBool,
+    pub(super) task: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(task) = lock(&self.task).take() {
+            task.abort();
+        }
+    }
+}
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Session")
+            .field("user_pool_id", &i.user_pool.user_pool_id())
+            .field("client_id", &i.user_pool.client_id())
+            .field("username", &self.username().unwrap_or_default())
+            .field("identity", &i.credentials)
+            .field("tokens_expire_at", &i.tokens.expires_at())
+            .field("ended", &i.ended.load(Ordering::SeqCst))
+            .field("background_refresh", &i.settings.background)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A builder for a session of `config`'s user pool (and identity pool, if set).
+    pub fn builder(config: CognitoConfig) -> SessionBuilder {
+        SessionBuilder::new(config)
+    }
+
+    /// Resumes the session saved in `store` with default settings; see
+    /// [`SessionBuilder::resume`].
+    pub fn resume(config: CognitoConfig, store: impl SessionStore + 'static) -> Result<Session> {
+        Session::builder(config).store(store).resume()
+    }
+
+    pub(super) fn new(
+        settings: SessionSettings,
+        user_pool: UserPoolClient,
+        credentials: Option<IdentityCredentials>,
+        grant: Option<Grant>,
+        device_key: Option<String>,
+    ) -> Self {
+        Session {
+            inner: Arc::new(Inner {
+                settings,
+                user_pool,
+                credentials,
+                grant: Mutex::new(grant),
+                tokens: ExpiringCell::new(),
+                device_key: Mutex::new(device_key),
+                ended: AtomicBool::new(false),
+                task: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Holds freshly issued tokens (sign-in).
+    pub(super) fn store_tokens(&self, tokens: Tokens) {
+        let expires_at = tokens.expires_at;
+        let now = self.inner.settings.clock.now();
+        self.inner.tokens.set(Arc::new(tokens), now, expires_at);
+    }
+
+    fn check_live(&self) -> Result<()> {
+        if self.has_ended() {
+            return Err(Error::new(
+                ErrorKind::SessionEnded,
+                "the session has ended: sign in again",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The margin callers refresh with: with a background task, only just before expiry.
+    fn foreground_margin(&self) -> Duration {
+        let s = &self.inner.settings;
+        if s.background {
+            s.margin.min(FOREGROUND_MARGIN_WITH_BACKGROUND)
+        } else {
+            s.margin
+        }
+    }
+
+    /// Fresh tokens (refreshed first if due).
+    ///
+    /// Errors: [`ErrorKind::SessionEnded`] once the session has ended; network, throttling and
+    /// service errors when the tokens have expired and cannot be refreshed now.
+    pub async fn tokens(&self) -> Result<Tokens> {
+        Ok(Tokens::clone(&*self.shared_tokens().await?))
+    }
+
+    async fn shared_tokens(&self) -> Result<Arc<Tokens>> {
+        self.tokens_with_margin(self.foreground_margin()).await
+    }
+
+    pub(super) async fn tokens_with_margin(&self, margin: Duration) -> Result<Arc<Tokens>> {
+        self.check_live()?;
+        let result = self
+            .inner
+            .tokens
+            .get_or_refresh(&*self.inner.settings.clock, margin, || {
+                Box::pin(self.refresh_tokens())
+            })
+            .await;
+        // Waiters that shared a session-ending refresh get its error too.
+        result.map_err(|e| self.after_error(e))
+    }
+
+    /// A fresh ID token (for identity pools and `COGNITO_USER_POOLS` routes).
+    pub async fn id_token(&self) -> Result<Jwt> {
+        Ok(self.shared_tokens().await?.id.clone())
+    }
+
+    /// A fresh access token (for Cognito's user APIs and routes that need OAuth scopes).
+    pub async fn access_token(&self) -> Result<Jwt> {
+        Ok(self.shared_tokens().await?.access.clone())
+    }
+
+    /// One of the session's tokens as a [`TokenSource`] (the session itself is the source of
+    /// its ID token).
+    pub fn token_source(&self, kind: TokenKind) -> SessionToken {
+        SessionToken {
+            session: self.clone(),
+            kind,
+        }
+    }
+
+    /// Cognito's username for the signed-in user (`None` once the session has ended).
+    pub fn username(&self) -> Option<String> {
+        lock(&self.inner.grant)
+            .as_ref()
+            .map(|g| g.username.clone())
+            .or_else(|| self.inner.tokens.peek().map(|t| t.username.clone()))
+    }
+
+    /// Fresh temporary AWS credentials from the identity pool (tokens are refreshed first when
+    /// the exchange needs a fresh ID token).
+    ///
+    /// Errors: [`ErrorKind::Config`] if the config has no identity pool;
+    /// [`ErrorKind::SessionEnded`]; [`ErrorKind::RoleNotAllowed`]; network, throttling and
+    /// service errors when the credentials have expired and cannot be renewed now.
+    pub async fn credentials(&self) -> Result<Credentials> {
+        self.credentials_with_margin(self.foreground_margin()).await
+    }
+
+    pub(super) async fn credentials_with_margin(&self, margin: Duration) -> Result<Credentials> {
+        self.check_live()?;
+        let core = self.identity_pool()?;
+        let result = core.get(margin, || self.logins()).await;
+        if core.take_identity_change()
+            && let Err(e) = self.persist()
+        {
+            tracing::warn!(kind = ?e.kind(), "cannot save the identity id");
+        }
+        result.map_err(|e| self.after_error(e))
+    }
+
+    /// The session's login for an exchange: a user-pool ID token valid long enough for it.
+    async fn logins(&self) -> Result<Logins> {
+        let margin = self.foreground_margin().max(EXCHANGE_MIN_TOKEN_VALIDITY);
+        let tokens = self.tokens_with_margin(margin).await?;
+        Logins::user_pool(&self.inner.settings.config, tokens.id.clone())
+    }
+
+    /// The identity id in the identity pool (resolved with a credentials exchange if not yet
+    /// known).
+    pub async fn identity_id(&self) -> Result<String> {
+        self.check_live()?;
+        let core = self.identity_pool()?;
+        if let Some(id) = core.identity_id() {
+            return Ok(id);
+        }
+        self.credentials().await?;
+        core.identity_id().ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidResponse,
+                "the credentials exchange named no identity id",
+            )
+        })
+    }
+
+    /// When the current credentials expire, if any have been obtained.
+    pub fn credentials_expire_at(&self) -> Option<SystemTime> {
+        self.inner.credentials.as_ref()?.expires_at()
+    }
+
+    /// When the current ID/access tokens expire (`None` right after a resume, until the first
+    /// refresh).
+    pub fn tokens_expire_at(&self) -> Option<SystemTime> {
+        self.inner.tokens.expires_at()
+    }
+
+    /// Whether the session has ended (signed out, or a refresh was refused for good).
+    pub fn has_ended(&self) -> bool {
+        self.inner.ended.load(Ordering::SeqCst)
+    }
+
+    /// Signs out this device: forgets everything locally (tokens, credentials, the store),
+    /// then revokes the refresh token at Cognito (RevokeToken). The session has ended even if
+    /// the revocation fails; the error says the refresh token may still be valid at Cognito.
+    ///
+    /// Already-issued ID/access tokens and AWS credentials stay valid at AWS until they expire.
+    pub async fn sign_out(&self) -> Result<()> {
+        let grant = lock(&self.inner.grant).clone();
+        self.end_locally();
+        match grant {
+            Some(grant) => {
+                self.inner
+                    .user_pool
+                    .revoke_refresh_token(&grant.refresh)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Signs the user out on every device (GlobalSignOut with a fresh access token), then ends
+    /// this session locally. If the call fails with a retryable error the session stays, so
+    /// that it can be retried.
+    pub async fn global_sign_out(&self) -> Result<()> {
+        let tokens = self.tokens().await?;
+        match self.inner.user_pool.global_sign_out(tokens).await {
+            Ok(()) => {
+                self.end_locally();
+                Ok(())
+            }
+            Err(e) => {
+                if e.ends_session() {
+                    self.end_locally();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn identity_pool(&self) -> Result<&IdentityCredentials> {
+        self.inner.credentials.as_ref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                "`identity_pool_id` is required for AWS credentials",
+            )
+        })
+    }
+
+    /// Turns errors into `SessionEnded` once the session has ended.
+    fn after_error(&self, e: Error) -> Error {
+        if self.has_ended() && e.kind() != ErrorKind::SessionEnded {
+            return session_ended(&e);
+        }
+        e
+    }
+
+    /// One token refresh (run by the cell for everyone waiting).
+    async fn refresh_tokens(&self) -> Result<(Arc<Tokens>, SystemTime)> {
+        let grant = lock(&self.inner.grant).clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::SessionEnded,
+                "no refresh token to refresh with: sign in again",
+            )
+        })?;
+        let user_pool = &self.inner.user_pool;
+        let result = if self.inner.settings.rotation {
+            user_pool
+                .refresh_token_rotating(&grant.refresh, &grant.username)
+                .await
+        } else {
+            user_pool
+                .refresh_token(&grant.refresh, &grant.username)
+                .await
+        };
+        match result {
+            // Signed out while this refresh was in flight: its tokens must not come back (a
+            // session-ending error also makes the cell drop what it holds).
+            Ok(_) if self.has_ended() => Err(Error::new(
+                ErrorKind::SessionEnded,
+                "the session has ended: sign in again",
+            )),
+            Ok(tokens) => {
+                if tokens.expires_at <= self.inner.settings.clock.now() {
+                    tracing::warn!(
+                        "refreshed tokens are already expired: is the device clock right?"
+                    );
+                }
+                if let Some(refresh) = tokens.refresh.as_ref().filter(|r| **r != grant.refresh) {
+                    *lock(&self.inner.grant) = Some(Grant {
+                        refresh: refresh.clone(),
+                        username: tokens.username.clone(),
+                    });
+                    // Saved before use: a crash now must not leave only a retired token stored.
+                    if let Err(e) = self.persist() {
+                        tracing::warn!(kind = ?e.kind(), "cannot save the rotated refresh token");
+                    }
+                }
+                let expires_at = tokens.expires_at;
+                Ok((Arc::new(tokens), expires_at))
+            }
+            Err(e) if e.ends_session() => {
+                tracing::info!(kind = ?e.kind(), code = e.service_code(), "refresh refused: session ended");
+                self.end_locally();
+                Err(session_ended(&e))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Saves what a later resume needs.
+    pub(super) fn persist(&self) -> Result<()> {
+        let s = &self.inner.settings;
+        let Some(store) = &s.store else {
+            return Ok(());
+        };
+        let Some(grant) = lock(&self.inner.grant).clone() else {
+            return Ok(());
+        };
+        if self.has_ended() {
+            return Ok(());
+        }
+        let mut stored = StoredSession::new(
+            self.inner.user_pool.user_pool_id(),
+            self.inner.user_pool.client_id(),
+            grant.username,
+            grant.refresh,
+        );
+        stored.identity_pool_id = s.config.identity_pool_id().map(str::to_owned);
+        stored.identity_id = self
+            .inner
+            .credentials
+            .as_ref()
+            .and_then(|c| c.identity_id());
+        stored.device_key = lock(&self.inner.device_key).clone();
+        stored.refresh_token_rotation = s.rotation;
+        store.save(&stored)
+    }
+
+    /// Ends the session here: no more refreshes, nothing cached, the store wiped.
+    fn end_locally(&self) {
+        self.inner.ended.store(true, Ordering::SeqCst);
+        *lock(&self.inner.grant) = None;
+        self.inner.tokens.clear();
+        if let Some(core) = &self.inner.credentials {
+            core.forget();
+        }
+        if let Some(store) = &self.inner.settings.store
+            && let Err(e) = store.clear()
+        {
+            tracing::warn!(kind = ?e.kind(), "cannot wipe the session store");
+        }
+        if let Some(task) = lock(&self.inner.task).take() {
+            task.abort();
+        }
+    }
+
+    /// When the background task should next act (tokens, and credentials once obtained).
+    pub(super) fn next_background_refresh(&self) -> Option<SystemTime> {
+        let margin = self.inner.settings.margin;
+        // Resumed and not refreshed yet: due now.
+        let tokens = self.inner.tokens.next_refresh_at(margin).or_else(|| {
+            lock(&self.inner.grant)
+                .is_some()
+                .then_some(SystemTime::UNIX_EPOCH)
+        });
+        let creds = self
+            .inner
+            .credentials
+            .as_ref()
+            .and_then(|c| c.next_refresh_at(margin));
+        match (tokens, creds) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// One background round: tokens first, then credentials if the app has used them.
+    pub(super) async fn background_round(&self) -> Result<()> {
+        let margin = self.inner.settings.margin;
+        self.tokens_with_margin(margin).await?;
+        if self
+            .inner
+            .credentials
+            .as_ref()
+            .is_some_and(|c| c.has_credentials())
+        {
+            self.credentials_with_margin(margin).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The typed "sign in again" error for `cause`, keeping its service code and message.
+fn session_ended(cause: &Error) -> Error {
+    let message = format!("the session has ended, sign in again: {}", cause.message());
+    match cause.service_code() {
+        Some(code) => Error::from_service(code, message).with_kind(ErrorKind::SessionEnded),
+        None => Error::new(ErrorKind::SessionEnded, message),
+    }
+}
+
+impl ProvideCredentials for Session {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            self.credentials()
+                .await
+                .map_err(CredentialsError::provider_error)
+        })
+    }
+}
+
+/// A session is the source of its (refreshed) ID token: for routes behind a Cognito
+/// authorizer, or as one login among others in [`FederatedCredentials`](super::FederatedCredentials).
+impl TokenSource for Session {
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(self.id_token())
+    }
+}
+
+/// One of a session's tokens as a [`TokenSource`]; made by [`Session::token_source`].
+#[derive(Debug, Clone)]
+pub struct SessionToken {
+    session: Session,
+    kind: TokenKind,
+}
+
+impl TokenSource for SessionToken {
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(async move {
+            let tokens = self.session.shared_tokens().await?;
+            Ok(match self.kind {
+                TokenKind::Id => tokens.id.clone(),
+                TokenKind::Access => tokens.access.clone(),
+            })
+        })
+    }
+}

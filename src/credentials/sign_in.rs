@@ -1,0 +1,306 @@
+//! Starting a [`Session`]: its builder, signing in (with challenges), starting from tokens
+//! obtained elsewhere, and resuming a stored session.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::core::{Identity, IdentityCredentials, RoleChoice};
+use super::session::{DEFAULT_BACKGROUND_POLL, Grant, Session, SessionSettings};
+use super::{BasicFlow, DEFAULT_REFRESH_MARGIN};
+use crate::config::CognitoConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::identity_pool::IdentityPoolClient;
+use crate::secret::{OneTimeCode, Password};
+use crate::store::SessionStore;
+use crate::time::{Clock, SharedClock, share, system_clock};
+use crate::user_pool::{
+    AuthFlow, Challenge, ChallengeResponse, SignInStep, Tokens, TotpSecret, UserPoolClient,
+};
+
+/// Configures a [`Session`]: made by [`Session::builder`], finished by
+/// [`sign_in`](Self::sign_in), [`from_tokens`](Self::from_tokens) or [`resume`](Self::resume).
+#[derive(Clone)]
+#[must_use]
+pub struct SessionBuilder {
+    config: CognitoConfig,
+    clock: SharedClock,
+    store: Option<Arc<dyn SessionStore>>,
+    margin: Duration,
+    background: bool,
+    background_poll: Duration,
+    role: RoleChoice,
+    rotation: bool,
+    auth_flow: AuthFlow,
+}
+
+impl fmt::Debug for SessionBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionBuilder")
+            .field("config", &self.config)
+            .field("store", &self.store)
+            .field("refresh_margin", &self.margin)
+            .field("background_refresh", &self.background)
+            .field("role", &self.role)
+            .field("refresh_token_rotation", &self.rotation)
+            .field("auth_flow", &self.auth_flow)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionBuilder {
+    pub(super) fn new(config: CognitoConfig) -> Self {
+        SessionBuilder {
+            config,
+            clock: system_clock(),
+            store: None,
+            margin: DEFAULT_REFRESH_MARGIN,
+            background: false,
+            background_poll: DEFAULT_BACKGROUND_POLL,
+            role: RoleChoice::Pool(None),
+            rotation: false,
+            auth_flow: AuthFlow::Srp,
+        }
+    }
+
+    /// The clock to read time from (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = share(clock);
+        self
+    }
+
+    /// Where to persist the session (default: nowhere). Pass the store itself, or an `Arc` of
+    /// it to keep a handle.
+    pub fn store(mut self, store: impl SessionStore + 'static) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// How long before expiry tokens and credentials are refreshed (default 5 minutes; up to
+    /// 50% jitter is added, and it is capped at half the value's lifetime).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// Refresh in a background task, so that callers never wait for a refresh (default off).
+    /// Needs a tokio runtime when the session is created.
+    pub fn background_refresh(mut self, on: bool) -> Self {
+        self.background = on;
+        self
+    }
+
+    /// The longest real-time sleep of the background task before it looks at the clock again
+    /// (default 30 s). Only matters when the clock can jump (a manual clock, a resumed laptop).
+    pub fn background_poll(mut self, poll: Duration) -> Self {
+        self.background_poll = poll.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Ask the identity pool for this role (`CustomRoleArn`); it must be one of the token's
+    /// `cognito:roles`.
+    pub fn custom_role_arn(mut self, arn: impl Into<String>) -> Self {
+        self.role = RoleChoice::Pool(Some(arn.into()));
+        self
+    }
+
+    /// Get credentials with the basic (classic) flow — GetOpenIdToken, then STS
+    /// AssumeRoleWithWebIdentity with the role `flow` names — instead of the enhanced flow.
+    /// Replaces a custom role ARN.
+    pub fn basic_flow(mut self, flow: BasicFlow) -> Self {
+        self.role = RoleChoice::Basic(flow);
+        self
+    }
+
+    /// Refresh with GetTokensFromRefreshToken, for app clients that rotate refresh tokens
+    /// (default off: `REFRESH_TOKEN_AUTH`).
+    pub fn refresh_token_rotation(mut self, on: bool) -> Self {
+        self.rotation = on;
+        self
+    }
+
+    /// How sign-in proves the password (default SRP).
+    pub fn auth_flow(mut self, flow: AuthFlow) -> Self {
+        self.auth_flow = flow;
+        self
+    }
+
+    fn user_pool_client(&self) -> Result<UserPoolClient> {
+        UserPoolClient::builder(&self.config)
+            .clock(self.clock.clone())
+            .build()
+    }
+
+    /// Signs in (SRP by default) and, when no challenge remains, starts the session and saves
+    /// it to the store.
+    ///
+    /// Errors: as [`UserPoolClient::sign_in`]; [`ErrorKind::Store`] if the store cannot save.
+    pub async fn sign_in(self, username: &str, password: &Password) -> Result<SignInOutcome> {
+        let client = self.user_pool_client()?;
+        let step = client
+            .sign_in_with_flow(username, password, self.auth_flow)
+            .await?;
+        self.outcome(client, step)
+    }
+
+    fn outcome(self, client: UserPoolClient, step: SignInStep) -> Result<SignInOutcome> {
+        match step {
+            SignInStep::Done(tokens) => Ok(SignInOutcome::Done(self.start(client, tokens)?)),
+            SignInStep::Challenge(challenge) => {
+                Ok(SignInOutcome::Challenge(Box::new(PendingSignIn {
+                    builder: self,
+                    client,
+                    challenge,
+                })))
+            }
+        }
+    }
+
+    /// Starts a session from tokens obtained elsewhere (for example from
+    /// [`UserPoolClient`] directly), and saves it to the store.
+    pub fn from_tokens(self, tokens: Tokens) -> Result<Session> {
+        let client = self.user_pool_client()?;
+        self.start(client, tokens)
+    }
+
+    fn start(self, client: UserPoolClient, tokens: Tokens) -> Result<Session> {
+        let grant = tokens.refresh.clone().map(|refresh| Grant {
+            refresh,
+            username: tokens.username.clone(),
+        });
+        let session = self.build(client, grant, None, None)?;
+        session.store_tokens(tokens);
+        session.persist()?;
+        session.spawn_background()?;
+        Ok(session)
+    }
+
+    /// Resumes the session saved in the builder's store: no network call; the first call that
+    /// needs tokens refreshes them with the stored refresh token (and fails with
+    /// [`ErrorKind::SessionEnded`] if it was revoked).
+    ///
+    /// Errors: [`ErrorKind::SessionEnded`] if there is no store or it is empty;
+    /// [`ErrorKind::Store`] if it is unreadable or belongs to another user pool or app client.
+    pub fn resume(mut self) -> Result<Session> {
+        let store = self.store.clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::SessionEnded,
+                "no session store to resume from: sign in",
+            )
+        })?;
+        let stored = store
+            .load()?
+            .ok_or_else(|| Error::new(ErrorKind::SessionEnded, "no stored session: sign in"))?;
+        stored.check_belongs_to(&self.config)?;
+        // An identity id is only meaningful in the identity pool that issued it.
+        let identity = stored
+            .identity_id
+            .clone()
+            .filter(|_| stored.identity_pool_id.as_deref() == self.config.identity_pool_id())
+            .map(|id| Identity {
+                id,
+                authenticated: true,
+            });
+        // A session started on a rotating app client must keep refreshing the rotating way.
+        self.rotation |= stored.refresh_token_rotation;
+        let client = self.user_pool_client()?;
+        let grant = Grant {
+            refresh: stored.refresh_token.clone(),
+            username: stored.username.clone(),
+        };
+        // No tokens yet: the first call that needs them refreshes with the grant.
+        let session = self.build(client, Some(grant), identity, stored.device_key.clone())?;
+        session.spawn_background()?;
+        Ok(session)
+    }
+
+    fn build(
+        self,
+        user_pool: UserPoolClient,
+        grant: Option<Grant>,
+        identity: Option<Identity>,
+        device_key: Option<String>,
+    ) -> Result<Session> {
+        let credentials = match self.config.identity_pool_id() {
+            Some(_) => {
+                let client = IdentityPoolClient::builder(&self.config)
+                    .clock(self.clock.clone())
+                    .build()?;
+                Some(IdentityCredentials::new(
+                    client,
+                    self.clock.clone(),
+                    self.role,
+                    identity,
+                ))
+            }
+            None => None,
+        };
+        let settings = SessionSettings {
+            config: self.config,
+            clock: self.clock,
+            store: self.store,
+            margin: self.margin,
+            background: self.background,
+            background_poll: self.background_poll,
+            rotation: self.rotation,
+        };
+        Ok(Session::new(
+            settings,
+            user_pool,
+            credentials,
+            grant,
+            device_key,
+        ))
+    }
+}
+
+/// The result of [`SessionBuilder::sign_in`]: a session, or a challenge to answer first.
+#[derive(Debug)]
+pub enum SignInOutcome {
+    /// Signed in.
+    Done(Session),
+    /// Answer the challenge with [`PendingSignIn::respond`] (or set up MFA). Boxed: it holds
+    /// a builder and a client, much larger than a `Session`.
+    Challenge(Box<PendingSignIn>),
+}
+
+/// A sign-in waiting for the answer to a challenge (a new password, an MFA code, ...).
+#[derive(Debug)]
+pub struct PendingSignIn {
+    builder: SessionBuilder,
+    client: UserPoolClient,
+    challenge: Challenge,
+}
+
+impl PendingSignIn {
+    /// The challenge to answer.
+    pub fn challenge(&self) -> &Challenge {
+        &self.challenge
+    }
+
+    /// Answers the challenge; see [`UserPoolClient::respond`].
+    pub async fn respond(self, response: ChallengeResponse) -> Result<SignInOutcome> {
+        let step = self.client.respond(&self.challenge, response).await?;
+        self.builder.outcome(self.client, step)
+    }
+
+    /// For an `MFA_SETUP` challenge: the TOTP secret to show the user; then call
+    /// [`verify_software_token`](Self::verify_software_token) with their first code.
+    pub async fn associate_software_token(&mut self) -> Result<TotpSecret> {
+        let (secret, next) = self
+            .client
+            .associate_software_token(&self.challenge)
+            .await?;
+        self.challenge = next;
+        Ok(secret)
+    }
+
+    /// For an `MFA_SETUP` challenge: verifies the first code and finishes the sign-in.
+    pub async fn verify_software_token(self, code: &OneTimeCode) -> Result<SignInOutcome> {
+        let step = self
+            .client
+            .verify_software_token(&self.challenge, code)
+            .await?;
+        self.builder.outcome(self.client, step)
+    }
+}

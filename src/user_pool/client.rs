@@ -1,0 +1,683 @@
+//! [`UserPoolClient`]: the calls to one user pool's app client.
+
+use std::fmt;
+use std::time::Duration;
+
+use aws_sdk_cognitoidentityprovider as idp;
+use idp::config::retry::RetryConfig;
+use idp::config::timeout::TimeoutConfig;
+use idp::config::{BehaviorVersion, Region};
+use idp::types::{AuthFlowType, ChallengeNameType};
+use tracing::Instrument as _;
+use zeroize::Zeroize;
+
+use super::challenge::{Answer, answer_of, invalid};
+use super::{
+    AuthFlow, Challenge, ChallengeKind, ChallengeResponse, SignInStep, Tokens, secret_hash, srp,
+};
+use crate::config::{CognitoConfig, Service};
+use crate::error::{Error, ErrorKind, Result, from_sdk};
+use crate::secret::{
+    ChallengeSession, ClientSecret, OneTimeCode, Password, RefreshToken, TotpSecret,
+};
+use crate::time::{Clock, SharedClock, share, system_clock};
+
+/// How long one call may take in all, unless [`UserPoolClientBuilder::timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A client of one user pool's app client: sign-in, challenges, refresh, sign-out.
+///
+/// Cheap to clone (the SDK client is shared). Each call gives up after [`DEFAULT_TIMEOUT`]
+/// (5 s to connect) with a retryable [`ErrorKind::Network`] error, so a silent server cannot
+/// hang a sign-in.
+///
+/// The SDK's own retries are turned off (one attempt per call): several of these calls must not
+/// be repeated blindly (a challenge answer or a rotating refresh token is single-use, and a
+/// repeat after a lost answer fails as if the user were wrong), so retrying is left to the
+/// caller, guided by [`Error::is_retryable`]; the session layer does it with backoff.
+#[derive(Clone)]
+pub struct UserPoolClient {
+    client: idp::Client,
+    user_pool_id: String,
+    client_id: String,
+    client_secret: Option<ClientSecret>,
+    pub(super) clock: SharedClock,
+}
+
+impl fmt::Debug for UserPoolClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserPoolClient")
+            .field("user_pool_id", &self.user_pool_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`UserPoolClient`]; made by [`UserPoolClient::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct UserPoolClientBuilder {
+    config: CognitoConfig,
+    clock: Option<SharedClock>,
+    timeout: Duration,
+}
+
+impl UserPoolClientBuilder {
+    /// The clock for SRP's `TIMESTAMP` and token expiry fallbacks (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(share(clock));
+        self
+    }
+
+    /// How long one call may take in all (default [`DEFAULT_TIMEOUT`]); connecting stays
+    /// limited to 5 s, or less if `timeout` is shorter.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The client. Makes no network call.
+    ///
+    /// Errors: [`ErrorKind::Config`] if the configuration has no user pool id or app client id.
+    pub fn build(self) -> Result<UserPoolClient> {
+        let config = &self.config;
+        let (user_pool_id, client_id) = config.require_user_pool()?;
+        let mut builder = idp::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(config.region().to_owned()))
+            // See the type's docs: retries belong to the caller.
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(timeouts(self.timeout));
+        if let Some(url) = config.endpoint_override(Service::CognitoIdp) {
+            builder = builder.endpoint_url(url.as_str());
+        }
+        // No credentials provider on purpose: these operations are unauthenticated.
+        Ok(UserPoolClient {
+            client: idp::Client::from_conf(builder.build()),
+            user_pool_id: user_pool_id.to_owned(),
+            client_id: client_id.to_owned(),
+            client_secret: config.client_secret().cloned(),
+            clock: self.clock.unwrap_or_else(system_clock),
+        })
+    }
+}
+
+impl UserPoolClient {
+    /// A client for the user pool and app client of `config`, with the defaults (system
+    /// clock, [`DEFAULT_TIMEOUT`]).
+    ///
+    /// Fails with [`ErrorKind::Config`] if `config` has no user pool id or app client id.
+    /// Makes no network call.
+    pub fn new(config: &CognitoConfig) -> Result<Self> {
+        Self::builder(config).build()
+    }
+
+    /// A builder for a client of `config`'s user pool and app client.
+    pub fn builder(config: &CognitoConfig) -> UserPoolClientBuilder {
+        UserPoolClientBuilder {
+            config: config.clone(),
+            clock: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// The user pool id.
+    pub fn user_pool_id(&self) -> &str {
+        &self.user_pool_id
+    }
+
+    /// The app client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// Signs in with `USER_SRP_AUTH`. `username` may be the username or an alias (e-mail,
+    /// phone) the pool accepts.
+    ///
+    /// Errors: [`ErrorKind::NotAuthorized`] (wrong password, disabled user),
+    /// [`ErrorKind::UserNotFound`], [`ErrorKind::UserNotConfirmed`],
+    /// [`ErrorKind::PasswordResetRequired`], [`ErrorKind::UnknownChallenge`], network and
+    /// service errors.
+    pub async fn sign_in(&self, username: &str, password: &Password) -> Result<SignInStep> {
+        self.sign_in_with_flow(username, password, AuthFlow::Srp)
+            .await
+    }
+
+    /// Signs in with the given flow; see [`sign_in`](Self::sign_in).
+    pub async fn sign_in_with_flow(
+        &self,
+        username: &str,
+        password: &Password,
+        flow: AuthFlow,
+    ) -> Result<SignInStep> {
+        // The username is not a secret, but it is often an e-mail address: it stays out of logs.
+        let span = tracing::info_span!("sign_in", flow = flow.as_str());
+        async move {
+            let step = match flow {
+                AuthFlow::Srp => self.sign_in_srp(username, password).await,
+                AuthFlow::Password => self.sign_in_password(username, password).await,
+            };
+            log_outcome(&step);
+            step
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn sign_in_password(&self, username: &str, password: &Password) -> Result<SignInStep> {
+        let mut req = self
+            .client
+            .initiate_auth()
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .client_id(&self.client_id)
+            .auth_parameters("USERNAME", username)
+            .auth_parameters("PASSWORD", password.expose_secret());
+        // At InitiateAuth Cognito has not said who the user is yet: the typed name is right here.
+        if let Some(hash) = self.secret_hash(username) {
+            req = req.auth_parameters("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(|e| from_sdk("InitiateAuth", e))?;
+        self.next_step(answer_of!(out), username)
+    }
+
+    async fn sign_in_srp(&self, username: &str, password: &Password) -> Result<SignInStep> {
+        let eph = srp::SrpClientEphemeral::generate();
+        let mut req = self
+            .client
+            .initiate_auth()
+            .auth_flow(AuthFlowType::UserSrpAuth)
+            .client_id(&self.client_id)
+            .auth_parameters("USERNAME", username)
+            .auth_parameters("SRP_A", eph.public_a_hex());
+        if let Some(hash) = self.secret_hash(username) {
+            req = req.auth_parameters("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(|e| from_sdk("InitiateAuth", e))?;
+
+        match out.challenge_name() {
+            Some(ChallengeNameType::PasswordVerifier) => {}
+            // Some pools (e.g. with a migration trigger) may skip straight to a result or another
+            // challenge: handle that like any other answer.
+            _ => {
+                return self.next_step(answer_of!(out), username);
+            }
+        }
+
+        let params = out
+            .challenge_parameters()
+            .ok_or_else(|| invalid("PASSWORD_VERIFIER without challenge parameters"))?;
+        let param = |name: &str| {
+            params
+                .get(name)
+                .map(String::as_str)
+                .ok_or_else(|| invalid(&format!("PASSWORD_VERIFIER without {name}")))
+        };
+        let user_id = param("USER_ID_FOR_SRP")?;
+        let secret_block = param("SECRET_BLOCK")?;
+        let challenge = srp::PasswordVerifierChallenge {
+            user_pool_id: &self.user_pool_id,
+            user_id_for_srp: user_id,
+            salt_hex: param("SALT")?,
+            srp_b_hex: param("SRP_B")?,
+            secret_block_b64: secret_block,
+        };
+        let timestamp = srp::cognito_timestamp(self.clock.now());
+        let signature = srp::password_claim_signature(&eph, &challenge, password, &timestamp)?;
+
+        let mut req = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.client_id)
+            .challenge_name(ChallengeNameType::PasswordVerifier)
+            .challenge_responses("USERNAME", user_id)
+            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", secret_block)
+            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", signature)
+            .challenge_responses("TIMESTAMP", timestamp);
+        // From here on Cognito's own username, not the alias typed.
+        if let Some(hash) = self.secret_hash(user_id) {
+            req = req.challenge_responses("SECRET_HASH", hash);
+        }
+        if let Some(session) = out.session() {
+            req = req.session(session);
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
+        self.next_step(answer_of!(out), user_id)
+    }
+
+    /// Answers a challenge. Sends Cognito's username, the challenge's session and (for clients
+    /// with a secret) `SECRET_HASH`. The answer may be another challenge (for example MFA after
+    /// a new password).
+    ///
+    /// Errors: [`ErrorKind::InvalidParameter`] if `response` does not fit the challenge (a code
+    /// for `NEW_PASSWORD_REQUIRED`, ...) or the new password breaks the pool's policy;
+    /// [`ErrorKind::CodeMismatch`], [`ErrorKind::ExpiredCode`], [`ErrorKind::NotAuthorized`]
+    /// (session expired or used up), network and service errors.
+    pub async fn respond(
+        &self,
+        challenge: &Challenge,
+        response: ChallengeResponse,
+    ) -> Result<SignInStep> {
+        let span = tracing::info_span!("respond", challenge = challenge.name());
+        async move {
+            let step = self.respond_inner(challenge, response).await;
+            log_outcome(&step);
+            step
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn respond_inner(
+        &self,
+        challenge: &Challenge,
+        response: ChallengeResponse,
+    ) -> Result<SignInStep> {
+        let mut answers: Vec<(String, String)> = Vec::new();
+        match (&challenge.kind, response) {
+            (
+                ChallengeKind::NewPasswordRequired { .. },
+                ChallengeResponse::NewPassword {
+                    password,
+                    attributes,
+                },
+            ) => {
+                answers.push(("NEW_PASSWORD".into(), password.expose_secret().to_owned()));
+                for (name, value) in attributes {
+                    answers.push((format!("userAttributes.{name}"), value));
+                }
+            }
+            (ChallengeKind::SmsMfa { .. }, ChallengeResponse::MfaCode(code)) => {
+                answers.push(("SMS_MFA_CODE".into(), code.expose_secret().to_owned()));
+            }
+            (ChallengeKind::SoftwareTokenMfa, ChallengeResponse::MfaCode(code)) => {
+                answers.push((
+                    "SOFTWARE_TOKEN_MFA_CODE".into(),
+                    code.expose_secret().to_owned(),
+                ));
+            }
+            (ChallengeKind::EmailOtp { .. }, ChallengeResponse::MfaCode(code)) => {
+                answers.push(("EMAIL_OTP_CODE".into(), code.expose_secret().to_owned()));
+            }
+            (ChallengeKind::SelectMfaType { .. }, ChallengeResponse::SelectMfa(kind)) => {
+                answers.push(("ANSWER".into(), kind.as_str().to_owned()));
+            }
+            (ChallengeKind::MfaSetup { .. }, _) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidParameter,
+                    "MFA_SETUP is answered with associate_software_token and verify_software_token",
+                ));
+            }
+            (kind, response) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidParameter,
+                    format!(
+                        "{} cannot be answered with {}",
+                        kind.name(),
+                        response_name(&response)
+                    ),
+                ));
+            }
+        }
+        self.send_challenge_answer(
+            challenge,
+            challenge.name(),
+            challenge.session.as_ref(),
+            answers,
+        )
+        .await
+    }
+
+    /// Sends RespondToAuthChallenge with USERNAME, SECRET_HASH and the session added to
+    /// `answers`, and turns the answer into the next step. Zeroizes the answers afterwards.
+    async fn send_challenge_answer(
+        &self,
+        challenge: &Challenge,
+        name: &str,
+        session: Option<&ChallengeSession>,
+        mut answers: Vec<(String, String)>,
+    ) -> Result<SignInStep> {
+        let mut req = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.client_id)
+            .challenge_name(ChallengeNameType::from(name))
+            .challenge_responses("USERNAME", &challenge.username);
+        if let Some(hash) = self.secret_hash(&challenge.username) {
+            req = req.challenge_responses("SECRET_HASH", hash);
+        }
+        for (k, v) in &answers {
+            req = req.challenge_responses(k, v);
+        }
+        for (_, v) in &mut answers {
+            v.zeroize();
+        }
+        if let Some(session) = session {
+            req = req.session(session.expose_secret());
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
+        self.next_step(answer_of!(out), &challenge.username)
+    }
+
+    /// Starts setting up an authenticator app to answer an `MFA_SETUP` challenge
+    /// (AssociateSoftwareToken with the challenge's session). Returns the TOTP secret to show
+    /// the user, and the challenge with the new session to pass to
+    /// [`verify_software_token`](Self::verify_software_token).
+    ///
+    /// Errors: [`ErrorKind::InvalidParameter`] if `challenge` is not `MFA_SETUP`;
+    /// [`ErrorKind::NotAuthorized`] if the session expired; network and service errors.
+    pub async fn associate_software_token(
+        &self,
+        challenge: &Challenge,
+    ) -> Result<(TotpSecret, Challenge)> {
+        let span = tracing::info_span!("associate_software_token");
+        async move {
+            if !matches!(challenge.kind, ChallengeKind::MfaSetup { .. }) {
+                return Err(Error::new(
+                    ErrorKind::InvalidParameter,
+                    format!(
+                        "associate_software_token answers MFA_SETUP, not {}",
+                        challenge.name()
+                    ),
+                ));
+            }
+            let mut req = self.client.associate_software_token();
+            if let Some(session) = &challenge.session {
+                req = req.session(session.expose_secret());
+            }
+            let out = req
+                .send()
+                .await
+                .map_err(|e| from_sdk("AssociateSoftwareToken", e))?;
+            let secret = out
+                .secret_code()
+                .ok_or_else(|| invalid("AssociateSoftwareToken answered without SecretCode"))?;
+            let mut next = challenge.clone();
+            if let Some(session) = out.session() {
+                next.session = Some(ChallengeSession::new(session));
+            }
+            Ok((TotpSecret::new(secret), next))
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Finishes an `MFA_SETUP` challenge: VerifySoftwareToken with the first code from the
+    /// authenticator app, then RespondToAuthChallenge `MFA_SETUP`. `challenge` is the one
+    /// [`associate_software_token`](Self::associate_software_token) returned.
+    ///
+    /// Errors: [`ErrorKind::CodeMismatch`] for a wrong code; [`ErrorKind::NotAuthorized`] if the
+    /// session expired; network and service errors.
+    pub async fn verify_software_token(
+        &self,
+        challenge: &Challenge,
+        code: &OneTimeCode,
+    ) -> Result<SignInStep> {
+        let span = tracing::info_span!("verify_software_token");
+        async move {
+            if !matches!(challenge.kind, ChallengeKind::MfaSetup { .. }) {
+                return Err(Error::new(
+                    ErrorKind::InvalidParameter,
+                    format!(
+                        "verify_software_token answers MFA_SETUP, not {}",
+                        challenge.name()
+                    ),
+                ));
+            }
+            let mut req = self
+                .client
+                .verify_software_token()
+                .user_code(code.expose_secret());
+            if let Some(session) = &challenge.session {
+                req = req.session(session.expose_secret());
+            }
+            let out = req
+                .send()
+                .await
+                .map_err(|e| from_sdk("VerifySoftwareToken", e))?;
+            match out.status() {
+                Some(idp::types::VerifySoftwareTokenResponseType::Success) => {}
+                Some(idp::types::VerifySoftwareTokenResponseType::Error) => {
+                    return Err(Error::new(
+                        ErrorKind::CodeMismatch,
+                        "VerifySoftwareToken: the code does not match",
+                    ));
+                }
+                _ => {
+                    return Err(invalid(
+                        "VerifySoftwareToken answered without a known Status",
+                    ));
+                }
+            }
+            let session = out
+                .session()
+                .map(ChallengeSession::new)
+                .or_else(|| challenge.session.clone());
+            let step = self
+                .send_challenge_answer(challenge, "MFA_SETUP", session.as_ref(), Vec::new())
+                .await;
+            log_outcome(&step);
+            step
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Gets fresh ID and access tokens with `REFRESH_TOKEN_AUTH`. The refresh token stays the
+    /// same (Cognito returns none here), so the result keeps the old one.
+    ///
+    /// Errors: [`ErrorKind::SessionEnded`] if `tokens` has no refresh token;
+    /// [`ErrorKind::NotAuthorized`] if the refresh token was revoked, expired, or the user signed
+    /// out everywhere (check [`Error::ends_session`]); network and service errors (retryable).
+    pub async fn refresh(&self, tokens: &Tokens) -> Result<Tokens> {
+        self.refresh_token(refresh_token_of(tokens)?, &tokens.username)
+            .await
+    }
+
+    /// [`refresh`](Self::refresh) with only the refresh token and Cognito's username for the
+    /// user (needed for `SECRET_HASH`): what a stored session keeps.
+    pub async fn refresh_token(&self, refresh: &RefreshToken, username: &str) -> Result<Tokens> {
+        let span = tracing::info_span!("refresh", rotation = false);
+        async move {
+            let result = self.refresh_inner(refresh, username).await;
+            log_refresh(&result);
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn refresh_inner(&self, refresh: &RefreshToken, username: &str) -> Result<Tokens> {
+        let mut req = self
+            .client
+            .initiate_auth()
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .client_id(&self.client_id)
+            .auth_parameters("REFRESH_TOKEN", refresh.expose_secret());
+        // Cognito checks the hash against the token's user: its username, never the alias.
+        if let Some(hash) = self.secret_hash(username) {
+            req = req.auth_parameters("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(|e| from_sdk("InitiateAuth", e))?;
+        match out.authentication_result() {
+            Some(result) => self.tokens_from(result, Some(refresh)),
+            None => Err(invalid(
+                "REFRESH_TOKEN_AUTH answered without AuthenticationResult",
+            )),
+        }
+    }
+
+    /// Gets fresh tokens with GetTokensFromRefreshToken, the operation for app clients that
+    /// rotate refresh tokens: the answer's new refresh token replaces the old one (which the
+    /// service retires), and the old one is kept when none comes back.
+    ///
+    /// Errors: as [`refresh`](Self::refresh); reusing a retired refresh token fails with
+    /// [`ErrorKind::NotAuthorized`].
+    pub async fn refresh_with_rotation(&self, tokens: &Tokens) -> Result<Tokens> {
+        self.refresh_token_rotating(refresh_token_of(tokens)?, &tokens.username)
+            .await
+    }
+
+    /// [`refresh_with_rotation`](Self::refresh_with_rotation) with only the refresh token and
+    /// Cognito's username (unused by the operation, kept for symmetry with
+    /// [`refresh_token`](Self::refresh_token)).
+    pub async fn refresh_token_rotating(
+        &self,
+        refresh: &RefreshToken,
+        _username: &str,
+    ) -> Result<Tokens> {
+        let span = tracing::info_span!("refresh", rotation = true);
+        async move {
+            let result = self.refresh_rotation_inner(refresh).await;
+            log_refresh(&result);
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn refresh_rotation_inner(&self, refresh: &RefreshToken) -> Result<Tokens> {
+        let mut req = self
+            .client
+            .get_tokens_from_refresh_token()
+            .client_id(&self.client_id)
+            .refresh_token(refresh.expose_secret());
+        if let Some(secret) = &self.client_secret {
+            req = req.client_secret(secret.expose_secret());
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| from_sdk("GetTokensFromRefreshToken", e))?;
+        match out.authentication_result() {
+            Some(result) => self.tokens_from(result, Some(refresh)),
+            None => Err(invalid(
+                "GetTokensFromRefreshToken answered without AuthenticationResult",
+            )),
+        }
+    }
+
+    /// Signs out this device: revokes the refresh token (RevokeToken, with the client secret
+    /// when configured), so it and the tokens issued from it can no longer be refreshed.
+    /// `tokens` is consumed, so the caller's copy is dropped (and zeroized) whatever the outcome.
+    ///
+    /// Already-issued ID and access tokens **stay valid at API Gateway until they expire**
+    /// (`expires_at`, an hour by default): API Gateway checks only their signature and expiry.
+    /// Keep token lifetimes short if that matters.
+    ///
+    /// Without a refresh token there is nothing to revoke at the service; this returns `Ok`.
+    pub async fn revoke(&self, tokens: Tokens) -> Result<()> {
+        match &tokens.refresh {
+            Some(refresh) => self.revoke_refresh_token(refresh).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Revokes one refresh token (RevokeToken); see [`revoke`](Self::revoke).
+    pub async fn revoke_refresh_token(&self, refresh: &RefreshToken) -> Result<()> {
+        let span = tracing::info_span!("revoke");
+        async move {
+            let mut req = self
+                .client
+                .revoke_token()
+                .client_id(&self.client_id)
+                .token(refresh.expose_secret());
+            if let Some(secret) = &self.client_secret {
+                req = req.client_secret(secret.expose_secret());
+            }
+            let result = req
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| from_sdk("RevokeToken", e));
+            tracing::debug!(ok = result.is_ok(), "revoke");
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Signs the user out of every device (GlobalSignOut with the access token): all their
+    /// refresh tokens stop working. `tokens` is consumed, so the caller's copy is dropped (and
+    /// zeroized) whatever the outcome.
+    ///
+    /// Already-issued ID and access tokens, here and on other devices, **stay valid at API
+    /// Gateway until they expire**: API Gateway checks only their signature and expiry.
+    pub async fn global_sign_out(&self, tokens: Tokens) -> Result<()> {
+        let span = tracing::info_span!("global_sign_out");
+        async move {
+            let result = self
+                .client
+                .global_sign_out()
+                .access_token(tokens.access.expose_secret())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| from_sdk("GlobalSignOut", e));
+            tracing::debug!(ok = result.is_ok(), "global_sign_out");
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    fn secret_hash(&self, username: &str) -> Option<String> {
+        self.client_secret
+            .as_ref()
+            .map(|s| secret_hash::secret_hash(s, username, &self.client_id))
+    }
+}
+
+fn timeouts(operation: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(operation))
+        .operation_timeout(operation)
+        .build()
+}
+
+fn refresh_token_of(tokens: &Tokens) -> Result<&RefreshToken> {
+    tokens.refresh.as_ref().ok_or_else(|| {
+        Error::new(
+            ErrorKind::SessionEnded,
+            "no refresh token to refresh with: sign in again",
+        )
+    })
+}
+
+fn response_name(response: &ChallengeResponse) -> &'static str {
+    match response {
+        ChallengeResponse::NewPassword { .. } => "a new password",
+        ChallengeResponse::MfaCode(_) => "a code",
+        ChallengeResponse::SelectMfa(_) => "an MFA choice",
+    }
+}
+
+fn log_outcome(step: &Result<SignInStep>) {
+    match step {
+        Ok(SignInStep::Done(_)) => tracing::debug!(outcome = "signed in"),
+        Ok(SignInStep::Challenge(ch)) => {
+            tracing::debug!(outcome = "challenge", challenge = ch.name())
+        }
+        Err(e) => tracing::debug!(outcome = "failed", kind = ?e.kind(), code = e.service_code()),
+    }
+}
+
+fn log_refresh(result: &Result<Tokens>) {
+    match result {
+        Ok(_) => tracing::debug!(outcome = "refreshed"),
+        Err(e) => tracing::debug!(
+            outcome = "failed",
+            kind = ?e.kind(),
+            ends_session = e.ends_session()
+        ),
+    }
+}
