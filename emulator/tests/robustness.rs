@@ -1,17 +1,18 @@
 //! The emulator against garbage: every operation of every service, fed bodies that are not
 //! JSON, not UTF-8, of the wrong shape or with members of the wrong type, answers with AWS's
 //! error shape and a 4xx status, never a 5xx or a dropped connection.
-#![cfg(feature = "mock")]
 
-use cognito_sigv4::mock::{Emulator, RunningEmulator, Seed};
+use cognito_sigv4_emulator::{Emulator, RunningEmulator, Seed};
 use serde_json::{Value, json};
 
-const SEED: &str = include_str!("../examples/emulator-seed.toml");
 const CLIENT: &str = "quickstartwebclient0000001";
 
 async fn start() -> RunningEmulator {
-    let seed = Seed::from_toml_str(SEED).unwrap();
-    Emulator::builder().seed(seed).start().await.unwrap()
+    Emulator::builder()
+        .seed(Seed::reference())
+        .start()
+        .await
+        .unwrap()
 }
 
 /// POSTs `body` to `target` and returns the status and the parsed JSON answer.

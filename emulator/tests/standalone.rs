@@ -1,13 +1,14 @@
 //! The standalone emulator binary, as the README documents it: started with a seed file (TOML,
-//! and the same seed as JSON), it prints its endpoint and ids, and serves the official SDK.
-#![cfg(feature = "mock")]
+//! and the same seed as JSON) or the built-in reference scenario, it prints its endpoint and
+//! ids, and serves the official SDK.
 
 use aws_sdk_cognitoidentityprovider as idp;
-use cognito_sigv4::mock::Seed;
+use cognito_sigv4_emulator::Seed;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-const SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/emulator-seed.toml");
+/// The reference scenario's file, as users copy it to make their own.
+const SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/reference.toml");
 
 /// The emulator process; killed when dropped, so a failing test leaves nothing running.
 struct Standalone {
@@ -17,8 +18,13 @@ struct Standalone {
 
 impl Standalone {
     fn start(seed_path: &str) -> Standalone {
+        Standalone::start_with(&["--seed", seed_path])
+    }
+
+    fn start_with(seed_args: &[&str]) -> Standalone {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-sigv4-emulator"))
-            .args(["--seed", seed_path, "--port", "0"])
+            .args(seed_args)
+            .args(["--port", "0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -86,6 +92,44 @@ async fn the_binary_serves_the_seed_file_and_reports_its_ids() {
     let out = password_sign_in(emulator.endpoint(), "quickstartwebclient0000001").await;
     let tokens = out.authentication_result().expect("tokens");
     assert!(tokens.id_token().is_some() && tokens.refresh_token().is_some());
+}
+
+#[tokio::test]
+async fn the_binary_serves_the_built_in_reference_scenario() {
+    let emulator = Standalone::start_with(&["--reference"]);
+    assert_eq!(
+        emulator.started["user_pools"]["quickstart"],
+        "us-east-1_QuickStrt"
+    );
+    assert_eq!(emulator.started["apis"]["reference"], "abc123defg");
+    assert_eq!(
+        emulator.started["execute_api_path_prefix"],
+        "/_aws/execute-api/"
+    );
+    let out = password_sign_in(emulator.endpoint(), "quickstartwebclient0000001").await;
+    assert!(out.authentication_result().is_some());
+}
+
+#[test]
+fn the_seed_file_is_the_built_in_reference_scenario() {
+    let from_file = Seed::from_file(SEED).expect("the reference seed file parses");
+    assert_eq!(
+        serde_json::to_value(from_file).unwrap(),
+        serde_json::to_value(Seed::reference()).unwrap()
+    );
+}
+
+#[test]
+fn no_seed_or_two_seeds_is_a_usage_error_and_exit_code_2() {
+    for args in [&[][..], &["--reference", "--seed", SEED][..]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_cognito-sigv4-emulator"))
+            .args(args)
+            .output()
+            .expect("run the emulator binary");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--reference"), "{stderr}");
+    }
 }
 
 #[tokio::test]

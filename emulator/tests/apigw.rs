@@ -1,4 +1,3 @@
-#![cfg(feature = "mock")]
 //! The emulator's API Gateway: routing, AWS_IAM (SigV4, issued credentials, role permissions),
 //! COGNITO_USER_POOLS (ID token, or access token with scopes) and NONE, with API Gateway's
 //! status codes and messages. Requests are signed with the crate's `Signer` (aws-sigv4) and
@@ -7,10 +6,9 @@
 use aws_credential_types::Credentials;
 use bytes::Bytes;
 use cognito_sigv4::ManualClock;
-use cognito_sigv4::mock::{Emulator, RunningEmulator, Seed};
 use cognito_sigv4::signing::Signer;
+use cognito_sigv4_emulator::{Emulator, RunningEmulator, Seed};
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const START: u64 = 1_768_480_496; // 2026-01-15T12:34:56Z
@@ -84,7 +82,7 @@ impl Fixture {
         let clock = ManualClock::at_epoch_secs(START);
         let emu = Emulator::builder()
             .seed(Seed::from_toml_str(SEED).unwrap())
-            .clock(Arc::new(clock.clone()))
+            .clock(clock.clone())
             .start()
             .await
             .unwrap();

@@ -1,7 +1,6 @@
 //! The emulator's cognito-idp, driven by the official `aws-sdk-cognitoidentityprovider` client:
 //! every operation succeeds as on AWS, and each failure answers with AWS's error name and
 //! message.
-#![cfg(feature = "mock")]
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -14,15 +13,15 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use cognito_sigv4::mock::{
-    AppClientSeed, Emulator, GroupSeed, RunningEmulator, Seed, UserPoolSeed, UserSeed, totp_code,
-};
+use cognito_sigv4::ManualClock;
 use cognito_sigv4::secret::{ClientSecret, Password};
 use cognito_sigv4::user_pool::secret_hash::secret_hash;
 use cognito_sigv4::user_pool::srp::{
     PasswordVerifierChallenge, SrpClientEphemeral, cognito_timestamp, password_claim_signature,
 };
-use cognito_sigv4::{ManualClock, SharedClock};
+use cognito_sigv4_emulator::{
+    AppClientSeed, Emulator, GroupSeed, RunningEmulator, Seed, UserPoolSeed, UserSeed, totp_code,
+};
 use serde_json::Value;
 
 /// 2026-01-05 09:04:03 UTC, a Monday.
@@ -138,10 +137,9 @@ struct Env {
 impl Env {
     async fn start() -> Env {
         let clock = ManualClock::at_epoch_secs(START);
-        let shared: SharedClock = std::sync::Arc::new(clock.clone());
         let emu = Emulator::builder()
             .seed(seed())
-            .clock(shared)
+            .clock(clock.clone())
             .start()
             .await
             .unwrap();

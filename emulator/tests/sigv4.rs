@@ -1,12 +1,17 @@
-#![cfg(feature = "mock")]
 //! The emulator's independent SigV4 verifier against botocore's vectors
-//! (`tests/data/sigv4_vectors.json`, made by `scripts/gen_sigv4_vectors.py`): every vector is
+//! (the workspace's `tests/data/sigv4_vectors.json`, made by `scripts/gen_sigv4_vectors.py`): every vector is
 //! accepted, and each is rejected once anything signed is changed.
 
-use cognito_sigv4::mock::sigv4::{Rejection, SignedRequest, VerifiedSignature, verify};
+use cognito_sigv4_emulator::sigv4::{Rejection, SignedRequest, VerifiedSignature, verify};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// botocore's vectors, shared with the SDK's signing tests (one file, one generator).
+const VECTORS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/data/sigv4_vectors.json"
+);
 
 /// One vector, as a received request.
 struct Received {
@@ -139,11 +144,7 @@ fn split_url(url: &str) -> (String, String, Option<String>) {
 }
 
 fn load() -> Vec<Received> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/sigv4_vectors.json"
-    ))
-    .unwrap();
+    let text = std::fs::read_to_string(VECTORS).unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
     let vectors = doc["vectors"].as_array().unwrap();
     assert!(
@@ -541,11 +542,7 @@ fn a_literal_plus_in_the_query_is_accepted_in_each_reading() {
         .iter()
         .find(|v| v.name == "query_literal_plus")
         .unwrap();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/sigv4_vectors.json"
-    ))
-    .unwrap();
+    let text = std::fs::read_to_string(VECTORS).unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
     let raw = doc["vectors"]
         .as_array()

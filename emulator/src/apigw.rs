@@ -1,0 +1,533 @@
+//! API Gateway (REST APIs): routing, AWS_IAM and COGNITO_USER_POOLS authorization.
+//!
+//! A request names its API either by `Host: <api>.execute-api.<region>.amazonaws.com` with the
+//! path `/<stage>/<resource path>`, or by the path `/_aws/execute-api/<api>/<stage>/<resource
+//! path>` ([`EXECUTE_API_PATH_PREFIX`]). An unknown API, stage,
+//! resource or method answers 403 `Missing Authentication Token`, as API Gateway does.
+//!
+//! - `AWS_IAM`: the SigV4 signature is checked by [`crate::sigv4::verify`] over the path exactly
+//!   as received (the prefix included: the client signed what it sent), for the emulator's
+//!   region and `execute-api`; the access key must be one the emulator issued, sent with its
+//!   own session token and before it expires; then the credentials' role must allow
+//!   `execute-api:Invoke` on `<api>/<stage>/<METHOD>/<path>`.
+//! - `COGNITO_USER_POOLS`: the token in the configured header (default `Authorization`) must be
+//!   signed by the method's user pool, carry its issuer and be unexpired. Without required
+//!   scopes only an ID token is accepted; with scopes only an access token carrying one of them
+//!   (AWS's documented behaviour). The raw token is expected; a `Bearer ` prefix is tolerated
+//!   because AWS's own authorizer test accepts `Bearer <token>` too. Tokens are stateless here:
+//!   they stay valid until `exp` even after GlobalSignOut or RevokeToken, as on AWS.
+//! - `NONE`: anyone.
+//!
+//! An allowed request answers 200 with JSON describing the caller (see [`handle`]).
+
+use crate::credentials::verify_issued;
+use crate::crypto::random_uuid;
+use crate::keys::claim_str;
+use crate::sigv4::{Rejection, SignedRequest};
+use crate::state::{Api, MethodAuth, Resource, Shared, State};
+use crate::time::epoch_secs;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+/// The path prefix that addresses API Gateway without a `Host` header.
+pub const EXECUTE_API_PATH_PREFIX: &str = "/_aws/execute-api/";
+
+/// Where a request is addressed.
+struct Target<'a> {
+    api_id: String,
+    stage: String,
+    /// The path after the stage, as received (always starts with `/`).
+    resource_path: &'a str,
+}
+
+/// A request after routing: what matched.
+struct Matched<'a> {
+    api: &'a Api,
+    resource: &'a Resource,
+    auth: &'a MethodAuth,
+    path_params: BTreeMap<String, String>,
+}
+
+/// Serves one API Gateway request.
+///
+/// An allowed request answers 200 with
+/// `{"resource", "path", "method", "stage", "apiId", "auth", "caller", "pathParameters",
+/// "query", "queryStringParameters", "body"}`: `caller` holds, for `AWS_IAM`, the
+/// `accessKey`, `roleArn`, `userArn` and `cognitoIdentityId` (API Gateway's
+/// `$context.identity`); for `COGNITO_USER_POOLS`, the token's `sub`, `cognito:username` (or
+/// `username`), `token_use`, `scopes` and all its `claims`.
+pub(crate) fn handle(
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let now = shared.now();
+    let st = shared.lock();
+    let Some(target) = target(uri, headers, &st.region) else {
+        return missing_token(now);
+    };
+    let Some(matched) = route(&st, &target, method) else {
+        return missing_token(now);
+    };
+    let caller = match matched.auth {
+        MethodAuth::None => Ok(json!({})),
+        MethodAuth::AwsIam => authorize_iam(&st, &target, method, uri, headers, body, now),
+        MethodAuth::CognitoUserPools {
+            user_pool_id,
+            scopes,
+            header,
+        } => authorize_user_pool(&st, user_pool_id, scopes, header, headers, now),
+    };
+    let caller = match caller {
+        Ok(caller) => caller,
+        Err(denial) => return denial.response(now),
+    };
+    let auth = match matched.auth {
+        MethodAuth::None => "NONE",
+        MethodAuth::AwsIam => "AWS_IAM",
+        MethodAuth::CognitoUserPools { .. } => "COGNITO_USER_POOLS",
+    };
+    let query = uri.query().unwrap_or("");
+    let mut query_params = Map::new();
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        // Like API Gateway's `queryStringParameters`: the last value of a repeated key.
+        query_params.insert(k.into_owned(), Value::String(v.into_owned()));
+    }
+    let answer = json!({
+        "resource": matched.resource.path,
+        "path": target.resource_path,
+        "method": method.as_str(),
+        "stage": target.stage,
+        "apiId": matched.api.id,
+        "auth": auth,
+        "caller": caller,
+        "pathParameters": matched.path_params,
+        "query": query,
+        "queryStringParameters": query_params,
+        "body": String::from_utf8_lossy(body),
+    });
+    respond(StatusCode::OK, &answer, None, now)
+}
+
+/// Finds the API id, stage and resource path from the path prefix or the `Host` header.
+fn target<'a>(uri: &'a Uri, headers: &HeaderMap, region: &str) -> Option<Target<'a>> {
+    let path = uri.path();
+    if let Some(rest) = path.strip_prefix(EXECUTE_API_PATH_PREFIX) {
+        let (api_id, rest) = rest.split_once('/').unwrap_or((rest, ""));
+        let (stage, _) = rest.split_once('/').unwrap_or((rest, ""));
+        // The resource path keeps its leading `/`: it starts right after the stage.
+        let start = path.len() - rest.len() + stage.len();
+        let resource_path = if start < path.len() {
+            &path[start..]
+        } else {
+            "/"
+        };
+        if api_id.is_empty() || stage.is_empty() {
+            return None;
+        }
+        return Some(Target {
+            api_id: api_id.to_owned(),
+            stage: stage.to_owned(),
+            resource_path,
+        });
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()))?;
+    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    let (api_id, rest) = host.split_once(".execute-api.")?;
+    let host_region = rest.split('.').next()?;
+    if host_region != region || api_id.is_empty() {
+        return None;
+    }
+    let after_slash = path.strip_prefix('/')?;
+    let (stage, _) = after_slash.split_once('/').unwrap_or((after_slash, ""));
+    if stage.is_empty() {
+        return None;
+    }
+    let start = 1 + stage.len();
+    let resource_path = if start < path.len() {
+        &path[start..]
+    } else {
+        "/"
+    };
+    Some(Target {
+        api_id: api_id.to_owned(),
+        stage: stage.to_owned(),
+        resource_path,
+    })
+}
+
+/// The API, resource and method the request addresses, if they exist.
+fn route<'a>(st: &'a State, target: &Target<'_>, method: &Method) -> Option<Matched<'a>> {
+    let api = st.apis.get(&target.api_id)?;
+    if !api.stages.contains(&target.stage) {
+        return None;
+    }
+    let segments: Vec<String> = target
+        .resource_path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let mut best: Option<(Vec<u8>, &Resource, BTreeMap<String, String>)> = None;
+    for resource in &api.resources {
+        let Some((score, params)) = match_template(&resource.path, &segments) else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            best = Some((score, resource, params));
+        }
+    }
+    let (_, resource, path_params) = best?;
+    let wanted = method.as_str().to_ascii_uppercase();
+    // An explicit method wins over ANY, as in API Gateway.
+    let m = resource
+        .methods
+        .iter()
+        .find(|m| m.http_method == wanted)
+        .or_else(|| resource.methods.iter().find(|m| m.http_method == "ANY"))?;
+    Some(Matched {
+        api,
+        resource,
+        auth: &m.auth,
+        path_params,
+    })
+}
+
+/// Matches a resource template (`/items/{id}`, `/{proxy+}`) against decoded path segments.
+/// The score ranks matches: literal segments beat `{param}`, which beat `{greedy+}`.
+fn match_template(
+    template: &str,
+    segments: &[String],
+) -> Option<(Vec<u8>, BTreeMap<String, String>)> {
+    let parts: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
+    let mut score = Vec::with_capacity(parts.len());
+    let mut params = BTreeMap::new();
+    for (i, part) in parts.iter().enumerate() {
+        if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
+            // Greedy: the rest of the path (at least one segment), only as the last part.
+            if i + 1 != parts.len() || i >= segments.len() {
+                return None;
+            }
+            params.insert(name.to_owned(), segments[i..].join("/"));
+            score.push(0);
+            return Some((score, params));
+        }
+        let segment = segments.get(i)?;
+        if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            params.insert(name.to_owned(), segment.clone());
+            score.push(1);
+        } else if *part == segment {
+            score.push(2);
+        } else {
+            return None;
+        }
+    }
+    (parts.len() == segments.len()).then_some((score, params))
+}
+
+/// AWS_IAM: signature, issued credentials and the role's permission.
+fn authorize_iam(
+    st: &State,
+    target: &Target<'_>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: SystemTime,
+) -> Result<Value, Denial> {
+    // HTTP/2 carries the host in the URI, not in a header: sign-check it the same way.
+    let with_host;
+    let headers = if headers.contains_key(header::HOST) {
+        headers
+    } else {
+        let mut h = headers.clone();
+        if let Some(v) = uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        {
+            h.insert(header::HOST, v);
+        }
+        with_host = h;
+        &with_host
+    };
+    let req = SignedRequest::from_http(method, uri, headers, body);
+    let caller = verify_issued(st, &req, "execute-api", now)?;
+    let (creds, user_arn) = (caller.issued, &caller.arn);
+    let method_name = method.as_str().to_ascii_uppercase();
+    let path = target
+        .resource_path
+        .strip_prefix('/')
+        .unwrap_or(target.resource_path);
+    let resource = format!("{}/{}/{method_name}/{path}", target.api_id, target.stage);
+    let role = st.roles.get(&creds.role_arn);
+    let allowed = role.is_some_and(|role| {
+        role.invoke
+            .iter()
+            .any(|pattern| glob_match(pattern, &resource))
+    });
+    if !allowed {
+        let message = format!(
+            "User: {user_arn} is not authorized to perform: execute-api:Invoke on resource: \
+             arn:aws:execute-api:{}:{}:{resource}",
+            st.region, st.account_id
+        );
+        return Err(Denial::AccessDenied(message));
+    }
+    Ok(json!({
+        "accessKey": caller.access_key_id,
+        "accountId": st.account_id,
+        "roleArn": creds.role_arn,
+        "userArn": user_arn,
+        "cognitoIdentityId": creds.subject,
+    }))
+}
+
+/// COGNITO_USER_POOLS: the token's signature, issuer, expiry, use and scopes.
+fn authorize_user_pool(
+    st: &State,
+    user_pool_id: &str,
+    required_scopes: &[String],
+    header_name: &str,
+    headers: &HeaderMap,
+    now: SystemTime,
+) -> Result<Value, Denial> {
+    let unauthorized = || Denial::Unauthorized;
+    let token = headers
+        .get(header_name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(unauthorized)?;
+    let token = token
+        .strip_prefix("Bearer ")
+        .map(str::trim_start)
+        .unwrap_or(token);
+    let pool = st.user_pools.get(user_pool_id).ok_or_else(unauthorized)?;
+    let claims = pool.key.verify(token).map_err(|_| unauthorized())?;
+    if claim_str(&claims, "iss") != Some(pool.issuer(&st.region).as_str()) {
+        return Err(unauthorized());
+    }
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_u64)
+        .ok_or_else(unauthorized)?;
+    if exp <= epoch_secs(now) {
+        return Err(unauthorized());
+    }
+    let token_use = claim_str(&claims, "token_use").unwrap_or_default();
+    let scopes: Vec<&str> = claim_str(&claims, "scope")
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let ok = if required_scopes.is_empty() {
+        token_use == "id"
+    } else {
+        token_use == "access"
+            && scopes
+                .iter()
+                .any(|s| required_scopes.iter().any(|r| r == s))
+    };
+    if !ok {
+        return Err(unauthorized());
+    }
+    let username = claims
+        .get("cognito:username")
+        .or_else(|| claims.get("username"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    Ok(json!({
+        "sub": claims.get("sub").cloned().unwrap_or(Value::Null),
+        "cognito:username": username,
+        "token_use": token_use,
+        "scopes": scopes,
+        "claims": claims,
+    }))
+}
+
+/// IAM resource matching: `*` matches any run of characters (`/` included), `?` one character.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&b| b == b'*')
+}
+
+fn missing_token(now: SystemTime) -> Response {
+    rejection(&Rejection::MissingAuthenticationToken, now)
+}
+
+/// Why an authorizer refused a request.
+enum Denial {
+    /// A SigV4 or credential problem (403).
+    Rejection(Rejection),
+    /// The role may not invoke the method (403, IAM's message).
+    AccessDenied(String),
+    /// The user-pool authorizer refused the token (401).
+    Unauthorized,
+}
+
+impl From<Rejection> for Denial {
+    fn from(r: Rejection) -> Self {
+        Denial::Rejection(r)
+    }
+}
+
+impl Denial {
+    fn response(&self, now: SystemTime) -> Response {
+        match self {
+            Denial::Rejection(r) => rejection(r, now),
+            // IAM denials carry `Message` with a capital M, as API Gateway sends them.
+            Denial::AccessDenied(message) => respond(
+                StatusCode::FORBIDDEN,
+                &json!({ "Message": message }),
+                Some("AccessDeniedException"),
+                now,
+            ),
+            Denial::Unauthorized => respond(
+                StatusCode::UNAUTHORIZED,
+                &json!({ "message": "Unauthorized" }),
+                Some("UnauthorizedException"),
+                now,
+            ),
+        }
+    }
+}
+
+fn rejection(r: &Rejection, now: SystemTime) -> Response {
+    let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::FORBIDDEN);
+    respond(
+        status,
+        &json!({ "message": r.message() }),
+        Some(r.error_type()),
+        now,
+    )
+}
+
+/// A JSON answer with API Gateway's headers. `Date` comes from the emulator's clock, so that
+/// clients correcting clock skew from it see the emulated time.
+fn respond(
+    status: StatusCode,
+    body: &Value,
+    error_type: Option<&str>,
+    now: SystemTime,
+) -> Response {
+    let mut resp = (status, body.to_string()).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&random_uuid()) {
+        h.insert("x-amzn-requestid", v);
+    }
+    if let Some(v) = error_type.and_then(|t| HeaderValue::from_str(t).ok()) {
+        h.insert("x-amzn-errortype", v);
+    }
+    let date = chrono::DateTime::<chrono::Utc>::from(now)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    if let Ok(v) = HeaderValue::from_str(&date) {
+        h.insert(header::DATE, v);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_matches_iam_style_patterns() {
+        assert!(glob_match("abc/prod/GET/cip", "abc/prod/GET/cip"));
+        assert!(glob_match("abc/*/GET/*", "abc/prod/GET/items/1"));
+        assert!(glob_match("abc/*/*/google*", "abc/prod/POST/google/x"));
+        assert!(glob_match("*", "anything/at/all"));
+        assert!(glob_match("abc/prod/GET/", "abc/prod/GET/"));
+        assert!(!glob_match("abc/prod/GET/cip", "abc/prod/GET/cup"));
+        assert!(!glob_match("abc/prod/GET/cip", "abc/prod/GET/cip/more"));
+        assert!(!glob_match("abc/prod/POST/*", "abc/prod/GET/cip"));
+        assert!(glob_match("abc/prod/?ET/cip", "abc/prod/GET/cip"));
+    }
+
+    #[test]
+    fn templates_prefer_literals_and_capture_params() {
+        let segs = |p: &str| {
+            p.split('/')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let (lit, _) = match_template("/items/special", &segs("/items/special")).unwrap();
+        let (param, params) = match_template("/items/{id}", &segs("/items/special")).unwrap();
+        assert!(lit > param);
+        assert_eq!(params["id"], "special");
+        let (greedy, params) = match_template("/{proxy+}", &segs("/a/b/c")).unwrap();
+        assert!(param > greedy);
+        assert_eq!(params["proxy"], "a/b/c");
+        assert!(match_template("/items/{id}", &segs("/items")).is_none());
+        assert!(match_template("/items", &segs("/items/1")).is_none());
+        assert!(match_template("/", &segs("/")).is_some());
+        assert!(match_template("/{proxy+}", &segs("/")).is_none());
+    }
+
+    #[test]
+    fn targets_from_prefix_and_host() {
+        let uri: Uri = "/_aws/execute-api/abc/prod/cip/x?q=1".parse().unwrap();
+        let t = target(&uri, &HeaderMap::new(), "us-east-1").unwrap();
+        assert_eq!(
+            (t.api_id.as_str(), t.stage.as_str(), t.resource_path),
+            ("abc", "prod", "/cip/x")
+        );
+        let uri: Uri = "/_aws/execute-api/abc/prod".parse().unwrap();
+        let t = target(&uri, &HeaderMap::new(), "us-east-1").unwrap();
+        assert_eq!(t.resource_path, "/");
+
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::HOST,
+            HeaderValue::from_static("abc.execute-api.us-east-1.amazonaws.com:8080"),
+        );
+        let uri: Uri = "/prod/cip".parse().unwrap();
+        let t = target(&uri, &h, "us-east-1").unwrap();
+        assert_eq!(
+            (t.api_id.as_str(), t.stage.as_str(), t.resource_path),
+            ("abc", "prod", "/cip")
+        );
+        assert!(target(&uri, &h, "eu-west-1").is_none());
+        let uri: Uri = "/".parse().unwrap();
+        assert!(target(&uri, &h, "us-east-1").is_none());
+    }
+}

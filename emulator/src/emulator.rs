@@ -1,0 +1,458 @@
+//! Starting an emulator ([`Emulator::builder`]) and the handle of a running one: its addresses
+//! and ids, ready-made `CognitoConfig`s, and the knobs tests turn (faults, call counts, the
+//! outbox of sent codes, minted tokens and credentials).
+
+use crate::apigw::EXECUTE_API_PATH_PREFIX;
+use crate::credentials::issue_credentials;
+use crate::crypto::random_uuid;
+use crate::error::{Error, ErrorKind};
+use crate::fault::Fault;
+use crate::router::dispatch;
+use crate::seed::Seed;
+use crate::state::{SentCode, Shared, State};
+use crate::time::epoch_secs;
+use crate::tokens::user_pool_id_token_claims;
+use cognito_sigv4::config::Service;
+use cognito_sigv4::secret::{ClientSecret, Jwt};
+use cognito_sigv4::{Clock, CognitoConfig, SharedClock, SystemClock};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Entry point: `Emulator::builder()`.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with an empty seed, the system clock and an ephemeral port on 127.0.0.1.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder {
+            seed: Seed::default(),
+            clock: None,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+/// Configures and starts an emulator.
+#[derive(Debug)]
+pub struct EmulatorBuilder {
+    seed: Seed,
+    clock: Option<SharedClock>,
+    bind: SocketAddr,
+}
+
+impl EmulatorBuilder {
+    /// What the emulator starts with, such as [`Seed::reference`].
+    pub fn seed(mut self, seed: Seed) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The services' clock (default: the system clock). Give a clone of a
+    /// [`ManualClock`](cognito_sigv4::ManualClock) to move time in tests, or an
+    /// [`OffsetClock`](cognito_sigv4::time::OffsetClock) to model a skewed server.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`, an ephemeral port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Builds the state and starts serving.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Seed`] when the seed contradicts itself, [`ErrorKind::Start`] when the
+    /// address cannot be bound.
+    pub async fn start(self) -> Result<RunningEmulator, Error> {
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let state = State::from_seed(&self.seed)?;
+        let shared = Shared::new(state, clock);
+        let cannot_listen = |e: std::io::Error| {
+            Error::new(
+                ErrorKind::Start,
+                format!("emulator cannot listen on {}: {e}", self.bind),
+            )
+        };
+        let listener = tokio::net::TcpListener::bind(self.bind)
+            .await
+            .map_err(cannot_listen)?;
+        let addr = listener.local_addr().map_err(cannot_listen)?;
+        // API Gateway accepts payloads up to 10 MB (REST API quotas, "Payload size"); axum's
+        // default limit of 2 MB would refuse bodies that AWS serves.
+        let app = axum::Router::new()
+            .fallback(dispatch)
+            .layer(axum::extract::DefaultBodyLimit::max(10 * 1024 * 1024))
+            .with_state(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        tracing::info!(%addr, "emulator listening");
+        Ok(RunningEmulator {
+            addr,
+            shared,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server; [`shutdown`](Self::shutdown) also waits
+/// for it to finish.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    shared: Shared,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+fn not_found(what: String) -> Error {
+    Error::new(ErrorKind::NotFound, format!("the emulator has no {what}"))
+}
+
+impl RunningEmulator {
+    /// The socket address the emulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The endpoint URL for cognito-idp, cognito-identity and sts (`http://127.0.0.1:<port>/`).
+    pub fn endpoint(&self) -> url::Url {
+        // A socket address always forms a valid URL.
+        url::Url::parse(&format!("http://{}/", self.addr)).expect("valid URL")
+    }
+
+    /// The emulated region.
+    pub fn region(&self) -> String {
+        self.shared.lock().region.clone()
+    }
+
+    /// The emulated account id.
+    pub fn account_id(&self) -> String {
+        self.shared.lock().account_id.clone()
+    }
+
+    /// The services' clock.
+    pub fn clock(&self) -> SharedClock {
+        self.shared.clock().clone()
+    }
+
+    /// The id of the user pool with this name (or id).
+    pub fn user_pool_id(&self, name: &str) -> Option<String> {
+        self.shared
+            .lock()
+            .find_user_pool(name)
+            .map(|p| p.id.clone())
+    }
+
+    /// The id of an app client, by pool and client name (or id).
+    pub fn client_id(&self, pool: &str, client: &str) -> Option<String> {
+        let st = self.shared.lock();
+        let p = st.find_user_pool(pool)?;
+        p.clients
+            .values()
+            .find(|c| c.name == client || c.id == client)
+            .map(|c| c.id.clone())
+    }
+
+    /// The secret of an app client, if it has one.
+    pub fn client_secret(&self, pool: &str, client: &str) -> Option<ClientSecret> {
+        let st = self.shared.lock();
+        let p = st.find_user_pool(pool)?;
+        let c = p
+            .clients
+            .values()
+            .find(|c| c.name == client || c.id == client)?;
+        c.secret.clone().map(ClientSecret::new)
+    }
+
+    /// The id of the identity pool with this name (or id).
+    pub fn identity_pool_id(&self, name: &str) -> Option<String> {
+        self.shared
+            .lock()
+            .find_identity_pool(name)
+            .map(|p| p.id.clone())
+    }
+
+    /// A `CognitoConfig` for signing in to `user_pool` (name or id) through app `client` (name
+    /// or id) on this emulator: its region, the pool and client ids, the client's secret if it
+    /// has one, the first seeded identity pool that trusts this user pool (if any), and every
+    /// service's endpoint set to [`endpoint`](Self::endpoint).
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`] for an unknown pool or client; [`ErrorKind::InvalidInput`] when
+    /// a seeded id does not have AWS's form, so that no `CognitoConfig` can hold it.
+    pub fn config(&self, user_pool: &str, client: &str) -> Result<CognitoConfig, Error> {
+        let builder = {
+            let st = self.shared.lock();
+            let pool = st
+                .find_user_pool(user_pool)
+                .ok_or_else(|| not_found(format!("user pool `{user_pool}`")))?;
+            let app = pool
+                .clients
+                .values()
+                .find(|c| c.name == client || c.id == client)
+                .ok_or_else(|| {
+                    not_found(format!("app client `{client}` in user pool `{user_pool}`"))
+                })?;
+            let trusting = st.identity_pool_order.iter().find(|id| {
+                st.identity_pools.get(*id).is_some_and(|ip| {
+                    ip.user_pool_providers
+                        .values()
+                        .any(|up| up.user_pool_id == pool.id)
+                })
+            });
+            let mut builder = self
+                .endpoints(CognitoConfig::builder().region(st.region.clone()))
+                .user_pool_id(pool.id.clone())
+                .client_id(app.id.clone());
+            if let Some(secret) = &app.secret {
+                builder = builder.client_secret(ClientSecret::new(secret.clone()));
+            }
+            if let Some(id) = trusting {
+                builder = builder.identity_pool_id(id.clone());
+            }
+            builder
+        };
+        builder.build().map_err(invalid_config)
+    }
+
+    /// A `CognitoConfig` for `identity_pool` (name or id) alone, as guests and federated
+    /// identities use it: its region, the identity pool id, and every service's endpoint set
+    /// to [`endpoint`](Self::endpoint).
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`] for an unknown identity pool; [`ErrorKind::InvalidInput`] when
+    /// its seeded id does not have AWS's form.
+    pub fn identity_pool_config(&self, identity_pool: &str) -> Result<CognitoConfig, Error> {
+        let builder = {
+            let st = self.shared.lock();
+            let pool = st
+                .find_identity_pool(identity_pool)
+                .ok_or_else(|| not_found(format!("identity pool `{identity_pool}`")))?;
+            self.endpoints(CognitoConfig::builder().region(st.region.clone()))
+                .identity_pool_id(pool.id.clone())
+        };
+        builder.build().map_err(invalid_config)
+    }
+
+    /// Points every service of `builder` at this emulator.
+    fn endpoints(
+        &self,
+        builder: cognito_sigv4::config::CognitoConfigBuilder,
+    ) -> cognito_sigv4::config::CognitoConfigBuilder {
+        Service::ALL
+            .into_iter()
+            .fold(builder, |b, service| b.endpoint(service, self.endpoint()))
+    }
+
+    /// The id of the API with this name (or id).
+    pub fn api_id(&self, name: &str) -> Option<String> {
+        let st = self.shared.lock();
+        st.apis
+            .values()
+            .find(|a| a.name == name || a.id == name)
+            .map(|a| a.id.clone())
+    }
+
+    /// The API's base URL through the path prefix:
+    /// `http://127.0.0.1:<port>/_aws/execute-api/<api>/<stage>`.
+    pub fn api_url(&self, api: &str, stage: &str) -> Option<url::Url> {
+        let id = self.api_id(api)?;
+        url::Url::parse(&format!(
+            "http://{}{EXECUTE_API_PATH_PREFIX}{id}/{stage}",
+            self.addr
+        ))
+        .ok()
+    }
+
+    /// The API's AWS host name, `<api>.execute-api.<region>.amazonaws.com`; send it as `Host`
+    /// to the emulator's address.
+    pub fn api_host(&self, api: &str) -> Option<String> {
+        let id = self.api_id(api)?;
+        Some(format!("{id}.execute-api.{}.amazonaws.com", self.region()))
+    }
+
+    /// Mints an ID token from a Google-like OIDC issuer of the seed, valid for `lifetime`
+    /// from the emulator's now. `extra` claims (an object) are merged in.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`] when the seed has no such issuer.
+    pub fn mint_oidc_token(
+        &self,
+        issuer: &str,
+        subject: &str,
+        audience: &str,
+        lifetime: Duration,
+        extra: serde_json::Value,
+    ) -> Result<Jwt, Error> {
+        let now = epoch_secs(self.shared.now());
+        let st = self.shared.lock();
+        let iss = st
+            .oidc_issuers
+            .get(issuer)
+            .ok_or_else(|| not_found(format!("OIDC issuer `{issuer}`")))?;
+        let mut claims = serde_json::json!({
+            "iss": iss.issuer, "sub": subject, "aud": audience, "azp": audience,
+            "iat": now, "exp": now + lifetime.as_secs(),
+        });
+        if let (Some(obj), Some(more)) = (claims.as_object_mut(), extra.as_object()) {
+            for (k, v) in more {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+        Ok(Jwt::new(iss.key.mint(&claims)))
+    }
+
+    /// Mints the ID token user pool `pool` (name or id) would issue to `username` through app
+    /// client `client` (name or id) at the emulator's now, with Cognito's claims (groups,
+    /// `cognito:roles`, `cognito:preferred_role`, attributes), without a sign-in. For tests
+    /// of the identity pool.
+    #[doc(hidden)]
+    pub fn mint_user_pool_id_token(
+        &self,
+        pool: &str,
+        client: &str,
+        username: &str,
+    ) -> Result<Jwt, Error> {
+        let now = self.shared.now();
+        let st = self.shared.lock();
+        let claims =
+            user_pool_id_token_claims(&st, pool, client, username, now).ok_or_else(|| {
+                not_found(format!(
+                    "user `{username}` / client `{client}` in pool `{pool}`"
+                ))
+            })?;
+        let key = &st
+            .find_user_pool(pool)
+            .ok_or_else(|| not_found(format!("user pool `{pool}`")))?
+            .key;
+        Ok(Jwt::new(key.mint(&claims)))
+    }
+
+    /// Issues temporary credentials for `role_arn`, valid for `lifetime` from the emulator's
+    /// now, as the identity pool would (subject: a fresh identity id), without an identity
+    /// pool. For tests of API Gateway.
+    #[doc(hidden)]
+    pub fn issue_test_credentials(
+        &self,
+        role_arn: &str,
+        lifetime: Duration,
+    ) -> aws_credential_types::Credentials {
+        let now = self.shared.now();
+        let mut st = self.shared.lock();
+        let subject = format!("{}:{}", st.region, random_uuid());
+        let (key_id, issued) = issue_credentials(&mut st, role_arn, &subject, now, lifetime);
+        aws_credential_types::Credentials::new(
+            key_id,
+            issued.secret_access_key,
+            Some(issued.session_token),
+            Some(issued.expires_at),
+            "cognito-sigv4-emulator",
+        )
+    }
+
+    /// Signs exactly `claims` with user pool `pool`'s (name or id) key: any token, well-formed
+    /// or not. For tests of API Gateway's user-pool authorizer.
+    #[doc(hidden)]
+    pub fn mint_user_pool_token(
+        &self,
+        pool: &str,
+        claims: serde_json::Value,
+    ) -> Result<Jwt, Error> {
+        let st = self.shared.lock();
+        let pool = st
+            .find_user_pool(pool)
+            .ok_or_else(|| not_found(format!("user pool `{pool}`")))?;
+        Ok(Jwt::new(pool.key.mint(&claims)))
+    }
+
+    /// Makes the next `times` calls of `operation` (an AWS operation name such as
+    /// `InitiateAuth`, `GetCredentialsForIdentity`, `AssumeRoleWithWebIdentity`, or
+    /// `execute-api` for every API Gateway request) meet `fault`.
+    pub fn inject_fault(&self, operation: &str, fault: Fault, times: u32) {
+        self.shared.lock().faults.inject(operation, fault, times);
+    }
+
+    /// Removes every pending fault.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// How many calls of `operation` the emulator has received (faulted ones included).
+    pub fn calls(&self, operation: &str) -> u64 {
+        self.shared
+            .lock()
+            .calls
+            .get(operation)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Sets every call count back to zero.
+    pub fn reset_calls(&self) {
+        self.shared.lock().calls.clear();
+    }
+
+    /// The SMS and e-mail codes the emulator has "sent" to `username` (Cognito's username, in
+    /// any pool; oldest first within a pool). Codes go to this outbox instead of a phone or a
+    /// mailbox, so that tests can answer SMS_MFA and EMAIL_OTP. Each is a fresh 6-digit code,
+    /// valid once, until its challenge session expires (3 minutes of the emulator's clock).
+    pub fn sent_codes(&self, username: &str) -> Vec<SentCode> {
+        self.shared
+            .lock()
+            .user_pools
+            .values()
+            .flat_map(|p| p.outbox.iter())
+            .filter(|e| e.username == username)
+            .map(|e| e.sent.clone())
+            .collect()
+    }
+
+    /// The last SMS or e-mail code sent to `username`, if any (see
+    /// [`sent_codes`](Self::sent_codes)).
+    pub fn last_code(&self, username: &str) -> Option<SentCode> {
+        self.sent_codes(username).pop()
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+/// The SDK refused the ids as a configuration: only a seed with ids of the wrong form does that.
+fn invalid_config(e: cognito_sigv4::Error) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!(
+            "the emulator's ids make no valid CognitoConfig: {}",
+            e.message()
+        ),
+    )
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,512 @@
+//! cognito-identity (AWSCognitoIdentityService) over JSON 1.1: GetId,
+//! GetCredentialsForIdentity and GetOpenIdToken.
+//!
+//! Every login token is verified for real: the provider must be configured on the identity
+//! pool, the token's `iss` must name that provider, its RS256 signature must verify with the
+//! issuer's key, it must not have expired (emulator clock), and its audience must be a
+//! configured client id. Identity ids are stable per (pool, provider, subject).
+//!
+//! Error names and messages follow what AWS answers, as reported in public issue threads:
+//! `Invalid login token. Token expired: <now> >= <exp>`, `Invalid login token. Issuer doesn't
+//! match providerName`, `Invalid login token. Couldn't verify signed token.`, `Token is not from
+//! a supported provider of this identity pool.` (also what AWS answers for a user-pool token
+//! whose `aud` is not the configured app client), `Logins don't match. Please include at least
+//! one valid login for this identity or identity pool.`, `Access to Identity '<id>' is
+//! forbidden.`, `Unauthenticated access is not supported for this identity pool.`, and
+//! `InvalidParameterException: Basic (classic) flow is not enabled, please use enhanced flow.`
+//! at GetOpenIdToken. Unverified choices (no public record found): a `CustomRoleArn` not in
+//! the token's `cognito:roles` answers `InvalidParameterException: Invalid CustomRoleArn: the
+//! role '<arn>' is not in the token's cognito:roles.`; with `AmbiguousRoleResolution: Deny` and no role in the token,
+//! `NotAuthorizedException: The ambiguous role mapping rules for: <provider>:<client> denied
+//! this request.`
+
+use crate::credentials::issue_credentials;
+use crate::crypto::random_uuid;
+use crate::keys::{self, JwtRejection, audiences, claim_secs, claim_str};
+use crate::state::{IdentityPool, Shared, State};
+use crate::time::epoch_secs;
+use crate::tokens::COGNITO_IDENTITY_ISSUER;
+use crate::wire::{self, Service, WireError};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+/// How long a GetOpenIdToken token lives, as on AWS.
+const OPEN_ID_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
+
+const LOGINS_DONT_MATCH: &str = "Logins don't match. Please include at least one valid login for this identity or identity pool.";
+const NOT_SUPPORTED_PROVIDER: &str =
+    "Token is not from a supported provider of this identity pool.";
+const UNAUTH_NOT_SUPPORTED: &str =
+    "Unauthenticated access is not supported for this identity pool.";
+const INVALID_POOL_CONFIG: &str =
+    "Invalid identity pool configuration. Check assigned IAM roles for this pool.";
+
+/// A login whose token verified.
+#[derive(Debug)]
+struct VerifiedLogin {
+    provider: String,
+    subject: String,
+    claims: Value,
+}
+
+impl VerifiedLogin {
+    /// The login of `provider` whose token carried `claims`: its subject is the `sub` claim.
+    fn new(provider: &str, claims: Value) -> Result<Self, WireError> {
+        let subject = claim_str(&claims, "sub")
+            .ok_or_else(|| {
+                WireError::not_authorized("Invalid login token. Missing a required claim: sub")
+            })?
+            .to_owned();
+        Ok(VerifiedLogin {
+            provider: provider.to_owned(),
+            subject,
+            claims,
+        })
+    }
+}
+
+/// Serves one cognito-identity operation.
+pub(crate) fn handle(shared: &Shared, op: &str, body: &[u8]) -> Response {
+    match serve(shared, op, body) {
+        Ok(body) => wire::json_ok(body),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
+    if !matches!(op, "GetId" | "GetCredentialsForIdentity" | "GetOpenIdToken") {
+        return Err(WireError::json(
+            "UnknownOperationException",
+            format!("Unknown operation {op}"),
+        ));
+    }
+    let req: Value = match serde_json::from_slice(if body.is_empty() { b"{}" } else { body }) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => {
+            return Err(WireError::json(
+                "SerializationException",
+                "Request body is not a JSON object",
+            ));
+        }
+    };
+    if let Some(members) = req.as_object() {
+        wire::check_member_types(members, &[], &["Logins"])?;
+    }
+    let now = shared.now();
+    let mut st = shared.lock();
+    match op {
+        "GetId" => get_id(&mut st, &req, now),
+        "GetCredentialsForIdentity" => get_credentials_for_identity(&mut st, &req, now),
+        _ => get_open_id_token(&mut st, &req, now),
+    }
+}
+
+/// A required member, with AWS's validation message when it is absent or empty.
+fn required<'a>(req: &'a Value, member: &str) -> Result<&'a str, WireError> {
+    Service::CognitoIdentity.required(req, member)
+}
+
+/// The `Logins` map (provider name → token); absent means none. Its type was checked by
+/// `wire::check_member_types`, so only `null` values are skipped here.
+fn logins(req: &Value) -> BTreeMap<String, String> {
+    req.get("Logins")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(provider, token)| {
+                    Some((provider.clone(), token.as_str()?.to_owned()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn rejection(r: JwtRejection) -> WireError {
+    match r {
+        JwtRejection::Malformed => WireError::not_authorized(
+            "Invalid login token. Not a valid OpenId Connect identity token.",
+        ),
+        JwtRejection::WrongKey | JwtRejection::BadSignature => {
+            WireError::not_authorized("Invalid login token. Couldn't verify signed token.")
+        }
+    }
+}
+
+fn check_expiry(claims: &Value, now: u64) -> Result<(), WireError> {
+    let exp = claim_secs(claims, "exp").ok_or_else(|| {
+        WireError::not_authorized("Invalid login token. Missing a required claim: exp")
+    })?;
+    if now >= exp {
+        return Err(WireError::not_authorized(format!(
+            "Invalid login token. Token expired: {now} >= {exp}"
+        )));
+    }
+    Ok(())
+}
+
+/// Verifies one login token for `pool`.
+fn verify_login(
+    st: &State,
+    pool: &IdentityPool,
+    provider: &str,
+    token: &str,
+    now: u64,
+) -> Result<VerifiedLogin, WireError> {
+    if let Some(up) = pool.user_pool_providers.get(provider) {
+        let user_pool = st
+            .user_pools
+            .get(&up.user_pool_id)
+            .ok_or_else(|| WireError::not_authorized(NOT_SUPPORTED_PROVIDER))?;
+        let (_, claims, _, _) = keys::split(token).map_err(rejection)?;
+        if claim_str(&claims, "iss") != Some(user_pool.issuer(&st.region).as_str()) {
+            return Err(WireError::not_authorized(
+                "Invalid login token. Issuer doesn't match providerName",
+            ));
+        }
+        let claims = user_pool.key.verify(token).map_err(rejection)?;
+        check_expiry(&claims, now)?;
+        // An access token carries `client_id`, not `aud`: AWS names the missing claim.
+        let aud = claim_str(&claims, "aud").ok_or_else(|| {
+            WireError::not_authorized("Invalid login token. Missing a required claim: aud")
+        })?;
+        if claim_str(&claims, "token_use") != Some("id") {
+            return Err(WireError::not_authorized(
+                "Invalid login token. Not an ID token.",
+            ));
+        }
+        if aud != up.client_id {
+            return Err(WireError::not_authorized(NOT_SUPPORTED_PROVIDER));
+        }
+        return VerifiedLogin::new(provider, claims);
+    }
+    if let Some(allowed) = pool.oidc_providers.get(provider) {
+        let (_, claims, _, _) = keys::split(token).map_err(rejection)?;
+        let issuer_url = format!("https://{provider}");
+        // Google issues both `accounts.google.com` and `https://accounts.google.com`.
+        let iss = claim_str(&claims, "iss").unwrap_or_default();
+        if iss != issuer_url && iss != provider {
+            return Err(WireError::not_authorized(
+                "Invalid login token. Issuer doesn't match providerName",
+            ));
+        }
+        let issuer = st.oidc_issuers.get(&issuer_url).ok_or_else(|| {
+            WireError::not_authorized("Invalid login token. Couldn't verify signed token.")
+        })?;
+        let claims = issuer.key.verify(token).map_err(rejection)?;
+        check_expiry(&claims, now)?;
+        // A pool that lists no client ids for the provider trusts the issuer's own clients.
+        let allowed = if allowed.is_empty() {
+            &issuer.client_ids
+        } else {
+            allowed
+        };
+        let auds = audiences(&claims);
+        if auds.is_empty() {
+            return Err(WireError::not_authorized(
+                "Invalid login token. Missing a required claim: aud",
+            ));
+        }
+        if !auds.iter().any(|a| allowed.iter().any(|c| c == a)) {
+            return Err(WireError::not_authorized(
+                "Invalid login token. Incorrect token audience.",
+            ));
+        }
+        return VerifiedLogin::new(provider, claims);
+    }
+    Err(WireError::not_authorized(NOT_SUPPORTED_PROVIDER))
+}
+
+fn verify_all(
+    st: &State,
+    pool_id: &str,
+    logins: &BTreeMap<String, String>,
+    now: u64,
+) -> Result<Vec<VerifiedLogin>, WireError> {
+    let pool = st.identity_pools.get(pool_id).ok_or_else(|| {
+        WireError::json(
+            "ResourceNotFoundException",
+            format!("IdentityPool '{pool_id}' not found."),
+        )
+    })?;
+    logins
+        .iter()
+        .map(|(provider, token)| verify_login(st, pool, provider, token, now))
+        .collect()
+}
+
+/// A new identity id in the pool's region: `<region>:<uuid>`.
+fn new_identity_id(pool_id: &str) -> String {
+    let region = pool_id.split_once(':').map(|(r, _)| r).unwrap_or(pool_id);
+    format!("{region}:{}", random_uuid())
+}
+
+/// Links verified logins to an identity. With `target`, to that identity (failing if a login
+/// already belongs to another one); without, to the identity that already holds one of them
+/// (merging any other holder into it, as Cognito merges identities) or to a new identity.
+fn link(
+    pool: &mut IdentityPool,
+    target: Option<&str>,
+    verified: &[VerifiedLogin],
+) -> Result<String, WireError> {
+    let mut owners: Vec<String> = Vec::new();
+    for v in verified {
+        for (id, identity) in &pool.identities {
+            if identity.logins.get(&v.provider) == Some(&v.subject) && !owners.contains(id) {
+                owners.push(id.clone());
+            }
+        }
+    }
+    let id = match target {
+        Some(t) => {
+            if owners.iter().any(|o| o != t) {
+                return Err(WireError::not_authorized(LOGINS_DONT_MATCH));
+            }
+            t.to_owned()
+        }
+        None => match owners.first() {
+            Some(first) => first.clone(),
+            None => {
+                let id = new_identity_id(&pool.id);
+                pool.identities.insert(id.clone(), Default::default());
+                id
+            }
+        },
+    };
+    for other in owners.iter().filter(|o| **o != id) {
+        if let Some(merged) = pool.identities.remove(other)
+            && let Some(identity) = pool.identities.get_mut(&id)
+        {
+            identity.logins.extend(merged.logins);
+        }
+    }
+    if let Some(identity) = pool.identities.get_mut(&id) {
+        for v in verified {
+            identity
+                .logins
+                .insert(v.provider.clone(), v.subject.clone());
+        }
+    }
+    Ok(id)
+}
+
+/// GetId {IdentityPoolId, Logins?, AccountId?} → {IdentityId}.
+fn get_id(st: &mut State, req: &Value, now: SystemTime) -> Result<Value, WireError> {
+    let pool_id = required(req, "IdentityPoolId")?.to_owned();
+    let logins = logins(req);
+    let verified = verify_all(st, &pool_id, &logins, epoch_secs(now))?;
+    let pool = st.identity_pools.get_mut(&pool_id).ok_or_else(|| {
+        WireError::json(
+            "ResourceNotFoundException",
+            format!("IdentityPool '{pool_id}' not found."),
+        )
+    })?;
+    if verified.is_empty() {
+        if !pool.allow_unauthenticated {
+            return Err(WireError::not_authorized(UNAUTH_NOT_SUPPORTED));
+        }
+        // Every unauthenticated GetId makes a new guest identity, as on AWS.
+        let id = new_identity_id(&pool.id);
+        pool.identities.insert(id.clone(), Default::default());
+        return Ok(json!({ "IdentityId": id }));
+    }
+    let id = link(pool, None, &verified)?;
+    Ok(json!({ "IdentityId": id }))
+}
+
+/// Checks the caller may act as `identity_id` with these logins, links new logins to it, and
+/// returns the pool id and the verified logins (empty for a guest).
+fn authorize(
+    st: &mut State,
+    identity_id: &str,
+    logins: &BTreeMap<String, String>,
+    now: SystemTime,
+) -> Result<(String, Vec<VerifiedLogin>), WireError> {
+    let pool_id = st
+        .identity_pools
+        .values()
+        .find(|p| p.identities.contains_key(identity_id))
+        .map(|p| p.id.clone())
+        .ok_or_else(|| {
+            WireError::json(
+                "ResourceNotFoundException",
+                format!("Identity '{identity_id}' not found."),
+            )
+        })?;
+    let verified = verify_all(st, &pool_id, logins, epoch_secs(now))?;
+    let pool = st.identity_pools.get_mut(&pool_id).ok_or_else(|| {
+        WireError::json(
+            "ResourceNotFoundException",
+            format!("Identity '{identity_id}' not found."),
+        )
+    })?;
+    let linked = pool
+        .identities
+        .get(identity_id)
+        .map(|i| i.logins.clone())
+        .unwrap_or_default();
+    if verified.is_empty() {
+        if !linked.is_empty() {
+            return Err(WireError::not_authorized(format!(
+                "Access to Identity '{identity_id}' is forbidden."
+            )));
+        }
+        if !pool.allow_unauthenticated {
+            return Err(WireError::not_authorized(UNAUTH_NOT_SUPPORTED));
+        }
+        return Ok((pool_id, verified));
+    }
+    if !linked.is_empty()
+        && !verified
+            .iter()
+            .any(|v| linked.get(&v.provider) == Some(&v.subject))
+    {
+        return Err(WireError::not_authorized(LOGINS_DONT_MATCH));
+    }
+    // A guest identity presented with logins becomes authenticated (when the logins belong to
+    // no other identity); an authenticated one gains the extra logins.
+    link(pool, Some(identity_id), &verified)?;
+    Ok((pool_id, verified))
+}
+
+/// A `CustomRoleArn` the token does not list. AWS's answer is not publicly recorded; this
+/// one is what the crate's identity-pool client maps to `ErrorKind::RoleNotAllowed`
+/// (`InvalidParameterException` mentioning the role) and, unlike `NotAuthorizedException`,
+/// it does not end a session.
+fn role_not_allowed(custom: &str) -> WireError {
+    WireError::invalid_parameter(format!(
+        "Invalid CustomRoleArn: the role '{custom}' is not in the token's cognito:roles."
+    ))
+}
+
+/// Chooses the role for an authorized request (see the module docs for the rules).
+fn choose_role(
+    pool: &IdentityPool,
+    verified: &[VerifiedLogin],
+    custom: Option<&str>,
+) -> Result<String, WireError> {
+    if verified.is_empty() {
+        return pool.unauthenticated_role_arn.clone().ok_or_else(|| {
+            WireError::json(
+                "InvalidIdentityPoolConfigurationException",
+                INVALID_POOL_CONFIG,
+            )
+        });
+    }
+    let by_token = verified.iter().find_map(|v| {
+        pool.user_pool_providers
+            .get(&v.provider)
+            .filter(|up| up.token_role_resolution)
+            .map(|up| (v, up))
+    });
+    if let Some((login, up)) = by_token {
+        let roles: Vec<&str> = login
+            .claims
+            .get("cognito:roles")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if let Some(custom) = custom {
+            if roles.contains(&custom) {
+                return Ok(custom.to_owned());
+            }
+            return Err(role_not_allowed(custom));
+        }
+        if let Some(preferred) = claim_str(&login.claims, "cognito:preferred_role") {
+            return Ok(preferred.to_owned());
+        }
+        if up.deny_ambiguous {
+            return Err(WireError::not_authorized(format!(
+                "The ambiguous role mapping rules for: {}:{} denied this request.",
+                login.provider, up.client_id
+            )));
+        }
+    } else if let Some(custom) = custom {
+        // Without role resolution from a token there is no list the custom role could be in.
+        return Err(role_not_allowed(custom));
+    }
+    pool.authenticated_role_arn.clone().ok_or_else(|| {
+        WireError::json(
+            "InvalidIdentityPoolConfigurationException",
+            INVALID_POOL_CONFIG,
+        )
+    })
+}
+
+/// GetCredentialsForIdentity {IdentityId, Logins?, CustomRoleArn?} →
+/// {IdentityId, Credentials {AccessKeyId, SecretKey, SessionToken, Expiration}}.
+fn get_credentials_for_identity(
+    st: &mut State,
+    req: &Value,
+    now: SystemTime,
+) -> Result<Value, WireError> {
+    let identity_id = required(req, "IdentityId")?.to_owned();
+    let logins = logins(req);
+    let custom = req
+        .get("CustomRoleArn")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    let (pool_id, verified) = authorize(st, &identity_id, &logins, now)?;
+    let pool = st.identity_pools.get(&pool_id).ok_or_else(|| {
+        WireError::json(
+            "ResourceNotFoundException",
+            format!("Identity '{identity_id}' not found."),
+        )
+    })?;
+    let role = choose_role(pool, &verified, custom)?;
+    // AWS assumes the role through STS; a role that does not exist fails there.
+    if !st.roles.contains_key(&role) {
+        return Err(WireError::json(
+            "InvalidIdentityPoolConfigurationException",
+            INVALID_POOL_CONFIG,
+        ));
+    }
+    let lifetime = st.credential_lifetime;
+    let (access_key_id, issued) = issue_credentials(st, &role, &identity_id, now, lifetime);
+    Ok(json!({
+        "IdentityId": identity_id,
+        "Credentials": {
+            "AccessKeyId": access_key_id,
+            "SecretKey": issued.secret_access_key,
+            "SessionToken": issued.session_token,
+            "Expiration": epoch_secs(issued.expires_at),
+        }
+    }))
+}
+
+/// GetOpenIdToken {IdentityId, Logins?} → {IdentityId, Token}: the basic (classic) flow's
+/// token, for STS AssumeRoleWithWebIdentity. As on AWS, refused unless the pool allows the
+/// classic flow.
+fn get_open_id_token(st: &mut State, req: &Value, now: SystemTime) -> Result<Value, WireError> {
+    let identity_id = required(req, "IdentityId")?.to_owned();
+    let logins = logins(req);
+    let (pool_id, verified) = authorize(st, &identity_id, &logins, now)?;
+    let classic = st
+        .identity_pools
+        .get(&pool_id)
+        .is_some_and(|p| p.allow_classic_flow);
+    if !classic {
+        return Err(WireError::invalid_parameter(
+            "Basic (classic) flow is not enabled, please use enhanced flow.",
+        ));
+    }
+    let amr: Vec<String> = if verified.is_empty() {
+        vec!["unauthenticated".to_owned()]
+    } else {
+        std::iter::once("authenticated".to_owned())
+            .chain(verified.iter().map(|v| v.provider.clone()))
+            .collect()
+    };
+    let iat = epoch_secs(now);
+    let claims = json!({
+        "iss": COGNITO_IDENTITY_ISSUER,
+        "sub": identity_id,
+        "aud": pool_id,
+        "amr": amr,
+        "iat": iat,
+        "exp": iat + OPEN_ID_TOKEN_LIFETIME.as_secs(),
+    });
+    let token = st.cognito_identity_key.mint(&claims);
+    Ok(json!({ "IdentityId": identity_id, "Token": token }))
+}

@@ -1,0 +1,88 @@
+//! cognito-idp (`AWSCognitoIdentityProviderService`) over JSON 1.1: sign-in with SRP or a
+//! password, the challenges that follow (new password, SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA,
+//! SELECT_MFA_TYPE, MFA setup), refresh (with optional rotation), revocation, global sign-out,
+//! TOTP association, and RS256 ID and access tokens carrying Cognito's claims.
+//!
+//! Error names and messages follow AWS (`__type`, `message`). Time is the emulator's clock.
+//!
+//! SMS and e-mail codes are not sent anywhere: they land in the pool's outbox, which tests read
+//! with `RunningEmulator::sent_codes`. A code is 6 random digits, belongs to its challenge
+//! session (3 minutes) and is used up with it. A wrong code answers
+//! `CodeMismatchException: Invalid code or auth state for the user.` and leaves the session
+//! open for another try; an answer after the session expired answers
+//! `NotAuthorizedException: Invalid session for the user, session is expired.`, as Cognito
+//! does for MFA sessions (`ExpiredCodeException` is for confirmation codes, which the emulator
+//! does not serve).
+
+mod mfa;
+mod refresh;
+mod request;
+mod session;
+mod sign_in;
+
+use crate::state::Shared;
+use crate::wire::{self, WireError};
+use axum::response::{IntoResponse, Response};
+use mfa::{associate_software_token, get_user, set_user_mfa_preference, verify_software_token};
+use refresh::{get_tokens_from_refresh_token, global_sign_out, revoke_token};
+use serde_json::Value;
+use sign_in::{initiate_auth, respond_to_auth_challenge};
+
+/// Serves one cognito-idp operation.
+pub(crate) fn handle(shared: &Shared, op: &str, body: &[u8]) -> Response {
+    match serve(shared, op, body) {
+        Ok(v) => wire::json_ok(v),
+        Err(e) => {
+            tracing::debug!(
+                op,
+                error = e.code(),
+                message = e.message(),
+                "cognito-idp error"
+            );
+            e.into_response()
+        }
+    }
+}
+
+fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
+    let req: Value =
+        match serde_json::from_slice::<Value>(if body.is_empty() { b"{}" } else { body }) {
+            Ok(v) if v.is_object() => v,
+            _ => {
+                return Err(WireError::json(
+                    "SerializationException",
+                    "Start of structure or map found where not expected.",
+                ));
+            }
+        };
+    if let Some(members) = req.as_object() {
+        wire::check_member_types(
+            members,
+            &[
+                "SoftwareTokenMfaSettings",
+                "SMSMfaSettings",
+                "EmailMfaSettings",
+                "AnalyticsMetadata",
+                "UserContextData",
+            ],
+            &["AuthParameters", "ChallengeResponses", "ClientMetadata"],
+        )?;
+    }
+    let now = shared.now();
+    let mut st = shared.lock();
+    match op {
+        "InitiateAuth" => initiate_auth(&mut st, now, &req),
+        "RespondToAuthChallenge" => respond_to_auth_challenge(&mut st, now, &req),
+        "GetTokensFromRefreshToken" => get_tokens_from_refresh_token(&mut st, now, &req),
+        "RevokeToken" => revoke_token(&mut st, &req),
+        "GlobalSignOut" => global_sign_out(&mut st, now, &req),
+        "GetUser" => get_user(&st, now, &req),
+        "AssociateSoftwareToken" => associate_software_token(&mut st, now, &req),
+        "VerifySoftwareToken" => verify_software_token(&mut st, now, &req),
+        "SetUserMFAPreference" => set_user_mfa_preference(&mut st, now, &req),
+        _ => Err(WireError::json(
+            "UnknownOperationException",
+            format!("Unknown operation {op}"),
+        )),
+    }
+}

@@ -1,0 +1,203 @@
+//! Tokens after sign-in: issuing them, refreshing (with optional rotation), revoking a
+//! sign-in's family, and global sign-out.
+
+use super::request::{
+    Outcome, authorize_access, check_client_secret, check_flow, check_secret_hash, field,
+    find_client, internal, pool_mut, required,
+};
+use crate::crypto::random_uuid;
+use crate::state::{AppClient, RefreshTokenRecord, State, UserPool};
+use crate::tokens::{Grant, new_refresh_token};
+use crate::wire::WireError;
+use serde_json::{Value, json};
+use std::time::SystemTime;
+
+/// Mints an ID and an access token (and, when `with_refresh`, a refresh token) for `username`.
+/// `family` continues a sign-in (`origin_jti`, `auth_time`) on refresh.
+pub(super) fn issue_tokens(
+    pool: &mut UserPool,
+    region: &str,
+    client: &AppClient,
+    username: &str,
+    now: SystemTime,
+    family: Option<(String, SystemTime)>,
+    with_refresh: bool,
+) -> Outcome {
+    let user = pool.users.get(username).ok_or_else(internal)?;
+    let (origin_jti, auth_time) = family.unwrap_or_else(|| (random_uuid(), now));
+    let grant = Grant {
+        pool,
+        region,
+        client,
+        user,
+        now,
+        auth_time,
+        origin_jti: &origin_jti,
+        event_id: &random_uuid(),
+    };
+    let (id, access) = (grant.id_token_claims(), grant.access_token_claims());
+    let username = user.username.clone();
+    let mut result = json!({
+        "AccessToken": pool.key.mint(&Value::Object(access)),
+        "ExpiresIn": client.access_token_validity.as_secs(),
+        "TokenType": "Bearer",
+        "IdToken": pool.key.mint(&Value::Object(id)),
+    });
+    if with_refresh {
+        let token = new_refresh_token();
+        pool.refresh_tokens.insert(
+            token.clone(),
+            RefreshTokenRecord {
+                username,
+                client_id: client.id.clone(),
+                expires_at: now + client.refresh_token_validity,
+                origin_jti,
+                revoked: false,
+                auth_time,
+            },
+        );
+        result["RefreshToken"] = json!(token);
+    }
+    Ok(result)
+}
+
+/// How a refresh call proves the client's secret.
+pub(super) enum Secret<'a> {
+    /// `SECRET_HASH` over the token's user (InitiateAuth REFRESH_TOKEN_AUTH).
+    Hash(Option<&'a String>),
+    /// The secret itself (GetTokensFromRefreshToken).
+    Plain(Option<&'a str>),
+}
+
+/// New tokens from a refresh token. With `rotate`, a new refresh token replaces the old one.
+pub(super) fn refresh(
+    pool: &mut UserPool,
+    region: &str,
+    client: &AppClient,
+    now: SystemTime,
+    token: &str,
+    secret: Secret<'_>,
+    rotate: bool,
+) -> Outcome {
+    let invalid = || WireError::not_authorized("Invalid Refresh Token");
+    let record = pool
+        .refresh_tokens
+        .get(token)
+        .cloned()
+        .ok_or_else(invalid)?;
+    if record.client_id != client.id {
+        return Err(invalid());
+    }
+    match secret {
+        // Cognito's username, not an alias the person may have typed.
+        Secret::Hash(h) => check_secret_hash(client, &record.username, h.map(String::as_str))?,
+        Secret::Plain(p) => check_client_secret(client, p)?,
+    }
+    if record.revoked {
+        return Err(WireError::not_authorized("Refresh Token has been revoked"));
+    }
+    if now >= record.expires_at {
+        return Err(WireError::not_authorized("Refresh Token has expired"));
+    }
+    let user = pool
+        .users
+        .get(&record.username)
+        .ok_or_else(|| WireError::json("UserNotFoundException", "User does not exist."))?;
+    if !user.enabled {
+        return Err(WireError::not_authorized("User is disabled."));
+    }
+    let tokens = issue_tokens(
+        pool,
+        region,
+        client,
+        &record.username,
+        now,
+        Some((record.origin_jti.clone(), record.auth_time)),
+        rotate,
+    )?;
+    if rotate {
+        // Retired: the old token no longer refreshes, but its family (origin_jti) lives on.
+        if let Some(old) = pool.refresh_tokens.get_mut(token) {
+            old.revoked = true;
+        }
+    }
+    Ok(tokens)
+}
+
+pub(super) fn get_tokens_from_refresh_token(
+    st: &mut State,
+    now: SystemTime,
+    req: &Value,
+) -> Outcome {
+    let token = required(req, "RefreshToken")?;
+    let client_id = required(req, "ClientId")?;
+    let (pool_id, client) = find_client(st, client_id)?;
+    check_flow(&client, "REFRESH_TOKEN_AUTH")?;
+    let region = st.region.clone();
+    let pool = pool_mut(st, &pool_id)?;
+    let rotate = client.refresh_token_rotation;
+    let tokens = refresh(
+        pool,
+        &region,
+        &client,
+        now,
+        token,
+        Secret::Plain(field(req, "ClientSecret")),
+        rotate,
+    )?;
+    Ok(json!({ "AuthenticationResult": tokens }))
+}
+
+pub(super) fn revoke_token(st: &mut State, req: &Value) -> Outcome {
+    let token = required(req, "Token")?;
+    let client_id = required(req, "ClientId")?;
+    let (pool_id, client) = find_client(st, client_id)?;
+    check_client_secret(&client, field(req, "ClientSecret"))?;
+    let pool = pool_mut(st, &pool_id)?;
+    let Some(record) = pool.refresh_tokens.get(token).cloned() else {
+        if token.split('.').count() == 3 {
+            return Err(WireError::json(
+                "UnsupportedTokenTypeException",
+                "Unsupported token type",
+            ));
+        }
+        // RFC 7009: revoking an unknown token is not an error.
+        return Ok(json!({}));
+    };
+    if record.client_id != client.id {
+        return Err(WireError::json(
+            "UnauthorizedException",
+            "Token does not belong to this client",
+        ));
+    }
+    // The whole family: every refresh token of the sign-in, and its access tokens.
+    for r in pool
+        .refresh_tokens
+        .values_mut()
+        .filter(|r| r.origin_jti == record.origin_jti)
+    {
+        r.revoked = true;
+    }
+    pool.revoked_origin_jtis.insert(record.origin_jti);
+    Ok(json!({}))
+}
+
+pub(super) fn global_sign_out(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let token = required(req, "AccessToken")?;
+    let (pool_id, username) = authorize_access(st, now, token)?;
+    let pool = pool_mut(st, &pool_id)?;
+    if let Some(user) = pool.users.get_mut(&username) {
+        user.signed_out_at = Some(now);
+    }
+    let mut families = Vec::new();
+    for r in pool
+        .refresh_tokens
+        .values_mut()
+        .filter(|r| r.username == username)
+    {
+        r.revoked = true;
+        families.push(r.origin_jti.clone());
+    }
+    pool.revoked_origin_jtis.extend(families);
+    Ok(json!({}))
+}

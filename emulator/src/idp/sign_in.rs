@@ -1,0 +1,393 @@
+//! Sign-in: InitiateAuth (SRP, password, refresh token) and RespondToAuthChallenge (the SRP
+//! proof, a new password, the second factors, MFA setup).
+
+use super::mfa::{enabled_mfa, mfa_challenge, mfa_or_tokens};
+use super::refresh::{Secret, issue_tokens, refresh};
+use super::request::{
+    INCORRECT, Outcome, check_flow, check_secret_hash, field, find_client, internal,
+    lookup_username, missing, param, pool_mut, required, string_map,
+};
+use super::session::{MFA_SETUP_VERIFIED, SESSION_LIFETIME, open_session, prune, session, srp_key};
+use crate::crypto::{ct_eq, totp_matches};
+use crate::srp_server;
+use crate::state::{AppClient, SrpPending, State, UserPool, UserStatus};
+use crate::wire::WireError;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+pub(super) fn initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let flow = required(req, "AuthFlow")?;
+    let client_id = required(req, "ClientId")?;
+    match flow {
+        "USER_SRP_AUTH" | "USER_PASSWORD_AUTH" | "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {}
+        "CUSTOM_AUTH" | "USER_AUTH" => {
+            return Err(WireError::invalid_parameter(format!(
+                "{flow} flow not enabled for this client"
+            )));
+        }
+        "ADMIN_NO_SRP_AUTH" | "ADMIN_USER_PASSWORD_AUTH" => {
+            return Err(WireError::invalid_parameter(
+                "Initiate Auth method not supported.",
+            ));
+        }
+        other => {
+            return Err(WireError::invalid_parameter(format!(
+                "1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH]"
+            )));
+        }
+    }
+    let (pool_id, client) = find_client(st, client_id)?;
+    check_flow(&client, flow)?;
+    let params = string_map(req, "AuthParameters");
+    let region = st.region.clone();
+    let pool = pool_mut(st, &pool_id)?;
+    match flow {
+        "USER_SRP_AUTH" => start_srp(pool, &client, now, &params),
+        "USER_PASSWORD_AUTH" => password_auth(pool, &region, &client, now, &params),
+        _ => {
+            // AWS: "You can't authenticate with REFRESH_TOKEN_AUTH in app clients with refresh
+            // token rotation enabled."
+            if client.refresh_token_rotation {
+                return Err(WireError::invalid_parameter(
+                    "REFRESH_TOKEN_AUTH is not supported for app clients with refresh token rotation enabled; use GetTokensFromRefreshToken",
+                ));
+            }
+            let token = param(&params, "REFRESH_TOKEN")?;
+            let tokens = refresh(
+                pool,
+                &region,
+                &client,
+                now,
+                token,
+                Secret::Hash(params.get("SECRET_HASH")),
+                false,
+            )?;
+            Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
+        }
+    }
+}
+
+fn start_srp(
+    pool: &mut UserPool,
+    client: &AppClient,
+    now: SystemTime,
+    params: &BTreeMap<String, String>,
+) -> Outcome {
+    let typed = param(params, "USERNAME")?;
+    let a_hex = param(params, "SRP_A")?;
+    check_secret_hash(client, typed, params.get("SECRET_HASH").map(String::as_str))?;
+    let username = lookup_username(pool, typed)?;
+    let user = pool.users.get(&username).ok_or_else(internal)?;
+    if !user.enabled {
+        return Err(WireError::not_authorized("User is disabled."));
+    }
+    let a_pub = srp_server::parse_hex_number(a_hex)
+        .filter(|a| srp_server::public_a_is_valid(a))
+        .ok_or_else(|| WireError::not_authorized(INCORRECT))?;
+    let eph = srp_server::server_ephemeral(&user.verifier).ok_or_else(internal)?;
+    let salt_hex = srp_server::number_hex(&user.salt);
+    let secret_block: [u8; 96] = rand::random();
+    let block_b64 = B64.encode(secret_block);
+    prune(pool, now);
+    pool.srp_pending.insert(
+        srp_key(&username, &block_b64),
+        SrpPending {
+            client_id: client.id.clone(),
+            b: eph.b,
+            a_pub,
+            b_pub: eph.b_pub.clone(),
+            secret_block: secret_block.to_vec(),
+            expires_at: now + SESSION_LIFETIME,
+        },
+    );
+    Ok(json!({
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": {
+            "SALT": salt_hex,
+            "SRP_B": srp_server::number_hex(&eph.b_pub),
+            "SECRET_BLOCK": block_b64,
+            "USER_ID_FOR_SRP": username,
+            "USERNAME": username,
+        },
+    }))
+}
+
+fn password_auth(
+    pool: &mut UserPool,
+    region: &str,
+    client: &AppClient,
+    now: SystemTime,
+    params: &BTreeMap<String, String>,
+) -> Outcome {
+    let typed = param(params, "USERNAME")?;
+    let password = param(params, "PASSWORD")?;
+    check_secret_hash(client, typed, params.get("SECRET_HASH").map(String::as_str))?;
+    let username = lookup_username(pool, typed)?;
+    let user = pool.users.get(&username).ok_or_else(internal)?;
+    if !user.enabled {
+        return Err(WireError::not_authorized("User is disabled."));
+    }
+    if !srp_server::password_matches(
+        pool.srp_pool_name(),
+        &user.username,
+        password,
+        &user.salt,
+        &user.verifier,
+    ) {
+        return Err(WireError::not_authorized(INCORRECT));
+    }
+    after_password(pool, region, client, &username, now)
+}
+
+/// What follows a verified password: the account's status, then MFA, then tokens.
+fn after_password(
+    pool: &mut UserPool,
+    region: &str,
+    client: &AppClient,
+    username: &str,
+    now: SystemTime,
+) -> Outcome {
+    let user = pool.users.get(username).ok_or_else(internal)?;
+    match user.status {
+        UserStatus::Unconfirmed => Err(WireError::json(
+            "UserNotConfirmedException",
+            "User is not confirmed.",
+        )),
+        UserStatus::ResetRequired => Err(WireError::json(
+            "PasswordResetRequiredException",
+            "Password reset required for the user",
+        )),
+        UserStatus::ForceChangePassword => {
+            let attrs: Map<String, Value> = user
+                .attributes
+                .iter()
+                .filter(|(k, _)| k.as_str() != "sub")
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            let session = open_session(pool, username, &client.id, "NEW_PASSWORD_REQUIRED", now);
+            Ok(json!({
+                "ChallengeName": "NEW_PASSWORD_REQUIRED",
+                "Session": session,
+                "ChallengeParameters": {
+                    "USER_ID_FOR_SRP": username,
+                    "requiredAttributes": "[]",
+                    "userAttributes": Value::Object(attrs).to_string(),
+                },
+            }))
+        }
+        UserStatus::Confirmed => mfa_or_tokens(pool, region, client, username, now),
+    }
+}
+
+pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let client_id = required(req, "ClientId")?;
+    let name = required(req, "ChallengeName")?;
+    let (pool_id, client) = find_client(st, client_id)?;
+    let responses = string_map(req, "ChallengeResponses");
+    let typed = param(&responses, "USERNAME")?;
+    check_secret_hash(
+        &client,
+        typed,
+        responses.get("SECRET_HASH").map(String::as_str),
+    )?;
+    let region = st.region.clone();
+    let pool = pool_mut(st, &pool_id)?;
+    if name == "PASSWORD_VERIFIER" {
+        return password_verifier(pool, &region, &client, now, &responses);
+    }
+    if !matches!(
+        name,
+        "NEW_PASSWORD_REQUIRED"
+            | "SOFTWARE_TOKEN_MFA"
+            | "SMS_MFA"
+            | "EMAIL_OTP"
+            | "SELECT_MFA_TYPE"
+            | "MFA_SETUP"
+    ) {
+        return Err(WireError::invalid_parameter(format!(
+            "Unsupported challenge {name}"
+        )));
+    }
+    let session_id = field(req, "Session").ok_or_else(|| missing("Session"))?;
+    let open = session(pool, session_id, &client.id, now)?;
+    if pool.find_user(typed).map(|u| u.username.as_str()) != Some(open.username.as_str()) {
+        return Err(WireError::not_authorized("Invalid session for the user."));
+    }
+    let expected = if open.challenge == MFA_SETUP_VERIFIED {
+        "MFA_SETUP"
+    } else {
+        open.challenge.as_str()
+    };
+    if expected != name {
+        return Err(WireError::invalid_parameter(format!(
+            "Invalid challenge {name}: the session is waiting for {expected}"
+        )));
+    }
+    let username = open.username.clone();
+    match name {
+        "NEW_PASSWORD_REQUIRED" => {
+            let new_password = param(&responses, "NEW_PASSWORD")?;
+            check_password_policy(new_password)?;
+            let pool_name = pool.srp_pool_name().to_owned();
+            let user = pool.users.get_mut(&username).ok_or_else(internal)?;
+            let salt: [u8; 16] = rand::random();
+            user.verifier = srp_server::verifier(&pool_name, &username, new_password, &salt);
+            user.salt = salt.to_vec();
+            user.status = UserStatus::Confirmed;
+            for (k, v) in &responses {
+                if let Some(attr) = k.strip_prefix("userAttributes.")
+                    && attr != "sub"
+                {
+                    user.attributes.insert(attr.to_owned(), v.clone());
+                }
+            }
+            pool.sessions.remove(session_id);
+            mfa_or_tokens(pool, &region, &client, &username, now)
+        }
+        "SOFTWARE_TOKEN_MFA" => {
+            let code = param(&responses, "SOFTWARE_TOKEN_MFA_CODE")?;
+            let user = pool.users.get(&username).ok_or_else(internal)?;
+            let secret = user.totp_secret.as_deref().unwrap_or_default();
+            if !totp_matches(secret, code, now) {
+                return Err(WireError::json(
+                    "CodeMismatchException",
+                    "Invalid code received for user",
+                ));
+            }
+            pool.sessions.remove(session_id);
+            let tokens = issue_tokens(pool, &region, &client, &username, now, None, true)?;
+            Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
+        }
+        "SMS_MFA" | "EMAIL_OTP" => {
+            let key = if name == "SMS_MFA" {
+                "SMS_MFA_CODE"
+            } else {
+                "EMAIL_OTP_CODE"
+            };
+            let code = param(&responses, key)?;
+            let sent = open.code.as_deref().unwrap_or_default();
+            if sent.is_empty() || !ct_eq(sent.as_bytes(), code.trim().as_bytes()) {
+                return Err(WireError::json(
+                    "CodeMismatchException",
+                    "Invalid code or auth state for the user.",
+                ));
+            }
+            // Single use: the code goes with its session.
+            pool.sessions.remove(session_id);
+            let tokens = issue_tokens(pool, &region, &client, &username, now, None, true)?;
+            Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
+        }
+        "SELECT_MFA_TYPE" => {
+            let answer = param(&responses, "ANSWER")?;
+            let user = pool.users.get(&username).ok_or_else(internal)?;
+            let Some(kind) = enabled_mfa(user).into_iter().find(|k| *k == answer) else {
+                return Err(WireError::invalid_parameter(format!(
+                    "Invalid value for ANSWER: {answer} is not an MFA type the user can choose"
+                )));
+            };
+            pool.sessions.remove(session_id);
+            mfa_challenge(pool, &client, &username, kind, now)
+        }
+        _ => {
+            if open.challenge != MFA_SETUP_VERIFIED {
+                return Err(WireError::invalid_parameter(
+                    "User has not verified software token mfa",
+                ));
+            }
+            pool.sessions.remove(session_id);
+            let tokens = issue_tokens(pool, &region, &client, &username, now, None, true)?;
+            Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
+        }
+    }
+}
+
+fn password_verifier(
+    pool: &mut UserPool,
+    region: &str,
+    client: &AppClient,
+    now: SystemTime,
+    responses: &BTreeMap<String, String>,
+) -> Outcome {
+    let typed = param(responses, "USERNAME")?;
+    let block_b64 = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+    let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+    let timestamp = param(responses, "TIMESTAMP")?;
+    let username = lookup_username(pool, typed)?;
+    // One attempt per exchange: a failed proof needs a new InitiateAuth, as on AWS.
+    let pending = pool
+        .srp_pending
+        .remove(&srp_key(&username, block_b64))
+        .ok_or_else(|| WireError::not_authorized(INCORRECT))?;
+    if pending.client_id != client.id || now >= pending.expires_at {
+        return Err(WireError::not_authorized(INCORRECT));
+    }
+    if !srp_server::timestamp_is_acceptable(timestamp, now) {
+        return Err(WireError::not_authorized(INCORRECT));
+    }
+    let user = pool.users.get(&username).ok_or_else(internal)?;
+    let claim = srp_server::Claim {
+        pool_name: pool.srp_pool_name(),
+        user_id_for_srp: &username,
+        verifier: &user.verifier,
+        a_pub: &pending.a_pub,
+        b: &pending.b,
+        b_pub: &pending.b_pub,
+        secret_block: &pending.secret_block,
+        timestamp,
+        signature,
+    };
+    if !srp_server::verify_claim(&claim) {
+        return Err(WireError::not_authorized(INCORRECT));
+    }
+    if !user.enabled {
+        return Err(WireError::not_authorized("User is disabled."));
+    }
+    after_password(pool, region, client, &username, now)
+}
+
+/// Cognito's default password policy: 8 characters, upper and lower case, a digit, a symbol.
+fn check_password_policy(password: &str) -> Result<(), WireError> {
+    let problem = if password.chars().count() < 8 {
+        Some("Password not long enough")
+    } else if !password.chars().any(|c| c.is_lowercase()) {
+        Some("Password must have lowercase characters")
+    } else if !password.chars().any(|c| c.is_uppercase()) {
+        Some("Password must have uppercase characters")
+    } else if !password.chars().any(|c| c.is_ascii_digit()) {
+        Some("Password must have numeric characters")
+    } else if !password
+        .chars()
+        .any(|c| !c.is_alphanumeric() && !c.is_whitespace())
+    {
+        Some("Password must have symbol characters")
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(WireError::json(
+            "InvalidPasswordException",
+            format!("Password does not conform to policy: {p}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_policy_is_cognitos_default() {
+        assert!(check_password_policy("Passw0rd!").is_ok());
+        for bad in ["Pw0!", "passw0rd!", "PASSW0RD!", "Password!", "Passw0rdX"] {
+            assert_eq!(
+                check_password_policy(bad).err().map(|f| f.code()),
+                Some("InvalidPasswordException"),
+                "{bad}"
+            );
+        }
+    }
+}

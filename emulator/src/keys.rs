@@ -1,0 +1,178 @@
+//! RS256 signing keys for the emulator's token issuers (user pools, cognito-identity and
+//! Google-like OIDC issuers): JWT minting, signature verification, the JWKS document, and
+//! reading a token's claims.
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
+use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use serde_json::{Value, json};
+
+/// One RSA-2048 key pair with its key id (`kid`).
+pub(crate) struct SigningKey {
+    kid: String,
+    pair: KeyPair,
+    n: Vec<u8>,
+    e: Vec<u8>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a JWT was rejected by [`SigningKey::verify`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JwtRejection {
+    /// Not three base64url parts of JSON.
+    Malformed,
+    /// Not RS256, or a `kid` this key does not have.
+    WrongKey,
+    /// The signature does not verify.
+    BadSignature,
+}
+
+impl SigningKey {
+    /// A fresh key with a random `kid`.
+    pub(crate) fn generate() -> Self {
+        // Key generation only fails on allocation failure inside AWS-LC.
+        let pair = KeyPair::generate(KeySize::Rsa2048).expect("RSA key generation");
+        let public = pair.public_key();
+        let n = public.modulus().big_endian_without_leading_zero().to_vec();
+        let e = public.exponent().big_endian_without_leading_zero().to_vec();
+        let kid = B64URL.encode(rand::random::<[u8; 18]>());
+        Self { kid, pair, n, e }
+    }
+
+    /// A signed RS256 JWT carrying `claims`.
+    pub(crate) fn mint(&self, claims: &Value) -> String {
+        let header = json!({ "kid": self.kid, "alg": "RS256", "typ": "JWT" });
+        let mut out = String::with_capacity(1024);
+        out.push_str(&B64URL.encode(header.to_string()));
+        out.push('.');
+        out.push_str(&B64URL.encode(claims.to_string()));
+        let mut sig = vec![0u8; self.pair.public_modulus_len()];
+        self.pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                out.as_bytes(),
+                &mut sig,
+            )
+            .expect("RSA signing with a valid key");
+        out.push('.');
+        out.push_str(&B64URL.encode(&sig));
+        out
+    }
+
+    /// Verifies `token`'s RS256 signature against this key and returns its claims. Claims such
+    /// as `exp`, `iss` and `aud` are the caller's to check.
+    pub(crate) fn verify(&self, token: &str) -> Result<Value, JwtRejection> {
+        let (header, claims, signing_input, sig) = split(token)?;
+        if header.get("alg").and_then(Value::as_str) != Some("RS256")
+            || header.get("kid").and_then(Value::as_str) != Some(self.kid.as_str())
+        {
+            return Err(JwtRejection::WrongKey);
+        }
+        PublicKeyComponents {
+            n: self.n.as_slice(),
+            e: self.e.as_slice(),
+        }
+        .verify(&RSA_PKCS1_2048_8192_SHA256, signing_input.as_bytes(), &sig)
+        .map_err(|_| JwtRejection::BadSignature)?;
+        Ok(claims)
+    }
+
+    /// This key as one JWK (RFC 7517), as Cognito publishes it.
+    pub(crate) fn jwk(&self) -> Value {
+        json!({
+            "alg": "RS256",
+            "e": B64URL.encode(&self.e),
+            "kid": self.kid,
+            "kty": "RSA",
+            "n": B64URL.encode(&self.n),
+            "use": "sig",
+        })
+    }
+
+    /// The JWKS document (`{"keys": [...]}`).
+    pub(crate) fn jwks(&self) -> Value {
+        json!({ "keys": [self.jwk()] })
+    }
+}
+
+/// The decoded header and claims of a JWT, its signing input and its raw signature.
+pub(crate) fn split(token: &str) -> Result<(Value, Value, &str, Vec<u8>), JwtRejection> {
+    let mut parts = token.split('.');
+    let (Some(h), Some(c), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JwtRejection::Malformed);
+    };
+    let decode_json = |part: &str| -> Result<Value, JwtRejection> {
+        let bytes = B64URL
+            .decode(part.trim_end_matches('='))
+            .map_err(|_| JwtRejection::Malformed)?;
+        let v: Value = serde_json::from_slice(&bytes).map_err(|_| JwtRejection::Malformed)?;
+        if v.is_object() {
+            Ok(v)
+        } else {
+            Err(JwtRejection::Malformed)
+        }
+    };
+    let header = decode_json(h)?;
+    let claims = decode_json(c)?;
+    let sig = B64URL.decode(s).map_err(|_| JwtRejection::Malformed)?;
+    Ok((header, claims, &token[..h.len() + 1 + c.len()], sig))
+}
+
+/// A string claim.
+pub(crate) fn claim_str<'a>(claims: &'a Value, name: &str) -> Option<&'a str> {
+    claims.get(name).and_then(Value::as_str)
+}
+
+/// A time claim (`exp`, `iat`) as whole seconds: AWS accepts integer or fractional numbers.
+pub(crate) fn claim_secs(claims: &Value, name: &str) -> Option<u64> {
+    let v = claims.get(name)?;
+    v.as_u64()
+        .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+}
+
+/// The `aud` claim's audiences: one string or an array of them.
+pub(crate) fn audiences(claims: &Value) -> Vec<&str> {
+    match claims.get("aud") {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minted_tokens_verify_and_tampering_is_caught() {
+        let key = SigningKey::generate();
+        let token = key.mint(&json!({ "sub": "abc", "exp": 10 }));
+        assert_eq!(key.verify(&token).unwrap()["sub"], "abc");
+
+        let other = SigningKey::generate();
+        assert_eq!(other.verify(&token), Err(JwtRejection::WrongKey));
+
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let forged = B64URL.encode(json!({ "sub": "evil", "exp": 10 }).to_string());
+        parts[1] = &forged;
+        assert_eq!(
+            key.verify(&parts.join(".")),
+            Err(JwtRejection::BadSignature)
+        );
+        assert_eq!(key.verify("a.b"), Err(JwtRejection::Malformed));
+        assert_eq!(key.jwks()["keys"][0]["kid"], key.jwk()["kid"]);
+        assert_eq!(key.jwk()["kty"], "RSA");
+    }
+}

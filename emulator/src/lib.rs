@@ -1,0 +1,77 @@
+//! A local emulator of the AWS services an app meets when it calls IAM-secured APIs as an
+//! Amazon Cognito user: Cognito user pools (`cognito-idp`), Cognito identity pools
+//! (`cognito-identity`), STS and API Gateway — so that apps built with
+//! [`cognito-sigv4`](cognito_sigv4) (or any other client) can be tested without an AWS account.
+//!
+//! It is a real HTTP server on 127.0.0.1 speaking AWS's wire protocols, so `cognito-sigv4`,
+//! the official AWS SDK clients and other languages' clients all work against it by endpoint
+//! override. It verifies SRP, signs tokens with RS256, and checks SigV4, roles and expiry for
+//! real, answering with AWS's status codes, error names and messages.
+//!
+//! In a test, start it with a [`Seed`] (here the reference scenario, [`Seed::reference`]) and
+//! a clock you can move, and point the SDK at it with [`RunningEmulator::config`]:
+//!
+//! ```no_run
+//! use cognito_sigv4::ManualClock;
+//! use cognito_sigv4_emulator::{Emulator, Seed};
+//!
+//! # async fn demo() -> Result<(), cognito_sigv4_emulator::Error> {
+//! let clock = ManualClock::at_epoch_secs(1_767_603_843);
+//! let emulator = Emulator::builder()
+//!     .seed(Seed::reference())
+//!     .clock(clock.clone())
+//!     .start()
+//!     .await?;
+//! // Region, pool and client ids, the identity pool, and every endpoint set to the emulator.
+//! let config = emulator.config("quickstart", "web")?;
+//! assert_eq!(config.user_pool_id(), Some("us-east-1_QuickStrt"));
+//! println!("cognito-idp, cognito-identity and sts at {}", emulator.endpoint());
+//! emulator.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! API Gateway requests are addressed either with `Host: <api>.execute-api.<region>.amazonaws.com`
+//! (connect to the emulator's address) or by the path prefix
+//! `/_aws/execute-api/<api>/<stage>/<resource path>` ([`RunningEmulator::api_url`]).
+//!
+//! The binary `cognito-sigv4-emulator` serves the same emulator standalone, for apps and tests
+//! in other languages: `cognito-sigv4-emulator --reference` or `--seed <file>`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+
+// From the bottom up: shared tools, then data, then the wire, then the services, then the
+// router and the handle that starts them. No module imports one above it.
+mod crypto;
+mod error;
+mod fault;
+mod keys;
+mod seed;
+pub mod sigv4;
+mod srp_server;
+mod time;
+
+mod state;
+
+mod credentials;
+mod tokens;
+mod wire;
+
+mod apigw;
+mod identity;
+mod idp;
+mod sts;
+
+mod emulator;
+mod router;
+
+pub use apigw::EXECUTE_API_PATH_PREFIX;
+pub use crypto::totp_code;
+pub use emulator::{Emulator, EmulatorBuilder, RunningEmulator};
+pub use error::{Error, ErrorKind};
+pub use fault::Fault;
+pub use seed::{
+    ApiSeed, AppClientSeed, GroupSeed, IdentityPoolSeed, MethodSeed, OidcProviderSeed,
+    ResourceSeed, RoleSeed, Seed, UserPoolProviderSeed, UserPoolSeed, UserSeed,
+};
+pub use state::{DeliveryMedium, SentCode};

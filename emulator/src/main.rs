@@ -1,0 +1,136 @@
+//! The emulator as a standalone server, for apps and tests in other languages.
+//!
+//! ```text
+//! cargo run -p cognito-sigv4-emulator -- --reference [--port 4566] [--bind 127.0.0.1]
+//! cargo run -p cognito-sigv4-emulator -- --seed my-seed.toml [--port 4566] [--bind 127.0.0.1]
+//! ```
+//!
+//! Prints one JSON line with the endpoint and the seeded ids, then serves until Ctrl-C.
+
+use cognito_sigv4_emulator::{EXECUTE_API_PATH_PREFIX, Emulator, Seed};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cognito-sigv4-emulator (--seed <file.toml|file.json> | --reference) \
+                     [--port <port>] [--bind <ip>]\n  \
+                     --reference  the built-in reference scenario (routes /google, /cip, /cup)";
+
+/// Where the seed comes from.
+enum SeedSource {
+    File(String),
+    Reference,
+}
+
+struct Args {
+    seed: SeedSource,
+    addr: SocketAddr,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut seed = None;
+    let mut ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let mut port = 0u16;
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--seed" | "--reference" if seed.is_some() => {
+                return Err(format!("give one seed: --seed or --reference\n{USAGE}"));
+            }
+            "--seed" => seed = Some(SeedSource::File(value("--seed")?)),
+            "--reference" => seed = Some(SeedSource::Reference),
+            "--port" => {
+                port = value("--port")?
+                    .parse()
+                    .map_err(|_| format!("--port: not a port\n{USAGE}"))?
+            }
+            "--bind" => {
+                ip = value("--bind")?
+                    .parse()
+                    .map_err(|_| format!("--bind: not an IP address\n{USAGE}"))?
+            }
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    let seed = seed.ok_or_else(|| format!("--seed or --reference is required\n{USAGE}"))?;
+    Ok(Args {
+        seed,
+        addr: SocketAddr::new(ip, port),
+    })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let seed = match &args.seed {
+        SeedSource::Reference => Seed::reference(),
+        SeedSource::File(path) => match Seed::from_file(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let names = seed_names(&seed);
+    let emulator = match Emulator::builder().seed(seed).bind(args.addr).start().await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let user_pools: serde_json::Map<String, serde_json::Value> = names
+        .user_pools
+        .iter()
+        .filter_map(|n| Some((n.clone(), emulator.user_pool_id(n)?.into())))
+        .collect();
+    let identity_pools: serde_json::Map<String, serde_json::Value> = names
+        .identity_pools
+        .iter()
+        .filter_map(|n| Some((n.clone(), emulator.identity_pool_id(n)?.into())))
+        .collect();
+    let apis: serde_json::Map<String, serde_json::Value> = names
+        .apis
+        .iter()
+        .filter_map(|n| Some((n.clone(), emulator.api_id(n)?.into())))
+        .collect();
+    println!(
+        "{}",
+        serde_json::json!({
+            "endpoint": emulator.endpoint().as_str(),
+            "region": emulator.region(),
+            "user_pools": user_pools,
+            "identity_pools": identity_pools,
+            "apis": apis,
+            "execute_api_path_prefix": EXECUTE_API_PATH_PREFIX,
+        })
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    emulator.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+struct Names {
+    user_pools: Vec<String>,
+    identity_pools: Vec<String>,
+    apis: Vec<String>,
+}
+
+fn seed_names(seed: &Seed) -> Names {
+    Names {
+        user_pools: seed.user_pools.iter().map(|p| p.name.clone()).collect(),
+        identity_pools: seed.identity_pools.iter().map(|p| p.name.clone()).collect(),
+        apis: seed.apis.iter().map(|a| a.name.clone()).collect(),
+    }
+}

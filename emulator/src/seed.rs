@@ -1,0 +1,431 @@
+//! What the emulator starts with: user pools, identity pools, OIDC issuers, roles and APIs.
+//!
+//! A [`Seed`] is built in code or read from TOML or JSON (field names as below, snake_case).
+//! Ids left out are generated. [`Seed::reference`] is a complete example, and the scenario this
+//! crate's examples and tests run against (its file: `seeds/reference.toml`).
+
+use crate::error::Error;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The reference scenario's TOML.
+const REFERENCE: &str = include_str!("../seeds/reference.toml");
+
+/// Everything the emulator knows at start.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Seed {
+    /// The region the emulated services live in (default `us-east-1`).
+    pub region: Option<String>,
+    /// The 12-digit account id used in ARNs (default `123456789012`).
+    pub account_id: Option<String>,
+    /// Lifetime of credentials issued by GetCredentialsForIdentity and STS, in seconds
+    /// (default 3600, as on AWS).
+    pub credential_lifetime_secs: Option<u64>,
+    /// Cognito user pools.
+    pub user_pools: Vec<UserPoolSeed>,
+    /// Google-like OpenID Connect issuers hosted by the emulator (they mint ID tokens that the
+    /// identity pools accept).
+    pub oidc_providers: Vec<OidcProviderSeed>,
+    /// Cognito identity pools.
+    pub identity_pools: Vec<IdentityPoolSeed>,
+    /// IAM roles and what each may invoke.
+    pub roles: Vec<RoleSeed>,
+    /// API Gateway REST APIs.
+    pub apis: Vec<ApiSeed>,
+}
+
+impl Seed {
+    /// The reference scenario: a user pool `quickstart` (users `jdoe` and `alice`, app clients
+    /// `web` and `server`), a Google-like OIDC issuer, an identity pool `quickstart`, and the
+    /// API `reference` (id `abc123defg`, stage `prod`) with these routes:
+    ///
+    /// | route | authorization | who may call it |
+    /// | --- | --- | --- |
+    /// | `GET /google` | `AWS_IAM` | Google-federated identities (role `GoogleRole`) |
+    /// | `GET /cip` | `AWS_IAM` | user-pool users whose group maps to `CipRole` (`jdoe`) |
+    /// | `GET /cup` | `COGNITO_USER_POOLS` | any user of the pool, with their ID token |
+    /// | `GET /cup/scoped` | `COGNITO_USER_POOLS`, scope `api/read` | an access token of app client `web` |
+    ///
+    /// Its file, `seeds/reference.toml` in this package, has every id and password.
+    pub fn reference() -> Seed {
+        // Tested below: the file always parses.
+        Seed::from_toml_str(REFERENCE).expect("the reference seed parses")
+    }
+
+    /// Reads a seed from TOML.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Seed`](crate::ErrorKind::Seed), naming the line and column, never quoting
+    /// the text (it may hold a password).
+    pub fn from_toml_str(text: &str) -> Result<Seed, Error> {
+        toml::from_str(text).map_err(|e| {
+            // Not `{e}`: toml's Display quotes the offending source line, which may hold a
+            // password or a client secret. The line and column are enough to find it.
+            let at = e
+                .span()
+                .and_then(|span| text.get(..span.start))
+                .map(|before| {
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    format!(" at line {line}, column {column}")
+                })
+                .unwrap_or_default();
+            Error::new(
+                crate::error::ErrorKind::Seed,
+                format!("emulator seed (TOML){at}: {}", without_values(e.message())),
+            )
+        })
+    }
+
+    /// Reads a seed from JSON.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Seed`](crate::ErrorKind::Seed), never quoting a value of the text.
+    pub fn from_json_str(text: &str) -> Result<Seed, Error> {
+        serde_json::from_str(text).map_err(|e| {
+            Error::new(
+                crate::error::ErrorKind::Seed,
+                format!("emulator seed (JSON): {}", without_values(&e.to_string())),
+            )
+        })
+    }
+
+    /// Reads a seed file: JSON when the name ends in `.json`, TOML otherwise.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Seed`](crate::ErrorKind::Seed) when the file cannot be read or parsed.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Seed, Error> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::new(
+                crate::error::ErrorKind::Seed,
+                format!("emulator seed {}: {e}", path.display()),
+            )
+        })?;
+        if path.extension().is_some_and(|x| x == "json") {
+            Seed::from_json_str(&text)
+        } else {
+            Seed::from_toml_str(&text)
+        }
+    }
+}
+
+/// A deserializer's message without the value it quotes: serde writes a wrong value into
+/// `invalid type: string "…", expected …` (and `invalid value`), and that value may be a
+/// password given the wrong type. Its kind is kept: `invalid type: string, expected …`.
+fn without_values(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((unexpected, expected)) = rest.split_once(", expected ")
+        {
+            let kind = unexpected
+                .split(['`', '"'])
+                .next()
+                .unwrap_or_default()
+                .trim_end();
+            return format!("{prefix}{kind}, expected {expected}");
+        }
+    }
+    message.to_owned()
+}
+
+/// A Cognito user pool.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserPoolSeed {
+    /// `<region>_<id>`; generated when absent.
+    pub id: Option<String>,
+    /// A name used to find the pool again (`RunningEmulator::user_pool_id`).
+    pub name: String,
+    /// Answer NotAuthorizedException rather than UserNotFoundException for unknown users.
+    pub prevent_user_existence_errors: bool,
+    /// Attributes that may be used as the username at sign-in (`email`, `phone_number`).
+    pub username_attributes: Vec<String>,
+    /// `OFF` (default), `OPTIONAL` or `ON`. With `ON`, a user without TOTP is sent the
+    /// `MFA_SETUP` challenge at sign-in.
+    pub mfa_configuration: Option<String>,
+    /// App clients.
+    pub clients: Vec<AppClientSeed>,
+    /// Groups.
+    pub groups: Vec<GroupSeed>,
+    /// Users.
+    pub users: Vec<UserSeed>,
+}
+
+/// An app client of a user pool. `Debug` shows whether it has a secret, not the secret.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppClientSeed {
+    /// The client id; generated when absent.
+    pub id: Option<String>,
+    /// A name used to find the client again.
+    pub name: String,
+    /// The client secret. Set `generate_secret` to have one generated instead.
+    pub secret: Option<String>,
+    /// Generate a client secret.
+    pub generate_secret: bool,
+    /// Allowed flows: `ALLOW_USER_SRP_AUTH`, `ALLOW_USER_PASSWORD_AUTH`,
+    /// `ALLOW_REFRESH_TOKEN_AUTH` (all three by default).
+    pub explicit_auth_flows: Vec<String>,
+    /// ID token lifetime in seconds (default 3600).
+    pub id_token_validity_secs: u64,
+    /// Access token lifetime in seconds (default 3600).
+    pub access_token_validity_secs: u64,
+    /// Refresh token lifetime in seconds (default 30 days).
+    pub refresh_token_validity_secs: u64,
+    /// Custom scopes added to every access token, as a pre-token-generation (V2) Lambda trigger
+    /// adds them (`scopesToAdd`). Without it, access tokens from InitiateAuth carry only
+    /// `aws.cognito.signin.user.admin`, as on AWS: other OAuth scopes come from the hosted UI's
+    /// token endpoint, which the emulator does not serve.
+    pub access_token_scopes: Vec<String>,
+    /// Rotate refresh tokens: GetTokensFromRefreshToken returns a new one and retires the old.
+    pub refresh_token_rotation: bool,
+}
+
+impl Default for AppClientSeed {
+    fn default() -> Self {
+        Self {
+            id: None,
+            name: String::new(),
+            secret: None,
+            generate_secret: false,
+            explicit_auth_flows: vec![
+                "ALLOW_USER_SRP_AUTH".into(),
+                "ALLOW_USER_PASSWORD_AUTH".into(),
+                "ALLOW_REFRESH_TOKEN_AUTH".into(),
+            ],
+            id_token_validity_secs: 3600,
+            access_token_validity_secs: 3600,
+            refresh_token_validity_secs: 30 * 24 * 3600,
+            access_token_scopes: Vec::new(),
+            refresh_token_rotation: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for AppClientSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppClientSeed")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("has_secret", &self.secret.is_some())
+            .field("generate_secret", &self.generate_secret)
+            .field("explicit_auth_flows", &self.explicit_auth_flows)
+            .field("id_token_validity_secs", &self.id_token_validity_secs)
+            .field(
+                "access_token_validity_secs",
+                &self.access_token_validity_secs,
+            )
+            .field(
+                "refresh_token_validity_secs",
+                &self.refresh_token_validity_secs,
+            )
+            .field("access_token_scopes", &self.access_token_scopes)
+            .field("refresh_token_rotation", &self.refresh_token_rotation)
+            .finish()
+    }
+}
+
+/// A user-pool group.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupSeed {
+    /// The group name.
+    pub name: String,
+    /// The IAM role the group maps to (`cognito:roles`, `cognito:preferred_role`).
+    pub role_arn: Option<String>,
+    /// Lower wins when choosing `cognito:preferred_role`.
+    pub precedence: Option<i64>,
+}
+
+/// A user of a user pool. `Debug` leaves out the password and the TOTP secret.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserSeed {
+    /// The username (Cognito's own; aliases come from `username_attributes`).
+    pub username: String,
+    /// The password. The emulator keeps only an SRP verifier derived from it.
+    pub password: String,
+    /// Attributes (`email`, `phone_number`, custom ones...). `sub` is generated.
+    pub attributes: BTreeMap<String, String>,
+    /// Group names.
+    pub groups: Vec<String>,
+    /// `CONFIRMED` (default), `FORCE_CHANGE_PASSWORD`, `UNCONFIRMED` or `RESET_REQUIRED`.
+    pub status: Option<String>,
+    /// A base32 TOTP secret: the user has SOFTWARE_TOKEN_MFA enabled.
+    pub totp_secret: Option<String>,
+    /// SMS_MFA enabled: codes go to the `phone_number` attribute (required). The emulator
+    /// "sends" them to its outbox (`RunningEmulator::sent_codes`).
+    pub sms_mfa: bool,
+    /// EMAIL_OTP MFA enabled: codes go to the `email` attribute (required), through the outbox.
+    pub email_mfa: bool,
+    /// The preferred second factor when several are enabled: `SMS_MFA`, `EMAIL_OTP` or
+    /// `SOFTWARE_TOKEN_MFA` (it must be enabled). With several enabled and none preferred,
+    /// sign-in asks SELECT_MFA_TYPE.
+    pub preferred_mfa: Option<String>,
+    /// Disabled users cannot sign in.
+    pub disabled: bool,
+}
+
+impl std::fmt::Debug for UserSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserSeed")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("attributes", &self.attributes)
+            .field("groups", &self.groups)
+            .field("status", &self.status)
+            .field("has_totp_secret", &self.totp_secret.is_some())
+            .field("sms_mfa", &self.sms_mfa)
+            .field("email_mfa", &self.email_mfa)
+            .field("preferred_mfa", &self.preferred_mfa)
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
+
+/// A Google-like OpenID Connect issuer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcProviderSeed {
+    /// The issuer URL, e.g. `https://accounts.google.com`. The identity-pool provider name is
+    /// this without `https://`.
+    pub issuer: String,
+    /// Audiences (client ids) the issuer mints tokens for.
+    pub client_ids: Vec<String>,
+}
+
+/// A Cognito identity pool.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityPoolSeed {
+    /// `<region>:<uuid>`; generated when absent.
+    pub id: Option<String>,
+    /// A name used to find the pool again.
+    pub name: String,
+    /// Guests (unauthenticated identities) allowed.
+    pub allow_unauthenticated: bool,
+    /// The basic (classic) flow allowed: GetOpenIdToken + STS.
+    pub allow_classic_flow: bool,
+    /// User-pool providers: `user_pool` is the pool's `name` (or id), `client_id` the app
+    /// client's `name` (or id).
+    pub user_pool_providers: Vec<UserPoolProviderSeed>,
+    /// OIDC / social providers: provider name (`accounts.google.com`) → allowed client ids.
+    pub oidc_providers: BTreeMap<String, Vec<String>>,
+    /// Role for authenticated identities.
+    pub authenticated_role_arn: Option<String>,
+    /// Role for guests.
+    pub unauthenticated_role_arn: Option<String>,
+}
+
+/// A user pool attached to an identity pool.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserPoolProviderSeed {
+    /// The user pool's `name` or id.
+    pub user_pool: String,
+    /// The app client's `name` or id.
+    pub client_id: String,
+    /// `Token`: choose the role from `cognito:preferred_role` / `cognito:roles`;
+    /// `Default` (or absent): the pool's authenticated role.
+    pub role_resolution: Option<String>,
+    /// With `Token`: `AuthenticatedRole` (default) or `Deny` when the token names no role.
+    pub ambiguous_role_resolution: Option<String>,
+}
+
+/// An IAM role and the API Gateway methods it may invoke.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoleSeed {
+    /// `arn:aws:iam::<account>:role/<name>`.
+    pub arn: String,
+    /// `execute-api:Invoke` resources, as in an IAM policy after
+    /// `arn:aws:execute-api:<region>:<account>:` — `<api>/<stage>/<METHOD>/<path>`, `*`
+    /// matching any run of characters (e.g. `abc123/prod/GET/cip`, `abc123/*/*/google*`).
+    pub invoke: Vec<String>,
+}
+
+/// An API Gateway REST API.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSeed {
+    /// The API id (the host label in `<id>.execute-api.<region>.amazonaws.com`); generated when
+    /// absent.
+    pub id: Option<String>,
+    /// A name used to find the API again.
+    pub name: String,
+    /// Stage names (default `["prod"]`).
+    pub stages: Vec<String>,
+    /// Resources.
+    pub resources: Vec<ResourceSeed>,
+}
+
+/// A resource of an API (`/cip`) and its methods.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResourceSeed {
+    /// The resource path, e.g. `/cip` or `/items/{id}`.
+    pub path: String,
+    /// Its methods.
+    pub methods: Vec<MethodSeed>,
+}
+
+/// A method of a resource and its authorization.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MethodSeed {
+    /// `GET`, `POST`, ... or `ANY`.
+    pub http_method: String,
+    /// `AWS_IAM`, `COGNITO_USER_POOLS` or `NONE`.
+    pub authorization: String,
+    /// For `COGNITO_USER_POOLS`: the user pool `name` or id.
+    pub user_pool: Option<String>,
+    /// For `COGNITO_USER_POOLS`: required OAuth scopes (then only an access token with one of
+    /// them is accepted).
+    pub scopes: Vec<String>,
+    /// For `COGNITO_USER_POOLS`: the header carrying the token (default `Authorization`).
+    pub identity_source: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reference_seed_is_the_documented_scenario() {
+        let seed = Seed::reference();
+        assert_eq!(seed.user_pools[0].name, "quickstart");
+        assert_eq!(seed.identity_pools[0].name, "quickstart");
+        let paths: Vec<&str> = seed.apis[0]
+            .resources
+            .iter()
+            .map(|r| r.path.as_str())
+            .collect();
+        assert_eq!(paths, ["/google", "/cip", "/cup", "/cup/scoped"]);
+    }
+
+    #[test]
+    fn parse_errors_name_the_kind_of_a_wrong_value_not_the_value() {
+        let err = Seed::from_toml_str(
+            "[[user_pools]]\nname = \"p\"\n[[user_pools.users]]\nusername = \"u\"\npassword = 12345678\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.message().contains("invalid type: integer, expected"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("12345678"), "{err}");
+        let err = Seed::from_json_str(
+            r#"{"user_pools": [{"name": "p", "users": [{"username": "u", "password": 12345678}]}]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.message().contains("invalid type: integer, expected"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("12345678"), "{err}");
+        assert_eq!(err.kind(), crate::ErrorKind::Seed);
+    }
+}

@@ -1,0 +1,37 @@
+//! API Gateway REST APIs: stages, resources, and how each method is authorized.
+
+/// An API Gateway REST API.
+#[derive(Debug, Clone)]
+pub(crate) struct Api {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) stages: Vec<String>,
+    pub(crate) resources: Vec<Resource>,
+}
+
+/// A resource and its methods.
+#[derive(Debug, Clone)]
+pub(crate) struct Resource {
+    pub(crate) path: String,
+    pub(crate) methods: Vec<Method>,
+}
+
+/// A method and its authorization.
+#[derive(Debug, Clone)]
+pub(crate) struct Method {
+    /// Upper case; `ANY` matches every method.
+    pub(crate) http_method: String,
+    pub(crate) auth: MethodAuth,
+}
+
+/// How a method is authorized.
+#[derive(Debug, Clone)]
+pub(crate) enum MethodAuth {
+    None,
+    AwsIam,
+    CognitoUserPools {
+        user_pool_id: String,
+        scopes: Vec<String>,
+        header: String,
+    },
+}

@@ -1,0 +1,357 @@
+//! Building the state from a seed, one resource kind at a time. Ids, keys and SRP verifiers are
+//! generated here, and every reference between resources is checked, so that a bad seed fails
+//! at start-up instead of as a puzzling service error later.
+
+use super::api::{Api, Method, MethodAuth, Resource};
+use super::iam::Role;
+use super::identity_pool::{IdentityPool, OidcIssuer, UserPoolProvider};
+use super::shared::State;
+use super::user_pool::{AppClient, Group, User, UserPool, UserStatus};
+use crate::crypto::{random_alnum, random_lower_alnum, random_uuid, totp_code};
+use crate::error::Error;
+use crate::fault::FaultPlan;
+use crate::keys::SigningKey;
+use crate::seed::{
+    ApiSeed, AppClientSeed, IdentityPoolSeed, MethodSeed, OidcProviderSeed, ResourceSeed, RoleSeed,
+    Seed, UserPoolSeed, UserSeed,
+};
+use crate::srp_server;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+impl State {
+    /// Builds the state from a seed, generating ids, keys and SRP verifiers.
+    pub(crate) fn from_seed(seed: &Seed) -> Result<State, Error> {
+        let region = seed
+            .region
+            .clone()
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        let account_id = seed
+            .account_id
+            .clone()
+            .unwrap_or_else(|| "123456789012".to_owned());
+        let mut state = State {
+            region: region.clone(),
+            account_id,
+            credential_lifetime: Duration::from_secs(seed.credential_lifetime_secs.unwrap_or(3600)),
+            user_pools: BTreeMap::new(),
+            oidc_issuers: BTreeMap::new(),
+            identity_pools: BTreeMap::new(),
+            identity_pool_order: Vec::new(),
+            roles: BTreeMap::new(),
+            apis: BTreeMap::new(),
+            credentials: HashMap::new(),
+            calls: HashMap::new(),
+            faults: FaultPlan::default(),
+            cognito_identity_key: SigningKey::generate(),
+            session_names: HashMap::new(),
+        };
+        // Identity pools and APIs refer to user pools: those come first.
+        for p in &seed.user_pools {
+            let pool = user_pool(p, &region)?;
+            state.user_pools.insert(pool.id.clone(), pool);
+        }
+        for o in &seed.oidc_providers {
+            state.oidc_issuers.insert(o.issuer.clone(), oidc_issuer(o));
+        }
+        for ip in &seed.identity_pools {
+            let pool = identity_pool(&state, ip)?;
+            state.identity_pool_order.push(pool.id.clone());
+            state.identity_pools.insert(pool.id.clone(), pool);
+        }
+        for r in &seed.roles {
+            state.roles.insert(r.arn.clone(), role(r));
+        }
+        for a in &seed.apis {
+            let api = api(&state, a)?;
+            state.apis.insert(api.id.clone(), api);
+        }
+        Ok(state)
+    }
+}
+
+fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
+    let id =
+        p.id.clone()
+            .unwrap_or_else(|| format!("{region}_{}", random_alnum(9)));
+    if !id.starts_with(&format!("{region}_")) {
+        return Err(Error::seed(format!(
+            "user pool id `{id}` is not in region {region}"
+        )));
+    }
+    let mut pool = UserPool {
+        id,
+        name: p.name.clone(),
+        key: SigningKey::generate(),
+        prevent_user_existence_errors: p.prevent_user_existence_errors,
+        username_attributes: p.username_attributes.clone(),
+        clients: BTreeMap::new(),
+        groups: BTreeMap::new(),
+        users: BTreeMap::new(),
+        refresh_tokens: HashMap::new(),
+        sessions: HashMap::new(),
+        srp_pending: HashMap::new(),
+        revoked_origin_jtis: Default::default(),
+        outbox: Vec::new(),
+        mfa_required: match p.mfa_configuration.as_deref() {
+            None | Some("OFF") | Some("OPTIONAL") => false,
+            Some("ON") => true,
+            Some(other) => {
+                return Err(Error::seed(format!(
+                    "user pool `{}`: unknown mfa_configuration `{other}`",
+                    p.name
+                )));
+            }
+        },
+    };
+    for c in &p.clients {
+        let client = app_client(c);
+        pool.clients.insert(client.id.clone(), client);
+    }
+    for g in &p.groups {
+        pool.groups.insert(
+            g.name.clone(),
+            Group {
+                role_arn: g.role_arn.clone(),
+                precedence: g.precedence,
+            },
+        );
+    }
+    for u in &p.users {
+        let user = user(&pool, u)?;
+        pool.users.insert(user.username.clone(), user);
+    }
+    Ok(pool)
+}
+
+fn app_client(c: &AppClientSeed) -> AppClient {
+    AppClient {
+        id: c.id.clone().unwrap_or_else(|| random_lower_alnum(26)),
+        name: c.name.clone(),
+        secret: c
+            .secret
+            .clone()
+            .or_else(|| c.generate_secret.then(|| random_lower_alnum(51))),
+        explicit_auth_flows: c.explicit_auth_flows.clone(),
+        id_token_validity: Duration::from_secs(c.id_token_validity_secs),
+        access_token_validity: Duration::from_secs(c.access_token_validity_secs),
+        refresh_token_validity: Duration::from_secs(c.refresh_token_validity_secs),
+        access_token_scopes: c.access_token_scopes.clone(),
+        refresh_token_rotation: c.refresh_token_rotation,
+    }
+}
+
+/// A user of `pool`; the password is kept only as its SRP salt and verifier.
+fn user(pool: &UserPool, u: &UserSeed) -> Result<User, Error> {
+    for g in &u.groups {
+        if !pool.groups.contains_key(g) {
+            return Err(Error::seed(format!(
+                "user `{}`: no group `{g}`",
+                u.username
+            )));
+        }
+    }
+    let status = match u.status.as_deref().unwrap_or("CONFIRMED") {
+        "CONFIRMED" => UserStatus::Confirmed,
+        "FORCE_CHANGE_PASSWORD" => UserStatus::ForceChangePassword,
+        "UNCONFIRMED" => UserStatus::Unconfirmed,
+        "RESET_REQUIRED" => UserStatus::ResetRequired,
+        other => {
+            return Err(Error::seed(format!(
+                "user `{}`: unknown status `{other}`",
+                u.username
+            )));
+        }
+    };
+    check_mfa(u)?;
+    let salt: [u8; 16] = rand::random();
+    let verifier = srp_server::verifier(pool.srp_pool_name(), &u.username, &u.password, &salt);
+    Ok(User {
+        username: u.username.clone(),
+        sub: random_uuid(),
+        salt: salt.to_vec(),
+        verifier,
+        attributes: u.attributes.clone(),
+        groups: u.groups.clone(),
+        status,
+        enabled: !u.disabled,
+        totp_secret: u.totp_secret.clone(),
+        totp_enabled: u.totp_secret.is_some(),
+        signed_out_at: None,
+        pending_totp_secret: None,
+        sms_mfa_enabled: u.sms_mfa,
+        email_mfa_enabled: u.email_mfa,
+        preferred_mfa: u.preferred_mfa.clone(),
+    })
+}
+
+/// A user's MFA settings must be usable: a phone for SMS, an address for e-mail, and a
+/// preferred method that is enabled.
+fn check_mfa(u: &UserSeed) -> Result<(), Error> {
+    let has = |attr: &str| u.attributes.get(attr).is_some_and(|v| !v.trim().is_empty());
+    if u.sms_mfa && !has("phone_number") {
+        return Err(Error::seed(format!(
+            "user `{}`: sms_mfa needs a `phone_number` attribute",
+            u.username
+        )));
+    }
+    if u.email_mfa && !has("email") {
+        return Err(Error::seed(format!(
+            "user `{}`: email_mfa needs an `email` attribute",
+            u.username
+        )));
+    }
+    // A secret that is not base32 would make every code a silent CodeMismatchException.
+    if let Some(secret) = u.totp_secret.as_deref()
+        && totp_code(secret, std::time::UNIX_EPOCH).is_err()
+    {
+        return Err(Error::seed(format!(
+            "user `{}`: totp_secret is not base32",
+            u.username
+        )));
+    }
+    if let Some(preferred) = u.preferred_mfa.as_deref() {
+        let enabled = match preferred {
+            "SMS_MFA" => u.sms_mfa,
+            "EMAIL_OTP" => u.email_mfa,
+            "SOFTWARE_TOKEN_MFA" => u.totp_secret.is_some(),
+            other => {
+                return Err(Error::seed(format!(
+                    "user `{}`: unknown preferred_mfa `{other}` (SMS_MFA, EMAIL_OTP or SOFTWARE_TOKEN_MFA)",
+                    u.username
+                )));
+            }
+        };
+        if !enabled {
+            return Err(Error::seed(format!(
+                "user `{}`: preferred_mfa `{preferred}` is not enabled for the user",
+                u.username
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn oidc_issuer(o: &OidcProviderSeed) -> OidcIssuer {
+    OidcIssuer {
+        issuer: o.issuer.clone(),
+        key: SigningKey::generate(),
+        client_ids: o.client_ids.clone(),
+    }
+}
+
+/// An identity pool; its user-pool providers must name pools and app clients of the seed.
+fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<IdentityPool, Error> {
+    let region = &st.region;
+    let id = ip
+        .id
+        .clone()
+        .unwrap_or_else(|| format!("{region}:{}", random_uuid()));
+    let mut providers = BTreeMap::new();
+    for up in &ip.user_pool_providers {
+        let pool = st.find_user_pool(&up.user_pool).ok_or_else(|| {
+            Error::seed(format!(
+                "identity pool `{}`: no user pool `{}`",
+                ip.name, up.user_pool
+            ))
+        })?;
+        let client = pool
+            .clients
+            .values()
+            .find(|c| c.id == up.client_id || c.name == up.client_id)
+            .ok_or_else(|| {
+                Error::seed(format!(
+                    "identity pool `{}`: no app client `{}`",
+                    ip.name, up.client_id
+                ))
+            })?;
+        providers.insert(
+            format!("cognito-idp.{region}.amazonaws.com/{}", pool.id),
+            UserPoolProvider {
+                user_pool_id: pool.id.clone(),
+                client_id: client.id.clone(),
+                token_role_resolution: up.role_resolution.as_deref() == Some("Token"),
+                deny_ambiguous: up.ambiguous_role_resolution.as_deref() == Some("Deny"),
+            },
+        );
+    }
+    Ok(IdentityPool {
+        id,
+        name: ip.name.clone(),
+        allow_unauthenticated: ip.allow_unauthenticated,
+        allow_classic_flow: ip.allow_classic_flow,
+        user_pool_providers: providers,
+        oidc_providers: ip.oidc_providers.clone(),
+        authenticated_role_arn: ip.authenticated_role_arn.clone(),
+        unauthenticated_role_arn: ip.unauthenticated_role_arn.clone(),
+        identities: BTreeMap::new(),
+    })
+}
+
+fn role(r: &RoleSeed) -> Role {
+    Role {
+        invoke: r.invoke.clone(),
+    }
+}
+
+/// A REST API; its Cognito authorizers must name user pools of the seed.
+fn api(st: &State, a: &ApiSeed) -> Result<Api, Error> {
+    let id = a.id.clone().unwrap_or_else(|| random_lower_alnum(10));
+    let stages = if a.stages.is_empty() {
+        vec!["prod".to_owned()]
+    } else {
+        a.stages.clone()
+    };
+    let mut resources = Vec::new();
+    for r in &a.resources {
+        let methods = r
+            .methods
+            .iter()
+            .map(|m| method(st, a, r, m))
+            .collect::<Result<_, _>>()?;
+        resources.push(Resource {
+            path: r.path.clone(),
+            methods,
+        });
+    }
+    Ok(Api {
+        id,
+        name: a.name.clone(),
+        stages,
+        resources,
+    })
+}
+
+fn method(st: &State, a: &ApiSeed, r: &ResourceSeed, m: &MethodSeed) -> Result<Method, Error> {
+    let auth = match m.authorization.as_str() {
+        "NONE" | "" => MethodAuth::None,
+        "AWS_IAM" => MethodAuth::AwsIam,
+        "COGNITO_USER_POOLS" => {
+            let pool_ref = m.user_pool.as_deref().unwrap_or_default();
+            let pool = st.find_user_pool(pool_ref).ok_or_else(|| {
+                Error::seed(format!(
+                    "api `{}` {}: no user pool `{pool_ref}`",
+                    a.name, r.path
+                ))
+            })?;
+            MethodAuth::CognitoUserPools {
+                user_pool_id: pool.id.clone(),
+                scopes: m.scopes.clone(),
+                header: m
+                    .identity_source
+                    .clone()
+                    .unwrap_or_else(|| "Authorization".to_owned()),
+            }
+        }
+        other => {
+            return Err(Error::seed(format!(
+                "api `{}`: unknown authorization `{other}`",
+                a.name
+            )));
+        }
+    };
+    Ok(Method {
+        http_method: m.http_method.to_ascii_uppercase(),
+        auth,
+    })
+}

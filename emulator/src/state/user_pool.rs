@@ -1,0 +1,260 @@
+//! A user pool's data: app clients, groups, users, and what sign-ins leave behind (refresh
+//! tokens, challenge sessions, SRP exchanges, the outbox of sent codes).
+
+use crate::keys::SigningKey;
+use cognito_sigv4::secret::OneTimeCode;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, SystemTime};
+
+/// A user pool.
+pub(crate) struct UserPool {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) key: SigningKey,
+    pub(crate) prevent_user_existence_errors: bool,
+    pub(crate) username_attributes: Vec<String>,
+    /// By client id.
+    pub(crate) clients: BTreeMap<String, AppClient>,
+    /// By group name.
+    pub(crate) groups: BTreeMap<String, Group>,
+    /// By username.
+    pub(crate) users: BTreeMap<String, User>,
+    /// Refresh tokens issued, by token value.
+    pub(crate) refresh_tokens: HashMap<String, RefreshTokenRecord>,
+    /// Open challenge sessions (the `Session` string), for NEW_PASSWORD_REQUIRED, MFA, MFA_SETUP.
+    pub(crate) sessions: HashMap<String, ChallengeState>,
+    /// Open SRP exchanges, keyed by username: the server's secret `b` and public `B`.
+    pub(crate) srp_pending: HashMap<String, SrpPending>,
+    /// Access-token `jti`s revoked by RevokeToken (their `origin_jti` family) or sign-out.
+    pub(crate) revoked_origin_jtis: HashSet<String>,
+    /// MFA required (`MfaConfiguration = ON`): users without TOTP get the MFA_SETUP challenge.
+    pub(crate) mfa_required: bool,
+    /// MFA codes sent by SMS or e-mail, oldest first.
+    pub(crate) outbox: Vec<OutboxEntry>,
+}
+
+impl std::fmt::Debug for UserPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Refresh tokens and challenge sessions are map keys: only their number is shown.
+        f.debug_struct("UserPool")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("clients", &self.clients)
+            .field("groups", &self.groups)
+            .field("users", &self.users)
+            .field("refresh_tokens", &self.refresh_tokens.len())
+            .field("sessions", &self.sessions.len())
+            .field("mfa_required", &self.mfa_required)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserPool {
+    /// `https://cognito-idp.<region>.amazonaws.com/<poolId>`.
+    pub(crate) fn issuer(&self, region: &str) -> String {
+        format!("https://cognito-idp.{region}.amazonaws.com/{}", self.id)
+    }
+
+    /// The part of the id after `_`, as SRP hashes it.
+    pub(crate) fn srp_pool_name(&self) -> &str {
+        self.id.split_once('_').map(|(_, n)| n).unwrap_or(&self.id)
+    }
+
+    /// Finds a user by username or, when the pool allows it, by an alias attribute.
+    pub(crate) fn find_user(&self, name: &str) -> Option<&User> {
+        self.users.get(name).or_else(|| {
+            self.users.values().find(|u| {
+                self.username_attributes
+                    .iter()
+                    .any(|attr| u.attributes.get(attr).is_some_and(|v| v == name))
+            })
+        })
+    }
+}
+
+/// An app client.
+#[derive(Clone)]
+pub(crate) struct AppClient {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) secret: Option<String>,
+    pub(crate) explicit_auth_flows: Vec<String>,
+    pub(crate) id_token_validity: Duration,
+    pub(crate) access_token_validity: Duration,
+    pub(crate) refresh_token_validity: Duration,
+    pub(crate) access_token_scopes: Vec<String>,
+    pub(crate) refresh_token_rotation: bool,
+}
+
+/// A group.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub(crate) role_arn: Option<String>,
+    pub(crate) precedence: Option<i64>,
+}
+
+/// A user's account status, as Cognito names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UserStatus {
+    Confirmed,
+    ForceChangePassword,
+    Unconfirmed,
+    ResetRequired,
+}
+
+/// A user. The password itself is not kept: only its SRP salt and verifier.
+#[derive(Clone)]
+pub(crate) struct User {
+    pub(crate) username: String,
+    pub(crate) sub: String,
+    pub(crate) salt: Vec<u8>,
+    /// v = g^x mod N, big-endian.
+    pub(crate) verifier: Vec<u8>,
+    pub(crate) attributes: BTreeMap<String, String>,
+    pub(crate) groups: Vec<String>,
+    pub(crate) status: UserStatus,
+    pub(crate) enabled: bool,
+    /// Base32 TOTP secret, once associated.
+    pub(crate) totp_secret: Option<String>,
+    /// SOFTWARE_TOKEN_MFA enabled (verified).
+    pub(crate) totp_enabled: bool,
+    /// Tokens issued before this time are rejected by Cognito's own APIs (GlobalSignOut).
+    pub(crate) signed_out_at: Option<SystemTime>,
+    /// A TOTP secret from AssociateSoftwareToken, waiting for VerifySoftwareToken.
+    pub(crate) pending_totp_secret: Option<String>,
+    /// SMS_MFA enabled (codes to `phone_number`).
+    pub(crate) sms_mfa_enabled: bool,
+    /// EMAIL_OTP enabled (codes to `email`).
+    pub(crate) email_mfa_enabled: bool,
+    /// `SMS_MFA`, `EMAIL_OTP` or `SOFTWARE_TOKEN_MFA`, when the user has a preference.
+    pub(crate) preferred_mfa: Option<String>,
+}
+
+impl std::fmt::Debug for AppClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The client secret stays out.
+        f.debug_struct("AppClient")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("has_secret", &self.secret.is_some())
+            .field("explicit_auth_flows", &self.explicit_auth_flows)
+            .field("access_token_scopes", &self.access_token_scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // TOTP secrets and the password verifier stay out.
+        f.debug_struct("User")
+            .field("username", &self.username)
+            .field("sub", &self.sub)
+            .field("groups", &self.groups)
+            .field("status", &self.status)
+            .field("enabled", &self.enabled)
+            .field("totp_enabled", &self.totp_enabled)
+            .field("sms_mfa_enabled", &self.sms_mfa_enabled)
+            .field("email_mfa_enabled", &self.email_mfa_enabled)
+            .field("preferred_mfa", &self.preferred_mfa)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A refresh token the pool issued.
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshTokenRecord {
+    pub(crate) username: String,
+    pub(crate) client_id: String,
+    pub(crate) expires_at: SystemTime,
+    /// The `origin_jti` shared by every token issued from the same sign-in.
+    pub(crate) origin_jti: String,
+    pub(crate) revoked: bool,
+    /// When the user signed in (the tokens' `auth_time`).
+    pub(crate) auth_time: SystemTime,
+}
+
+/// What an open challenge session is waiting for.
+#[derive(Clone)]
+pub(crate) struct ChallengeState {
+    pub(crate) username: String,
+    pub(crate) client_id: String,
+    /// `NEW_PASSWORD_REQUIRED`, `SOFTWARE_TOKEN_MFA`, `MFA_SETUP`, ...
+    pub(crate) challenge: String,
+    pub(crate) expires_at: SystemTime,
+    /// The code sent for SMS_MFA / EMAIL_OTP: it lives and dies with the session.
+    pub(crate) code: Option<String>,
+}
+
+impl std::fmt::Debug for ChallengeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The one-time code stays out.
+        f.debug_struct("ChallengeState")
+            .field("username", &self.username)
+            .field("client_id", &self.client_id)
+            .field("challenge", &self.challenge)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A code the emulator "delivered" by SMS or e-mail, kept for tests to read.
+#[derive(Debug, Clone)]
+pub(crate) struct OutboxEntry {
+    pub(crate) username: String,
+    pub(crate) sent: SentCode,
+}
+
+/// The server's half of an SRP exchange in progress.
+#[derive(Clone)]
+pub(crate) struct SrpPending {
+    pub(crate) client_id: String,
+    /// Server secret `b`, big-endian.
+    pub(crate) b: Vec<u8>,
+    /// Client public `A`, big-endian.
+    pub(crate) a_pub: Vec<u8>,
+    /// Server public `B`, big-endian.
+    pub(crate) b_pub: Vec<u8>,
+    pub(crate) secret_block: Vec<u8>,
+    pub(crate) expires_at: SystemTime,
+}
+
+impl std::fmt::Debug for SrpPending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `b` is the server's SRP secret.
+        f.debug_struct("SrpPending")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the emulator "delivered" a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryMedium {
+    /// By SMS, to the user's `phone_number` (`SMS_MFA`).
+    Sms,
+    /// By e-mail, to the user's `email` (`EMAIL_OTP`).
+    Email,
+}
+
+impl DeliveryMedium {
+    /// Cognito's name, as in `CODE_DELIVERY_DELIVERY_MEDIUM` (`SMS`, `EMAIL`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryMedium::Sms => "SMS",
+            DeliveryMedium::Email => "EMAIL",
+        }
+    }
+}
+
+/// A one-time code the emulator sent (into its outbox, not to a phone or mailbox), read with
+/// [`RunningEmulator::sent_codes`](crate::RunningEmulator::sent_codes). `Debug` redacts the code.
+#[derive(Debug, Clone)]
+pub struct SentCode {
+    /// SMS or e-mail.
+    pub medium: DeliveryMedium,
+    /// Where it went, unmasked: the user's `phone_number` or `email` attribute.
+    pub destination: String,
+    /// The 6-digit code; answer the challenge with it.
+    pub code: OneTimeCode,
+}
