@@ -75,6 +75,7 @@ pub(crate) fn handle(shared: &Shared, op: &str, body: &[u8]) -> Response {
     }
 }
 
+/// The operation's JSON answer, or the error to answer with.
 fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
     if !matches!(op, "GetId" | "GetCredentialsForIdentity" | "GetOpenIdToken") {
         return Err(WireError::json(
@@ -371,7 +372,7 @@ fn authorize(
 }
 
 /// A `CustomRoleArn` the token does not list. AWS's answer is not publicly recorded; this
-/// one is what the crate's identity-pool client maps to `ErrorKind::RoleNotAllowed`
+/// one is what `cognito-sigv4`'s identity-pool client maps to `ErrorKind::RoleNotAllowed`
 /// (`InvalidParameterException` mentioning the role) and, unlike `NotAuthorizedException`,
 /// it does not end a session.
 fn role_not_allowed(custom: &str) -> WireError {

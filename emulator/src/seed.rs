@@ -2,7 +2,7 @@
 //!
 //! A [`Seed`] is built in code or read from TOML or JSON (field names as below, snake_case).
 //! Ids left out are generated. [`Seed::reference`] is a complete example, and the scenario this
-//! crate's examples and tests run against (its file: `seeds/reference.toml`).
+//! SDK's examples and tests run against (its file: `seeds/reference.toml`).
 
 use crate::error::Error;
 use serde::{Deserialize, Serialize};

@@ -1,10 +1,10 @@
 //! The server side of Cognito's SRP-6a (`USER_SRP_AUTH`).
 //!
-//! Written from the protocol description (REFERENCE.md), independently of the client in
-//! `user_pool::srp`: the two agreeing is the evidence that both are right. The group is the
-//! 3072-bit MODP prime of RFC 3526 with g = 2; hashes are SHA-256; numbers are hashed in the
-//! "padded" big-endian form AWS's clients use (minimal bytes, plus a leading zero byte when the
-//! top bit is set).
+//! Written from the protocol description, independently of the client in
+//! `cognito_sigv4::user_pool::srp`: the two agreeing is the evidence that both are right. The
+//! group is the 3072-bit MODP prime of RFC 3526 with g = 2; hashes are SHA-256; numbers are
+//! hashed in the "padded" big-endian form AWS's clients use (minimal bytes, plus a leading zero
+//! byte when the top bit is set).
 //!
 //! Server: v = g^x, B = k·v + g^b, u = H(A ‖ B), S = (A·v^u)^b, K = HKDF(S, u), and the
 //! client's claim is HMAC(K, poolName ‖ userIdForSrp ‖ secretBlock ‖ timestamp).

@@ -14,6 +14,8 @@ use cognito_sigv4::secret::OneTimeCode;
 use serde_json::{Value, json};
 use std::time::SystemTime;
 
+/// What follows a confirmed sign-in: the MFA challenge the user's settings call for (or
+/// SELECT_MFA_TYPE, or MFA_SETUP when the pool requires MFA), else tokens.
 pub(super) fn mfa_or_tokens(
     pool: &mut UserPool,
     region: &str,
@@ -140,6 +142,7 @@ fn mask_email(email: &str) -> String {
     format!("{}***@{}***", first(local), first(domain))
 }
 
+/// GetUser: the user's attributes and MFA settings, by access token.
 pub(super) fn get_user(st: &State, now: SystemTime, req: &Value) -> Outcome {
     let token = required(req, "AccessToken")?;
     let (pool_id, username) = authorize_access(st, now, token)?;
@@ -189,6 +192,7 @@ enum Subject {
     },
 }
 
+/// The caller of AssociateSoftwareToken / VerifySoftwareToken.
 fn subject(st: &State, now: SystemTime, req: &Value) -> Result<Subject, WireError> {
     if let Some(token) = field(req, "AccessToken") {
         let (pool_id, username) = authorize_access(st, now, token)?;
@@ -217,6 +221,7 @@ fn subject(st: &State, now: SystemTime, req: &Value) -> Result<Subject, WireErro
     })
 }
 
+/// AssociateSoftwareToken: a new TOTP secret, pending until VerifySoftwareToken.
 pub(super) fn associate_software_token(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let who = subject(st, now, req)?;
     let secret = new_totp_secret();
@@ -246,6 +251,7 @@ pub(super) fn associate_software_token(st: &mut State, now: SystemTime, req: &Va
     }
 }
 
+/// VerifySoftwareToken: the pending secret becomes the user's when the code matches.
 pub(super) fn verify_software_token(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let code = required(req, "UserCode")?.to_owned();
     let who = subject(st, now, req)?;
@@ -282,6 +288,7 @@ pub(super) fn verify_software_token(st: &mut State, now: SystemTime, req: &Value
     }
 }
 
+/// SetUserMFAPreference: enables, disables and prefers second factors, all or nothing.
 pub(super) fn set_user_mfa_preference(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let token = required(req, "AccessToken")?;
     let (pool_id, username) = authorize_access(st, now, token)?;

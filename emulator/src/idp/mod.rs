@@ -44,6 +44,7 @@ pub(crate) fn handle(shared: &Shared, op: &str, body: &[u8]) -> Response {
     }
 }
 
+/// The operation's JSON answer, or the error to answer with.
 fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
     let req: Value =
         match serde_json::from_slice::<Value>(if body.is_empty() { b"{}" } else { body }) {

@@ -124,6 +124,7 @@ pub(super) fn refresh(
     Ok(tokens)
 }
 
+/// GetTokensFromRefreshToken: new tokens, and a new refresh token when the client rotates.
 pub(super) fn get_tokens_from_refresh_token(
     st: &mut State,
     now: SystemTime,
@@ -148,6 +149,7 @@ pub(super) fn get_tokens_from_refresh_token(
     Ok(json!({ "AuthenticationResult": tokens }))
 }
 
+/// RevokeToken: retires a refresh token's whole sign-in, its access tokens included.
 pub(super) fn revoke_token(st: &mut State, req: &Value) -> Outcome {
     let token = required(req, "Token")?;
     let client_id = required(req, "ClientId")?;
@@ -182,6 +184,7 @@ pub(super) fn revoke_token(st: &mut State, req: &Value) -> Outcome {
     Ok(json!({}))
 }
 
+/// GlobalSignOut: revokes every refresh token of the user and their access tokens.
 pub(super) fn global_sign_out(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let token = required(req, "AccessToken")?;
     let (pool_id, username) = authorize_access(st, now, token)?;

@@ -23,10 +23,12 @@ pub(super) fn internal() -> WireError {
     WireError::json("InternalErrorException", "Internal error")
 }
 
+/// A missing `AuthParameters` or `ChallengeResponses` entry, as Cognito words it.
 pub(super) fn missing(param: &str) -> WireError {
     WireError::invalid_parameter(format!("Missing required parameter {param}"))
 }
 
+/// An optional string member.
 pub(super) fn field<'a>(req: &'a Value, name: &str) -> Option<&'a str> {
     req.get(name).and_then(Value::as_str)
 }
@@ -48,6 +50,7 @@ pub(super) fn string_map(req: &Value, name: &str) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// A required entry of `AuthParameters` or `ChallengeResponses`.
 pub(super) fn param<'a>(
     params: &'a BTreeMap<String, String>,
     name: &str,
@@ -71,6 +74,7 @@ pub(super) fn find_client(st: &State, client_id: &str) -> Result<(String, AppCli
         })
 }
 
+/// The pool of a client found earlier in the same request (so it exists).
 pub(super) fn pool_mut<'a>(
     st: &'a mut State,
     pool_id: &str,

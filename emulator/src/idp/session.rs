@@ -10,11 +10,12 @@ use std::time::{Duration, SystemTime};
 pub(super) const SESSION_LIFETIME: Duration = Duration::from_secs(180);
 
 /// Expired sessions are kept this much longer so that using one says "expired", not "invalid".
-pub(super) const SESSION_MEMORY: Duration = Duration::from_secs(3600);
+const SESSION_MEMORY: Duration = Duration::from_secs(3600);
 
 /// Internal marker: an MFA_SETUP session whose TOTP has been verified.
 pub(super) const MFA_SETUP_VERIFIED: &str = "MFA_SETUP_VERIFIED";
 
+/// Forgets sessions long expired and SRP exchanges expired.
 pub(super) fn prune(pool: &mut UserPool, now: SystemTime) {
     pool.sessions
         .retain(|_, s| s.expires_at + SESSION_MEMORY > now);
@@ -27,6 +28,7 @@ pub(super) fn srp_key(username: &str, secret_block_b64: &str) -> String {
     format!("{username}\n{secret_block_b64}")
 }
 
+/// Opens a challenge session waiting for `challenge`; returns its `Session` string.
 pub(super) fn open_session(
     pool: &mut UserPool,
     username: &str,

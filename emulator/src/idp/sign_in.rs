@@ -18,6 +18,7 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
+/// InitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH.
 pub(super) fn initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let flow = required(req, "AuthFlow")?;
     let client_id = required(req, "ClientId")?;
@@ -70,6 +71,7 @@ pub(super) fn initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Out
     }
 }
 
+/// USER_SRP_AUTH's first step: the server's ephemeral `B` and the PASSWORD_VERIFIER challenge.
 fn start_srp(
     pool: &mut UserPool,
     client: &AppClient,
@@ -115,6 +117,7 @@ fn start_srp(
     }))
 }
 
+/// USER_PASSWORD_AUTH: the password checked against the SRP verifier.
 fn password_auth(
     pool: &mut UserPool,
     region: &str,
@@ -182,6 +185,7 @@ fn after_password(
     }
 }
 
+/// RespondToAuthChallenge: the answer to the challenge an open session waits for.
 pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let client_id = required(req, "ClientId")?;
     let name = required(req, "ChallengeName")?;
@@ -304,6 +308,7 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
     }
 }
 
+/// The PASSWORD_VERIFIER answer: the client's SRP proof, once per exchange.
 fn password_verifier(
     pool: &mut UserPool,
     region: &str,
