@@ -1,5 +1,6 @@
 //! `ApiClient` against a local axum server on 127.0.0.1 that checks SigV4 with the emulator's
-//! independent verifier (`cognito_sigv4::mock::sigv4::verify`), answering as API Gateway does.
+//! independent verifier (`cognito_sigv4_emulator::sigv4::verify`), answering as API Gateway
+//! does.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -13,11 +14,11 @@ use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cognito_sigv4::client::{ApiClient, AuthMode, TokenFuture, TokenKind, TokenSource};
-use cognito_sigv4::mock::sigv4::{Rejection, SignedRequest, verify};
+use cognito_sigv4::client::{ApiClient, AuthMode, TokenKind};
 use cognito_sigv4::secret::Jwt;
 use cognito_sigv4::signing::Signer;
-use cognito_sigv4::{Clock, ErrorKind, ManualClock, SharedClock};
+use cognito_sigv4::{Clock, ErrorKind, ManualClock};
+use cognito_sigv4_emulator::sigv4::{Rejection, SignedRequest, verify};
 
 const KEY_ID: &str = "ASIATESTKEY000000001";
 const SECRET: &str = "test/secret+key=0123456789abcdefghij";
@@ -205,24 +206,12 @@ fn provider(list: Vec<Credentials>) -> (SequenceProvider, Arc<AtomicUsize>) {
     )
 }
 
-#[derive(Debug)]
-struct StaticTokens;
-
-impl TokenSource for StaticTokens {
-    fn token(&self, kind: TokenKind) -> TokenFuture<'_> {
-        Box::pin(async move {
-            Ok(Jwt::new(match kind {
-                TokenKind::Id => ID_TOKEN,
-                TokenKind::Access => ACCESS_TOKEN,
-            }))
-        })
-    }
-}
-
-fn client(server: &TestServer, p: SequenceProvider, clock: SharedClock) -> ApiClient {
+fn client(server: &TestServer, p: SequenceProvider, clock: ManualClock) -> ApiClient {
     ApiClient::builder(server.base_url())
         .credentials_provider(p)
-        .token_source(Arc::new(StaticTokens))
+        // Fixed tokens for user-pool routes.
+        .token_source(TokenKind::Id, Jwt::new(ID_TOKEN))
+        .token_source(TokenKind::Access, Jwt::new(ACCESS_TOKEN))
         .clock(clock)
         .connect_to(server.addr)
         .route(None, "/user", AuthMode::id_token())
@@ -231,8 +220,8 @@ fn client(server: &TestServer, p: SequenceProvider, clock: SharedClock) -> ApiCl
         .unwrap()
 }
 
-fn synced_clock() -> SharedClock {
-    Arc::new(ManualClock::at_epoch_secs(T0))
+fn synced_clock() -> ManualClock {
+    ManualClock::at_epoch_secs(T0)
 }
 
 #[tokio::test]
@@ -324,7 +313,7 @@ async fn clock_ten_minutes_behind_is_corrected_once_and_remembered() {
     let server = TestServer::start().await;
     let (p, _) = provider(vec![creds(SECRET, GOOD_TOKEN)]);
     let local = ManualClock::at_epoch_secs(T0 - 600);
-    let api = client(&server, p, Arc::new(local.clone()));
+    let api = client(&server, p, local.clone());
 
     let resp = api
         .request(http::Method::GET, "/iam/pets")
@@ -361,7 +350,7 @@ async fn skew_retry_happens_at_most_once() {
     let server = TestServer::start().await;
     // A wrong secret and a skewed clock: the retry fixes the time but the secret stays wrong.
     let (p, _) = provider(vec![creds("not-the-secret", GOOD_TOKEN)]);
-    let api = client(&server, p, Arc::new(ManualClock::at_epoch_secs(T0 - 900)));
+    let api = client(&server, p, ManualClock::at_epoch_secs(T0 - 900));
     let resp = api
         .request(http::Method::GET, "/iam/x")
         .send()
@@ -537,7 +526,7 @@ async fn no_secret_in_debug_output() {
 async fn clock_ten_minutes_ahead_is_corrected_too() {
     let server = TestServer::start().await;
     let (p, _) = provider(vec![creds(SECRET, GOOD_TOKEN)]);
-    let api = client(&server, p, Arc::new(ManualClock::at_epoch_secs(T0 + 600)));
+    let api = client(&server, p, ManualClock::at_epoch_secs(T0 + 600));
     let resp = api
         .request(http::Method::GET, "/iam/pets")
         .send()
@@ -604,7 +593,7 @@ async fn no_secret_in_trace_logs_of_signing_retries_and_token_routes() {
             "t",
         ),
     ]);
-    let api = client(&server, p, Arc::new(ManualClock::at_epoch_secs(T0 - 600)));
+    let api = client(&server, p, ManualClock::at_epoch_secs(T0 - 600));
     let resp = api
         .request(http::Method::GET, "/iam/x")
         .send()

@@ -1,23 +1,23 @@
-#![cfg(feature = "mock")]
 //! Federated and guest identities and the basic flow, against the emulator seeded with the
-//! reference scenario (`examples/emulator-seed.toml`): Google → GoogleRole (may call
-//! `/google`), guests → GuestRole (nothing), user-pool users → their group's role.
+//! reference scenario (`Seed::reference()`): Google → GoogleRole (may call `/google`),
+//! guests → GuestRole (nothing), user-pool users → their group's role.
+
+mod support;
 
 use cognito_sigv4::client::ApiClient;
-use cognito_sigv4::config::Service;
-use cognito_sigv4::federation::{BasicFlow, FederatedCredentials, LoginTokenSource, token_fn};
+use cognito_sigv4::credentials::{
+    BasicFlow, FederatedCredentials, FederatedCredentialsBuilder, Session, token_fn,
+};
 use cognito_sigv4::identity_pool::{IdentityPoolClient, LoginProvider, Logins};
-use cognito_sigv4::mock::{Emulator, RunningEmulator, Seed};
-use cognito_sigv4::secret::{Jwt, Password};
-use cognito_sigv4::session::{Session, SignInOutcome};
-use cognito_sigv4::time::{ManualClock, SharedClock};
-use cognito_sigv4::{CognitoConfig, ErrorKind};
+use cognito_sigv4::secret::Jwt;
+use cognito_sigv4::{Clock, ErrorKind};
+use cognito_sigv4_emulator::{RunningEmulator, Seed};
 use http::Method;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use support::{TestEmulator, signed_in};
 
-const SEED: &str = include_str!("../examples/emulator-seed.toml");
 const GOOGLE_ISSUER: &str = "https://accounts.google.com";
 const GOOGLE_CLIENT: &str = "quickstart.apps.googleusercontent.com";
 
@@ -28,7 +28,7 @@ fn role(name: &str) -> String {
 /// The reference seed; `jdoe` is also in `cup-users`, so that his token lists two roles
 /// (CipRole preferred, CupOnlyRole allowed as a custom role).
 fn seed() -> Seed {
-    let mut seed = Seed::from_toml_str(SEED).expect("reference seed");
+    let mut seed = Seed::reference();
     for pool in &mut seed.user_pools {
         for user in &mut pool.users {
             if user.username == "jdoe" {
@@ -39,30 +39,26 @@ fn seed() -> Seed {
     seed
 }
 
-async fn start(clock: Option<SharedClock>) -> RunningEmulator {
-    let mut builder = Emulator::builder().seed(seed());
-    if let Some(clock) = clock {
-        builder = builder.clock(clock);
-    }
-    builder.start().await.expect("emulator starts")
+async fn start() -> TestEmulator {
+    TestEmulator::with_seed(seed()).await
 }
 
-fn config(emu: &RunningEmulator) -> CognitoConfig {
-    let endpoint = emu.endpoint();
-    CognitoConfig::builder()
-        .region(emu.region())
-        .user_pool_id(emu.user_pool_id("quickstart").expect("pool"))
-        .client_id(emu.client_id("quickstart", "web").expect("client"))
-        .identity_pool_id(emu.identity_pool_id("quickstart").expect("identity pool"))
-        .endpoint(Service::CognitoIdp, endpoint.clone())
-        .endpoint(Service::CognitoIdentity, endpoint.clone())
-        .endpoint(Service::Sts, endpoint)
+/// An identity-pool client on the emulator's clock.
+fn client(emu: &TestEmulator) -> IdentityPoolClient {
+    IdentityPoolClient::builder(&emu.config())
+        .clock(emu.clock.clone())
         .build()
-        .expect("config")
+        .expect("client")
 }
 
-fn client(emu: &RunningEmulator) -> IdentityPoolClient {
-    IdentityPoolClient::with_clock(&config(emu), emu.clock()).expect("client")
+/// Credentials of the emulator's identity pool, on its clock.
+fn federated(emu: &TestEmulator) -> FederatedCredentialsBuilder {
+    FederatedCredentials::builder(emu.config()).clock(emu.clock.clone())
+}
+
+/// A guest of the emulator's identity pool, on its clock.
+fn new_guest(emu: &TestEmulator) -> FederatedCredentials {
+    federated(emu).build().expect("guest")
 }
 
 fn google_token(emu: &RunningEmulator, sub: &str) -> Jwt {
@@ -76,8 +72,8 @@ fn google_token(emu: &RunningEmulator, sub: &str) -> Jwt {
     .expect("google token")
 }
 
-fn google(emu: &RunningEmulator, sub: &str) -> (LoginProvider, Arc<dyn LoginTokenSource>) {
-    (LoginProvider::Google, Arc::new(google_token(emu, sub)))
+fn google(emu: &RunningEmulator, sub: &str) -> (LoginProvider, Jwt) {
+    (LoginProvider::Google, google_token(emu, sub))
 }
 
 /// The role the credentials act as, from STS GetCallerIdentity signed with them.
@@ -125,22 +121,18 @@ async fn statuses(emu: &RunningEmulator, creds: &FederatedCredentials) -> (u16, 
 
 #[tokio::test]
 async fn google_enhanced_flow_reaches_google_but_not_cip() {
-    let emu = start(None).await;
+    let emu = start().await;
     let (p, s) = google(&emu, "google-user-1");
-    let creds = FederatedCredentials::builder(client(&emu))
-        .login(p, s)
-        .build();
+    let creds = federated(&emu).login(p, s).build().expect("provider");
     assert!(creds.is_authenticated());
     assert_eq!(statuses(&emu, &creds).await, (200, 403));
     assert_eq!(role_of(&emu, &creds).await, "GoogleRole");
     let id = creds.identity_id().await.expect("identity id");
     // The same Google subject resolves to the same identity from any device.
-    let again = FederatedCredentials::builder(client(&emu))
-        .login(
-            LoginProvider::Google,
-            Arc::new(google_token(&emu, "google-user-1")),
-        )
-        .build();
+    let again = federated(&emu)
+        .login(LoginProvider::Google, google_token(&emu, "google-user-1"))
+        .build()
+        .expect("provider");
     assert_eq!(again.identity_id().await.expect("identity id"), id);
     // One GetId per provider instance; the statuses and role checks reused the cached id.
     assert_eq!(emu.calls("GetId"), 2);
@@ -149,8 +141,8 @@ async fn google_enhanced_flow_reaches_google_but_not_cip() {
 
 #[tokio::test]
 async fn oidc_and_user_pool_logins_together_make_one_identity() {
-    let emu = start(None).await;
-    let config = config(&emu);
+    let emu = start().await;
+    let config = emu.config();
     let up_token = emu
         .mint_user_pool_id_token("quickstart", "web", "jdoe")
         .expect("jdoe's ID token");
@@ -158,13 +150,11 @@ async fn oidc_and_user_pool_logins_together_make_one_identity() {
         region: emu.region(),
         user_pool_id: config.user_pool_id().expect("pool").to_owned(),
     };
-    let both = FederatedCredentials::builder(client(&emu))
-        .login(user_pool.clone(), Arc::new(up_token))
-        .login(
-            LoginProvider::Google,
-            Arc::new(google_token(&emu, "jdoe-at-google")),
-        )
-        .build();
+    let both = federated(&emu)
+        .login(user_pool.clone(), up_token)
+        .login(LoginProvider::Google, google_token(&emu, "jdoe-at-google"))
+        .build()
+        .expect("provider");
     assert_eq!(
         both.providers(),
         vec![user_pool.key(), "accounts.google.com".to_owned()]
@@ -173,96 +163,81 @@ async fn oidc_and_user_pool_logins_together_make_one_identity() {
     assert_eq!(role_of(&emu, &both).await, "CipRole");
     let id = both.identity_id().await.expect("identity id");
     // Both logins are linked: Google alone now finds the same identity.
-    let google_only = FederatedCredentials::builder(client(&emu))
-        .login(
-            LoginProvider::Google,
-            Arc::new(google_token(&emu, "jdoe-at-google")),
-        )
-        .build();
+    let google_only = federated(&emu)
+        .login(LoginProvider::Google, google_token(&emu, "jdoe-at-google"))
+        .build()
+        .expect("provider");
     assert_eq!(google_only.identity_id().await.expect("identity id"), id);
     emu.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_user_pool_session_is_a_login_token_source() {
-    let emu = start(None).await;
-    let config = config(&emu);
-    let session = match Session::builder(config.clone())
-        .sign_in("jdoe", &Password::new("Quickstart-Passw0rd!"))
-        .await
-        .expect("sign-in")
-    {
-        SignInOutcome::Done(session) => session,
-        SignInOutcome::Challenge(_) => panic!("jdoe needs no challenge"),
-    };
+    let emu = start().await;
+    let config = emu.config();
+    let session = signed_in(Session::builder(config.clone()), "jdoe").await;
     let user_pool = LoginProvider::UserPool {
         region: emu.region(),
         user_pool_id: config.user_pool_id().expect("pool").to_owned(),
     };
-    let creds = FederatedCredentials::builder(client(&emu))
-        .login(user_pool, Arc::new(session.clone()))
-        .login(
-            LoginProvider::Google,
-            Arc::new(google_token(&emu, "jdoe-google")),
-        )
-        .build();
+    let creds = federated(&emu)
+        .login(user_pool, session.clone())
+        .login(LoginProvider::Google, google_token(&emu, "jdoe-google"))
+        .build()
+        .expect("provider");
     assert_eq!(statuses(&emu, &creds).await, (403, 200));
     emu.shutdown().await;
 }
 
 #[tokio::test]
 async fn guest_gets_the_unauthenticated_role() {
-    let emu = start(None).await;
-    let guest = FederatedCredentials::guest(client(&emu));
+    let emu = start().await;
+    let guest = new_guest(&emu);
     assert!(!guest.is_authenticated());
     assert_eq!(statuses(&emu, &guest).await, (403, 403));
     assert_eq!(role_of(&emu, &guest).await, "GuestRole");
     let id = guest.identity_id().await.expect("guest id");
     assert!(id.starts_with("us-east-1:"), "{id}");
     // Each new guest is a new identity.
-    let other = FederatedCredentials::guest(client(&emu));
+    let other = new_guest(&emu);
     assert_ne!(other.identity_id().await.expect("guest id"), id);
     emu.shutdown().await;
 }
 
 #[tokio::test]
 async fn guest_that_signs_in_keeps_its_identity_id_and_is_authenticated() {
-    let emu = start(None).await;
-    let creds = FederatedCredentials::guest(client(&emu));
+    let emu = start().await;
+    let creds = new_guest(&emu);
     let guest_id = creds.identity_id().await.expect("guest id");
     assert_eq!(role_of(&emu, &creds).await, "GuestRole");
 
-    creds.sign_in([google(&emu, "new-google-user")]);
+    creds.sign_in(google(&emu, "new-google-user"));
     assert_eq!(statuses(&emu, &creds).await, (200, 403));
     assert_eq!(role_of(&emu, &creds).await, "GoogleRole");
     assert_eq!(creds.identity_id().await.expect("id"), guest_id);
     // No second GetId: the guest id was handed over with the logins.
     assert_eq!(emu.calls("GetId"), 1);
     // The identity is now Google's: the same person elsewhere gets the same id.
-    let elsewhere = FederatedCredentials::builder(client(&emu))
-        .login(
-            LoginProvider::Google,
-            Arc::new(google_token(&emu, "new-google-user")),
-        )
-        .build();
+    let elsewhere = federated(&emu)
+        .login(LoginProvider::Google, google_token(&emu, "new-google-user"))
+        .build()
+        .expect("provider");
     assert_eq!(elsewhere.identity_id().await.expect("id"), guest_id);
     emu.shutdown().await;
 }
 
 #[tokio::test]
 async fn returning_user_signing_in_as_guest_gets_their_own_identity() {
-    let emu = start(None).await;
-    let first = FederatedCredentials::builder(client(&emu))
-        .login(
-            LoginProvider::Google,
-            Arc::new(google_token(&emu, "returning")),
-        )
-        .build();
+    let emu = start().await;
+    let first = federated(&emu)
+        .login(LoginProvider::Google, google_token(&emu, "returning"))
+        .build()
+        .expect("provider");
     let own_id = first.identity_id().await.expect("id");
 
-    let device = FederatedCredentials::guest(client(&emu));
+    let device = new_guest(&emu);
     let guest_id = device.identity_id().await.expect("guest id");
-    device.sign_in([google(&emu, "returning")]);
+    device.sign_in(google(&emu, "returning"));
     assert_eq!(role_of(&emu, &device).await, "GoogleRole");
     assert_eq!(device.identity_id().await.expect("id"), own_id);
     assert_ne!(own_id, guest_id);
@@ -271,10 +246,10 @@ async fn returning_user_signing_in_as_guest_gets_their_own_identity() {
 
 #[tokio::test]
 async fn after_sign_out_the_next_person_never_sees_the_first_persons_identity() {
-    let emu = start(None).await;
-    let device = FederatedCredentials::guest(client(&emu));
+    let emu = start().await;
+    let device = new_guest(&emu);
     device.credentials().await.expect("guest credentials");
-    device.sign_in([google(&emu, "person-a")]);
+    device.sign_in(google(&emu, "person-a"));
     let a = device.identity_id().await.expect("a's id");
     assert_eq!(role_of(&emu, &device).await, "GoogleRole");
 
@@ -286,21 +261,21 @@ async fn after_sign_out_the_next_person_never_sees_the_first_persons_identity() 
     let guest_b = device.identity_id().await.expect("new guest id");
     assert_ne!(guest_b, a);
     assert_eq!(role_of(&emu, &device).await, "GuestRole");
-    device.sign_in([google(&emu, "person-b")]);
+    device.sign_in(google(&emu, "person-b"));
     let b = device.identity_id().await.expect("b's id");
     assert_ne!(b, a);
     assert_eq!(b, guest_b);
 
     // Signing in someone else without signing out does not hand over an authenticated id.
-    device.sign_in([google(&emu, "person-c")]);
+    device.sign_in(google(&emu, "person-c"));
     let c = device.identity_id().await.expect("c's id");
     assert_ne!(c, b);
     assert_ne!(c, a);
     // Even when the second sign-in comes before any exchange for the first.
-    let device = FederatedCredentials::guest(client(&emu));
+    let device = new_guest(&emu);
     let guest = device.identity_id().await.expect("guest id");
-    device.sign_in([google(&emu, "person-d")]);
-    device.sign_in([google(&emu, "person-e")]);
+    device.sign_in(google(&emu, "person-d"));
+    device.sign_in(google(&emu, "person-e"));
     let e = device.identity_id().await.expect("e's id");
     assert_ne!(e, guest);
     emu.shutdown().await;
@@ -308,7 +283,7 @@ async fn after_sign_out_the_next_person_never_sees_the_first_persons_identity() 
 
 #[tokio::test]
 async fn basic_flow_open_id_token_then_sts() {
-    let emu = start(None).await;
+    let emu = start().await;
     let client = client(&emu);
     // A guest: the unauthenticated role.
     let guest_id = client.get_id(&Logins::new()).await.expect("guest id");
@@ -371,17 +346,18 @@ async fn basic_flow_open_id_token_then_sts() {
 
 #[tokio::test]
 async fn basic_flow_provider_guest_then_signed_in_keeps_the_identity() {
-    let emu = start(None).await;
+    let emu = start().await;
     let flow = BasicFlow::new("example-app")
         .authenticated_role(role("GoogleRole"))
         .unauthenticated_role(role("GuestRole"))
         .duration(Duration::from_secs(900));
-    let creds = FederatedCredentials::builder(client(&emu))
+    let creds = federated(&emu)
         .basic_flow(flow.clone())
-        .build();
+        .build()
+        .expect("provider");
     assert_eq!(role_of(&emu, &creds).await, "GuestRole");
     let guest_id = creds.identity_id().await.expect("guest id");
-    creds.sign_in([google(&emu, "basic-flow-user")]);
+    creds.sign_in(google(&emu, "basic-flow-user"));
     assert_eq!(statuses(&emu, &creds).await, (200, 403));
     assert_eq!(role_of(&emu, &creds).await, "GoogleRole");
     assert_eq!(creds.identity_id().await.expect("id"), guest_id);
@@ -389,9 +365,10 @@ async fn basic_flow_provider_guest_then_signed_in_keeps_the_identity() {
     assert_eq!(emu.calls("AssumeRoleWithWebIdentity"), 2);
 
     // A flow without a role for guests is a configuration error, not a call.
-    let no_guest_role = FederatedCredentials::builder(client(&emu))
+    let no_guest_role = federated(&emu)
         .basic_flow(BasicFlow::new("s1").authenticated_role(role("GoogleRole")))
-        .build();
+        .build()
+        .expect("provider");
     let err = no_guest_role.credentials().await.expect_err("no role");
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
 
@@ -400,14 +377,11 @@ async fn basic_flow_provider_guest_then_signed_in_keeps_the_identity() {
     for pool in &mut seed.identity_pools {
         pool.allow_classic_flow = false;
     }
-    let strict = Emulator::builder()
-        .seed(seed)
-        .start()
-        .await
-        .expect("emulator");
-    let err = FederatedCredentials::builder(client(&strict))
+    let strict = TestEmulator::with_seed(seed).await;
+    let err = federated(&strict)
         .basic_flow(flow)
         .build()
+        .expect("provider")
         .credentials()
         .await
         .expect_err("basic flow disabled");
@@ -418,33 +392,34 @@ async fn basic_flow_provider_guest_then_signed_in_keeps_the_identity() {
 
 #[tokio::test]
 async fn custom_role_arn_from_the_token_is_honoured_and_others_are_refused() {
-    let emu = start(None).await;
-    let config = config(&emu);
+    let emu = start().await;
+    let config = emu.config();
     let user_pool = LoginProvider::UserPool {
         region: emu.region(),
         user_pool_id: config.user_pool_id().expect("pool").to_owned(),
     };
-    let jdoe = || -> Arc<dyn LoginTokenSource> {
-        Arc::new(
-            emu.mint_user_pool_id_token("quickstart", "web", "jdoe")
-                .expect("jdoe's token"),
-        )
+    let jdoe = || {
+        emu.mint_user_pool_id_token("quickstart", "web", "jdoe")
+            .expect("jdoe's token")
     };
-    let preferred = FederatedCredentials::builder(client(&emu))
+    let preferred = federated(&emu)
         .login(user_pool.clone(), jdoe())
-        .build();
+        .build()
+        .expect("provider");
     assert_eq!(role_of(&emu, &preferred).await, "CipRole");
 
-    let custom = FederatedCredentials::builder(client(&emu))
+    let custom = federated(&emu)
         .login(user_pool.clone(), jdoe())
         .custom_role_arn(role("CupOnlyRole"))
-        .build();
+        .build()
+        .expect("provider");
     assert_eq!(role_of(&emu, &custom).await, "CupOnlyRole");
 
-    let refused = FederatedCredentials::builder(client(&emu))
+    let refused = federated(&emu)
         .login(user_pool, jdoe())
         .custom_role_arn(role("GoogleRole"))
-        .build();
+        .build()
+        .expect("provider");
     let err = refused
         .credentials()
         .await
@@ -454,10 +429,11 @@ async fn custom_role_arn_from_the_token_is_honoured_and_others_are_refused() {
 
     // A Google token carries no roles at all.
     let (p, s) = google(&emu, "g");
-    let google_custom = FederatedCredentials::builder(client(&emu))
+    let google_custom = federated(&emu)
         .login(p, s)
         .custom_role_arn(role("GoogleRole"))
-        .build();
+        .build()
+        .expect("provider");
     let err = google_custom.credentials().await.expect_err("no role list");
     assert_eq!(err.kind(), ErrorKind::RoleNotAllowed, "{err}");
     emu.shutdown().await;
@@ -465,9 +441,8 @@ async fn custom_role_arn_from_the_token_is_honoured_and_others_are_refused() {
 
 #[tokio::test]
 async fn wrong_audience_wrong_provider_and_expired_tokens_are_typed_errors() {
-    let clock = ManualClock::at_epoch_secs(1_767_600_000);
-    let shared: SharedClock = Arc::new(clock.clone());
-    let emu = start(Some(shared)).await;
+    let emu = start().await;
+    let clock = emu.clock.clone();
 
     let other_app = emu
         .mint_oidc_token(
@@ -478,9 +453,10 @@ async fn wrong_audience_wrong_provider_and_expired_tokens_are_typed_errors() {
             serde_json::json!({}),
         )
         .expect("token");
-    let creds = FederatedCredentials::builder(client(&emu))
-        .login(LoginProvider::Google, Arc::new(other_app))
-        .build();
+    let creds = federated(&emu)
+        .login(LoginProvider::Google, other_app)
+        .build()
+        .expect("provider");
     let err = creds.credentials().await.expect_err("wrong audience");
     assert_eq!(err.kind(), ErrorKind::NotAuthorized, "{err}");
     assert!(err.message().contains("audience"), "{err}");
@@ -490,9 +466,10 @@ async fn wrong_audience_wrong_provider_and_expired_tokens_are_typed_errors() {
         LoginProvider::Facebook,
         LoginProvider::Oidc("https://login.example.com".into()),
     ] {
-        let creds = FederatedCredentials::builder(client(&emu))
-            .login(provider.clone(), Arc::new(google_token(&emu, "u1")))
-            .build();
+        let creds = federated(&emu)
+            .login(provider.clone(), google_token(&emu, "u1"))
+            .build()
+            .expect("provider");
         let err = creds.credentials().await.expect_err("wrong provider");
         assert_eq!(err.kind(), ErrorKind::NotAuthorized, "{provider:?}: {err}");
         assert!(err.message().contains("provider"), "{err}");
@@ -508,9 +485,10 @@ async fn wrong_audience_wrong_provider_and_expired_tokens_are_typed_errors() {
         )
         .expect("token");
     clock.advance(Duration::from_secs(120));
-    let creds = FederatedCredentials::builder(client(&emu))
-        .login(LoginProvider::Google, Arc::new(short))
-        .build();
+    let creds = federated(&emu)
+        .login(LoginProvider::Google, short)
+        .build()
+        .expect("provider");
     let err = creds.credentials().await.expect_err("expired");
     assert_eq!(err.kind(), ErrorKind::NotAuthorized, "{err}");
     assert!(err.message().contains("expired"), "{err}");
@@ -524,33 +502,18 @@ async fn pool_without_guests_refuses_a_guest() {
     for pool in &mut seed.identity_pools {
         pool.allow_unauthenticated = false;
     }
-    let emu = Emulator::builder()
-        .seed(seed)
-        .start()
-        .await
-        .expect("emulator");
-    let err = FederatedCredentials::guest(client(&emu))
-        .credentials()
-        .await
-        .expect_err("no guests");
+    let emu = TestEmulator::with_seed(seed).await;
+    let err = new_guest(&emu).credentials().await.expect_err("no guests");
     assert_eq!(err.kind(), ErrorKind::NotAuthorized, "{err}");
     emu.shutdown().await;
 }
 
 #[tokio::test]
 async fn token_source_is_asked_again_when_the_credentials_are_renewed() {
-    let clock = ManualClock::at_epoch_secs(1_767_600_000);
-    let shared: SharedClock = Arc::new(clock.clone());
     let mut seed = seed();
     seed.credential_lifetime_secs = Some(900);
-    let emu = Arc::new(
-        Emulator::builder()
-            .seed(seed)
-            .clock(shared.clone())
-            .start()
-            .await
-            .expect("emulator"),
-    );
+    let emu = Arc::new(TestEmulator::with_seed(seed).await);
+    let clock = emu.clock.clone();
     let calls = Arc::new(AtomicUsize::new(0));
     let source = {
         let emu = emu.clone();
@@ -558,20 +521,23 @@ async fn token_source_is_asked_again_when_the_credentials_are_renewed() {
         // Google tokens live 10 minutes here: shorter than the credentials.
         token_fn(move || {
             calls.fetch_add(1, Ordering::SeqCst);
-            std::future::ready(emu.mint_oidc_token(
-                GOOGLE_ISSUER,
-                "refreshing-user",
-                GOOGLE_CLIENT,
-                Duration::from_secs(600),
-                serde_json::json!({}),
-            ))
+            std::future::ready(
+                emu.mint_oidc_token(
+                    GOOGLE_ISSUER,
+                    "refreshing-user",
+                    GOOGLE_CLIENT,
+                    Duration::from_secs(600),
+                    serde_json::json!({}),
+                )
+                .map_err(Into::into),
+            )
         })
     };
-    let creds = FederatedCredentials::builder(client(&emu))
-        .login(LoginProvider::Google, Arc::new(source))
-        .clock(shared)
+    let creds = federated(&emu)
+        .login(LoginProvider::Google, source)
         .refresh_margin(Duration::from_secs(60))
-        .build();
+        .build()
+        .expect("provider");
     let first = creds.credentials().await.expect("credentials");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     // Served from the cache while fresh: no new token.
@@ -601,7 +567,7 @@ async fn token_source_is_asked_again_when_the_credentials_are_renewed() {
 
 #[tokio::test]
 async fn provider_tokens_never_reach_debug_or_errors() {
-    let emu = start(None).await;
+    let emu = start().await;
     // A real, signed token for the wrong audience, carrying a marker claim.
     let marked = emu
         .mint_oidc_token(
@@ -615,9 +581,10 @@ async fn provider_tokens_never_reach_debug_or_errors() {
     let raw = marked.expose_secret().to_owned();
     let garbage = Jwt::new("MARKER-not-a-jwt");
     for token in [marked, garbage] {
-        let creds = FederatedCredentials::builder(client(&emu))
-            .login(LoginProvider::Google, Arc::new(token))
-            .build();
+        let creds = federated(&emu)
+            .login(LoginProvider::Google, token)
+            .build()
+            .expect("provider");
         let err = creds.credentials().await.expect_err("rejected");
         for text in [format!("{err}"), format!("{err:?}"), format!("{creds:?}")] {
             assert!(!text.contains("MARKER"), "{text}");

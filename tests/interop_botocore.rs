@@ -1,4 +1,3 @@
-#![cfg(feature = "mock")]
 //! Interop with botocore, AWS's own Python signer:
 //!
 //! - the committed SigV4 vectors (`tests/data/sigv4_vectors.json`, checked against this
@@ -9,14 +8,14 @@
 //!   SigV4 verifier (200), through the `Host: <api>.execute-api...` form and the path prefix,
 //!   and refused (403) once the body, query or a signed header is changed after signing.
 
-#[path = "support/peers.rs"]
-mod peers;
+mod support;
 
 use std::process::Command;
 use std::time::Duration;
 
-use cognito_sigv4::mock::{Emulator, RunningEmulator, Seed};
+use cognito_sigv4_emulator::{RunningEmulator, Seed};
 use serde_json::{Value, json};
+use support::{TestEmulator, peers};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/BotocoreRole";
 const API: &str = "b0toc0re01";
@@ -63,12 +62,8 @@ fn signing_vectors_regenerate_identically() {
     );
 }
 
-async fn emulator() -> RunningEmulator {
-    Emulator::builder()
-        .seed(Seed::from_toml_str(SEED).expect("seed"))
-        .start()
-        .await
-        .expect("emulator starts")
+async fn emulator() -> TestEmulator {
+    TestEmulator::with_seed(Seed::from_toml_str(SEED).expect("seed")).await
 }
 
 /// Runs `botocore_sign.py` on `requests` with fresh credentials of [`ROLE`]; returns the

@@ -1,4 +1,3 @@
-#![cfg(feature = "mock")]
 //! Interop with amazon-cognito-identity-js (AWS's JavaScript client, installed by `npm ci` in
 //! `scripts/`): its SRP sign-in (`CognitoUser.authenticateUser` with `AuthenticationDetails`)
 //! against this crate's emulator succeeds with the right password and fails with
@@ -8,18 +7,14 @@
 //!
 //! The driver is `scripts/interop/js_srp_sign_in.js`; the emulator runs in this process.
 
-#[path = "support/peers.rs"]
-mod peers;
+mod support;
 
-use std::time::Duration;
-
-use cognito_sigv4::config::Service;
 use cognito_sigv4::jwt::UnverifiedClaims;
-use cognito_sigv4::mock::{Emulator, RunningEmulator, Seed};
 use cognito_sigv4::secret::{Jwt, RefreshToken};
 use cognito_sigv4::user_pool::{Tokens, UserPoolClient};
-use cognito_sigv4::{Clock, CognitoConfig, SystemClock};
+use cognito_sigv4_emulator::{RunningEmulator, Seed};
 use serde_json::{Value, json};
+use support::{TestEmulator, peers};
 
 const POOL: &str = "us-east-1_JsInterop1";
 const CLIENT: &str = "jsinteropwebclient00000001";
@@ -71,12 +66,8 @@ async fn js_sign_in(emu: &RunningEmulator, cases: &[(&str, &str)]) -> Vec<Value>
     out.as_array().expect("a JSON array").clone()
 }
 
-async fn emulator() -> RunningEmulator {
-    Emulator::builder()
-        .seed(Seed::from_toml_str(SEED).expect("seed"))
-        .start()
-        .await
-        .expect("emulator starts")
+async fn emulator() -> TestEmulator {
+    TestEmulator::with_seed(Seed::from_toml_str(SEED).expect("seed")).await
 }
 
 fn node_ready(test: &str) -> bool {
@@ -119,20 +110,14 @@ async fn js_srp_sign_in_succeeds_with_the_right_password() {
     // The JS client's session is a real one: this crate refreshes it at the emulator.
     let r = &results[0];
     let text = |k: &str| r[k].as_str().expect("token").to_owned();
-    let tokens = Tokens {
-        id: Jwt::new(text("idToken")),
-        access: Jwt::new(text("accessToken")),
-        refresh: Some(RefreshToken::new(text("refreshToken"))),
-        expires_at: SystemClock.now() + Duration::from_secs(3600),
-        username: "alice".into(),
-    };
-    let config = CognitoConfig::builder()
-        .region("us-east-1")
-        .user_pool_id(POOL)
-        .client_id(CLIENT)
-        .endpoint(Service::CognitoIdp, emu.endpoint())
-        .build()
-        .expect("config");
+    let tokens = Tokens::from_jwts(
+        Jwt::new(text("idToken")),
+        Jwt::new(text("accessToken")),
+        Some(RefreshToken::new(text("refreshToken"))),
+    )
+    .expect("the JS client's tokens decode");
+    assert_eq!(tokens.username, "alice");
+    let config = emu.config_of(POOL, CLIENT);
     let fresh = UserPoolClient::new(&config)
         .expect("client")
         .refresh(&tokens)

@@ -23,24 +23,22 @@
 //! `MINISTACK_HOST=us-east-1.amazonaws.com` the crate signs for the real AWS host name and
 //! connects to MiniStack's port.
 
-#[path = "support/peers.rs"]
-mod peers;
+mod support;
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use cognito_sigv4::client::{ApiClient, AuthMode};
-use cognito_sigv4::config::Service;
 use cognito_sigv4::identity_pool::{IdentityPoolClient, Logins};
 use cognito_sigv4::jwt::UnverifiedClaims;
 use cognito_sigv4::secret::{ClientSecret, Password};
-use cognito_sigv4::session::SignInOutcome;
 use cognito_sigv4::time::{OffsetClock, system_clock};
-use cognito_sigv4::user_pool::{AuthFlow, SignInStep, Tokens, UserPoolClient};
-use cognito_sigv4::{Clock, CognitoConfig, ErrorKind, Session, SystemClock};
+use cognito_sigv4::user_pool::{AuthFlow, Tokens, UserPoolClient};
+use cognito_sigv4::{Clock, CognitoConfig, ErrorKind, Session, SignInOutcome, SystemClock};
 use http::{Method, StatusCode};
-use peers::{Bootstrapped, Peer, Unavailable};
 use serde_json::Value;
+use support::done;
+use support::peers::{self, Bootstrapped, Peer, Unavailable};
 
 struct MiniStack {
     peer: Peer,
@@ -68,9 +66,7 @@ impl MiniStack {
             .region(self.id("region"))
             .user_pool_id(self.id("user_pool_id"))
             .identity_pool_id(self.id("identity_pool_id"))
-            .endpoint(Service::CognitoIdp, endpoint.clone())
-            .endpoint(Service::CognitoIdentity, endpoint.clone())
-            .endpoint(Service::Sts, endpoint);
+            .endpoint_url(endpoint);
         builder = if secret {
             builder
                 .client_id(self.id("secret_client_id"))
@@ -109,13 +105,6 @@ fn start() -> Result<MiniStack, Unavailable> {
 /// The shared MiniStack, or `None` (after printing why) when it is not installed locally.
 fn ministack(test: &str) -> Option<&'static MiniStack> {
     peers::shared(&MINISTACK, start, test, "MiniStack")
-}
-
-fn done(step: SignInStep) -> Tokens {
-    match step {
-        SignInStep::Done(tokens) => tokens,
-        SignInStep::Challenge(c) => panic!("unexpected challenge {}", c.name()),
-    }
 }
 
 fn assert_tokens_for(ms: &MiniStack, tokens: &Tokens, client_id: &str) {
@@ -198,14 +187,10 @@ async fn client_secret_is_required_and_checked() {
         return;
     };
     // The secret client used without its secret (no SECRET_HASH) and with a wrong one.
-    let no_secret = CognitoConfig::builder()
-        .region("us-east-1")
-        .user_pool_id(ms.id("user_pool_id"))
+    let no_secret = ms
+        .config(false)
+        .to_builder()
         .client_id(ms.id("secret_client_id"))
-        .endpoint(
-            Service::CognitoIdp,
-            format!("{}/", ms.peer.endpoint()).parse().expect("URL"),
-        )
         .build()
         .expect("config");
     let wrong_secret = no_secret
@@ -438,7 +423,7 @@ async fn skewed_device_clock_is_corrected_from_the_servers_date() {
     };
     // The device's clock is 15 minutes slow: MiniStack answers "Signature expired" (its
     // window is 5 minutes), and the client learns the offset from the answer's `Date`.
-    let slow = std::sync::Arc::new(OffsetClock::new(system_clock(), -900));
+    let slow = OffsetClock::new(system_clock(), -900);
     let api = ApiClient::builder(ms.api_base())
         .credentials_provider(session)
         .clock(slow)

@@ -37,8 +37,7 @@
 //!   (`assumed-role/<role>/CognitoIdentityCredentials`), so the 200s and 403s of the API calls
 //!   are MiniStack's own IAM decisions.
 
-#[path = "support/peers.rs"]
-mod peers;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -47,16 +46,17 @@ use std::time::{Duration, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognito_sigv4::client::ApiClient;
-use cognito_sigv4::config::Service;
-use cognito_sigv4::federation::{BasicFlow, FederatedCredentials, LoginTokenSource, token_fn};
+use cognito_sigv4::credentials::{
+    BasicFlow, FederatedCredentials, FederatedCredentialsBuilder, token_fn,
+};
 use cognito_sigv4::identity_pool::{IdentityPoolClient, LoginProvider, Logins};
 use cognito_sigv4::jwt::UnverifiedClaims;
 use cognito_sigv4::secret::Jwt;
 use cognito_sigv4::time::ManualClock;
 use cognito_sigv4::{Clock, CognitoConfig, ErrorKind, SystemClock};
 use http::{Method, StatusCode};
-use peers::{Bootstrapped, Peer, Unavailable};
 use serde_json::{Value, json};
+use support::peers::{self, Bootstrapped, Peer, Unavailable};
 
 struct MiniStack {
     peer: Peer,
@@ -79,14 +79,23 @@ impl MiniStack {
         CognitoConfig::builder()
             .region(self.id("region"))
             .identity_pool_id(self.id(pool))
-            .endpoint(Service::CognitoIdentity, endpoint.clone())
-            .endpoint(Service::Sts, endpoint)
+            .endpoint_url(endpoint)
             .build()
             .expect("valid config")
     }
 
     fn pool(&self) -> IdentityPoolClient {
         IdentityPoolClient::new(&self.config("identity_pool_id")).expect("identity pool client")
+    }
+
+    /// Credentials of the bootstrap's identity pool.
+    fn federated(&self) -> FederatedCredentialsBuilder {
+        FederatedCredentials::builder(self.config("identity_pool_id"))
+    }
+
+    /// A guest of the bootstrap's identity pool.
+    fn guest(&self) -> FederatedCredentials {
+        FederatedCredentials::guest(self.config("identity_pool_id")).expect("guest")
     }
 
     /// A signing API client for the bootstrap's REST API (as on AWS, with MiniStack's port).
@@ -145,10 +154,6 @@ fn mint(iss: &str, aud: &str, sub: &str, exp_in: i64) -> Jwt {
         URL_SAFE_NO_PAD.encode(claims.to_string()),
         URL_SAFE_NO_PAD.encode(b"unsigned")
     ))
-}
-
-fn source(token: Jwt) -> Arc<dyn LoginTokenSource> {
-    Arc::new(token)
 }
 
 static MINISTACK: OnceLock<Result<MiniStack, Unavailable>> = OnceLock::new();
@@ -231,9 +236,11 @@ async fn google_and_oidc_logins_get_credentials_and_call_the_api() {
     assert_fresh(&creds);
 
     // The refreshing provider, signing calls: the pool's authenticated role may call both.
-    let fed = FederatedCredentials::builder(ms.pool())
-        .login(LoginProvider::Google, source(google))
-        .build();
+    let fed = ms
+        .federated()
+        .login(LoginProvider::Google, google)
+        .build()
+        .expect("provider");
     assert!(fed.is_authenticated());
     let api = ms.api(fed.clone());
     expect_call(ms, &api, "/google", StatusCode::OK, "").await;
@@ -246,12 +253,14 @@ async fn google_and_oidc_logins_get_credentials_and_call_the_api() {
 
     // Any OIDC issuer registered with the pool, keyed by its URL without `https://`.
     let issuer = format!("https://{}", ms.id("oidc_issuer"));
-    let oidc = FederatedCredentials::builder(ms.pool())
+    let oidc = ms
+        .federated()
         .login(
             LoginProvider::Oidc(issuer.clone()),
-            source(mint(&issuer, &ms.id("oidc_client_id"), "oidc-user-1", 3600)),
+            mint(&issuer, &ms.id("oidc_client_id"), "oidc-user-1", 3600),
         )
-        .build();
+        .build()
+        .expect("provider");
     assert_eq!(oidc.providers(), vec![ms.id("oidc_issuer")]);
     let api = ms.api(oidc.clone());
     expect_call(ms, &api, "/google", StatusCode::OK, "").await;
@@ -275,10 +284,12 @@ async fn several_providers_in_one_logins_map_are_one_identity() {
         "multi-provider-user",
         3600,
     );
-    let both = FederatedCredentials::builder(ms.pool())
-        .login(LoginProvider::Google, source(google.clone()))
-        .login(LoginProvider::Oidc(issuer.clone()), source(oidc.clone()))
-        .build();
+    let both = ms
+        .federated()
+        .login(LoginProvider::Google, google.clone())
+        .login(LoginProvider::Oidc(issuer.clone()), oidc.clone())
+        .build()
+        .expect("provider");
     let mut providers = both.providers();
     providers.sort();
     assert_eq!(
@@ -304,7 +315,7 @@ async fn guest_gets_an_identity_and_the_unauthenticated_role() {
     let Some(ms) = ministack("guest_gets_an_identity_and_the_unauthenticated_role") else {
         return;
     };
-    let guest = FederatedCredentials::guest(ms.pool());
+    let guest = ms.guest();
     assert!(!guest.is_authenticated());
     assert_eq!(guest.cached_identity_id(), None);
     let creds = guest.credentials().await.expect("guest credentials");
@@ -324,14 +335,16 @@ async fn guest_gets_an_identity_and_the_unauthenticated_role() {
     .await;
 
     // Each guest provider is its own identity.
-    let other = FederatedCredentials::guest(ms.pool());
+    let other = ms.guest();
     other.credentials().await.expect("second guest");
     assert_ne!(other.cached_identity_id(), Some(id.clone()));
 
     // A saved guest id resumes the same identity.
-    let resumed = FederatedCredentials::builder(ms.pool())
+    let resumed = ms
+        .federated()
         .identity_id(id.clone())
-        .build();
+        .build()
+        .expect("provider");
     resumed.credentials().await.expect("resumed guest");
     assert_eq!(resumed.cached_identity_id(), Some(id));
 }
@@ -342,7 +355,7 @@ async fn guest_signing_in_keeps_its_identity_and_sign_out_starts_a_new_guest() {
     else {
         return;
     };
-    let fed = FederatedCredentials::guest(ms.pool());
+    let fed = ms.guest();
     let api = ms.api(fed.clone());
     expect_call(
         ms,
@@ -356,7 +369,7 @@ async fn guest_signing_in_keeps_its_identity_and_sign_out_starts_a_new_guest() {
 
     // MiniStack links the new login to the guest identity named in GetCredentialsForIdentity,
     // as AWS does: the same id, now with the authenticated role.
-    fed.sign_in([(LoginProvider::Google, source(ms.google("guest-to-google")))]);
+    fed.sign_in((LoginProvider::Google, ms.google("guest-to-google")));
     assert!(fed.is_authenticated());
     expect_call(ms, &api, "/google", StatusCode::OK, "").await;
     assert_eq!(fed.identity_id().await.expect("identity id"), guest_id);
@@ -388,17 +401,19 @@ async fn returning_user_on_a_guest_device_gets_their_own_identity() {
     // login's identity only by the same token string (see the module docs), so the same token
     // is used twice here; on AWS a fresh token with the same `sub` would do.
     let token = ms.google("returning-user");
-    let elsewhere = FederatedCredentials::builder(ms.pool())
-        .login(LoginProvider::Google, source(token.clone()))
-        .build();
+    let elsewhere = ms
+        .federated()
+        .login(LoginProvider::Google, token.clone())
+        .build()
+        .expect("provider");
     let own = elsewhere.identity_id().await.expect("own identity");
 
     // On this device they were a guest first.
-    let device = FederatedCredentials::guest(ms.pool());
+    let device = ms.guest();
     device.credentials().await.expect("guest credentials");
     let guest_id = device.cached_identity_id().expect("guest id");
     assert_ne!(guest_id, own);
-    device.sign_in([(LoginProvider::Google, source(token))]);
+    device.sign_in((LoginProvider::Google, token));
     let api = ms.api(device.clone());
     expect_call(ms, &api, "/google", StatusCode::OK, "").await;
     // MiniStack merges the guest into the person's identity and answers with its id; the
@@ -449,10 +464,12 @@ async fn basic_flow_open_id_token_then_sts() {
         .authenticated_role(auth_role.clone())
         .unauthenticated_role(unauth_role.clone())
         .duration(Duration::from_secs(900));
-    let fed = FederatedCredentials::builder(ms.pool())
-        .login(LoginProvider::Google, source(google))
+    let fed = ms
+        .federated()
+        .login(LoginProvider::Google, google)
         .basic_flow(flow.clone())
-        .build();
+        .build()
+        .expect("provider");
     let api = ms.api(fed.clone());
     expect_call(ms, &api, "/google", StatusCode::OK, "").await;
     let expires = fed.credentials_expire_at().expect("expiry");
@@ -463,9 +480,7 @@ async fn basic_flow_open_id_token_then_sts() {
     );
     assert_eq!(fed.identity_id().await.expect("id"), identity_id);
 
-    let guest = FederatedCredentials::builder(ms.pool())
-        .basic_flow(flow)
-        .build();
+    let guest = ms.federated().basic_flow(flow).build().expect("provider");
     let api = ms.api(guest.clone());
     expect_call(ms, &api, "/guest", StatusCode::OK, "").await;
     expect_call(
@@ -478,9 +493,11 @@ async fn basic_flow_open_id_token_then_sts() {
     .await;
 
     // The authenticated role trusts only `amr` "authenticated": STS refuses a guest's token.
-    let sneaky = FederatedCredentials::builder(ms.pool())
+    let sneaky = ms
+        .federated()
         .basic_flow(BasicFlow::new("interop-basic").unauthenticated_role(auth_role))
-        .build();
+        .build()
+        .expect("provider");
     let err = sneaky
         .credentials()
         .await
@@ -506,22 +523,26 @@ async fn tokens_for_unconfigured_providers_or_not_jwts_are_rejected() {
     }
     // An OIDC issuer the pool does not list.
     let stranger = "https://stranger.example";
-    let fed = FederatedCredentials::builder(ms.pool())
+    let fed = ms
+        .federated()
         .login(
             LoginProvider::Oidc(stranger.into()),
-            source(mint(stranger, "app", "someone", 3600)),
+            mint(stranger, "app", "someone", 3600),
         )
-        .build();
+        .build()
+        .expect("provider");
     let err = fed.credentials().await.expect_err("unknown OIDC issuer");
     assert_eq!(err.kind(), ErrorKind::NotAuthorized, "{err}");
 
     // A Google "token" that is not a JWT.
-    let fed = FederatedCredentials::builder(ms.pool())
+    let fed = ms
+        .federated()
         .login(
             LoginProvider::Google,
-            source(Jwt::new("ya29.an-access-token-not-an-id-token")),
+            Jwt::new("ya29.an-access-token-not-an-id-token"),
         )
-        .build();
+        .build()
+        .expect("provider");
     let err = fed.credentials().await.expect_err("not an ID token");
     assert_eq!(err.kind(), ErrorKind::NotAuthorized, "{err}");
     assert!(
@@ -537,22 +558,24 @@ async fn federated_tokens_are_renewed_with_the_credentials() {
         return;
     };
     // The device's clock, moved by hand past the refresh margin instead of waiting.
-    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let clock = ManualClock::new(SystemClock.now());
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
     let aud = ms.id("google_client_id");
-    let fed = FederatedCredentials::builder(ms.pool())
+    let fed = ms
+        .federated()
         .login(
             LoginProvider::Google,
-            Arc::new(token_fn(move || {
+            token_fn(move || {
                 counter.fetch_add(1, Ordering::SeqCst);
                 // A fresh token each time, same person.
                 let token = mint("https://accounts.google.com", &aud, "renewing-user", 3600);
                 async move { Ok(token) }
-            })),
+            }),
         )
         .clock(clock.clone())
-        .build();
+        .build()
+        .expect("provider");
     let first = fed.credentials().await.expect("first credentials");
     let id = fed.cached_identity_id().expect("identity id");
     assert_eq!(calls.load(Ordering::SeqCst), 1);

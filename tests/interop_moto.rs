@@ -1,4 +1,3 @@
-#![cfg(feature = "mock")]
 //! Interop with moto's server mode (`pip install 'moto[server]'`), an AWS emulator this project
 //! did not write: the user-pool flows it implements.
 //!
@@ -26,24 +25,21 @@
 //!   the AWS SDK's JSON parser accepts fractional epoch seconds, as AWS's other SDKs do.
 //! - RevokeToken is not implemented (tested against MiniStack and the crate's emulator).
 
-#[path = "support/peers.rs"]
-mod peers;
+mod support;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use cognito_sigv4::config::Service;
 use cognito_sigv4::identity_pool::{IdentityPoolClient, Logins};
 use cognito_sigv4::jwt::UnverifiedClaims;
-use cognito_sigv4::mock::totp_code;
 use cognito_sigv4::secret::{ClientSecret, OneTimeCode, Password};
-use cognito_sigv4::user_pool::{
-    AuthFlow, Challenge, ChallengeKind, ChallengeResponse, SignInStep, Tokens, UserPoolClient,
-};
+use cognito_sigv4::user_pool::{AuthFlow, ChallengeKind, ChallengeResponse, UserPoolClient};
 use cognito_sigv4::{Clock, CognitoConfig, ErrorKind, SystemClock};
-use peers::{Bootstrapped, Peer, PeerSpec, Unavailable};
+use cognito_sigv4_emulator::totp_code;
 use serde_json::Value;
+use support::peers::{self, Bootstrapped, Peer, PeerSpec, Unavailable};
+use support::{challenge, done};
 
 struct Moto {
     peer: Peer,
@@ -70,8 +66,7 @@ impl Moto {
             .user_pool_id(self.id(pool))
             .client_id(self.id(client))
             .identity_pool_id(self.id("identity_pool_id"))
-            .endpoint(Service::CognitoIdp, self.endpoint())
-            .endpoint(Service::CognitoIdentity, self.endpoint());
+            .endpoint_url(self.endpoint());
         if let Some(secret) = secret {
             b = b.client_secret(ClientSecret::new(self.id(secret)));
         }
@@ -123,20 +118,6 @@ fn start() -> Result<Moto, Unavailable> {
 /// The shared moto server, or `None` (after printing why) when it is not installed locally.
 fn moto(test: &str) -> Option<&'static Moto> {
     peers::shared(&MOTO, start, test, "moto")
-}
-
-fn done(step: SignInStep) -> Tokens {
-    match step {
-        SignInStep::Done(tokens) => tokens,
-        SignInStep::Challenge(c) => panic!("unexpected challenge {}", c.name()),
-    }
-}
-
-fn challenge(step: SignInStep) -> Challenge {
-    match step {
-        SignInStep::Challenge(c) => c,
-        SignInStep::Done(t) => panic!("signed in without the expected challenge ({t:?})"),
-    }
 }
 
 /// The current TOTP step (30 s) and its code for `secret`.

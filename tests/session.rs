@@ -1,30 +1,39 @@
 //! The refreshing session against the emulator, on a manual clock with short lifetimes
 //! (tokens 300 s, credentials 900 s).
-#![cfg(feature = "mock")]
 
+mod support;
+
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
 use cognito_sigv4::client::{ApiClient, AuthMode};
-use cognito_sigv4::config::Service;
-use cognito_sigv4::mock::{Emulator, Fault, RunningEmulator, Seed};
+use cognito_sigv4::credentials::SessionBuilder;
 use cognito_sigv4::secret::Password;
-use cognito_sigv4::session::{SessionBuilder, SignInOutcome};
 use cognito_sigv4::store::{FileStore, MemoryStore, SessionStore, StoredSession};
-use cognito_sigv4::user_pool::{SignInStep, UserPoolClient};
-use cognito_sigv4::{Clock, CognitoConfig, ErrorKind, ManualClock, Session, SystemClock};
+use cognito_sigv4::user_pool::UserPoolClient;
+use cognito_sigv4::{Clock, CognitoConfig, ErrorKind, Session};
+use cognito_sigv4_emulator::{Fault, Seed};
+use support::{PASSWORD, TestEmulator, done, signed_in};
 
-const PASSWORD: &str = "Quickstart-Passw0rd!";
 const MARGIN: Duration = Duration::from_secs(60);
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
+/// The reference scenario with short lifetimes; derefs to the [`TestEmulator`].
 struct Env {
-    emulator: RunningEmulator,
-    clock: ManualClock,
+    emulator: TestEmulator,
     config: CognitoConfig,
+}
+
+impl Deref for Env {
+    type Target = TestEmulator;
+
+    fn deref(&self) -> &TestEmulator {
+        &self.emulator
+    }
 }
 
 impl Env {
@@ -33,8 +42,7 @@ impl Env {
     }
 
     async fn start_with(adjust: impl FnOnce(&mut Seed)) -> Env {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/emulator-seed.toml");
-        let mut seed = Seed::from_file(path).expect("seed");
+        let mut seed = Seed::reference();
         seed.credential_lifetime_secs = Some(900);
         for pool in &mut seed.user_pools {
             for client in &mut pool.clients {
@@ -43,55 +51,19 @@ impl Env {
             }
         }
         adjust(&mut seed);
-        // Near the real time, so that the AWS SDKs' own clocks agree with the emulator's.
-        let clock = ManualClock::new(SystemClock.now());
-        let emulator = Emulator::builder()
-            .seed(seed)
-            .clock(Arc::new(clock.clone()))
-            .start()
-            .await
-            .expect("emulator");
-        let endpoint = emulator.endpoint();
-        let config = CognitoConfig::builder()
-            .region(emulator.region())
-            .user_pool_id(emulator.user_pool_id("quickstart").expect("pool"))
-            .client_id(emulator.client_id("quickstart", "web").expect("client"))
-            .identity_pool_id(
-                emulator
-                    .identity_pool_id("quickstart")
-                    .expect("identity pool"),
-            )
-            .endpoint(Service::CognitoIdp, endpoint.clone())
-            .endpoint(Service::CognitoIdentity, endpoint.clone())
-            .endpoint(Service::Sts, endpoint)
-            .build()
-            .expect("config");
-        Env {
-            emulator,
-            clock,
-            config,
-        }
+        let emulator = TestEmulator::with_seed(seed).await;
+        let config = emulator.config();
+        Env { emulator, config }
     }
 
     fn builder(&self) -> SessionBuilder {
         Session::builder(self.config.clone())
-            .clock(Arc::new(self.clock.clone()))
+            .clock(self.clock.clone())
             .refresh_margin(MARGIN)
     }
 
     async fn sign_in(&self, builder: SessionBuilder) -> Session {
-        match builder
-            .sign_in("jdoe", &Password::new(PASSWORD))
-            .await
-            .expect("sign in")
-        {
-            SignInOutcome::Done(session) => session,
-            SignInOutcome::Challenge(p) => panic!("unexpected challenge {}", p.challenge().name()),
-        }
-    }
-
-    fn calls(&self, op: &str) -> u64 {
-        self.emulator.calls(op)
+        signed_in(builder, "jdoe").await
     }
 }
 
@@ -167,7 +139,7 @@ async fn no_request_is_signed_with_expired_credentials() {
     let api = ApiClient::builder(base.as_str())
         .region(env.emulator.region())
         .credentials_provider(session.clone())
-        .clock(Arc::new(env.clock.clone()))
+        .clock(env.clock.clone())
         .build()
         .expect("api client");
     // Walk through four credential lifetimes in uneven steps; every call must be accepted.
@@ -342,7 +314,7 @@ async fn a_stored_session_resumes_with_its_identity_id() {
     let env = Env::start().await;
     // A file, as an app would use across restarts.
     let dir = tempfile::tempdir().expect("temp dir");
-    let store: Arc<FileStore> = Arc::new(FileStore::new(dir.path().join("session.json")));
+    let store = FileStore::new(dir.path().join("session.json"));
     let session = env.sign_in(env.builder().store(store.clone())).await;
     let id = session.identity_id().await.expect("identity id");
     let stored = store.load().expect("load").expect("stored");
@@ -368,14 +340,12 @@ async fn a_stored_session_resumes_with_its_identity_id() {
 async fn an_unknown_cached_identity_id_is_recovered_with_one_get_id() {
     let env = Env::start().await;
     let client = UserPoolClient::new(&env.config).expect("client");
-    let tokens = match client
-        .sign_in("jdoe", &Password::new(PASSWORD))
-        .await
-        .expect("sign in")
-    {
-        SignInStep::Done(t) => t,
-        SignInStep::Challenge(c) => panic!("unexpected challenge {}", c.name()),
-    };
+    let tokens = done(
+        client
+            .sign_in("jdoe", &Password::new(PASSWORD))
+            .await
+            .expect("sign in"),
+    );
     let stale = "us-east-1:00000000-0000-4000-8000-000000000000";
     let mut stored = StoredSession::new(
         client.user_pool_id(),
@@ -562,10 +532,9 @@ async fn user_pool_routes_get_the_current_id_token_from_the_session() {
     let base = env.emulator.api_url("reference", "prod").expect("api url");
     let api = ApiClient::builder(base.as_str())
         .region(env.emulator.region())
-        .credentials_provider(session.clone())
-        .token_source(Arc::new(session.clone()))
+        .session(&session)
         .route(None, "/cup", AuthMode::id_token())
-        .clock(Arc::new(env.clock.clone()))
+        .clock(env.clock.clone())
         .build()
         .expect("api client");
     let auths = env.calls("InitiateAuth");
@@ -646,8 +615,7 @@ async fn resuming_from_a_corrupt_or_foreign_store_is_a_store_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("session.json");
     std::fs::write(&path, b"{\"version\": 1, \"user_pool_id\": 3").expect("write");
-    let e =
-        Session::resume(env.config.clone(), Arc::new(FileStore::new(&path))).expect_err("corrupt");
+    let e = Session::resume(env.config.clone(), FileStore::new(&path)).expect_err("corrupt");
     assert_eq!(e.kind(), ErrorKind::Store);
     let foreign = StoredSession::new(
         "us-east-1_SomeOther1",
@@ -655,8 +623,8 @@ async fn resuming_from_a_corrupt_or_foreign_store_is_a_store_error() {
         "jdoe",
         cognito_sigv4::secret::RefreshToken::new("opaque"),
     );
-    let e = Session::resume(env.config.clone(), Arc::new(MemoryStore::with(foreign)))
-        .expect_err("another pool");
+    let e =
+        Session::resume(env.config.clone(), MemoryStore::with(foreign)).expect_err("another pool");
     assert_eq!(e.kind(), ErrorKind::Store);
     assert_eq!(env.calls("InitiateAuth"), 0);
 }

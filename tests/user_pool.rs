@@ -1,23 +1,24 @@
 //! User-pool sign-in against the emulator's cognito-idp: SRP and password flows, app-client
 //! secrets and aliases, challenges, refresh, sign-out, errors, and secrets kept out of `Debug`.
-#![cfg(feature = "mock")]
+
+mod support;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cognito_sigv4::config::Service;
 use cognito_sigv4::jwt::UnverifiedClaims;
-use cognito_sigv4::mock::{AppClientSeed, Emulator, RunningEmulator, Seed, UserPoolSeed, UserSeed};
 use cognito_sigv4::secret::{OneTimeCode, Password};
 use cognito_sigv4::user_pool::{
-    AuthFlow, Challenge, ChallengeKind, ChallengeResponse, MfaKind, SignInStep, Tokens,
-    UserPoolClient,
+    AuthFlow, ChallengeKind, ChallengeResponse, MfaKind, SignInStep, Tokens, UserPoolClient,
+    UserPoolClientBuilder,
 };
-use cognito_sigv4::{CognitoConfig, ErrorKind, ManualClock, SharedClock};
+use cognito_sigv4::{Clock, CognitoConfig, ErrorKind, ManualClock};
+use cognito_sigv4_emulator::{AppClientSeed, Seed, UserPoolSeed, UserSeed, totp_code};
+use support::{TestEmulator, challenge, done};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// 2026-01-05 09:04:03 UTC: a fixed "now" for the emulator and the client.
+/// 2026-01-05 09:04:03 UTC: a fixed "now" for the scripted server's client.
 const START: u64 = 1_767_603_843;
 const POOL: &str = "pool";
 const ALICE_PW: &str = "MARKER-alice-Passw0rd!";
@@ -95,67 +96,9 @@ fn seed() -> Seed {
     }
 }
 
-struct Env {
-    emulator: RunningEmulator,
-    clock: ManualClock,
-}
-
-impl Env {
-    async fn start() -> Env {
-        let clock = ManualClock::at_epoch_secs(START);
-        let shared: SharedClock = Arc::new(clock.clone());
-        let emulator = Emulator::builder()
-            .seed(seed())
-            .clock(shared)
-            .start()
-            .await
-            .unwrap();
-        Env { emulator, clock }
-    }
-
-    fn config_of(&self, pool: &str, client: &str) -> CognitoConfig {
-        let e = &self.emulator;
-        let pool_id = e.user_pool_id(pool).unwrap();
-        let mut b = CognitoConfig::builder()
-            .region(e.region())
-            .user_pool_id(pool_id)
-            .client_id(e.client_id(pool, client).unwrap())
-            .endpoint(Service::CognitoIdp, e.endpoint());
-        if let Some(secret) = e.client_secret(pool, client) {
-            b = b.client_secret(secret);
-        }
-        b.build().unwrap()
-    }
-
-    fn client(&self, client: &str) -> UserPoolClient {
-        self.client_of(POOL, client)
-    }
-
-    fn client_of(&self, pool: &str, client: &str) -> UserPoolClient {
-        UserPoolClient::new(&self.config_of(pool, client))
-            .unwrap()
-            .with_clock(Arc::new(self.clock.clone()))
-    }
-
-    /// The emulator's (and the client's) current time.
-    fn now(&self) -> SystemTime {
-        use cognito_sigv4::Clock;
-        self.clock.now()
-    }
-}
-
-fn done(step: SignInStep) -> Tokens {
-    match step {
-        SignInStep::Done(tokens) => tokens,
-        SignInStep::Challenge(ch) => panic!("expected tokens, got challenge {ch:?}"),
-    }
-}
-
-fn challenge(step: SignInStep) -> Challenge {
-    match step {
-        SignInStep::Challenge(ch) => ch,
-        SignInStep::Done(t) => panic!("expected a challenge, got tokens {t:?}"),
-    }
+/// The emulator with [`seed`].
+async fn start() -> TestEmulator {
+    TestEmulator::with_seed(seed()).await
 }
 
 fn assert_tokens_for(tokens: &Tokens, username: &str, now: SystemTime) {
@@ -174,14 +117,14 @@ fn assert_tokens_for(tokens: &Tokens, username: &str, now: SystemTime) {
 
 #[tokio::test]
 async fn srp_and_password_sign_in_with_a_public_client() {
-    let env = Env::start().await;
-    let client = env.client("public");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "public");
     for flow in [AuthFlow::Srp, AuthFlow::Password] {
         let step = client
             .sign_in_with_flow("alice", &Password::new(ALICE_PW), flow)
             .await
             .unwrap_or_else(|e| panic!("{flow:?}: {e}"));
-        assert_tokens_for(&done(step), "alice", env.now());
+        assert_tokens_for(&done(step), "alice", env.clock.now());
     }
     // SRP is the default flow.
     assert_tokens_for(
@@ -192,7 +135,7 @@ async fn srp_and_password_sign_in_with_a_public_client() {
                 .unwrap(),
         ),
         "alice",
-        env.now(),
+        env.clock.now(),
     );
     assert_eq!(
         env.emulator.calls("RespondToAuthChallenge"),
@@ -204,21 +147,20 @@ async fn srp_and_password_sign_in_with_a_public_client() {
 
 #[tokio::test]
 async fn srp_and_password_sign_in_with_a_client_secret() {
-    let env = Env::start().await;
-    let client = env.client("secret");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "secret");
     for flow in [AuthFlow::Srp, AuthFlow::Password] {
         let step = client
             .sign_in_with_flow("alice", &Password::new(ALICE_PW), flow)
             .await
             .unwrap_or_else(|e| panic!("{flow:?}: {e}"));
-        assert_tokens_for(&done(step), "alice", env.now());
+        assert_tokens_for(&done(step), "alice", env.clock.now());
     }
     // The same client without its secret is refused.
-    let no_secret = CognitoConfig::builder()
-        .region(env.emulator.region())
-        .user_pool_id(env.emulator.user_pool_id(POOL).unwrap())
+    let no_secret = env
+        .config_of(POOL, "public")
+        .to_builder()
         .client_id(env.emulator.client_id(POOL, "secret").unwrap())
-        .endpoint(Service::CognitoIdp, env.emulator.endpoint())
         .build()
         .unwrap();
     let err = UserPoolClient::new(&no_secret)
@@ -232,8 +174,8 @@ async fn srp_and_password_sign_in_with_a_client_secret() {
 
 #[tokio::test]
 async fn email_alias_sign_in_hashes_cognitos_username_and_refreshes() {
-    let env = Env::start().await;
-    let client = env.client("secret");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "secret");
     for flow in [AuthFlow::Srp, AuthFlow::Password] {
         let tokens = done(
             client
@@ -242,7 +184,7 @@ async fn email_alias_sign_in_hashes_cognitos_username_and_refreshes() {
                 .unwrap_or_else(|e| panic!("{flow:?}: {e}")),
         );
         // The tokens name Cognito's username, not the e-mail typed...
-        assert_tokens_for(&tokens, BOB, env.now());
+        assert_tokens_for(&tokens, BOB, env.clock.now());
         // ...and refresh, where Cognito checks SECRET_HASH against the token's user, works.
         let refreshed = client
             .refresh(&tokens)
@@ -255,8 +197,11 @@ async fn email_alias_sign_in_hashes_cognitos_username_and_refreshes() {
 
 #[tokio::test]
 async fn wrong_password_is_not_authorized_and_unknown_user_is_user_not_found() {
-    let env = Env::start().await;
-    for client in [env.client("public"), env.client("secret")] {
+    let env = start().await;
+    for client in [
+        env.user_pool_client(POOL, "public"),
+        env.user_pool_client(POOL, "secret"),
+    ] {
         for flow in [AuthFlow::Srp, AuthFlow::Password] {
             let err = client
                 .sign_in_with_flow("alice", &Password::new("MARKER-wrong-password"), flow)
@@ -277,8 +222,8 @@ async fn wrong_password_is_not_authorized_and_unknown_user_is_user_not_found() {
 
 #[tokio::test]
 async fn unconfirmed_and_reset_required_users_get_errors_that_say_so() {
-    let env = Env::start().await;
-    let client = env.client("public");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "public");
     for flow in [AuthFlow::Srp, AuthFlow::Password] {
         for (name, kind) in [
             ("frank", ErrorKind::UserNotConfirmed),
@@ -300,8 +245,8 @@ async fn unconfirmed_and_reset_required_users_get_errors_that_say_so() {
 
 #[tokio::test]
 async fn new_password_required_then_the_new_password_works() {
-    let env = Env::start().await;
-    let client = env.client("secret");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "secret");
     let ch = challenge(
         client
             .sign_in("carol", &Password::new(CAROL_PW))
@@ -336,7 +281,7 @@ async fn new_password_required_then_the_new_password_works() {
             .await
             .unwrap(),
     );
-    assert_tokens_for(&tokens, "carol", env.now());
+    assert_tokens_for(&tokens, "carol", env.clock.now());
     // The new password signs in straight away; the temporary one no longer does.
     done(
         client
@@ -352,43 +297,10 @@ async fn new_password_required_then_the_new_password_works() {
     env.emulator.shutdown().await;
 }
 
-/// RFC 6238 TOTP (HMAC-SHA-1, 30 s steps, 6 digits) for a base32 secret.
+/// RFC 6238 TOTP (HMAC-SHA-1, 30 s steps, 6 digits) for a base32 secret, as an authenticator
+/// app shows it.
 fn totp(base32_secret: &str, at: SystemTime) -> String {
-    use aws_lc_rs::hmac;
-    let key = base32_decode(base32_secret);
-    let step = at.duration_since(UNIX_EPOCH).unwrap().as_secs() / 30;
-    let tag = hmac::sign(
-        &hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &key),
-        &step.to_be_bytes(),
-    );
-    let mac = tag.as_ref();
-    let offset = (mac[19] & 0x0f) as usize;
-    let code = u32::from_be_bytes([
-        mac[offset] & 0x7f,
-        mac[offset + 1],
-        mac[offset + 2],
-        mac[offset + 3],
-    ]);
-    format!("{:06}", code % 1_000_000)
-}
-
-fn base32_decode(s: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut bits, mut value, mut out) = (0u32, 0u32, Vec::new());
-    for c in s.bytes().filter(|&c| c != b'=') {
-        let v = ALPHABET
-            .iter()
-            .position(|&a| a == c.to_ascii_uppercase())
-            .expect("base32") as u32;
-        value = (value << 5) | v;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((value >> bits) as u8);
-            value &= (1 << bits) - 1;
-        }
-    }
-    out
+    totp_code(base32_secret, at).expect("base32 secret")
 }
 
 #[test]
@@ -404,8 +316,8 @@ fn totp_helper_matches_rfc_6238() {
 
 #[tokio::test]
 async fn software_token_mfa_with_a_wrong_then_the_right_code() {
-    let env = Env::start().await;
-    let client = env.client("secret");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "secret");
     let ch = challenge(
         client
             .sign_in("dave", &Password::new(DAVE_PW))
@@ -415,7 +327,7 @@ async fn software_token_mfa_with_a_wrong_then_the_right_code() {
     assert_eq!(ch.kind(), &ChallengeKind::SoftwareTokenMfa);
     assert_eq!(ch.username(), "dave");
 
-    let right = totp(DAVE_TOTP, env.now());
+    let right = totp(DAVE_TOTP, env.clock.now());
     let wrong = if right == "000000" {
         "111111"
     } else {
@@ -440,14 +352,14 @@ async fn software_token_mfa_with_a_wrong_then_the_right_code() {
             .await
             .unwrap(),
     );
-    assert_tokens_for(&tokens, "dave", env.now());
+    assert_tokens_for(&tokens, "dave", env.clock.now());
     env.emulator.shutdown().await;
 }
 
 #[tokio::test]
 async fn mfa_setup_associates_and_verifies_an_authenticator_app() {
-    let env = Env::start().await;
-    let client = env.client_of(MFA_POOL, "secret");
+    let env = start().await;
+    let client = env.user_pool_client(MFA_POOL, "secret");
     let ch = challenge(
         client
             .sign_in("erin", &Password::new(ERIN_PW))
@@ -469,7 +381,7 @@ async fn mfa_setup_associates_and_verifies_an_authenticator_app() {
 
     let (secret, ch) = client.associate_software_token(&ch).await.unwrap();
     assert_eq!(format!("{secret:?}"), "TotpSecret(***)");
-    let right = totp(secret.expose_secret(), env.now());
+    let right = totp(secret.expose_secret(), env.clock.now());
     let wrong = if right == "000000" {
         "111111"
     } else {
@@ -486,7 +398,7 @@ async fn mfa_setup_associates_and_verifies_an_authenticator_app() {
             .await
             .unwrap(),
     );
-    assert_tokens_for(&tokens, "erin", env.now());
+    assert_tokens_for(&tokens, "erin", env.clock.now());
 
     // From now on Erin signs in with a code from the app.
     env.clock.advance(Duration::from_secs(60));
@@ -497,7 +409,7 @@ async fn mfa_setup_associates_and_verifies_an_authenticator_app() {
             .unwrap(),
     );
     assert_eq!(ch.kind(), &ChallengeKind::SoftwareTokenMfa);
-    let code = totp(secret.expose_secret(), env.now());
+    let code = totp(secret.expose_secret(), env.clock.now());
     done(
         client
             .respond(&ch, ChallengeResponse::MfaCode(OneTimeCode::new(code)))
@@ -512,9 +424,9 @@ async fn mfa_setup_associates_and_verifies_an_authenticator_app() {
 
 #[tokio::test]
 async fn refresh_gets_new_tokens_and_keeps_the_refresh_token() {
-    let env = Env::start().await;
+    let env = start().await;
     for name in ["public", "secret"] {
-        let client = env.client(name);
+        let client = env.user_pool_client(POOL, name);
         let tokens = done(
             client
                 .sign_in("alice", &Password::new(ALICE_PW))
@@ -527,7 +439,10 @@ async fn refresh_gets_new_tokens_and_keeps_the_refresh_token() {
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(refreshed.username, "alice");
-        assert_eq!(refreshed.expires_at, env.now() + Duration::from_secs(3600));
+        assert_eq!(
+            refreshed.expires_at,
+            env.clock.now() + Duration::from_secs(3600)
+        );
         assert_ne!(refreshed.access, tokens.access);
         assert_eq!(
             refreshed.refresh, tokens.refresh,
@@ -539,8 +454,8 @@ async fn refresh_gets_new_tokens_and_keeps_the_refresh_token() {
 
 #[tokio::test]
 async fn refresh_with_rotation_replaces_the_refresh_token_and_retires_the_old_one() {
-    let env = Env::start().await;
-    let client = env.client("rotating");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "rotating");
     let tokens = done(
         client
             .sign_in(BOB_EMAIL, &Password::new(BOB_PW))
@@ -560,7 +475,7 @@ async fn refresh_with_rotation_replaces_the_refresh_token_and_retires_the_old_on
     client.refresh_with_rotation(&rotated).await.unwrap();
 
     // Without rotation the operation keeps the refresh token it was given.
-    let client = env.client("secret");
+    let client = env.user_pool_client(POOL, "secret");
     let tokens = done(
         client
             .sign_in("alice", &Password::new(ALICE_PW))
@@ -574,9 +489,9 @@ async fn refresh_with_rotation_replaces_the_refresh_token_and_retires_the_old_on
 
 #[tokio::test]
 async fn revoke_then_refresh_fails_with_an_error_that_ends_the_session() {
-    let env = Env::start().await;
+    let env = start().await;
     for name in ["public", "secret"] {
-        let client = env.client(name);
+        let client = env.user_pool_client(POOL, name);
         let tokens = done(
             client
                 .sign_in("alice", &Password::new(ALICE_PW))
@@ -597,8 +512,8 @@ async fn revoke_then_refresh_fails_with_an_error_that_ends_the_session() {
 
 #[tokio::test]
 async fn global_sign_out_then_refresh_fails() {
-    let env = Env::start().await;
-    let client = env.client("secret");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "secret");
     let here = done(
         client
             .sign_in("alice", &Password::new(ALICE_PW))
@@ -622,8 +537,8 @@ async fn global_sign_out_then_refresh_fails() {
 
 #[tokio::test]
 async fn refresh_without_a_refresh_token_says_sign_in_again() {
-    let env = Env::start().await;
-    let client = env.client("public");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "public");
     let mut tokens = done(
         client
             .sign_in("alice", &Password::new(ALICE_PW))
@@ -647,8 +562,8 @@ async fn refresh_without_a_refresh_token_says_sign_in_again() {
 
 #[tokio::test]
 async fn passwords_tokens_and_sessions_never_reach_debug_or_error_text() {
-    let env = Env::start().await;
-    let client = env.client("secret");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "secret");
     let tokens = done(
         client
             .sign_in("alice", &Password::new(ALICE_PW))
@@ -713,8 +628,8 @@ const CHILD: &str = "COGNITO_SIGV4_USER_POOL_TEST_CHILD";
 async fn works_with_no_aws_environment_at_all() {
     if std::env::var_os(CHILD).is_some() {
         // In the child: no AWS variables, no HOME (so no ~/.aws), nothing to find credentials in.
-        let env = Env::start().await;
-        let client = env.client("secret");
+        let env = start().await;
+        let client = env.user_pool_client(POOL, "secret");
         let tokens = done(
             client
                 .sign_in("alice", &Password::new(ALICE_PW))
@@ -804,18 +719,21 @@ async fn scripted(answers: Vec<(u16, String)>) -> (url::Url, tokio::task::JoinHa
     (url, task)
 }
 
-fn scripted_client(url: url::Url, secret: Option<&str>) -> UserPoolClient {
+/// A client of the scripted server, at [`START`].
+fn scripted_builder(url: url::Url, secret: Option<&str>) -> UserPoolClientBuilder {
     let mut b = CognitoConfig::builder()
         .region("eu-west-1")
         .user_pool_id("eu-west-1_AbC123")
         .client_id("client1")
-        .endpoint(Service::CognitoIdp, url);
+        .endpoint_url(url);
     if let Some(s) = secret {
         b = b.client_secret(s);
     }
-    UserPoolClient::new(&b.build().unwrap())
-        .unwrap()
-        .with_clock(Arc::new(ManualClock::at_epoch_secs(START)))
+    UserPoolClient::builder(&b.build().unwrap()).clock(ManualClock::at_epoch_secs(START))
+}
+
+fn scripted_client(url: url::Url, secret: Option<&str>) -> UserPoolClient {
+    scripted_builder(url, secret).build().unwrap()
 }
 
 #[tokio::test]
@@ -1031,7 +949,7 @@ impl std::io::Write for Captured {
 
 #[tokio::test]
 async fn trace_logs_name_the_flow_and_outcome_but_no_secret() {
-    let env = Env::start().await;
+    let env = start().await;
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -1044,7 +962,7 @@ async fn trace_logs_name_the_flow_and_outcome_but_no_secret() {
     // capture then also holds their logs, which must be free of secrets too. Only this test
     // installs a subscriber.
     tracing::subscriber::set_global_default(subscriber).expect("only this test sets a subscriber");
-    let client = env.client("secret");
+    let client = env.user_pool_client(POOL, "secret");
     let tokens = done(
         client
             .sign_in(BOB_EMAIL, &Password::new(BOB_PW))
@@ -1058,7 +976,7 @@ async fn trace_logs_name_the_flow_and_outcome_but_no_secret() {
             .await
             .unwrap(),
     );
-    let code = totp(DAVE_TOTP, env.now());
+    let code = totp(DAVE_TOTP, env.clock.now());
     done(
         client
             .respond(
@@ -1113,7 +1031,10 @@ async fn a_server_that_never_answers_times_out_as_a_retryable_network_error() {
         })
         .await;
     });
-    let client = scripted_client(url, None).with_timeout(Duration::from_millis(500));
+    let client = scripted_builder(url, None)
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
     // Bounded by a wall-clock guard: the client must give up well before it.
     let err = tokio::time::timeout(
         Duration::from_secs(5),

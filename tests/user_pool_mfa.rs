@@ -1,26 +1,19 @@
 //! SMS_MFA, EMAIL_OTP and SELECT_MFA_TYPE end to end: `UserPoolClient` (and `Session`) against
 //! the emulator, which "delivers" codes to an outbox the tests read.
-#![cfg(feature = "mock")]
 
-use std::sync::Arc;
+mod support;
+
 use std::time::Duration;
 
-use cognito_sigv4::config::Service;
+use cognito_sigv4::credentials::{Session, SignInOutcome};
 use cognito_sigv4::jwt::UnverifiedClaims;
-use cognito_sigv4::mock::{
-    AppClientSeed, DeliveryMedium, Emulator, RunningEmulator, Seed, SentCode, UserPoolSeed,
-    UserSeed, totp_code,
-};
 use cognito_sigv4::secret::{OneTimeCode, Password};
-use cognito_sigv4::session::{Session, SignInOutcome};
-use cognito_sigv4::user_pool::{
-    AuthFlow, Challenge, ChallengeKind, ChallengeResponse, MfaKind, SignInStep, Tokens,
-    UserPoolClient,
+use cognito_sigv4::user_pool::{AuthFlow, ChallengeKind, ChallengeResponse, MfaKind, Tokens};
+use cognito_sigv4::{Clock, ErrorKind};
+use cognito_sigv4_emulator::{
+    AppClientSeed, DeliveryMedium, Emulator, Seed, SentCode, UserPoolSeed, UserSeed, totp_code,
 };
-use cognito_sigv4::{Clock, CognitoConfig, ErrorKind, ManualClock, SharedClock};
-
-/// 2026-01-05 09:04:03 UTC: a fixed "now" for the emulator and the client.
-const START: u64 = 1_767_603_843;
+use support::{TestEmulator, challenge, done};
 const POOL: &str = "mfa";
 const PW: &str = "MARKER-mfa-Passw0rd!";
 const SAM_PHONE: &str = "+15555551234";
@@ -80,67 +73,20 @@ fn seed() -> Seed {
     }
 }
 
-struct Env {
-    emulator: RunningEmulator,
-    clock: ManualClock,
+/// The emulator with [`seed`].
+async fn start() -> TestEmulator {
+    TestEmulator::with_seed(seed()).await
 }
 
-impl Env {
-    async fn start() -> Env {
-        let clock = ManualClock::at_epoch_secs(START);
-        let shared: SharedClock = Arc::new(clock.clone());
-        let emulator = Emulator::builder()
-            .seed(seed())
-            .clock(shared)
-            .start()
-            .await
-            .unwrap();
-        Env { emulator, clock }
-    }
-
-    fn config(&self, client: &str) -> CognitoConfig {
-        let e = &self.emulator;
-        let mut b = CognitoConfig::builder()
-            .region(e.region())
-            .user_pool_id(e.user_pool_id(POOL).unwrap())
-            .client_id(e.client_id(POOL, client).unwrap())
-            .endpoint(Service::CognitoIdp, e.endpoint());
-        if let Some(secret) = e.client_secret(POOL, client) {
-            b = b.client_secret(secret);
-        }
-        b.build().unwrap()
-    }
-
-    fn client(&self, client: &str) -> UserPoolClient {
-        UserPoolClient::new(&self.config(client))
-            .unwrap()
-            .with_clock(Arc::new(self.clock.clone()))
-    }
-
-    /// The one code sent to `username` since `before` codes had been sent.
-    fn new_code(&self, username: &str, before: usize) -> SentCode {
-        let codes = self.emulator.sent_codes(username);
-        assert_eq!(
-            codes.len(),
-            before + 1,
-            "exactly one new code for {username}"
-        );
-        codes.last().cloned().unwrap()
-    }
-}
-
-fn done(step: SignInStep) -> Tokens {
-    match step {
-        SignInStep::Done(tokens) => tokens,
-        SignInStep::Challenge(ch) => panic!("expected tokens, got challenge {ch:?}"),
-    }
-}
-
-fn challenge(step: SignInStep) -> Challenge {
-    match step {
-        SignInStep::Challenge(ch) => ch,
-        SignInStep::Done(t) => panic!("expected a challenge, got tokens {t:?}"),
-    }
+/// The one code sent to `username` since `before` codes had been sent.
+fn new_code(env: &TestEmulator, username: &str, before: usize) -> SentCode {
+    let codes = env.sent_codes(username);
+    assert_eq!(
+        codes.len(),
+        before + 1,
+        "exactly one new code for {username}"
+    );
+    codes.last().cloned().unwrap()
 }
 
 fn code(sent: &SentCode) -> ChallengeResponse {
@@ -168,8 +114,8 @@ fn other_than(sent: &SentCode) -> OneTimeCode {
 
 #[tokio::test]
 async fn sms_mfa_sign_in_with_the_code_from_the_outbox() {
-    let env = Env::start().await;
-    let client = env.client("public");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "public");
     let ch = challenge(client.sign_in("sam", &Password::new(PW)).await.unwrap());
     assert_eq!(
         ch.kind(),
@@ -178,7 +124,7 @@ async fn sms_mfa_sign_in_with_the_code_from_the_outbox() {
         }
     );
     assert_eq!(ch.username(), "sam");
-    let sent = env.new_code("sam", 0);
+    let sent = new_code(&env, "sam", 0);
     assert_eq!(sent.medium, DeliveryMedium::Sms);
     assert_eq!(sent.destination, SAM_PHONE);
     let digits = sent.code.expose_secret();
@@ -193,8 +139,8 @@ async fn sms_mfa_sign_in_with_the_code_from_the_outbox() {
 
 #[tokio::test]
 async fn sms_mfa_with_a_client_secret_in_both_flows() {
-    let env = Env::start().await;
-    let client = env.client("secret");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "secret");
     for (i, flow) in [AuthFlow::Srp, AuthFlow::Password].into_iter().enumerate() {
         let ch = challenge(
             client
@@ -203,7 +149,7 @@ async fn sms_mfa_with_a_client_secret_in_both_flows() {
                 .unwrap(),
         );
         assert_eq!(ch.name(), "SMS_MFA", "{flow:?}");
-        let sent = env.new_code("sam", i);
+        let sent = new_code(&env, "sam", i);
         let tokens = done(client.respond(&ch, code(&sent)).await.unwrap());
         assert_eq!(username_of(&tokens), "sam", "{flow:?}");
     }
@@ -211,8 +157,8 @@ async fn sms_mfa_with_a_client_secret_in_both_flows() {
 
 #[tokio::test]
 async fn email_otp_sign_in() {
-    let env = Env::start().await;
-    let client = env.client("secret");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "secret");
     let ch = challenge(client.sign_in("emma", &Password::new(PW)).await.unwrap());
     assert_eq!(
         ch.kind(),
@@ -220,7 +166,7 @@ async fn email_otp_sign_in() {
             destination: Some("e***@e***".into())
         }
     );
-    let sent = env.new_code("emma", 0);
+    let sent = new_code(&env, "emma", 0);
     assert_eq!(sent.medium, DeliveryMedium::Email);
     assert_eq!(sent.destination, EMMA_EMAIL);
     // An SMS code for the same user cannot exist: only e-mail is enabled.
@@ -231,8 +177,8 @@ async fn email_otp_sign_in() {
 
 #[tokio::test]
 async fn the_preferred_method_is_used_when_several_are_enabled() {
-    let env = Env::start().await;
-    let client = env.client("public");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "public");
     let ch = challenge(client.sign_in("pia", &Password::new(PW)).await.unwrap());
     assert_eq!(
         ch.kind(),
@@ -240,15 +186,15 @@ async fn the_preferred_method_is_used_when_several_are_enabled() {
             destination: Some("p***@e***".into())
         }
     );
-    let sent = env.new_code("pia", 0);
+    let sent = new_code(&env, "pia", 0);
     assert_eq!(sent.medium, DeliveryMedium::Email);
     done(client.respond(&ch, code(&sent)).await.unwrap());
 }
 
 #[tokio::test]
 async fn select_mfa_type_then_sms() {
-    let env = Env::start().await;
-    let client = env.client("secret");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "secret");
     let select = challenge(client.sign_in("max", &Password::new(PW)).await.unwrap());
     assert_eq!(
         select.kind(),
@@ -272,7 +218,7 @@ async fn select_mfa_type_then_sms() {
             destination: Some("+********0123".into())
         }
     );
-    let sent = env.new_code("max", 0);
+    let sent = new_code(&env, "max", 0);
     assert_eq!(sent.destination, "+447700900123");
     let tokens = done(client.respond(&sms, code(&sent)).await.unwrap());
     assert_eq!(username_of(&tokens), "max");
@@ -280,8 +226,8 @@ async fn select_mfa_type_then_sms() {
 
 #[tokio::test]
 async fn select_mfa_type_then_software_token() {
-    let env = Env::start().await;
-    let client = env.client("public");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "public");
     let select = challenge(
         client
             .sign_in_with_flow("max", &Password::new(PW), AuthFlow::Password)
@@ -313,8 +259,8 @@ async fn select_mfa_type_then_software_token() {
 
 #[tokio::test]
 async fn select_mfa_type_rejects_a_kind_the_user_cannot_choose() {
-    let env = Env::start().await;
-    let client = env.client("public");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "public");
     let select = challenge(client.sign_in("max", &Password::new(PW)).await.unwrap());
     let err = client
         .respond(&select, ChallengeResponse::SelectMfa(MfaKind::Email))
@@ -325,10 +271,10 @@ async fn select_mfa_type_rejects_a_kind_the_user_cannot_choose() {
 
 #[tokio::test]
 async fn a_wrong_code_is_a_code_mismatch_and_the_right_one_still_works() {
-    let env = Env::start().await;
-    let client = env.client("secret");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "secret");
     let ch = challenge(client.sign_in("sam", &Password::new(PW)).await.unwrap());
-    let sent = env.new_code("sam", 0);
+    let sent = new_code(&env, "sam", 0);
     let err = client
         .respond(&ch, ChallengeResponse::MfaCode(other_than(&sent)))
         .await
@@ -344,10 +290,10 @@ async fn a_wrong_code_is_a_code_mismatch_and_the_right_one_still_works() {
 
 #[tokio::test]
 async fn a_code_after_the_session_expired_is_refused() {
-    let env = Env::start().await;
-    let client = env.client("public");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "public");
     let ch = challenge(client.sign_in("emma", &Password::new(PW)).await.unwrap());
-    let sent = env.new_code("emma", 0);
+    let sent = new_code(&env, "emma", 0);
     // Cognito's MFA sessions last 3 minutes.
     env.clock.advance(Duration::from_secs(3 * 60 + 1));
     let err = client.respond(&ch, code(&sent)).await.unwrap_err();
@@ -358,20 +304,20 @@ async fn a_code_after_the_session_expired_is_refused() {
 
 #[tokio::test]
 async fn a_code_within_the_session_lifetime_is_accepted() {
-    let env = Env::start().await;
-    let client = env.client("public");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "public");
     let ch = challenge(client.sign_in("emma", &Password::new(PW)).await.unwrap());
-    let sent = env.new_code("emma", 0);
+    let sent = new_code(&env, "emma", 0);
     env.clock.advance(Duration::from_secs(3 * 60 - 5));
     done(client.respond(&ch, code(&sent)).await.unwrap());
 }
 
 #[tokio::test]
 async fn a_code_is_used_once() {
-    let env = Env::start().await;
-    let client = env.client("public");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "public");
     let ch = challenge(client.sign_in("sam", &Password::new(PW)).await.unwrap());
-    let first = env.new_code("sam", 0);
+    let first = new_code(&env, "sam", 0);
     done(client.respond(&ch, code(&first)).await.unwrap());
 
     // The same session and code again: the session is used up.
@@ -380,7 +326,7 @@ async fn a_code_is_used_once() {
 
     // A new sign-in sends a new code; the old one does not answer it.
     let ch = challenge(client.sign_in("sam", &Password::new(PW)).await.unwrap());
-    let second = env.new_code("sam", 1);
+    let second = new_code(&env, "sam", 1);
     if second.code != first.code {
         let err = client.respond(&ch, code(&first)).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::CodeMismatch, "{err}");
@@ -394,9 +340,9 @@ async fn a_code_is_used_once() {
 
 #[tokio::test]
 async fn a_session_signs_in_through_sms_mfa() {
-    let env = Env::start().await;
-    let outcome = Session::builder(env.config("secret"))
-        .clock(Arc::new(env.clock.clone()))
+    let env = start().await;
+    let outcome = Session::builder(env.config_of(POOL, "secret"))
+        .clock(env.clock.clone())
         .sign_in("sam", &Password::new(PW))
         .await
         .unwrap();
@@ -404,7 +350,7 @@ async fn a_session_signs_in_through_sms_mfa() {
         panic!("expected the SMS_MFA challenge");
     };
     assert_eq!(pending.challenge().name(), "SMS_MFA");
-    let sent = env.new_code("sam", 0);
+    let sent = new_code(&env, "sam", 0);
     let SignInOutcome::Done(session) = pending.respond(code(&sent)).await.unwrap() else {
         panic!("expected a session");
     };
@@ -454,13 +400,17 @@ async fn inconsistent_mfa_seeds_are_refused() {
             ..Default::default()
         };
         let err = Emulator::builder().seed(seed).start().await.unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        assert_eq!(err.kind(), cognito_sigv4_emulator::ErrorKind::Seed, "{err}");
         assert!(err.to_string().contains(needle), "{needle}: {err}");
     }
 }
 
 /// One cognito-idp call on the wire: the HTTP status and the JSON body.
-async fn idp_call(env: &Env, op: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+async fn idp_call(
+    env: &TestEmulator,
+    op: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
     let resp = reqwest::Client::new()
         .post(env.emulator.endpoint())
         .header("content-type", "application/x-amz-json-1.1")
@@ -478,7 +428,7 @@ async fn idp_call(env: &Env, op: &str, body: serde_json::Value) -> (u16, serde_j
 
 #[tokio::test]
 async fn challenge_parameters_on_the_wire_are_cognitos() {
-    let env = Env::start().await;
+    let env = start().await;
     let client_id = env.emulator.client_id(POOL, "public").unwrap();
     let password_auth = |user: &str| {
         serde_json::json!({
@@ -515,7 +465,7 @@ async fn challenge_parameters_on_the_wire_are_cognitos() {
     assert_eq!(params["CODE_DELIVERY_DELIVERY_MEDIUM"], "SMS");
     assert_eq!(params["CODE_DELIVERY_DESTINATION"], "+********0123");
     let session = out["Session"].as_str().unwrap().to_owned();
-    let sent = env.new_code("max", 0);
+    let sent = new_code(&env, "max", 0);
 
     // SMS_MFA is answered with SMS_MFA_CODE; a wrong one names the error as Cognito does.
     let answer = |code: &str| {
@@ -555,8 +505,8 @@ async fn challenge_parameters_on_the_wire_are_cognitos() {
 
 #[tokio::test]
 async fn a_preference_set_by_the_user_replaces_select_mfa_type() {
-    let env = Env::start().await;
-    let client = env.client("public");
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "public");
     let select = challenge(client.sign_in("max", &Password::new(PW)).await.unwrap());
     let sms = challenge(
         client
@@ -566,7 +516,7 @@ async fn a_preference_set_by_the_user_replaces_select_mfa_type() {
     );
     let tokens = done(
         client
-            .respond(&sms, code(&env.new_code("max", 0)))
+            .respond(&sms, code(&new_code(&env, "max", 0)))
             .await
             .unwrap(),
     );

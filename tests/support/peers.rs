@@ -8,7 +8,6 @@
 //! group and stops the group when its stdin closes. The test process holds that pipe, so a peer
 //! shared by every test of a file (kept in a `static`, never dropped) still stops when the test
 //! process exits, however it exits. [`Peer`]'s `Drop` stops it earlier when it is dropped.
-#![allow(dead_code)] // each test file uses a part
 
 use std::fmt::Display;
 use std::io::{Read, Write};

@@ -1,0 +1,126 @@
+//! Fixtures shared by the SDK's tests: the emulator on a manual clock (by default with the
+//! reference scenario, `Seed::reference()`), sign-in helpers, and in [`peers`] the third-party
+//! servers and scripts of the interop tests.
+//!
+//! Each test file says `mod support;` and uses a part of it.
+#![allow(dead_code)] // each test file uses a part
+
+pub mod peers;
+
+use std::ops::Deref;
+use std::time::UNIX_EPOCH;
+
+use cognito_sigv4::credentials::{Session, SessionBuilder, SignInOutcome};
+use cognito_sigv4::secret::Password;
+use cognito_sigv4::user_pool::{Challenge, SignInStep, Tokens, UserPoolClient};
+use cognito_sigv4::{Clock, CognitoConfig, ManualClock, SystemClock};
+use cognito_sigv4_emulator::{Emulator, RunningEmulator, Seed};
+
+/// The reference scenario's user pool, and its app client (whose access tokens carry the
+/// scope `api/read`); the pool's users are trusted by the identity pool `quickstart`.
+pub const POOL: &str = "quickstart";
+/// The reference scenario's app client of [`POOL`].
+pub const CLIENT: &str = "web";
+/// The password of the reference scenario's users (`jdoe`, `alice`).
+pub const PASSWORD: &str = "Quickstart-Passw0rd!";
+
+/// A running emulator and the manual clock it runs on. Derefs to the [`RunningEmulator`].
+#[derive(Debug)]
+pub struct TestEmulator {
+    /// The emulator.
+    pub emulator: RunningEmulator,
+    /// The emulator's clock: near the real time when started, and moved only by the test. Give
+    /// a clone to the clients under test so that they agree with the emulator.
+    pub clock: ManualClock,
+}
+
+impl TestEmulator {
+    /// The emulator with the reference scenario.
+    pub async fn start() -> TestEmulator {
+        TestEmulator::with_seed(Seed::reference()).await
+    }
+
+    /// The emulator with `seed`, on a manual clock started at the real time (to the second,
+    /// as tokens state their expiry), so that the AWS SDKs' own clocks (request signing,
+    /// response checks) agree with the emulator's.
+    pub async fn with_seed(seed: Seed) -> TestEmulator {
+        let now = SystemClock.now().duration_since(UNIX_EPOCH);
+        let clock = ManualClock::at_epoch_secs(now.expect("after 1970").as_secs());
+        let emulator = Emulator::builder()
+            .seed(seed)
+            .clock(clock.clone())
+            .start()
+            .await
+            .expect("the emulator starts");
+        TestEmulator { emulator, clock }
+    }
+
+    /// The reference user pool's config ([`POOL`], [`CLIENT`]), with its identity pool and
+    /// every endpoint at the emulator.
+    pub fn config(&self) -> CognitoConfig {
+        self.config_of(POOL, CLIENT)
+    }
+
+    /// The config of user pool `pool` and app client `client` (names or ids), with the
+    /// client's secret, if it has one, and the identity pool that trusts the user pool, if any.
+    pub fn config_of(&self, pool: &str, client: &str) -> CognitoConfig {
+        self.emulator
+            .config(pool, client)
+            .unwrap_or_else(|e| panic!("config of {pool}/{client}: {e}"))
+    }
+
+    /// A client of user pool `pool` and app client `client` (names or ids), on the emulator's
+    /// clock.
+    pub fn user_pool_client(&self, pool: &str, client: &str) -> UserPoolClient {
+        UserPoolClient::builder(&self.config_of(pool, client))
+            .clock(self.clock.clone())
+            .build()
+            .expect("user pool client")
+    }
+
+    /// Stops the emulator and waits for it.
+    pub async fn shutdown(self) {
+        self.emulator.shutdown().await;
+    }
+}
+
+impl Deref for TestEmulator {
+    type Target = RunningEmulator;
+
+    fn deref(&self) -> &RunningEmulator {
+        &self.emulator
+    }
+}
+
+/// Signs `username` in with [`PASSWORD`] through `builder`, expecting no challenge.
+pub async fn signed_in(builder: SessionBuilder, username: &str) -> Session {
+    match builder
+        .sign_in(username, &Password::new(PASSWORD))
+        .await
+        .unwrap_or_else(|e| panic!("{username} signs in: {e}"))
+    {
+        SignInOutcome::Done(session) => session,
+        SignInOutcome::Challenge(pending) => {
+            panic!(
+                "{username}: unexpected challenge {}",
+                pending.challenge().name()
+            )
+        }
+    }
+}
+
+/// The tokens of a finished sign-in; panics on a challenge.
+pub fn done(step: SignInStep) -> Tokens {
+    match step {
+        SignInStep::Done(tokens) => tokens,
+        SignInStep::Challenge(ch) => panic!("expected tokens, got challenge {ch:?}"),
+    }
+}
+
+/// The challenge of an unfinished sign-in; panics on tokens.
+pub fn challenge(step: SignInStep) -> Challenge {
+    match step {
+        SignInStep::Challenge(ch) => ch,
+        SignInStep::Done(tokens) => panic!("expected a challenge, got tokens {tokens:?}"),
+    }
+}
