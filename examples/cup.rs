@@ -7,24 +7,26 @@
 //! cargo run --example cup
 //! ```
 //!
-//! By default this starts the emulator in process from `examples/emulator-seed.toml` and signs
-//! in as `alice`. To run against AWS instead, set `COGNITO_REGION`, `COGNITO_USER_POOL_ID`,
-//! `COGNITO_CLIENT_ID` (and `COGNITO_CLIENT_SECRET` if the app client has one; see
-//! `CognitoConfig::from_env`), `COGNITO_USERNAME`, `COGNITO_PASSWORD` and `COGNITO_API_URL`
+//! By default this starts the emulator in process with the reference scenario
+//! (`Seed::reference()`) and signs in as `alice`. To run against AWS instead, set
+//! `COGNITO_REGION`, `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID` (and `COGNITO_CLIENT_SECRET`
+//! if the app client has one; see `CognitoConfig::from_env`), `COGNITO_USERNAME`,
+//! `COGNITO_PASSWORD` and `COGNITO_API_URL`
 //! (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`); the paths default to `/cup`
 //! and `/cup/scoped` and can be changed with `COGNITO_CUP_PATH` and `COGNITO_CUP_SCOPED_PATH`.
 
 use std::error::Error;
+use std::fmt;
+use std::time::SystemTime;
 
 use cognito_sigv4::CognitoConfig;
-use cognito_sigv4::client::{ApiClient, AuthMode, TokenFuture, TokenKind, TokenSource};
-use cognito_sigv4::config::Service;
-use cognito_sigv4::mock::{Emulator, RunningEmulator, Seed};
+use cognito_sigv4::client::{ApiClient, AuthMode, TokenKind};
 use cognito_sigv4::secret::Password;
-use cognito_sigv4::user_pool::{SignInStep, Tokens, UserPoolClient};
+use cognito_sigv4::user_pool::{SignInStep, UserPoolClient};
+use cognito_sigv4_emulator::{Emulator, RunningEmulator, Seed};
 
 /// Where to sign in and what to call.
-struct Target {
+pub struct Target {
     config: CognitoConfig,
     username: String,
     password: Password,
@@ -32,16 +34,26 @@ struct Target {
     path: String,
     scoped_path: String,
     /// Kept alive for the run when emulating.
-    _emulator: Option<RunningEmulator>,
+    emulator: Option<RunningEmulator>,
 }
 
 fn env(name: &str) -> Result<String, Box<dyn Error>> {
     std::env::var(name).map_err(|_| format!("set {name} to run against AWS").into())
 }
 
-async fn target() -> Result<Target, Box<dyn Error>> {
-    if std::env::var_os("COGNITO_USER_POOL_ID").is_some() {
-        return Ok(Target {
+impl Target {
+    /// AWS when `COGNITO_USER_POOL_ID` is set, the emulator otherwise.
+    pub async fn from_env_or_emulator() -> Result<Target, Box<dyn Error>> {
+        if std::env::var_os("COGNITO_USER_POOL_ID").is_some() {
+            Target::from_env()
+        } else {
+            Target::emulated().await
+        }
+    }
+
+    /// AWS, from the `COGNITO_*` variables.
+    pub fn from_env() -> Result<Target, Box<dyn Error>> {
+        Ok(Target {
             config: CognitoConfig::from_env()?,
             username: env("COGNITO_USERNAME")?,
             password: Password::new(env("COGNITO_PASSWORD")?),
@@ -49,61 +61,93 @@ async fn target() -> Result<Target, Box<dyn Error>> {
             path: env("COGNITO_CUP_PATH").unwrap_or_else(|_| "/cup".to_owned()),
             scoped_path: env("COGNITO_CUP_SCOPED_PATH")
                 .unwrap_or_else(|_| "/cup/scoped".to_owned()),
-            _emulator: None,
-        });
+            emulator: None,
+        })
     }
-    let seed_path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/emulator-seed.toml");
-    let seed = Seed::from_file(seed_path)?;
-    let password = seed
-        .user_pools
-        .iter()
-        .flat_map(|p| &p.users)
-        .find(|u| u.username == "alice")
-        .map(|u| Password::new(u.password.clone()))
-        .ok_or("the seed has no user alice")?;
-    let emulator = Emulator::builder().seed(seed).start().await?;
-    // The `web` client issues access tokens with the scope `api/read`.
-    let config = CognitoConfig::builder()
-        .region(emulator.region())
-        .user_pool_id(emulator.user_pool_id("quickstart").ok_or("no pool")?)
-        .client_id(emulator.client_id("quickstart", "web").ok_or("no client")?)
-        .endpoint(Service::CognitoIdp, emulator.endpoint())
-        .build()?;
-    let api_url = emulator
-        .api_url("reference", "prod")
-        .ok_or("no API `reference`")?
-        .to_string();
-    println!("emulator at {}", emulator.endpoint());
-    Ok(Target {
-        config,
-        // An e-mail alias: Cognito's username is `alice`.
-        username: "alice@example.com".to_owned(),
-        password,
-        api_url,
-        path: "/cup".to_owned(),
-        scoped_path: "/cup/scoped".to_owned(),
-        _emulator: Some(emulator),
-    })
+
+    /// An emulator of its own, with the reference scenario, as `alice`.
+    pub async fn emulated() -> Result<Target, Box<dyn Error>> {
+        let seed = Seed::reference();
+        let password = seed
+            .user_pools
+            .iter()
+            .flat_map(|p| &p.users)
+            .find(|u| u.username == "alice")
+            .map(|u| Password::new(u.password.clone()))
+            .ok_or("the seed has no user alice")?;
+        let emulator = Emulator::builder().seed(seed).start().await?;
+        // The `web` client issues access tokens with the scope `api/read`.
+        let config = emulator.config("quickstart", "web")?;
+        let api_url = emulator
+            .api_url("reference", "prod")
+            .ok_or("no API `reference`")?
+            .to_string();
+        Ok(Target {
+            config,
+            // An e-mail alias: Cognito's username is `alice`.
+            username: "alice@example.com".to_owned(),
+            password,
+            api_url,
+            path: "/cup".to_owned(),
+            scoped_path: "/cup/scoped".to_owned(),
+            emulator: Some(emulator),
+        })
+    }
 }
 
-/// Hands the API client the tokens of this one sign-in (a `Session` would refresh them).
+/// What the example shows.
 #[derive(Debug)]
-struct FixedTokens(Tokens);
+pub struct Outcome {
+    /// The emulator's endpoint, when emulating.
+    pub emulator: Option<url::Url>,
+    /// Cognito's username of the signed-in user.
+    pub username: String,
+    /// When the ID and access tokens expire.
+    pub tokens_expire_at: SystemTime,
+    /// The calls made, in order.
+    pub calls: Vec<Call>,
+}
 
-impl TokenSource for FixedTokens {
-    fn token(&self, kind: TokenKind) -> TokenFuture<'_> {
-        Box::pin(async move {
-            Ok(match kind {
-                TokenKind::Id => self.0.id.clone(),
-                TokenKind::Access => self.0.access.clone(),
-            })
-        })
+/// One call of a Cognito-authorized route.
+#[derive(Debug)]
+pub struct Call {
+    /// Which token went with it.
+    pub with: &'static str,
+    /// The route.
+    pub path: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What the authorizer accepted (emulator), or the response body (AWS).
+    pub detail: String,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(endpoint) = &self.emulator {
+            writeln!(f, "emulator at {endpoint}")?;
+        }
+        writeln!(f, "signed in as {}", self.username)?;
+        let expires: chrono::DateTime<chrono::Utc> = self.tokens_expire_at.into();
+        writeln!(f, "tokens expire at {}", expires.to_rfc3339())?;
+        for c in &self.calls {
+            writeln!(
+                f,
+                "GET {:<12} with {:<12} -> {} {}",
+                c.path, c.with, c.status, c.detail
+            )?;
+        }
+        writeln!(f, "refresh token revoked")
     }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let target = target().await?;
+    print!("{}", run(Target::from_env_or_emulator().await?).await?);
+    Ok(())
+}
+
+/// Signs in, calls the routes with and without tokens, and revokes the refresh token.
+pub async fn run(target: Target) -> Result<Outcome, Box<dyn Error>> {
     let region = target.config.region().to_owned();
     let user_pool = UserPoolClient::new(&target.config)?;
     let tokens = match user_pool
@@ -115,14 +159,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
             return Err(format!("the user must answer {} first", challenge.name()).into());
         }
     };
-    println!("signed in as {}", tokens.username);
-    let expires: chrono::DateTime<chrono::Utc> = tokens.expires_at.into();
-    println!("tokens expire at {}", expires.to_rfc3339());
 
-    let source = std::sync::Arc::new(FixedTokens(tokens.clone()));
+    // The tokens of this one sign-in, as they are (a `Session` would refresh them).
     let with_tokens = ApiClient::builder(target.api_url.as_str())
         .region(region.clone())
-        .token_source(source.clone())
+        .token_source(TokenKind::Id, tokens.id.clone())
+        .token_source(TokenKind::Access, tokens.access.clone())
         // Most specific first: the scoped route wants the access token.
         .route(None, target.scoped_path.as_str(), AuthMode::access_token())
         .route(None, target.path.as_str(), AuthMode::id_token())
@@ -130,7 +172,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .build()?;
     let id_everywhere = ApiClient::builder(target.api_url.as_str())
         .region(region.clone())
-        .token_source(source)
+        .token_source(TokenKind::Id, tokens.id.clone())
         .default_auth(AuthMode::id_token())
         .build()?;
     let anonymous = ApiClient::builder(target.api_url.as_str())
@@ -138,13 +180,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .default_auth(AuthMode::None)
         .build()?;
 
-    let calls = [
+    let plan = [
         ("ID token", &with_tokens, &target.path),
         ("access token", &with_tokens, &target.scoped_path),
         ("no token", &anonymous, &target.scoped_path),
         ("ID token", &id_everywhere, &target.scoped_path),
     ];
-    for (what, api, path) in calls {
+    let mut calls = Vec::new();
+    for (with, api, path) in plan {
         let response = api.request(http::Method::GET, path).send().await?;
         // The emulator echoes the authorizer's view; AWS answers with whatever the backend says.
         let detail = response
@@ -155,15 +198,22 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 Some(format!("(the authorizer accepted an {token_use} token)"))
             })
             .unwrap_or_else(|| response.text());
-        println!(
-            "GET {path:<12} with {what:<12} -> {} {detail}",
-            response.status().as_u16()
-        );
+        calls.push(Call {
+            with,
+            path: path.clone(),
+            status: response.status().as_u16(),
+            detail,
+        });
     }
 
+    let outcome = Outcome {
+        emulator: target.emulator.as_ref().map(RunningEmulator::endpoint),
+        username: tokens.username.clone(),
+        tokens_expire_at: tokens.expires_at,
+        calls,
+    };
     // Signing out here revokes the refresh token; the ID and access tokens above stay valid at
     // API Gateway until they expire.
     user_pool.revoke(tokens).await?;
-    println!("refresh token revoked");
-    Ok(())
+    Ok(outcome)
 }

@@ -4,45 +4,161 @@
 //! cargo run --example quickstart
 //! ```
 //!
-//! 1. Starts the emulator seeded with the reference scenario (`examples/emulator-seed.toml`):
+//! 1. Starts the emulator seeded with the reference scenario (`Seed::reference()`):
 //!    `/google` (IAM, Google-federated identities), `/cip` (IAM, user-pool users whose group
 //!    maps to a role) and `/cup` (Cognito user-pool authorizer).
 //! 2. Signs in three identities — a Google user, `jdoe` and `alice` — and calls each resource,
 //!    printing identity × resource → HTTP status.
 //! 3. Runs a session with short token and credential lifetimes on a manual clock, showing the
 //!    tokens and credentials being refreshed while signed calls go on.
+//!
+//! `tests/examples.rs` runs it and checks the table (and that README.md shows the same one).
 
-use cognito_sigv4::client::{ApiClient, AuthMode};
-use cognito_sigv4::config::Service;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use cognito_sigv4::client::{ApiClient, ApiClientBuilder, AuthMode};
 use cognito_sigv4::identity_pool::{IdentityPoolClient, LoginProvider, Logins};
-use cognito_sigv4::mock::{Emulator, RunningEmulator, Seed};
 use cognito_sigv4::secret::Password;
-use cognito_sigv4::session::{Session, SignInOutcome};
-use cognito_sigv4::time::{Clock, ManualClock, SharedClock};
-use cognito_sigv4::{CognitoConfig, Result};
+use cognito_sigv4::{Clock, CognitoConfig, ManualClock, Result, Session, SignInOutcome};
+use cognito_sigv4_emulator::{Emulator, RunningEmulator, Seed};
 use http::Method;
-use std::sync::Arc;
-use std::time::Duration;
 
-const SEED: &str = include_str!("emulator-seed.toml");
 const PASSWORD: &str = "Quickstart-Passw0rd!";
 const GOOGLE_CLIENT_ID: &str = "quickstart.apps.googleusercontent.com";
 const RESOURCES: [&str; 3] = ["/google", "/cip", "/cup"];
 
+/// What the quickstart shows.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Where the emulator listened.
+    pub endpoint: url::Url,
+    /// One row per identity: the status of each of [`RESOURCES`].
+    pub table: Vec<Row>,
+    /// The refreshing session.
+    pub demo: Demo,
+}
+
+/// An identity and the HTTP status of each resource it called.
+#[derive(Debug)]
+pub struct Row {
+    /// Who called.
+    pub identity: String,
+    /// The statuses of `/google`, `/cip` and `/cup`.
+    pub statuses: [u16; 3],
+}
+
+impl Row {
+    /// The table's header line.
+    pub fn header() -> String {
+        format!(
+            "{:<34}{:>9}{:>7}{:>7}",
+            "identity", RESOURCES[0], RESOURCES[1], RESOURCES[2]
+        )
+    }
+}
+
+impl fmt::Display for Row {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [google, cip, cup] = self.statuses;
+        write!(f, "{:<34}{google:>9}{cip:>7}{cup:>7}", self.identity)
+    }
+}
+
+/// The refreshing session: one step every two simulated minutes.
+#[derive(Debug)]
+pub struct Demo {
+    /// The calls and the time left on the tokens and credentials, step by step.
+    pub steps: Vec<Step>,
+    /// Token refreshes (InitiateAuth REFRESH_TOKEN_AUTH).
+    pub token_refreshes: u64,
+    /// Credential exchanges (GetCredentialsForIdentity).
+    pub credential_exchanges: u64,
+    /// Simulated minutes in all.
+    pub minutes: u64,
+    /// Calls that did not succeed.
+    pub failures: usize,
+}
+
+/// One step of the [`Demo`].
+#[derive(Debug)]
+pub struct Step {
+    /// Simulated minutes since the start.
+    pub minute: u64,
+    /// The status of `/cip` (IAM).
+    pub cip: u16,
+    /// The status of `/cup` (Cognito authorizer).
+    pub cup: u16,
+    /// How long the session's tokens are still valid.
+    pub tokens_left: Option<Duration>,
+    /// How long the session's credentials are still valid.
+    pub credentials_left: Option<Duration>,
+}
+
+fn left(d: Option<Duration>) -> String {
+    d.map(|d| format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60))
+        .unwrap_or_else(|| "-".into())
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "cognito-sigv4 quickstart: emulator at {} (no AWS account)\n",
+            self.endpoint
+        )?;
+        writeln!(f, "{}", Row::header())?;
+        for row in &self.table {
+            writeln!(f, "{row}")?;
+        }
+        write!(f, "{}", self.demo)
+    }
+}
+
+impl fmt::Display for Demo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "\nA session with 5-minute tokens and 15-minute credentials, the clock moving 2 minutes a step:"
+        )?;
+        writeln!(
+            f,
+            "{:>6}{:>7}{:>7}{:>20}{:>25}",
+            "t", "/cip", "/cup", "tokens expire in", "credentials expire in"
+        )?;
+        for s in &self.steps {
+            writeln!(
+                f,
+                "{:>5}m{:>7}{:>7}{:>20}{:>25}",
+                s.minute,
+                s.cip,
+                s.cup,
+                left(s.tokens_left),
+                left(s.credentials_left),
+            )?;
+        }
+        writeln!(
+            f,
+            "\n{} token refreshes (InitiateAuth REFRESH_TOKEN_AUTH) and {} credential exchanges \
+             (GetCredentialsForIdentity) over {} simulated minutes; {} failed calls.",
+            self.token_refreshes, self.credential_exchanges, self.minutes, self.failures,
+        )
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
-    let seed = Seed::from_toml_str(SEED)?;
-    let emulator = Emulator::builder().seed(seed.clone()).start().await?;
-    println!(
-        "cognito-sigv4 quickstart: emulator at {} (no AWS account)\n",
-        emulator.endpoint()
-    );
+    print!("{}", run().await?);
+    Ok(())
+}
 
-    let config = config_for(&emulator)?;
-    println!(
-        "{:<34}{:>9}{:>7}{:>7}",
-        "identity", RESOURCES[0], RESOURCES[1], RESOURCES[2]
-    );
+/// Runs the quickstart on an emulator of its own.
+pub async fn run() -> Result<Outcome> {
+    let emulator = Emulator::builder().seed(Seed::reference()).start().await?;
+    // The app's configuration, pointed at the emulator: the reference user pool, its `web`
+    // app client and the identity pool that trusts it.
+    let config = emulator.config("quickstart", "web")?;
+    let mut table = Vec::new();
 
     // A Google-federated identity: the Google ID token goes straight to the identity pool.
     let google_token = emulator.mint_oidc_token(
@@ -56,11 +172,11 @@ async fn main() -> Result<()> {
     let logins = Logins::new().with(&LoginProvider::Google, google_token);
     let (_, google_credentials) = identity_pool.credentials_for(None, &logins, None).await?;
     // No user-pool token for this identity: /cup is called without one.
-    let api = api_client(&emulator)?
+    let api = api_client(&emulator)
         .credentials_provider(google_credentials)
         .route(Some(Method::GET), "/cup", AuthMode::None)
         .build()?;
-    print_row("google (accounts.google.com)", &api).await?;
+    table.push(row("google (accounts.google.com)", &api).await?);
 
     // User-pool users: sign in (SRP), exchange the ID token, sign IAM routes and send the ID
     // token to the Cognito-authorized route — all through one refreshing session.
@@ -69,21 +185,26 @@ async fn main() -> Result<()> {
         ("alice", "alice (group cup-users)"),
     ] {
         let session = sign_in(&config, emulator.clock(), user).await?;
-        let api = api_client(&emulator)?
-            .credentials_provider(session.clone())
-            .token_source(Arc::new(session.clone()))
+        let api = api_client(&emulator)
+            .session(&session)
             .route(Some(Method::GET), "/cup", AuthMode::id_token())
             .build()?;
-        print_row(label, &api).await?;
+        table.push(row(label, &api).await?);
     }
+    let endpoint = emulator.endpoint();
     emulator.shutdown().await;
 
-    refreshing_session_demo(seed).await
+    Ok(Outcome {
+        endpoint,
+        table,
+        demo: refreshing_session_demo().await?,
+    })
 }
 
 /// The part of the flow that usually goes unseen: tokens valid for 5 minutes and credentials
 /// for 15, on a clock the demo moves forward two minutes at a time.
-async fn refreshing_session_demo(mut seed: Seed) -> Result<()> {
+async fn refreshing_session_demo() -> Result<Demo> {
+    let mut seed = Seed::reference();
     for pool in &mut seed.user_pools {
         for client in &mut pool.clients {
             client.id_token_validity_secs = 300;
@@ -92,89 +213,66 @@ async fn refreshing_session_demo(mut seed: Seed) -> Result<()> {
     }
     seed.credential_lifetime_secs = Some(900);
     let clock = ManualClock::at_epoch_secs(1_767_600_000);
-    let shared: SharedClock = Arc::new(clock.clone());
     let emulator = Emulator::builder()
         .seed(seed)
-        .clock(shared.clone())
+        .clock(clock.clone())
         .start()
         .await?;
-    let config = config_for(&emulator)?;
-    let session = sign_in(&config, shared.clone(), "jdoe").await?;
-    let api = api_client(&emulator)?
-        .clock(shared.clone())
-        .credentials_provider(session.clone())
-        .token_source(Arc::new(session.clone()))
+    let config = emulator.config("quickstart", "web")?;
+    let session = sign_in(&config, clock.clone(), "jdoe").await?;
+    let api = api_client(&emulator)
+        .clock(clock.clone())
+        .session(&session)
         .route(Some(Method::GET), "/cup", AuthMode::id_token())
         .build()?;
 
-    println!(
-        "\nA session with 5-minute tokens and 15-minute credentials, the clock moving 2 minutes a step:"
-    );
-    println!(
-        "{:>6}{:>7}{:>7}{:>20}{:>25}",
-        "t", "/cip", "/cup", "tokens expire in", "credentials expire in"
-    );
     let start = clock.now();
+    let mut steps = Vec::new();
     let mut failures = 0;
     for _ in 0..16 {
         let cip = api.request(Method::GET, "/cip").send().await?.status();
         let cup = api.request(Method::GET, "/cup").send().await?.status();
         failures += usize::from(!cip.is_success()) + usize::from(!cup.is_success());
         let now = clock.now();
-        let left = |t: Option<std::time::SystemTime>| {
-            t.and_then(|t| t.duration_since(now).ok())
-                .map(|d| format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60))
-                .unwrap_or_else(|| "-".into())
-        };
-        let elapsed = now.duration_since(start).unwrap_or_default().as_secs();
-        println!(
-            "{:>5}m{:>7}{:>7}{:>20}{:>25}",
-            elapsed / 60,
-            cip.as_u16(),
-            cup.as_u16(),
-            left(session.tokens_expire_at()),
-            left(session.credentials_expire_at()),
-        );
+        let until = |t: Option<SystemTime>| t.and_then(|t| t.duration_since(now).ok());
+        steps.push(Step {
+            minute: now.duration_since(start).unwrap_or_default().as_secs() / 60,
+            cip: cip.as_u16(),
+            cup: cup.as_u16(),
+            tokens_left: until(session.tokens_expire_at()),
+            credentials_left: until(session.credentials_expire_at()),
+        });
         clock.advance(Duration::from_secs(120));
     }
-    println!(
-        "\n{} token refreshes (InitiateAuth REFRESH_TOKEN_AUTH) and {} credential exchanges \
-         (GetCredentialsForIdentity) over {} simulated minutes; {failures} failed calls.",
-        emulator.calls("InitiateAuth").saturating_sub(1),
-        emulator.calls("GetCredentialsForIdentity"),
-        clock
+    let demo = Demo {
+        steps,
+        // The first InitiateAuth is the sign-in.
+        token_refreshes: emulator.calls("InitiateAuth").saturating_sub(1),
+        credential_exchanges: emulator.calls("GetCredentialsForIdentity"),
+        minutes: clock
             .now()
             .duration_since(start)
             .unwrap_or_default()
             .as_secs()
             / 60,
-    );
+        failures,
+    };
     emulator.shutdown().await;
-    Ok(())
-}
-
-/// The app's configuration, pointed at the emulator.
-fn config_for(emulator: &RunningEmulator) -> Result<CognitoConfig> {
-    let endpoint = emulator.endpoint();
-    CognitoConfig::builder()
-        .region(emulator.region())
-        .user_pool_id(emulator.user_pool_id("quickstart").unwrap_or_default())
-        .client_id(emulator.client_id("quickstart", "web").unwrap_or_default())
-        .identity_pool_id(emulator.identity_pool_id("quickstart").unwrap_or_default())
-        .endpoint(Service::CognitoIdp, endpoint.clone())
-        .endpoint(Service::CognitoIdentity, endpoint.clone())
-        .endpoint(Service::Sts, endpoint)
-        .build()
+    Ok(demo)
 }
 
 /// The API as a real app would address it, `https://<api>.execute-api.<region>.amazonaws.com/prod`
 /// (plain http here), connected to the emulator's address.
-fn api_client(emulator: &RunningEmulator) -> Result<cognito_sigv4::client::ApiClientBuilder> {
+fn api_client(emulator: &RunningEmulator) -> ApiClientBuilder {
     let host = emulator.api_host("reference").unwrap_or_default();
-    Ok(ApiClient::builder(format!("http://{host}/prod")).connect_to(emulator.addr()))
+    ApiClient::builder(format!("http://{host}/prod")).connect_to(emulator.addr())
 }
 
-async fn sign_in(config: &CognitoConfig, clock: SharedClock, user: &str) -> Result<Session> {
+async fn sign_in(
+    config: &CognitoConfig,
+    clock: impl Clock + 'static,
+    user: &str,
+) -> Result<Session> {
     match Session::builder(config.clone())
         .clock(clock)
         .refresh_margin(Duration::from_secs(60))
@@ -189,20 +287,19 @@ async fn sign_in(config: &CognitoConfig, clock: SharedClock, user: &str) -> Resu
     }
 }
 
-async fn print_row(label: &str, api: &ApiClient) -> Result<()> {
-    let mut statuses = Vec::new();
-    for resource in RESOURCES {
-        statuses.push(
-            api.request(Method::GET, resource)
-                .send()
-                .await?
-                .status()
-                .as_u16(),
-        );
+/// Calls each of [`RESOURCES`] as `identity`.
+async fn row(identity: &str, api: &ApiClient) -> Result<Row> {
+    let mut statuses = [0; 3];
+    for (status, resource) in statuses.iter_mut().zip(RESOURCES) {
+        *status = api
+            .request(Method::GET, resource)
+            .send()
+            .await?
+            .status()
+            .as_u16();
     }
-    println!(
-        "{label:<34}{:>9}{:>7}{:>7}",
-        statuses[0], statuses[1], statuses[2]
-    );
-    Ok(())
+    Ok(Row {
+        identity: identity.to_owned(),
+        statuses,
+    })
 }

@@ -1,0 +1,155 @@
+//! Runs every example against an emulator of its own and checks what it shows; the
+//! quickstart's table is also checked against the README, so that neither can drift.
+//!
+//! Each example is compiled in here as a module: its `main` (and its path to AWS) is the
+//! example's own and unused here.
+
+#[allow(dead_code)]
+#[path = "../examples/quickstart.rs"]
+mod quickstart;
+
+#[allow(dead_code)]
+#[path = "../examples/cup.rs"]
+mod cup;
+
+#[allow(dead_code)]
+#[path = "../examples/cip.rs"]
+mod cip;
+
+#[allow(dead_code)]
+#[path = "../examples/google.rs"]
+mod google;
+
+#[allow(dead_code)]
+#[path = "../examples/guest.rs"]
+mod guest;
+
+const README: &str = include_str!("../README.md");
+
+#[tokio::test]
+async fn quickstart_shows_who_may_call_what_and_a_refreshing_session() {
+    let outcome = quickstart::run().await.expect("the quickstart runs");
+    let table: Vec<(&str, [u16; 3])> = outcome
+        .table
+        .iter()
+        .map(|row| (row.identity.as_str(), row.statuses))
+        .collect();
+    assert_eq!(
+        table,
+        [
+            ("google (accounts.google.com)", [200, 403, 401]),
+            ("jdoe (group cip-users)", [403, 200, 200]),
+            ("alice (group cup-users)", [403, 403, 200]),
+        ],
+        "identity × /google /cip /cup"
+    );
+
+    let demo = &outcome.demo;
+    assert_eq!(demo.failures, 0, "{demo}");
+    assert!(demo.token_refreshes >= 1, "{demo}");
+    assert!(demo.credential_exchanges >= 1, "{demo}");
+    assert!(
+        demo.steps.iter().all(|s| s.cip == 200 && s.cup == 200),
+        "{demo}"
+    );
+}
+
+#[tokio::test]
+async fn the_readme_shows_the_quickstarts_table_as_it_prints_it() {
+    let outcome = quickstart::run().await.expect("the quickstart runs");
+    let printed = outcome.to_string();
+    let lines = std::iter::once(quickstart::Row::header())
+        .chain(outcome.table.iter().map(ToString::to_string));
+    for line in lines {
+        assert!(printed.contains(&line), "the quickstart prints {line:?}");
+        assert!(
+            README.lines().any(|l| l == line),
+            "README.md does not show the quickstart's line {line:?}; update its table:\n{printed}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cup_sends_the_token_each_route_wants() {
+    let target = cup::Target::emulated().await.expect("emulator");
+    let outcome = cup::run(target).await.expect("the example runs");
+    assert_eq!(outcome.username, "alice");
+    let calls: Vec<(&str, &str, u16)> = outcome
+        .calls
+        .iter()
+        .map(|c| (c.with, c.path.as_str(), c.status))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("ID token", "/cup", 200),
+            ("access token", "/cup/scoped", 200),
+            ("no token", "/cup/scoped", 401),
+            ("ID token", "/cup/scoped", 401),
+        ],
+        "{outcome}"
+    );
+    assert!(outcome.calls[0].detail.contains("id token"), "{outcome}");
+    assert!(
+        outcome.calls[1].detail.contains("access token"),
+        "{outcome}"
+    );
+}
+
+/// `(path, status)` of each `(path, status, body)`.
+fn statuses(responses: &[(String, u16, String)]) -> Vec<(&str, u16)> {
+    responses
+        .iter()
+        .map(|(path, status, _)| (path.as_str(), *status))
+        .collect()
+}
+
+#[tokio::test]
+async fn cip_reaches_cip_but_not_google() {
+    let target = cip::Target::emulated().await.expect("emulator");
+    let outcome = cip::run(target).await.expect("the example runs");
+    assert_eq!(outcome.username, "jdoe");
+    assert!(outcome.identity_id.starts_with("us-east-1:"), "{outcome}");
+    assert!(outcome.credentials_expire_at.is_some(), "{outcome}");
+    assert_eq!(
+        statuses(&outcome.responses),
+        [("/cip", 200), ("/google", 403)],
+        "{outcome}"
+    );
+}
+
+#[tokio::test]
+async fn google_reaches_google_but_not_cip() {
+    let target = google::Target::emulated().await.expect("emulator");
+    let outcome = google::run(target).await.expect("the example runs");
+    assert!(outcome.identity_id.starts_with("us-east-1:"), "{outcome}");
+    assert!(outcome.credentials_expire_at.is_some(), "{outcome}");
+    assert_eq!(
+        statuses(&outcome.responses),
+        [("/google", 200), ("/cip", 403)],
+        "{outcome}"
+    );
+}
+
+#[tokio::test]
+async fn guest_keeps_its_identity_id_when_it_signs_in_with_google() {
+    let target = guest::Target::emulated().await.expect("emulator");
+    let outcome = guest::run(target).await.expect("the example runs");
+    let guest::Outcome {
+        guest,
+        signed_in,
+        next_person,
+        ..
+    } = &outcome;
+    assert!(guest.identity_id.starts_with("us-east-1:"), "{outcome}");
+    assert_eq!(guest.status, 403, "the guest role may not call /google");
+    assert_eq!(signed_in.identity_id, guest.identity_id, "{outcome}");
+    assert_eq!(signed_in.status, 200, "the authenticated role may");
+    assert!(
+        outcome
+            .to_string()
+            .contains("same identity id as the guest: true")
+    );
+    assert_ne!(next_person.identity_id, guest.identity_id, "{outcome}");
+    assert_eq!(next_person.status, 403, "{outcome}");
+}
