@@ -2,18 +2,16 @@
 //! contention. (Refreshes are network-bound and measured by the tests' call counts instead.)
 //!
 //! ```text
-//! cargo bench --bench session
+//! cargo bench -p cognito-sigv4-benches --bench session
 //! ```
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use cognito_sigv4::cache::ExpiringCell;
-use cognito_sigv4::config::Service;
-use cognito_sigv4::mock::{Emulator, Seed};
 use cognito_sigv4::secret::Password;
-use cognito_sigv4::session::SignInOutcome;
-use cognito_sigv4::{Clock, CognitoConfig, ManualClock, Session};
+use cognito_sigv4::{Clock, ManualClock, Session, SignInOutcome};
+use cognito_sigv4_emulator::{Emulator, Seed};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn cell(c: &mut Criterion) {
@@ -48,27 +46,12 @@ fn cell(c: &mut Criterion) {
 fn session(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (session, _emulator) = rt.block_on(async {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/emulator-seed.toml");
-        let seed = Seed::from_file(path).expect("seed");
         let emulator = Emulator::builder()
-            .seed(seed)
+            .seed(Seed::reference())
             .start()
             .await
             .expect("emulator");
-        let endpoint = emulator.endpoint();
-        let config = CognitoConfig::builder()
-            .region(emulator.region())
-            .user_pool_id(emulator.user_pool_id("quickstart").expect("pool"))
-            .client_id(emulator.client_id("quickstart", "web").expect("client"))
-            .identity_pool_id(
-                emulator
-                    .identity_pool_id("quickstart")
-                    .expect("identity pool"),
-            )
-            .endpoint(Service::CognitoIdp, endpoint.clone())
-            .endpoint(Service::CognitoIdentity, endpoint)
-            .build()
-            .expect("config");
+        let config = emulator.config("quickstart", "web").expect("config");
         let outcome = Session::builder(config)
             .sign_in("jdoe", &Password::new("Quickstart-Passw0rd!"))
             .await

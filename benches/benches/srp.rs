@@ -1,6 +1,6 @@
 //! SRP client costs, and the big-integer candidates' 3072-bit modular exponentiation.
 //!
-//! Run: `cargo bench --all-features --bench srp`. Sample sizes are small so it finishes in
+//! Run: `cargo bench -p cognito-sigv4-benches --bench srp`. Sample sizes are small so it finishes in
 //! about a minute on 2 cores.
 
 use std::hint::black_box;
@@ -40,7 +40,11 @@ fn client(c: &mut Criterion) {
         b.iter(|| black_box(SrpClientEphemeral::generate()))
     });
 
-    let eph = SrpClientEphemeral::from_private_hex(&hex::encode(exponent_bytes())).unwrap();
+    let a_hex: String = exponent_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let eph = SrpClientEphemeral::from_private_hex(&a_hex).unwrap();
     let b_hex = format!("{}1234", &N_HEX[4..]).to_lowercase();
     let ch = PasswordVerifierChallenge {
         user_pool_id: "eu-west-1_AbCdEf123",
