@@ -325,8 +325,18 @@ async fn a_stored_session_resumes_with_its_identity_id() {
     env.emulator.reset_calls();
     let resumed = env.builder().store(store.clone()).resume().expect("resume");
     assert_eq!(env.calls("InitiateAuth"), 0, "resume makes no call");
+    assert_eq!(
+        resumed.tokens_expire_at(),
+        None,
+        "a resumed session holds no tokens until its first refresh"
+    );
     let creds = resumed.credentials().await.expect("credentials");
     assert!(creds.expiry().is_some_and(|e| e > env.clock.now()));
+    assert!(
+        resumed
+            .tokens_expire_at()
+            .is_some_and(|e| e > env.clock.now())
+    );
     assert_eq!(
         env.calls("InitiateAuth"),
         1,
