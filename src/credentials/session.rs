@@ -39,7 +39,7 @@
 //! - **Background refresh** (optional): a task refreshes ahead of time so that callers never
 //!   wait. It holds only a weak reference and stops when the last clone of the session drops.
 //!   It sleeps with `tokio::time::sleep`, in steps of at most
-//!   [`background_poll`](SessionBuilder::background_poll), but decides what time it is from the
+//!   [`background_poll`](super::SessionBuilder::background_poll), but decides what time it is from the
 //!   session's [`Clock`](crate::Clock), so it follows a manual clock in tests.
 //! - **Failures.** A failed refresh is not cached. While the current value is still valid it
 //!   keeps being served and the refresh is retried with backoff. Network, throttling and 5xx
@@ -68,7 +68,6 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError, future};
 
 use super::core::IdentityCredentials;
-use super::sign_in::SessionBuilder;
 use super::{TokenFuture, TokenKind, TokenSource};
 use crate::cache::ExpiringCell;
 use crate::config::CognitoConfig;
@@ -159,17 +158,6 @@ impl fmt::Debug for Session {
 }
 
 impl Session {
-    /// A builder for a session of `config`'s user pool (and identity pool, if set).
-    pub fn builder(config: CognitoConfig) -> SessionBuilder {
-        SessionBuilder::new(config)
-    }
-
-    /// Resumes the session saved in `store` with default settings; see
-    /// [`SessionBuilder::resume`].
-    pub fn resume(config: CognitoConfig, store: impl SessionStore + 'static) -> Result<Session> {
-        Session::builder(config).store(store).resume()
-    }
-
     pub(super) fn new(
         settings: SessionSettings,
         user_pool: UserPoolClient,

@@ -49,7 +49,7 @@ impl fmt::Debug for SessionBuilder {
 }
 
 impl SessionBuilder {
-    pub(super) fn new(config: CognitoConfig) -> Self {
+    fn new(config: CognitoConfig) -> Self {
         SessionBuilder {
             config,
             clock: system_clock(),
@@ -251,6 +251,19 @@ impl SessionBuilder {
             grant,
             device_key,
         ))
+    }
+}
+
+impl Session {
+    /// A builder for a session of `config`'s user pool (and identity pool, if set).
+    pub fn builder(config: CognitoConfig) -> SessionBuilder {
+        SessionBuilder::new(config)
+    }
+
+    /// Resumes the session saved in `store` with default settings; see
+    /// [`SessionBuilder::resume`].
+    pub fn resume(config: CognitoConfig, store: impl SessionStore + 'static) -> Result<Session> {
+        Session::builder(config).store(store).resume()
     }
 }
 

@@ -1,0 +1,316 @@
+//! One request: building it, signing it or adding its token, sending it, and the one retry
+//! after a clock-skew or expired-credentials answer.
+
+use std::fmt;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use tracing::Instrument;
+
+use super::{ApiClient, ApiResponse, AuthMode};
+use crate::error::{Error, ErrorKind, Result};
+use crate::time::epoch_secs;
+
+/// Query keys and values are encoded with everything but RFC 3986's unreserved characters.
+const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A skew smaller than this is not worth a retry on a bare `InvalidSignatureException`.
+const MIN_SKEW_SECS: i64 = 60;
+
+/// One request being built; send it with [`send`](RequestBuilder::send).
+#[must_use]
+pub struct RequestBuilder {
+    pub(super) client: ApiClient,
+    pub(super) method: Method,
+    pub(super) path: String,
+    pub(super) query: Vec<(String, String)>,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Bytes,
+    pub(super) error: Option<Error>,
+}
+
+impl fmt::Debug for RequestBuilder {
+    // Headers may hold a caller's token: show names only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query_len", &self.query.len())
+            .field("header_names", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl RequestBuilder {
+    /// Appends a query parameter (encoded here: pass it decoded).
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets a header (replacing one of the same name). An invalid name or value makes
+    /// [`send`](Self::send) fail with [`ErrorKind::Config`].
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        let name_ref = name.as_ref();
+        match (
+            HeaderName::from_bytes(name_ref.as_bytes()),
+            HeaderValue::from_str(value.as_ref()),
+        ) {
+            (Ok(n), Ok(v)) => {
+                self.headers.insert(n, v);
+            }
+            _ => {
+                // Only the name: the value may be a secret.
+                self.error.get_or_insert_with(|| {
+                    Error::config("header", &format!("a valid `{name_ref}` header"))
+                });
+            }
+        }
+        self
+    }
+
+    /// Sets a JSON body and `Content-Type: application/json`.
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, value: &T) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(body) => {
+                self.body = Bytes::from(body);
+                self.headers.insert(
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+            }
+            Err(e) => {
+                self.error.get_or_insert_with(|| {
+                    Error::new(ErrorKind::Config, "the JSON body cannot be serialized")
+                        .with_source(e)
+                });
+            }
+        }
+        self
+    }
+
+    /// Sets the body. It is buffered: its SHA-256 is part of the signature.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    fn url(&self) -> Result<url::Url> {
+        let inner = &self.client.inner;
+        let (path, raw_query) = match self.path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (self.path.as_str(), None),
+        };
+        let mut url = inner.base.clone();
+        let sep = if path.starts_with('/') || path.is_empty() {
+            ""
+        } else {
+            "/"
+        };
+        url.set_path(&format!("{}{sep}{path}", inner.base_path));
+        let mut query = String::new();
+        if let Some(q) = raw_query.filter(|q| !q.is_empty()) {
+            query.push_str(q);
+        }
+        for (k, v) in &self.query {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.extend(utf8_percent_encode(k, QUERY_ENCODE));
+            query.push('=');
+            query.extend(utf8_percent_encode(v, QUERY_ENCODE));
+        }
+        if !query.is_empty() {
+            url.set_query(Some(&query));
+        }
+        Ok(url)
+    }
+
+    /// Sends the request (signing it, or adding the token, as its route says), retrying once
+    /// after a clock-skew or expired-credentials answer. Any HTTP status is a response.
+    pub async fn send(self) -> Result<ApiResponse> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let auth = self.client.auth_for(&self.method, &self.path);
+        let span = tracing::debug_span!(
+            "api_request",
+            method = %self.method,
+            path = %self.path,
+            auth = auth.name(),
+            status = tracing::field::Empty,
+            retry = tracing::field::Empty,
+        );
+        let fut = self.send_inner(auth);
+        fut.instrument(span).await
+    }
+
+    async fn send_inner(self, auth: AuthMode) -> Result<ApiResponse> {
+        let client = &self.client;
+        let url = self.url()?;
+        let uri: http::Uri = url.as_str().parse().map_err(|_| {
+            Error::new(ErrorKind::Config, "the request URL is not a valid HTTP URI")
+        })?;
+
+        let mut credentials = match auth {
+            AuthMode::Iam => Some(client.credentials().await?),
+            _ => None,
+        };
+        let (mut retried_skew, mut retried_creds) = (false, false);
+        loop {
+            let mut req = http::Request::builder()
+                .method(self.method.clone())
+                .uri(uri.clone())
+                .body(self.body.clone())
+                .map_err(|e| Error::new(ErrorKind::Config, "invalid request").with_source(e))?;
+            *req.headers_mut() = self.headers.clone();
+            match &auth {
+                AuthMode::Iam => {
+                    let creds = credentials.as_ref().ok_or_else(|| {
+                        Error::new(ErrorKind::Credentials, "no credentials for an IAM route")
+                    })?;
+                    let time = client.signing_time();
+                    // A request signed with expired credentials can only be refused
+                    // (`ExpiredTokenException`): do not send it.
+                    if creds.expiry().is_some_and(|expiry| expiry <= time) {
+                        return Err(Error::new(
+                            ErrorKind::Credentials,
+                            "the credentials provider returned expired credentials",
+                        ));
+                    }
+                    client.inner.signer.sign(&mut req, creds, time)?;
+                }
+                AuthMode::UserPoolToken { header, token } => {
+                    let source = client.inner.tokens.get(*token).ok_or_else(|| {
+                        Error::config("token_source", "a token source for user-pool routes")
+                    })?;
+                    let jwt = source.token().await?;
+                    let mut value = HeaderValue::from_str(jwt.expose_secret()).map_err(|_| {
+                        Error::new(
+                            ErrorKind::InvalidToken,
+                            "the token is not a valid header value",
+                        )
+                    })?;
+                    value.set_sensitive(true);
+                    let headers = req.headers_mut();
+                    headers.insert(header.clone(), value);
+                    // Never leave SigV4 traces next to a token.
+                    headers.remove("x-amz-date");
+                    headers.remove("x-amz-security-token");
+                }
+                AuthMode::None => {}
+            }
+            let response = client.execute(req).await?;
+            tracing::Span::current().record("status", response.status.as_u16());
+            if response.status != StatusCode::FORBIDDEN || auth != AuthMode::Iam {
+                return Ok(response);
+            }
+            let text = response.text();
+            let error_type = response
+                .headers
+                .get("x-amzn-errortype")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            if !retried_creds
+                && (text.contains("security token included in the request is expired")
+                    || error_type.starts_with("ExpiredTokenException")
+                    || text.contains("ExpiredTokenException"))
+            {
+                retried_creds = true;
+                tracing::Span::current().record("retry", "expired_credentials");
+                tracing::debug!("credentials expired at the server: asking the provider again");
+                let fresh = client.credentials().await?;
+                // The same credentials again (a provider that still deems them valid, e.g. by a
+                // clock behind the server's) would only be refused again: keep this answer.
+                if credentials.as_ref() == Some(&fresh) {
+                    return Ok(response);
+                }
+                credentials = Some(fresh);
+                continue;
+            }
+            if !retried_skew {
+                let time_message = text.contains("Signature expired")
+                    || text.contains("Signature not yet current");
+                let invalid_signature = error_type.starts_with("InvalidSignatureException")
+                    || text.contains("InvalidSignatureException");
+                if (time_message || invalid_signature)
+                    && let Some(server_now) = response.server_date()
+                {
+                    let local = epoch_secs(client.inner.clock.now()) as i64;
+                    let offset = server_now - local;
+                    let previous = client.inner.skew_secs.load(Ordering::Relaxed);
+                    if time_message || (offset - previous).abs() >= MIN_SKEW_SECS {
+                        retried_skew = true;
+                        client.inner.skew_secs.store(offset, Ordering::Relaxed);
+                        tracing::Span::current().record("retry", "clock_skew");
+                        tracing::debug!(
+                            offset_secs = offset,
+                            "clock skew: re-signing with the server's time"
+                        );
+                        continue;
+                    }
+                }
+            }
+            return Ok(response);
+        }
+    }
+}
+
+impl ApiClient {
+    async fn execute(&self, req: http::Request<Bytes>) -> Result<ApiResponse> {
+        let req = reqwest::Request::try_from(req).map_err(|e| {
+            Error::new(ErrorKind::Config, "invalid request").with_source(e.without_url())
+        })?;
+        let resp = self.inner.http.execute(req).await.map_err(network_error)?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(network_error)?;
+        Ok(ApiResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn network_error(e: reqwest::Error) -> Error {
+    let what = if e.is_timeout() {
+        "the request timed out"
+    } else if e.is_connect() {
+        "cannot connect to the API"
+    } else {
+        "the request failed"
+    };
+    // Without the URL: its query is the caller's data.
+    Error::new(ErrorKind::Network, what).with_source(e.without_url())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_join_base_path_and_encode_query_values() {
+        let c = ApiClient::builder("https://abc.execute-api.us-east-1.amazonaws.com/prod/")
+            .default_auth(AuthMode::None)
+            .build()
+            .unwrap();
+        let url = c
+            .request(Method::GET, "/a b/%2F?x=1")
+            .query("q", "a b+c/d")
+            .url()
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://abc.execute-api.us-east-1.amazonaws.com/prod/a%20b/%2F?x=1&q=a%20b%2Bc%2Fd"
+        );
+    }
+}
