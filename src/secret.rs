@@ -3,6 +3,12 @@
 //! Each type has a hand-written `Debug` that prints only its name and `***`, no `Display`, and
 //! zeroizes its memory on drop. The value is reached only through `expose_secret()`, a name that
 //! stands out in review.
+//!
+//! None of them implements `serde::Serialize` (or `Deserialize`): a struct holding a secret
+//! cannot be written to JSON, a log field or a metrics label by accident, because
+//! `#[derive(Serialize)]` on it, or `serde_json::to_string(&Password::new("x"))`, does not
+//! compile. The one place that must write a secret, the session store's file (its refresh
+//! token), says so on the field with `#[serde(with = "crate::secret::exposed")]`.
 
 use zeroize::Zeroize;
 
@@ -53,15 +59,13 @@ macro_rules! secret_string {
             }
         }
 
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
+        impl exposed::SecretString for $name {
+            fn expose(&self) -> &str {
+                &self.0
             }
-        }
 
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(Self)
+            fn wrap(value: String) -> Self {
+                Self(value)
             }
         }
     };
@@ -107,6 +111,36 @@ secret_string!(
     TotpSecret
 );
 
+/// Writing and reading a secret in plaintext, for the few serde fields that must hold one (the
+/// session store's refresh token): `#[serde(with = "crate::secret::exposed")]` on a field of
+/// any type of this module. Crate-private on purpose, so that each use is a visible decision.
+pub(crate) mod exposed {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// The secret types of this module: their plaintext, and building one from it.
+    pub(crate) trait SecretString: Sized {
+        /// The plaintext.
+        fn expose(&self) -> &str;
+        /// The secret holding `value`.
+        fn wrap(value: String) -> Self;
+    }
+
+    /// Writes the secret's plaintext as a string.
+    pub(crate) fn serialize<T: SecretString, S: Serializer>(
+        secret: &T,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(secret.expose())
+    }
+
+    /// Reads a secret from a string.
+    pub(crate) fn deserialize<'de, T: SecretString, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<T, D::Error> {
+        String::deserialize(deserializer).map(T::wrap)
+    }
+}
+
 impl TotpSecret {
     /// The `otpauth://totp/...` URI that authenticator apps read from a QR code. It contains
     /// the secret: show it to the user, never log it.
@@ -131,6 +165,25 @@ mod tests {
         assert_eq!(format!("{p:?}"), "Password(***)");
         assert_eq!(format!("{:#?}", Some(&p)), "Some(\n    Password(***),\n)");
         assert_eq!(p.expose_secret(), "MARKER-hunter2");
+    }
+
+    /// What `#[serde(with = "exposed")]` writes is the plaintext, and it reads back; without the
+    /// attribute a secret field does not compile (no `Serialize` impl to test at run time).
+    #[test]
+    fn exposed_writes_and_reads_the_plaintext() {
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct Holder {
+            #[serde(with = "super::exposed")]
+            token: RefreshToken,
+        }
+        let json = serde_json::to_string(&Holder {
+            token: RefreshToken::new("MARKER-refresh"),
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"token":"MARKER-refresh"}"#);
+        let back: Holder = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.token.expose_secret(), "MARKER-refresh");
+        assert_eq!(format!("{:?}", back.token), "RefreshToken(***)");
     }
 
     #[test]

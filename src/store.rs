@@ -40,6 +40,7 @@ pub struct StoredSession {
     /// Cognito's username for the user (needed for `SECRET_HASH` on refresh).
     pub username: String,
     /// The refresh token.
+    #[serde(with = "crate::secret::exposed")]
     pub refresh_token: RefreshToken,
     /// The identity pool the identity id belongs to, if any.
     #[serde(default)]
