@@ -7,13 +7,47 @@
 //! briefly is cheaper than making every implementation async.
 //!
 //! Two implementations: [`MemoryStore`] (for tests and apps that never persist) and
-//! [`FileStore`] (JSON, mode 0600 on Unix, replaced atomically).
+//! [`FileStore`] (JSON, mode 0600 on Unix, replaced atomically, locked across processes).
+//!
+//! # Several writers: compare before you write or clear
+//!
+//! Two processes (or two sessions in one) may share a store. When the app client rotates
+//! refresh tokens, every refresh retires the token it used, so a plain read-modify-write loses:
+//! both sessions refresh with token `T`, the winner stores `T1`, and the loser, whose `T` is now
+//! refused, must not overwrite `T1` with its own result nor wipe it by signing out. Hence two
+//! conditional operations, each one compare-and-swap on the stored refresh token:
+//!
+//! - [`SessionStore::save_if_current`]`(Some(&t), s)` stores `s` only if the store still holds
+//!   refresh token `t` (`None`: only if the store is empty); it says whether it saved.
+//! - [`SessionStore::clear_if_current`]`(&t)` removes the stored session only if it holds `t`:
+//!   a session clears the token *it* failed with, never a newer one written by someone else.
+//!
+//! When either answers `false`, someone else changed the store: [`SessionStore::load`] it again
+//! and carry on with what is there. Refresh tokens are unique, and a rotated one never comes
+//! back, so comparing the token alone tells whether the store changed.
+//!
+//! [`FileStore`] and [`MemoryStore`] do both atomically. The trait's default implementations
+//! (for other stores) are built from `load`, `save` and `clear` and are **not** atomic.
+//!
+//! # The file lock
+//!
+//! [`FileStore`] takes an OS file lock (`flock` on Unix, `LockFileEx` on Windows) on a sidecar
+//! file `<path>.lock` around every operation: exclusive for anything that writes, shared for
+//! `load`. The lock belongs to one open file, so two `FileStore`s in one process exclude each
+//! other just as two processes do. It is on a separate file because the session file itself is
+//! replaced by rename (a lock on the old file would not cover the new one). The lock file is
+//! created with mode 0600 and empty, and is never deleted (deleting a lock file that someone
+//! may be waiting on would let two writers in). A lock that cannot be taken within the store's
+//! wait ([`FileStore::with_lock_wait`], 5 s by default) is an [`ErrorKind::Store`] naming the
+//! file. Locks are advisory: they exclude this crate's stores, not other programs writing the
+//! file.
 
 use std::fmt;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
@@ -130,17 +164,62 @@ impl StoredSession {
 
 /// Where sessions persist. Implementations must keep the refresh token private (see
 /// [`FileStore`]'s file mode) and must never log it.
+///
+/// A store shared by several sessions (threads or processes) should override
+/// [`save_if_current`](Self::save_if_current) and [`clear_if_current`](Self::clear_if_current)
+/// with atomic versions; see the [module docs](self).
 pub trait SessionStore: Send + Sync + fmt::Debug {
     /// The stored session, or `None` if there is none.
     ///
     /// Errors: [`ErrorKind::Store`] if the storage fails or holds something unreadable.
     fn load(&self) -> Result<Option<StoredSession>>;
 
-    /// Replaces the stored session with `session`.
+    /// Replaces the stored session with `session`, whatever the store held.
     fn save(&self, session: &StoredSession) -> Result<()>;
 
-    /// Removes the stored session. Removing nothing is not an error.
+    /// Removes the stored session, whatever it was. Removing nothing is not an error.
     fn clear(&self) -> Result<()>;
+
+    /// Replaces the stored session with `session` only if the store holds refresh token
+    /// `expected` (`Some`), or holds no session at all (`None`); returns whether it saved.
+    ///
+    /// Only the refresh token is compared. `false` means someone else wrote or cleared the store
+    /// since the caller read it: [`load`](Self::load) again. An unconditional save is
+    /// [`save`](Self::save).
+    ///
+    /// Errors: [`ErrorKind::Store`] if the storage fails or holds something unreadable (then
+    /// nothing is written).
+    ///
+    /// The default implementation is `load` then `save`, **not atomic**: another writer can
+    /// slip in between. [`FileStore`] and [`MemoryStore`] override it atomically.
+    fn save_if_current(
+        &self,
+        expected: Option<&RefreshToken>,
+        session: &StoredSession,
+    ) -> Result<bool> {
+        if !holds(self.load()?.as_ref(), expected) {
+            return Ok(false);
+        }
+        self.save(session)?;
+        Ok(true)
+    }
+
+    /// Removes the stored session only if it holds refresh token `token`; returns whether it
+    /// removed one. A session that holds no longer valid tokens clears with this, never with
+    /// [`clear`](Self::clear), so it cannot wipe a newer session another process stored.
+    ///
+    /// Errors: [`ErrorKind::Store`] if the storage fails or holds something unreadable (then
+    /// nothing is removed).
+    ///
+    /// The default implementation is `load` then `clear`, **not atomic**: another writer can
+    /// slip in between. [`FileStore`] and [`MemoryStore`] override it atomically.
+    fn clear_if_current(&self, token: &RefreshToken) -> Result<bool> {
+        if !holds(self.load()?.as_ref(), Some(token)) {
+            return Ok(false);
+        }
+        self.clear()?;
+        Ok(true)
+    }
 }
 
 /// A shared store is a store, so builders can take `impl SessionStore` and the caller can keep
@@ -156,6 +235,29 @@ impl<S: SessionStore + ?Sized> SessionStore for std::sync::Arc<S> {
 
     fn clear(&self) -> Result<()> {
         (**self).clear()
+    }
+
+    fn save_if_current(
+        &self,
+        expected: Option<&RefreshToken>,
+        session: &StoredSession,
+    ) -> Result<bool> {
+        (**self).save_if_current(expected, session)
+    }
+
+    fn clear_if_current(&self, token: &RefreshToken) -> Result<bool> {
+        (**self).clear_if_current(token)
+    }
+}
+
+/// Whether a store holding `current` holds refresh token `expected` (`None`: holds nothing).
+fn holds(current: Option<&StoredSession>, expected: Option<&RefreshToken>) -> bool {
+    match (current, expected) {
+        (None, None) => true,
+        (Some(current), Some(expected)) => {
+            current.refresh_token.expose_secret() == expected.expose_secret()
+        }
+        _ => false,
     }
 }
 
@@ -214,7 +316,37 @@ impl SessionStore for MemoryStore {
         *self.session.lock().unwrap_or_else(|e| e.into_inner()) = None;
         Ok(())
     }
+
+    /// Atomic: compares and saves under the store's mutex.
+    fn save_if_current(
+        &self,
+        expected: Option<&RefreshToken>,
+        session: &StoredSession,
+    ) -> Result<bool> {
+        let mut held = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        if !holds(held.as_ref(), expected) {
+            return Ok(false);
+        }
+        *held = Some(session.clone());
+        Ok(true)
+    }
+
+    /// Atomic: compares and clears under the store's mutex.
+    fn clear_if_current(&self, token: &RefreshToken) -> Result<bool> {
+        let mut held = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        if !holds(held.as_ref(), Some(token)) {
+            return Ok(false);
+        }
+        *held = None;
+        Ok(true)
+    }
 }
+
+/// How long [`FileStore`] waits for its lock by default.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// The longest pause between two attempts to take the lock.
+const MAX_LOCK_PAUSE: Duration = Duration::from_millis(2);
 
 /// A store in one JSON file.
 ///
@@ -223,15 +355,58 @@ impl SessionStore for MemoryStore {
 ///   over the old one, so a crash leaves either the old or the new session, never half a file.
 /// - A file that is not JSON, not of this crate's format or of another version is reported as
 ///   [`ErrorKind::Store`] (never a panic); nothing is overwritten until the next `save`.
+/// - Every operation holds the lock on `<path>.lock` ([`lock_path`](Self::lock_path)), which
+///   is created beside the file and never removed; see the [module docs](self). So
+///   [`save_if_current`](SessionStore::save_if_current) and
+///   [`clear_if_current`](SessionStore::clear_if_current) are atomic across processes, and the
+///   directory must be writable for anything but `load`.
+/// - `load` reads without the lock if it cannot create the lock file (a read-only directory,
+///   or one that does not exist): the rename makes every read see a whole file anyway.
+/// - Every operation blocks the calling thread until it has the lock, polling for about the
+///   store's wait ([`with_lock_wait`](Self::with_lock_wait)); call it from async code as
+///   blocking work (`spawn_blocking`), as any store's operations.
 #[derive(Debug, Clone)]
 pub struct FileStore {
     path: PathBuf,
+    lock_wait: Duration,
+}
+
+/// Which lock an operation takes.
+#[derive(Debug, Clone, Copy)]
+enum LockMode {
+    /// Readers share it.
+    Shared,
+    /// Writers hold it alone.
+    Exclusive,
+}
+
+/// A held lock on a [`FileStore`]'s lock file; released when dropped.
+#[derive(Debug)]
+struct HeldLock(fs::File);
+
+impl Drop for HeldLock {
+    fn drop(&mut self) {
+        // Closing the file releases the lock as well; unlocking first says so explicitly.
+        let _ = self.0.unlock();
+    }
 }
 
 impl FileStore {
-    /// A store at `path` (the file need not exist; its directory must).
+    /// A store at `path` (the file need not exist; its directory must). It waits up to
+    /// [`DEFAULT_LOCK_WAIT`] for its lock.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            lock_wait: DEFAULT_LOCK_WAIT,
+        }
+    }
+
+    /// The same store, waiting up to `wait` for its lock before failing with
+    /// [`ErrorKind::Store`] (`Duration::ZERO`: try once).
+    #[must_use]
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
     }
 
     /// The file's path.
@@ -239,11 +414,69 @@ impl FileStore {
         &self.path
     }
 
+    /// The lock file's path: the file's path with `.lock` appended (`session.json.lock`).
+    pub fn lock_path(&self) -> PathBuf {
+        let mut lock = self.path.clone().into_os_string();
+        lock.push(".lock");
+        PathBuf::from(lock)
+    }
+
     fn io_error(&self, what: &str, e: &io::Error) -> Error {
         store_error(format!(
             "session file {}: cannot {what}: {e}",
             self.path.display()
         ))
+    }
+
+    /// Opens (creating it, mode 0600, if need be) the lock file.
+    fn open_lock_file(&self) -> io::Result<fs::File> {
+        let mut options = fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options.open(self.lock_path())
+    }
+
+    /// Takes the lock, polling with growing pauses until the store's wait is spent. The wait
+    /// is counted in pauses slept, not read from a clock (time is the crate clock's business).
+    fn acquire(&self, file: fs::File, mode: LockMode) -> Result<HeldLock> {
+        let mut slept = Duration::ZERO;
+        let mut pause = Duration::from_micros(100);
+        loop {
+            let attempt = match mode {
+                LockMode::Shared => file.try_lock_shared(),
+                LockMode::Exclusive => file.try_lock(),
+            };
+            match attempt {
+                Ok(()) => return Ok(HeldLock(file)),
+                Err(fs::TryLockError::WouldBlock) => {}
+                Err(fs::TryLockError::Error(e)) => return Err(self.io_error("lock", &e)),
+            }
+            if slept >= self.lock_wait {
+                return Err(store_error(format!(
+                    "session file {}: still locked by another process or store after {:?} \
+                     (lock file {})",
+                    self.path.display(),
+                    self.lock_wait,
+                    self.lock_path().display()
+                )));
+            }
+            let now = pause.min(self.lock_wait - slept);
+            std::thread::sleep(now);
+            slept += now;
+            pause = (pause * 2).min(MAX_LOCK_PAUSE);
+        }
+    }
+
+    /// The exclusive lock, for anything that writes.
+    fn lock_exclusive(&self) -> Result<HeldLock> {
+        let file = self
+            .open_lock_file()
+            .map_err(|e| self.io_error("open its lock file", &e))?;
+        self.acquire(file, LockMode::Exclusive)
     }
 
     fn temp_path(&self) -> Result<PathBuf> {
@@ -273,10 +506,9 @@ impl FileStore {
         file.write_all(bytes)?;
         file.sync_all()
     }
-}
 
-impl SessionStore for FileStore {
-    fn load(&self) -> Result<Option<StoredSession>> {
+    /// Reads the file; the caller holds the lock (or decided it need not).
+    fn read(&self) -> Result<Option<StoredSession>> {
         let mut bytes = match fs::read(&self.path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -298,7 +530,8 @@ impl SessionStore for FileStore {
         Ok(Some(session))
     }
 
-    fn save(&self, session: &StoredSession) -> Result<()> {
+    /// Replaces the file; the caller holds the exclusive lock.
+    fn write(&self, session: &StoredSession) -> Result<()> {
         session.check_version()?;
         let mut bytes = serde_json::to_vec_pretty(session)
             .map_err(|e| store_error(format!("cannot encode the session: {e}")))?;
@@ -324,11 +557,61 @@ impl SessionStore for FileStore {
         Ok(())
     }
 
-    fn clear(&self) -> Result<()> {
+    /// Removes the file; the caller holds the exclusive lock.
+    fn remove(&self) -> Result<()> {
         match fs::remove_file(&self.path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(self.io_error("remove", &e)),
         }
+    }
+}
+
+impl SessionStore for FileStore {
+    fn load(&self) -> Result<Option<StoredSession>> {
+        let _lock = match self.open_lock_file() {
+            Ok(file) => Some(self.acquire(file, LockMode::Shared)?),
+            // Cannot create the lock file: nobody can write here either, and reads are whole.
+            Err(_) => None,
+        };
+        self.read()
+    }
+
+    fn save(&self, session: &StoredSession) -> Result<()> {
+        session.check_version()?;
+        let _lock = self.lock_exclusive()?;
+        self.write(session)
+    }
+
+    fn clear(&self) -> Result<()> {
+        let _lock = self.lock_exclusive()?;
+        self.remove()
+    }
+
+    /// Atomic across processes: reads, compares and replaces under the exclusive lock. A file
+    /// that cannot be read is an error and stays as it was.
+    fn save_if_current(
+        &self,
+        expected: Option<&RefreshToken>,
+        session: &StoredSession,
+    ) -> Result<bool> {
+        session.check_version()?;
+        let _lock = self.lock_exclusive()?;
+        if !holds(self.read()?.as_ref(), expected) {
+            return Ok(false);
+        }
+        self.write(session)?;
+        Ok(true)
+    }
+
+    /// Atomic across processes: reads, compares and removes under the exclusive lock. A file
+    /// that cannot be read is an error and stays as it was.
+    fn clear_if_current(&self, token: &RefreshToken) -> Result<bool> {
+        let _lock = self.lock_exclusive()?;
+        if !holds(self.read()?.as_ref(), Some(token)) {
+            return Ok(false);
+        }
+        self.remove()?;
+        Ok(true)
     }
 }
