@@ -9,15 +9,21 @@
 //! - **Fresh** (`now + margin' < expiry`, see *jitter* below): the cached value is returned.
 //! - **Due but still valid** (`now < expiry`): one caller refreshes; callers arriving while that
 //!   refresh is in flight get the still-valid value at once instead of waiting. If the refresh
-//!   fails with a retryable error, the failure is **not cached**: it is logged, the valid value
-//!   keeps being served, and the next attempt waits a backoff (1 s, doubling up to 60 s by
-//!   default) measured on the clock.
-//! - **Expired or empty**: callers wait for one shared refresh. If it fails, every caller that
-//!   waited for it gets (a copy of) its error, and the next call tries again: failures are never
-//!   remembered beyond the callers that shared them.
-//! - An error that [ends the session](crate::Error::ends_session) (a revoked refresh token, a
-//!   deleted user) is returned even while the old value is valid, and the value is dropped:
-//!   serving it on would hide that the user must sign in again.
+//!   fails, the failure is logged, the valid value keeps being served, and the next attempt
+//!   waits a backoff (1 s, doubling up to 60 s by default) measured on the clock.
+//! - **Expired or empty**: callers wait for one shared refresh, and every caller that waited
+//!   for it gets its outcome (the same [`Error`] when it failed). After a failure the next
+//!   attempt also waits the backoff; callers arriving meanwhile get that error at once, so an
+//!   outage is not hammered by every call.
+//! - A value that arrives **already expired** (by the clock given) is a failure like any other:
+//!   never handed out, and backed off.
+//! - Only an error of kind [`SessionEnded`](ErrorKind::SessionEnded) drops a still-valid value:
+//!   the owner decides when a failure ends the session (a revoked refresh token does; a
+//!   throttled or refused credentials exchange does not) and says so with that kind.
+//!
+//! **Cancellation.** [`get_or_refresh_detached`](ExpiringCell::get_or_refresh_detached) runs the
+//! refresh as its own task, so a caller dropped mid-refresh (a timeout) does not abandon it:
+//! a rotated refresh token is never lost with its caller.
 //!
 //! **Jitter.** Each stored value gets a random factor `j` in `[0, 0.5]`, and is refreshed
 //! `margin × (1 + j)` before it expires, so many clients started together do not refresh in
@@ -32,13 +38,15 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use crate::error::{Error, Result};
-use crate::time::Clock;
+use tokio::sync::OwnedMutexGuard;
 
-/// The default first backoff after a failed refresh of a still-valid value.
+use crate::error::{Error, ErrorKind, Result};
+use crate::time::{Clock, SharedClock};
+
+/// The default first backoff after a failed refresh.
 pub const DEFAULT_INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 /// The default cap of the doubling backoff.
 pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -47,17 +55,25 @@ pub const DEFAULT_MAX_JITTER: f64 = 0.5;
 
 /// An expiring value refreshed by one caller at a time; see the [module docs](self).
 pub struct ExpiringCell<T> {
-    slot: Mutex<Slot<T>>,
-    /// Held by the one caller running a refresh; waiters queue on it.
-    flight: tokio::sync::Mutex<()>,
+    /// Shared with a detached refresh, which records its outcome here after its caller left.
+    slot: Arc<Mutex<Slot<T>>>,
+    /// Held by the one refresh in flight; waiters queue on it.
+    flight: Arc<tokio::sync::Mutex<()>>,
+    policy: Policy,
+}
+
+/// How failures are retried and how much refresh times are spread.
+#[derive(Debug, Clone, Copy)]
+struct Policy {
     initial_backoff: Duration,
     max_backoff: Duration,
     max_jitter: f64,
 }
 
-enum Decision<'a, T> {
+enum Decision<T> {
     Serve(T),
-    Refresh(tokio::sync::MutexGuard<'a, ()>),
+    Fail(Error),
+    Refresh(OwnedMutexGuard<()>),
     Wait(u64),
 }
 
@@ -72,9 +88,11 @@ struct Slot<T> {
     entry: Option<Entry<T>>,
     /// Completed refresh attempts; a waiter that sees it move shares that attempt's outcome.
     generation: u64,
-    /// The error of the last attempt, when it failed (kept only to hand to its waiters).
+    /// The error of the last attempt, when it failed: handed to the callers that waited for
+    /// it, and to callers arriving during the backoff that follows when there is no valid
+    /// value to serve instead.
     last_error: Option<Error>,
-    /// No new attempt before this time while the value is still valid.
+    /// No new attempt before this time.
     retry_after: Option<SystemTime>,
     /// The backoff the next failure applies.
     backoff: Duration,
@@ -102,6 +120,12 @@ impl<T> Entry<T> {
     }
 }
 
+impl<T> Slot<T> {
+    fn in_backoff(&self, now: SystemTime) -> bool {
+        self.retry_after.is_some_and(|t| now < t)
+    }
+}
+
 impl<T> Default for ExpiringCell<T> {
     fn default() -> Self {
         Self::new()
@@ -120,49 +144,8 @@ impl<T> fmt::Debug for ExpiringCell<T> {
     }
 }
 
-impl<T> ExpiringCell<T> {
-    /// An empty cell with the default backoff (1 s doubling to 60 s) and jitter (up to 50%).
-    pub fn new() -> Self {
-        Self {
-            slot: Mutex::new(Slot {
-                entry: None,
-                generation: 0,
-                last_error: None,
-                retry_after: None,
-                backoff: DEFAULT_INITIAL_BACKOFF,
-            }),
-            flight: tokio::sync::Mutex::new(()),
-            initial_backoff: DEFAULT_INITIAL_BACKOFF,
-            max_backoff: DEFAULT_MAX_BACKOFF,
-            max_jitter: DEFAULT_MAX_JITTER,
-        }
-    }
-
-    /// The same cell with another backoff: the first wait after a failed refresh, and its cap.
-    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_backoff = initial;
-        self.max_backoff = max.max(initial);
-        self.lock().backoff = initial;
-        self
-    }
-
-    /// The same cell with another maximum jitter (a fraction of the margin, clamped to
-    /// `[0, 1]`); `0.0` makes refresh times exact, for tests.
-    pub fn with_max_jitter(mut self, max_jitter: f64) -> Self {
-        self.max_jitter = if max_jitter.is_finite() {
-            max_jitter.clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        self
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Slot<T>> {
-        // A panic elsewhere while holding the lock leaves consistent data: keep going.
-        self.slot.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn entry(&self, value: T, now: SystemTime, expires_at: SystemTime) -> Entry<T> {
+impl Policy {
+    fn entry<T>(&self, value: T, now: SystemTime, expires_at: SystemTime) -> Entry<T> {
         let jitter = if self.max_jitter > 0.0 {
             rand::random::<f64>() * self.max_jitter
         } else {
@@ -175,23 +158,85 @@ impl<T> ExpiringCell<T> {
             jitter,
         }
     }
+}
+
+fn lock<T>(slot: &Mutex<Slot<T>>) -> MutexGuard<'_, Slot<T>> {
+    // A panic elsewhere while holding the lock leaves consistent data: keep going.
+    slot.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<T> ExpiringCell<T> {
+    /// An empty cell with the default backoff (1 s doubling to 60 s) and jitter (up to 50%).
+    pub fn new() -> Self {
+        Self {
+            slot: Arc::new(Mutex::new(Slot {
+                entry: None,
+                generation: 0,
+                last_error: None,
+                retry_after: None,
+                backoff: DEFAULT_INITIAL_BACKOFF,
+            })),
+            flight: Arc::new(tokio::sync::Mutex::new(())),
+            policy: Policy {
+                initial_backoff: DEFAULT_INITIAL_BACKOFF,
+                max_backoff: DEFAULT_MAX_BACKOFF,
+                max_jitter: DEFAULT_MAX_JITTER,
+            },
+        }
+    }
+
+    /// The same cell with another backoff: the first wait after a failed refresh, and its cap.
+    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.policy.initial_backoff = initial;
+        self.policy.max_backoff = max.max(initial);
+        self.lock().backoff = initial;
+        self
+    }
+
+    /// The same cell with another maximum jitter (a fraction of the margin, clamped to
+    /// `[0, 1]`); `0.0` makes refresh times exact, for tests.
+    pub fn with_max_jitter(mut self, max_jitter: f64) -> Self {
+        self.policy.max_jitter = if max_jitter.is_finite() {
+            max_jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        self
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Slot<T>> {
+        lock(&self.slot)
+    }
 
     /// Stores `value`, valid until `expires_at`, as if a refresh had just succeeded.
     pub fn set(&self, value: T, now: SystemTime, expires_at: SystemTime) {
-        let entry = self.entry(value, now, expires_at);
+        let entry = self.policy.entry(value, now, expires_at);
         let mut slot = self.lock();
         slot.entry = Some(entry);
         slot.last_error = None;
         slot.retry_after = None;
-        slot.backoff = self.initial_backoff;
+        slot.backoff = self.policy.initial_backoff;
     }
 
-    /// Empties the cell.
+    /// Empties the cell (and forgets any failure and backoff).
     pub fn clear(&self) {
         let mut slot = self.lock();
         slot.entry = None;
+        slot.last_error = None;
         slot.retry_after = None;
-        slot.backoff = self.initial_backoff;
+        slot.backoff = self.policy.initial_backoff;
+    }
+
+    /// Drops the current value if `is_it` says it is the one meant (a value the service refused
+    /// although it looked valid here); the next call refreshes. Returns whether it dropped it.
+    pub fn invalidate_if(&self, is_it: impl FnOnce(&T) -> bool) -> bool {
+        let mut slot = self.lock();
+        if slot.entry.as_ref().is_some_and(|e| is_it(&e.value)) {
+            slot.entry = None;
+            true
+        } else {
+            false
+        }
     }
 
     /// When the current value expires, if there is one.
@@ -212,8 +257,7 @@ impl<T> ExpiringCell<T> {
 }
 
 impl<T: Clone> ExpiringCell<T> {
-    /// The current value even if it is due or expired (for example to read the refresh token
-    /// out of expired tokens). `None` when empty.
+    /// The current value even if it is due or expired. `None` when empty.
     pub fn peek(&self) -> Option<T> {
         self.lock().entry.as_ref().map(|e| e.value.clone())
     }
@@ -231,7 +275,9 @@ impl<T: Clone> ExpiringCell<T> {
     /// (which yields the new value and its expiry); see the [module docs](self) for who waits,
     /// what is shared, and how failures are handled.
     ///
-    /// Cancel-safe: if the caller running the refresh is dropped, a waiting caller takes over.
+    /// The refresh runs inside the caller's future: if that caller is dropped mid-refresh, the
+    /// attempt is abandoned and a waiting caller starts another. For refreshes that must not be
+    /// repeated (a rotating refresh token), use [`get_or_refresh_detached`](Self::get_or_refresh_detached).
     pub async fn get_or_refresh<F, Fut>(
         &self,
         clock: &dyn Clock,
@@ -242,43 +288,84 @@ impl<T: Clone> ExpiringCell<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<(T, SystemTime)>>,
     {
+        let policy = self.policy;
+        let slot = &self.slot;
+        self.get_with(clock, margin, move |guard| async move {
+            let result = refresh().await;
+            let outcome = record(slot, policy, clock.now(), result);
+            drop(guard);
+            outcome
+        })
+        .await
+    }
+
+    /// Like [`get_or_refresh`](Self::get_or_refresh), but the refresh runs as its own task on
+    /// the current tokio runtime: a caller that is dropped (a timeout, a cancelled request)
+    /// does not abandon it, and its outcome is recorded for the next callers. Without a
+    /// runtime it runs inline.
+    pub async fn get_or_refresh_detached<F, Fut>(
+        &self,
+        clock: &SharedClock,
+        margin: Duration,
+        refresh: F,
+    ) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(T, SystemTime)>> + Send + 'static,
+    {
+        let policy = self.policy;
+        let slot = self.slot.clone();
+        let task_clock = clock.clone();
+        self.get_with(&**clock, margin, move |guard| {
+            let pending = refresh();
+            let attempt = async move {
+                let result = pending.await;
+                let outcome = record(&slot, policy, task_clock.now(), result);
+                drop(guard);
+                outcome
+            };
+            async move {
+                match tokio::runtime::Handle::try_current() {
+                    Ok(runtime) => runtime.spawn(attempt).await.unwrap_or_else(|_| {
+                        Err(Error::new(
+                            ErrorKind::Credentials,
+                            "the refresh task failed",
+                        ))
+                    }),
+                    Err(_) => attempt.await,
+                }
+            }
+        })
+        .await
+    }
+
+    /// Decides what this caller does, and runs `run` (with the flight lock) when it must
+    /// refresh.
+    async fn get_with<R, RFut>(&self, clock: &dyn Clock, margin: Duration, run: R) -> Result<T>
+    where
+        R: FnOnce(OwnedMutexGuard<()>) -> RFut,
+        RFut: Future<Output = Result<T>>,
+    {
         // Decide under the slot lock, act after releasing it (a std guard must not live across
         // an await).
-        let decision = {
-            let slot = self.lock();
-            let now = clock.now();
-            match &slot.entry {
-                Some(entry) if entry.is_fresh(now, margin) => Decision::Serve(entry.value.clone()),
-                Some(entry) if entry.is_valid(now) => {
-                    if slot.retry_after.is_some_and(|t| now < t) {
-                        Decision::Serve(entry.value.clone())
-                    } else {
-                        // Due: refresh unless someone already is; never wait while valid.
-                        match self.flight.try_lock() {
-                            Ok(guard) => Decision::Refresh(guard),
-                            Err(_) => Decision::Serve(entry.value.clone()),
-                        }
-                    }
-                }
-                _ => Decision::Wait(slot.generation),
-            }
-        };
-        let seen = match decision {
+        let seen = match self.decide(clock.now(), margin) {
             Decision::Serve(value) => return Ok(value),
-            Decision::Refresh(guard) => return self.run(guard, clock, refresh).await,
+            Decision::Fail(e) => return Err(e),
+            Decision::Refresh(guard) => return run(guard).await,
             Decision::Wait(generation) => generation,
         };
-
-        let guard = self.flight.lock().await;
+        let guard = self.flight.clone().lock_owned().await;
         let shared = {
             let slot = self.lock();
             let now = clock.now();
             if slot.generation != seen {
                 // An attempt finished while we waited: share its outcome.
-                if let Some(entry) = slot.entry.as_ref().filter(|e| e.is_valid(now)) {
-                    Some(Ok(entry.value.clone()))
-                } else {
-                    slot.last_error.clone().map(Err)
+                match slot.entry.as_ref().filter(|e| e.is_valid(now)) {
+                    Some(entry) => Some(Ok(entry.value.clone())),
+                    None => Some(Err(slot.last_error.clone().unwrap_or_else(|| {
+                        Error::new(ErrorKind::Credentials, "the value expired while waiting")
+                    }))),
                 }
             } else {
                 slot.entry
@@ -289,65 +376,99 @@ impl<T: Clone> ExpiringCell<T> {
         };
         match shared {
             Some(outcome) => outcome,
-            None => self.run(guard, clock, refresh).await,
+            None => run(guard).await,
         }
     }
 
-    /// Runs one refresh while holding the flight lock, and records its outcome.
-    async fn run<F, Fut>(
-        &self,
-        guard: tokio::sync::MutexGuard<'_, ()>,
-        clock: &dyn Clock,
-        refresh: F,
-    ) -> Result<T>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<(T, SystemTime)>>,
-    {
-        let result = refresh().await;
-        let now = clock.now();
-        let outcome = match result {
-            Ok((value, expires_at)) => {
-                let entry = self.entry(value.clone(), now, expires_at);
-                let mut slot = self.lock();
-                slot.generation += 1;
-                slot.entry = Some(entry);
-                slot.last_error = None;
-                slot.retry_after = None;
-                slot.backoff = self.initial_backoff;
-                Ok(value)
+    fn decide(&self, now: SystemTime, margin: Duration) -> Decision<T> {
+        let slot = self.lock();
+        match &slot.entry {
+            Some(entry) if entry.is_fresh(now, margin) => Decision::Serve(entry.value.clone()),
+            Some(entry) if entry.is_valid(now) => {
+                if slot.in_backoff(now) {
+                    return Decision::Serve(entry.value.clone());
+                }
+                // Due: refresh unless someone already is; never wait while valid.
+                match self.flight.clone().try_lock_owned() {
+                    Ok(guard) => Decision::Refresh(guard),
+                    Err(_) => Decision::Serve(entry.value.clone()),
+                }
             }
-            Err(e) => {
-                let mut slot = self.lock();
-                slot.generation += 1;
-                slot.last_error = Some(e.clone());
-                if e.ends_session() {
-                    slot.entry = None;
-                    slot.retry_after = None;
-                    Err(e)
-                } else if let Some(value) = slot
-                    .entry
-                    .as_ref()
-                    .filter(|en| en.is_valid(now))
-                    .map(|en| en.value.clone())
-                {
-                    let backoff = slot.backoff;
-                    slot.retry_after = Some(now + backoff);
-                    slot.backoff = (backoff * 2).min(self.max_backoff);
+            // Nothing valid, and the last attempt failed a moment ago: fail fast until the
+            // backoff ends rather than hammer a service that is down.
+            _ if slot.in_backoff(now) && slot.last_error.is_some() => {
+                Decision::Fail(slot.last_error.clone().unwrap_or_else(|| {
+                    Error::new(ErrorKind::Credentials, "no value during the backoff")
+                }))
+            }
+            _ => Decision::Wait(slot.generation),
+        }
+    }
+}
+
+/// Records one attempt's outcome and says what its caller gets.
+///
+/// - A value arriving already expired by `now` is a failure (serving it would hand out a
+///   stale credential; it usually means a wrong device clock).
+/// - A failure keeps a still-valid value (served on) and starts or doubles the backoff; only a
+///   [`ErrorKind::SessionEnded`] error drops the value, since the owner has decided that the
+///   session is over.
+fn record<T: Clone>(
+    slot: &Mutex<Slot<T>>,
+    policy: Policy,
+    now: SystemTime,
+    result: Result<(T, SystemTime)>,
+) -> Result<T> {
+    let result = match result {
+        Ok((_, expires_at)) if expires_at <= now => Err(Error::new(
+            ErrorKind::InvalidResponse,
+            "the new value had already expired when it arrived (is the device clock right?)",
+        )),
+        other => other,
+    };
+    let mut slot = lock(slot);
+    slot.generation += 1;
+    match result {
+        Ok((value, expires_at)) => {
+            slot.entry = Some(policy.entry(value.clone(), now, expires_at));
+            slot.last_error = None;
+            slot.retry_after = None;
+            slot.backoff = policy.initial_backoff;
+            Ok(value)
+        }
+        Err(e) if e.kind() == ErrorKind::SessionEnded => {
+            slot.entry = None;
+            slot.last_error = Some(e.clone());
+            slot.retry_after = None;
+            Err(e)
+        }
+        Err(e) => {
+            slot.last_error = Some(e.clone());
+            let backoff = slot.backoff;
+            slot.retry_after = Some(now + backoff);
+            slot.backoff = (backoff * 2).min(policy.max_backoff);
+            let valid = slot
+                .entry
+                .as_ref()
+                .filter(|en| en.is_valid(now))
+                .map(|en| en.value.clone());
+            let retry_in_ms = u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX);
+            match valid {
+                Some(value) => {
                     tracing::warn!(
                         kind = ?e.kind(),
                         code = e.service_code(),
-                        retry_in_ms = u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX),
+                        retry_in_ms,
                         "refresh failed; serving the still-valid value"
                     );
                     Ok(value)
-                } else {
+                }
+                None => {
+                    tracing::debug!(kind = ?e.kind(), code = e.service_code(), retry_in_ms, "refresh failed");
                     Err(e)
                 }
             }
-        };
-        drop(guard);
-        outcome
+        }
     }
 }
 
@@ -489,7 +610,8 @@ mod tests {
             1,
             "waiters shared the one failure"
         );
-        // Not cached: the next caller tries again.
+        // After the backoff, the next caller tries again.
+        clock.advance(secs(1));
         let exp = clock.now() + secs(600);
         assert_eq!(
             cell.get_or_refresh(&clock, MARGIN, || async move { Ok((3, exp)) })
@@ -500,7 +622,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn errors_are_not_cached_once_expired() {
+    async fn once_expired_a_failure_is_backed_off_not_retried_by_every_call() {
         let clock = ManualClock::at_epoch_secs(1_000);
         let cell = cell();
         let attempts = AtomicUsize::new(0);
@@ -510,13 +632,62 @@ mod tests {
         };
         let e = cell.get_or_refresh(&clock, MARGIN, fail).await;
         assert_eq!(e.err().map(|e| e.kind()), Some(ErrorKind::Network));
-        // The next call tries again right away (nothing valid to serve, no cached failure).
+        // Within the backoff: the same error at once, no new attempt.
+        for _ in 0..100 {
+            let e = cell.get_or_refresh(&clock, MARGIN, fail).await;
+            assert_eq!(e.err().map(|e| e.kind()), Some(ErrorKind::Network));
+        }
+        assert_eq!(attempts.load(Ordering::SeqCst), 1);
+        // After it, one new attempt; it fails again and the backoff doubles.
+        clock.advance(secs(1));
+        let _ = cell.get_or_refresh(&clock, MARGIN, fail).await;
+        assert_eq!(attempts.load(Ordering::SeqCst), 2);
+        clock.advance(secs(1));
+        let _ = cell.get_or_refresh(&clock, MARGIN, fail).await;
+        assert_eq!(attempts.load(Ordering::SeqCst), 2, "backoff doubled to 2 s");
+        // Recovery once the backoff has passed.
+        clock.advance(secs(1));
         let exp = clock.now() + secs(600);
         let v = cell
             .get_or_refresh(&clock, MARGIN, || async move { Ok((5, exp)) })
             .await;
         assert_eq!(v.ok(), Some(5));
-        assert_eq!(attempts.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_value_that_arrives_expired_is_one_shared_failure_not_a_refresh_per_waiter() {
+        let clock = ManualClock::at_epoch_secs(1_000);
+        let cell = Arc::new(cell());
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let mut tasks = Vec::new();
+        for _ in 0..200 {
+            let (cell, clock, attempts, gate) =
+                (cell.clone(), clock.clone(), attempts.clone(), gate.clone());
+            tasks.push(tokio::spawn(async move {
+                cell.get_or_refresh(&clock, MARGIN, || async {
+                    attempts.fetch_add(1, Ordering::SeqCst);
+                    gate.notified().await;
+                    // Expired by this clock on arrival (a device clock ahead of the service).
+                    Ok((2, clock.now() - secs(1)))
+                })
+                .await
+            }));
+        }
+        for _ in 0..1_000 {
+            if attempts.load(Ordering::SeqCst) > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        gate.notify_one();
+        for t in tasks {
+            let e = t.await.ok().and_then(|r| r.err());
+            assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::InvalidResponse));
+        }
+        assert_eq!(attempts.load(Ordering::SeqCst), 1, "one attempt, shared");
+        assert_eq!(cell.peek(), None, "an expired value is never held");
     }
 
     #[tokio::test]
@@ -567,7 +738,8 @@ mod tests {
         clock.advance(secs(20));
         let e = cell.get_or_refresh(&clock, MARGIN, throttled).await;
         assert_eq!(e.err().map(|e| e.kind()), Some(ErrorKind::Throttled));
-        // And recovery resets everything.
+        // And recovery, after the backoff, resets everything.
+        clock.advance(secs(4));
         let exp = clock.now() + secs(100);
         assert_eq!(
             cell.get_or_refresh(&clock, MARGIN, || async move { Ok((9, exp)) })
@@ -579,27 +751,77 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn session_ending_error_drops_even_a_valid_value() {
+    async fn only_a_session_ended_error_drops_a_valid_value() {
         let clock = ManualClock::at_epoch_secs(1_000);
         let cell = cell();
         cell.set(1, clock.now(), clock.now() + secs(600));
         clock.advance(secs(560));
-        let e = cell
+        // A refused exchange (the identity pool's "Token expired") keeps the valid value.
+        let v = cell
             .get_or_refresh(&clock, MARGIN, || async {
                 Err::<(u32, SystemTime), _>(Error::from_service(
                     "NotAuthorizedException",
-                    "Refresh Token has been revoked",
+                    "Invalid login token. Token expired",
                 ))
             })
             .await;
+        assert_eq!(v.ok(), Some(1));
+        assert_eq!(cell.peek(), Some(1));
+        // The owner's verdict that the session is over drops it.
+        clock.advance(secs(1));
+        let e = cell
+            .get_or_refresh(&clock, MARGIN, || async {
+                Err::<(u32, SystemTime), _>(
+                    Error::from_service("NotAuthorizedException", "Refresh Token has been revoked")
+                        .with_kind(ErrorKind::SessionEnded),
+                )
+            })
+            .await;
         let e = e.err();
-        assert_eq!(e.as_ref().map(|e| e.kind()), Some(ErrorKind::NotAuthorized));
+        assert_eq!(e.as_ref().map(|e| e.kind()), Some(ErrorKind::SessionEnded));
         assert_eq!(
             e.and_then(|e| e.service_code().map(str::to_owned))
                 .as_deref(),
             Some("NotAuthorizedException")
         );
         assert_eq!(cell.peek(), None);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_detached_refresh_survives_its_dropped_caller() {
+        let clock: SharedClock = Arc::new(ManualClock::at_epoch_secs(1_000));
+        let cell = Arc::new(cell());
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let caller = {
+            let (cell, clock, attempts, gate) =
+                (cell.clone(), clock.clone(), attempts.clone(), gate.clone());
+            tokio::spawn(async move {
+                let exp = clock.now() + secs(600);
+                cell.get_or_refresh_detached(&clock, MARGIN, move || async move {
+                    attempts.fetch_add(1, Ordering::SeqCst);
+                    // A rotating refresh: single-use, must not be abandoned halfway.
+                    gate.notified().await;
+                    Ok((7, exp))
+                })
+                .await
+            })
+        };
+        for _ in 0..1_000 {
+            if attempts.load(Ordering::SeqCst) > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        caller.abort(); // the caller times out
+        let _ = caller.await;
+        gate.notify_one();
+        // The next caller gets the refreshed value; nobody refreshed a second time.
+        let v = cell
+            .get_or_refresh_detached(&clock, MARGIN, || async { panic!("a second refresh") })
+            .await;
+        assert_eq!(v.ok(), Some(7));
+        assert_eq!(attempts.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

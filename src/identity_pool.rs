@@ -230,7 +230,7 @@ impl fmt::Debug for IdentityPoolClient {
 
 impl IdentityPoolClient {
     /// A client for the config's identity pool (which must be set), with the defaults
-    /// (system clock, [`DEFAULT_TIMEOUT`](crate::user_pool::DEFAULT_TIMEOUT)).
+    /// (system clock, [`DEFAULT_TIMEOUT`]).
     pub fn new(config: &CognitoConfig) -> Result<Self> {
         Self::builder(config).build()
     }

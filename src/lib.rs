@@ -13,6 +13,7 @@ pub mod identity_pool;
 pub mod jwt;
 pub mod secret;
 pub mod signing;
+pub mod skew;
 pub mod store;
 pub mod time;
 pub mod user_pool;

@@ -114,93 +114,6 @@ impl Clock for OffsetClock {
     }
 }
 
-/// What this device's clock is off by, compared with AWS's: one learned offset shared by
-/// everything that asks "what time is it at AWS?" — a session's expiry decisions, the SRP
-/// `TIMESTAMP`, and the SigV4 dates of the [`ApiClient`](crate::client::ApiClient) wired to it.
-///
-/// An offset is only ever learned from evidence: a retry signed with a server's `Date` that
-/// the server then accepted, or the `iat` of tokens the user pool just issued. It is bounded by
-/// [`ClockSkew::MAX_SECS`]: a `Date` header further off than that is a lie or a broken proxy,
-/// not a clock, and is ignored. Cheap to share (`Arc`) and lock-free to read.
-#[derive(Debug, Default)]
-pub struct ClockSkew {
-    offset_secs: std::sync::atomic::AtomicI64,
-}
-
-impl ClockSkew {
-    /// The largest offset accepted: 7 days. A device clock off by more than a few days is
-    /// rare; a server `Date` that far off is far more likely wrong.
-    pub const MAX_SECS: i64 = 7 * 24 * 3600;
-    /// Offsets closer than this to the current one are not worth adopting: AWS accepts
-    /// signatures within 5 minutes, and refresh margins absorb the rest.
-    pub const MIN_CHANGE_SECS: i64 = 30;
-
-    /// No offset yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Server time minus local time, in seconds (0 until learned).
-    pub fn offset_secs(&self) -> i64 {
-        self.offset_secs.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Adopts `offset_secs` if it is within [`MAX_SECS`](Self::MAX_SECS) and differs from the
-    /// current offset by at least [`MIN_CHANGE_SECS`](Self::MIN_CHANGE_SECS). Returns whether it
-    /// did.
-    pub fn adopt(&self, offset_secs: i64) -> bool {
-        if !Self::is_plausible(offset_secs)
-            || offset_secs.abs_diff(self.offset_secs()) < Self::MIN_CHANGE_SECS.unsigned_abs()
-        {
-            return false;
-        }
-        self.offset_secs
-            .store(offset_secs, std::sync::atomic::Ordering::Relaxed);
-        true
-    }
-
-    /// Whether an offset is small enough to be a clock's error rather than a lie.
-    pub fn is_plausible(offset_secs: i64) -> bool {
-        offset_secs.unsigned_abs() <= Self::MAX_SECS.unsigned_abs()
-    }
-
-    /// The offset that makes local time `local` read as the server's `server` (seconds).
-    pub fn between(local: SystemTime, server_epoch_secs: i64) -> i64 {
-        server_epoch_secs.saturating_sub(i64::try_from(epoch_secs(local)).unwrap_or(i64::MAX))
-    }
-}
-
-/// A clock corrected by a shared [`ClockSkew`]: what time it is at AWS, by this device's
-/// clock and what has been learned of its error.
-#[derive(Debug, Clone)]
-pub struct SkewedClock {
-    device: SharedClock,
-    skew: Arc<ClockSkew>,
-}
-
-impl SkewedClock {
-    /// `device` corrected by `skew`.
-    pub fn new(device: SharedClock, skew: Arc<ClockSkew>) -> Self {
-        Self { device, skew }
-    }
-
-    /// The uncorrected device clock.
-    pub fn device(&self) -> &SharedClock {
-        &self.device
-    }
-
-    /// The shared offset.
-    pub fn skew(&self) -> &Arc<ClockSkew> {
-        &self.skew
-    }
-}
-
-impl Clock for SkewedClock {
-    fn now(&self) -> SystemTime {
-        shift(self.device.now(), self.skew.offset_secs())
-    }
-}
-
 /// `t` moved by a signed number of seconds, saturating at the epoch. An offset too large for
 /// `SystemTime` (the skew offset comes from a server's `Date` header) leaves `t` unchanged
 /// rather than panic.
@@ -237,26 +150,6 @@ mod tests {
         assert_eq!(epoch_secs(clock.now()), 1_000);
         other.advance(Duration::from_secs(61));
         assert_eq!(epoch_secs(clock.now()), 1_061);
-    }
-
-    #[test]
-    fn skew_is_bounded_and_shared_by_every_skewed_clock() {
-        let device: SharedClock = Arc::new(ManualClock::at_epoch_secs(100_000_000));
-        let skew = Arc::new(ClockSkew::new());
-        let a = SkewedClock::new(device.clone(), skew.clone());
-        let b = SkewedClock::new(device, skew.clone());
-        assert!(!skew.adopt(10), "too small to matter");
-        assert!(skew.adopt(-3_600));
-        assert_eq!(epoch_secs(a.now()), 100_000_000 - 3_600);
-        assert_eq!(epoch_secs(b.now()), 100_000_000 - 3_600);
-        // A year off is a lying Date header, not a clock: ignored.
-        assert!(!skew.adopt(365 * 24 * 3600));
-        assert!(!skew.adopt(i64::MIN));
-        assert_eq!(skew.offset_secs(), -3_600);
-        assert_eq!(
-            ClockSkew::between(UNIX_EPOCH + Duration::from_secs(1_000), 1_090),
-            90
-        );
     }
 
     #[test]

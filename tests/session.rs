@@ -215,7 +215,21 @@ async fn throttling_and_5xx_during_refresh_keep_valid_credentials_and_the_sessio
         .expect_err("nothing valid to serve");
     assert_eq!(e.kind(), ErrorKind::Throttled);
     assert!(!session.has_ended());
-    session.credentials().await.expect("recovers at once");
+    // Within the backoff that follows, callers get the same error at once: an outage is not
+    // hammered by every call (issue 11, item 5).
+    let calls = env.calls("InitiateAuth");
+    let e = session.credentials().await.expect_err("backing off");
+    assert_eq!(e.kind(), ErrorKind::Throttled);
+    assert_eq!(
+        env.calls("InitiateAuth"),
+        calls,
+        "no call during the backoff"
+    );
+    env.clock.advance(secs(1));
+    session
+        .credentials()
+        .await
+        .expect("recovers after the backoff");
 }
 
 #[tokio::test]

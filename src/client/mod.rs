@@ -39,7 +39,7 @@ mod response;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
@@ -47,9 +47,18 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, Method};
 
 pub use crate::credentials::TokenKind;
-use crate::credentials::{Session, TokenSource};
+
+/// How long one request may take in all, unless [`ApiClientBuilder::timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The largest response body read, unless [`ApiClientBuilder::max_response_bytes`] says
+/// otherwise: API Gateway's payload limit.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
+use crate::credentials::{RefreshableCredentials, Session, TokenSource};
 use crate::error::{Error, ErrorKind, Result};
 use crate::signing::Signer;
+use crate::skew::ClockSkew;
 use crate::time::{Clock, SharedClock, share, shift, system_clock};
 pub use request::RequestBuilder;
 pub use response::ApiResponse;
@@ -152,12 +161,16 @@ pub struct ApiClientBuilder {
     region: Option<String>,
     service: String,
     credentials: Option<SharedCredentialsProvider>,
+    refreshable: Option<Arc<dyn RefreshableCredentials>>,
     tokens: TokenSources,
     clock: Option<SharedClock>,
+    skew: Option<Arc<ClockSkew>>,
     http: Option<reqwest::Client>,
     connect_to: Option<SocketAddr>,
     routes: Vec<RouteRule>,
     default_auth: AuthMode,
+    timeout: Duration,
+    max_response_bytes: usize,
 }
 
 impl fmt::Debug for ApiClientBuilder {
@@ -191,16 +204,40 @@ impl ApiClientBuilder {
 
     /// Wires a signed-in session in one call: its AWS credentials for IAM routes, its ID and
     /// access tokens for user-pool routes.
-    pub fn session(self, session: &Session) -> Self {
-        self.credentials_provider(session.clone())
+    pub fn session(mut self, session: &Session) -> Self {
+        // One clock and one learned skew for the session and its requests.
+        self.clock = Some(session.device_clock());
+        self.skew = Some(session.clock_skew());
+        self.refreshable_credentials(session.clone())
             .token_source(TokenKind::Id, session.token_source(TokenKind::Id))
             .token_source(TokenKind::Access, session.token_source(TokenKind::Access))
     }
 
-    /// Where IAM routes get AWS credentials (a `Session`, `FederatedCredentials`, or any
-    /// provider).
+    /// Where IAM routes get AWS credentials: any provider. For a `Session` or
+    /// `FederatedCredentials` prefer [`session`](Self::session) or
+    /// [`refreshable_credentials`](Self::refreshable_credentials).
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
         self.credentials = Some(SharedCredentialsProvider::new(provider));
+        self.refreshable = None;
+        self
+    }
+
+    /// Like [`credentials_provider`](Self::credentials_provider), for a provider that can be
+    /// told its credentials were refused as expired (a `Session`, `FederatedCredentials`): the
+    /// one retry then really gets new credentials.
+    pub fn refreshable_credentials(
+        mut self,
+        provider: impl RefreshableCredentials + Clone + 'static,
+    ) -> Self {
+        self.refreshable = Some(Arc::new(provider.clone()));
+        self.credentials = Some(SharedCredentialsProvider::new(provider));
+        self
+    }
+
+    /// The learned clock skew to sign with and learn into (default: the client's own; a
+    /// session's with [`session`](Self::session)). Share one between clients of one device.
+    pub fn clock_skew(mut self, skew: Arc<ClockSkew>) -> Self {
+        self.skew = Some(skew);
         self
     }
 
@@ -220,8 +257,26 @@ impl ApiClientBuilder {
         self
     }
 
-    /// The `reqwest` client to send with (default: a new one). Not combinable with
-    /// [`connect_to`](Self::connect_to).
+    /// How long one request may take in all, from connecting to the last byte of the answer
+    /// (default 30 s; connecting alone at most 5 s). A silent server then fails the request
+    /// with a retryable [`ErrorKind::Network`] error. Not applied to a custom
+    /// [`http_client`](Self::http_client), which keeps its own.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The largest response body read (default 10 MiB, API Gateway's payload limit); a larger
+    /// one fails with [`ErrorKind::InvalidResponse`] instead of filling memory.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// The `reqwest` client to send with (default: a new one that follows no redirects and
+    /// times out; see [`timeout`](Self::timeout)). A custom client keeps its own redirect
+    /// policy: do not let it follow redirects to other hosts, since signed headers and tokens
+    /// would go along. Not combinable with [`connect_to`](Self::connect_to).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -313,7 +368,13 @@ impl ApiClientBuilder {
             }
             (Some(client), None) => client,
             (None, connect_to) => {
-                let mut builder = reqwest::Client::builder();
+                // Never follow a redirect: it would carry `X-Amz-Security-Token`, or a
+                // user-pool token in a custom header, to another host. A 3xx is returned as
+                // the response instead.
+                let mut builder = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(CONNECT_TIMEOUT.min(self.timeout))
+                    .timeout(self.timeout);
                 if let Some(addr) = connect_to {
                     builder = builder.resolve(&host, addr);
                 }
@@ -332,13 +393,15 @@ impl ApiClientBuilder {
                 base,
                 base_path,
                 signer: Signer::new(region, self.service),
+                max_response_bytes: self.max_response_bytes,
                 credentials: self.credentials,
                 tokens: self.tokens,
                 clock: self.clock.unwrap_or_else(system_clock),
                 http,
                 routes: self.routes,
                 default_auth: self.default_auth,
-                skew_secs: AtomicI64::new(0),
+                skew: self.skew.unwrap_or_default(),
+                refreshable: self.refreshable,
             }),
         })
     }
@@ -369,13 +432,16 @@ struct Inner {
     base_path: String,
     signer: Signer,
     credentials: Option<SharedCredentialsProvider>,
+    refreshable: Option<Arc<dyn RefreshableCredentials>>,
     tokens: TokenSources,
     clock: SharedClock,
     http: reqwest::Client,
     routes: Vec<RouteRule>,
     default_auth: AuthMode,
-    /// Server time minus local time, learned from a `Signature expired` answer.
-    skew_secs: AtomicI64,
+    max_response_bytes: usize,
+    /// Server time minus device time: learned from a time refusal whose retry the server
+    /// accepted, or shared with a session.
+    skew: Arc<ClockSkew>,
 }
 
 impl fmt::Debug for ApiClient {
@@ -388,7 +454,7 @@ impl fmt::Debug for ApiClient {
             .field("tokens", &i.tokens)
             .field("routes", &i.routes)
             .field("default_auth", &i.default_auth)
-            .field("skew_secs", &i.skew_secs.load(Ordering::Relaxed))
+            .field("clock_offset_secs", &i.skew.offset_secs())
             .finish_non_exhaustive()
     }
 }
@@ -402,12 +468,16 @@ impl ApiClient {
             region: None,
             service: "execute-api".to_owned(),
             credentials: None,
+            refreshable: None,
             tokens: TokenSources::default(),
             clock: None,
+            skew: None,
             http: None,
             connect_to: None,
             routes: Vec::new(),
             default_auth: AuthMode::Iam,
+            timeout: DEFAULT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -432,7 +502,7 @@ impl ApiClient {
 
     /// The clock offset (server minus local, in seconds) learned from the server so far.
     pub fn clock_offset_secs(&self) -> i64 {
-        self.inner.skew_secs.load(Ordering::Relaxed)
+        self.inner.skew.offset_secs()
     }
 
     fn auth_for(&self, method: &Method, path: &str) -> AuthMode {
@@ -461,11 +531,18 @@ impl ApiClient {
         })
     }
 
+    /// The time to sign with: the device's, corrected by the learned offset.
     fn signing_time(&self) -> std::time::SystemTime {
-        shift(
-            self.inner.clock.now(),
-            self.inner.skew_secs.load(Ordering::Relaxed),
-        )
+        shift(self.inner.clock.now(), self.inner.skew.offset_secs())
+    }
+
+    /// New credentials after `refused` turned out stale: the provider is told (when it can
+    /// be), so that it fetches new ones rather than hand out the same again.
+    async fn fresh_credentials(&self, refused: &Credentials) -> Result<Credentials> {
+        if let Some(provider) = &self.inner.refreshable {
+            provider.refused(refused);
+        }
+        self.credentials().await
     }
 }
 

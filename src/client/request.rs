@@ -2,7 +2,6 @@
 //! after a clock-skew or expired-credentials answer.
 
 use std::fmt;
-use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -11,7 +10,7 @@ use tracing::Instrument;
 
 use super::{ApiClient, ApiResponse, AuthMode};
 use crate::error::{Error, ErrorKind, Result};
-use crate::time::epoch_secs;
+use crate::skew::ClockSkew;
 
 /// Query keys and values are encoded with everything but RFC 3986's unreserved characters.
 const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
@@ -21,7 +20,7 @@ const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// A skew smaller than this is not worth a retry on a bare `InvalidSignatureException`.
-const MIN_SKEW_SECS: i64 = 60;
+const MIN_SKEW_SECS: u64 = 60;
 
 /// One request being built; send it with [`send`](RequestBuilder::send).
 #[must_use]
@@ -164,6 +163,10 @@ impl RequestBuilder {
             _ => None,
         };
         let (mut retried_skew, mut retried_creds) = (false, false);
+        // After a time refusal, the offset its `Date` implied is used at once (so that a
+        // session sharing it sees its tokens and credentials in the server's time) but kept
+        // only if the retry is not refused for its time as well: a lying `Date` is rolled back.
+        let mut provisional: Option<i64> = None;
         loop {
             let mut req = http::Request::builder()
                 .method(self.method.clone())
@@ -173,10 +176,20 @@ impl RequestBuilder {
             *req.headers_mut() = self.headers.clone();
             match &auth {
                 AuthMode::Iam => {
-                    let creds = credentials.as_ref().ok_or_else(|| {
+                    let time = client.signing_time();
+                    let mut creds = credentials.clone().ok_or_else(|| {
                         Error::new(ErrorKind::Credentials, "no credentials for an IAM route")
                     })?;
-                    let time = client.signing_time();
+                    // Expired by the time just learned: a provider that can be told its copy
+                    // is stale gets one chance to fetch new credentials.
+                    if creds.expiry().is_some_and(|expiry| expiry <= time)
+                        && !retried_creds
+                        && client.inner.refreshable.is_some()
+                    {
+                        retried_creds = true;
+                        creds = client.fresh_credentials(&creds).await?;
+                        credentials = Some(creds.clone());
+                    }
                     // A request signed with expired credentials can only be refused
                     // (`ExpiredTokenException`): do not send it.
                     if creds.expiry().is_some_and(|expiry| expiry <= time) {
@@ -185,7 +198,7 @@ impl RequestBuilder {
                             "the credentials provider returned expired credentials",
                         ));
                     }
-                    client.inner.signer.sign(&mut req, creds, time)?;
+                    client.inner.signer.sign(&mut req, &creds, time)?;
                 }
                 AuthMode::UserPoolToken { header, token } => {
                     let source = client.inner.tokens.get(*token).ok_or_else(|| {
@@ -209,58 +222,101 @@ impl RequestBuilder {
             }
             let response = client.execute(req).await?;
             tracing::Span::current().record("status", response.status.as_u16());
-            if response.status != StatusCode::FORBIDDEN || auth != AuthMode::Iam {
-                return Ok(response);
-            }
-            let text = response.text();
-            let error_type = response
-                .headers
-                .get("x-amzn-errortype")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            if !retried_creds
-                && (text.contains("security token included in the request is expired")
-                    || error_type.starts_with("ExpiredTokenException")
-                    || text.contains("ExpiredTokenException"))
+            let refusal = if auth == AuthMode::Iam {
+                Refusal::of(&response)
+            } else {
+                Refusal::None
+            };
+            if let Some(previous) = provisional.take()
+                && matches!(refusal, Refusal::Time { .. })
             {
-                retried_creds = true;
-                tracing::Span::current().record("retry", "expired_credentials");
-                tracing::debug!("credentials expired at the server: asking the provider again");
-                let fresh = client.credentials().await?;
-                // The same credentials again (a provider that still deems them valid, e.g. by a
-                // clock behind the server's) would only be refused again: keep this answer.
-                if credentials.as_ref() == Some(&fresh) {
-                    return Ok(response);
-                }
-                credentials = Some(fresh);
-                continue;
+                client.inner.skew.set(previous);
+                tracing::debug!("the server refused its own time too: offset rolled back");
             }
-            if !retried_skew {
-                let time_message = text.contains("Signature expired")
-                    || text.contains("Signature not yet current");
-                let invalid_signature = error_type.starts_with("InvalidSignatureException")
-                    || text.contains("InvalidSignatureException");
-                if (time_message || invalid_signature)
-                    && let Some(server_now) = response.server_date()
-                {
-                    let local = epoch_secs(client.inner.clock.now()) as i64;
-                    let offset = server_now - local;
-                    let previous = client.inner.skew_secs.load(Ordering::Relaxed);
-                    if time_message || (offset - previous).abs() >= MIN_SKEW_SECS {
-                        retried_skew = true;
-                        client.inner.skew_secs.store(offset, Ordering::Relaxed);
-                        tracing::Span::current().record("retry", "clock_skew");
-                        tracing::debug!(
-                            offset_secs = offset,
-                            "clock skew: re-signing with the server's time"
-                        );
-                        continue;
+            match refusal {
+                Refusal::ExpiredCredentials if !retried_creds => {
+                    retried_creds = true;
+                    tracing::Span::current().record("retry", "expired_credentials");
+                    tracing::debug!("credentials expired at the server: asking for new ones");
+                    let refused = credentials.clone();
+                    let fresh = match &refused {
+                        Some(refused) => client.fresh_credentials(refused).await?,
+                        None => client.credentials().await?,
+                    };
+                    // The same credentials again would only be refused again: keep the answer.
+                    if refused.as_ref() == Some(&fresh) {
+                        return Ok(response);
                     }
+                    credentials = Some(fresh);
                 }
+                Refusal::Time {
+                    server_date: Some(server),
+                    explicit,
+                } if !retried_skew => {
+                    let offset = ClockSkew::between(client.inner.clock.now(), server);
+                    let previous = client.inner.skew.offset_secs();
+                    if !ClockSkew::is_plausible(offset)
+                        || (!explicit && offset.abs_diff(previous) < MIN_SKEW_SECS)
+                    {
+                        return Ok(response);
+                    }
+                    retried_skew = true;
+                    client.inner.skew.set(offset);
+                    provisional = Some(previous);
+                    tracing::Span::current().record("retry", "clock_skew");
+                    tracing::debug!(
+                        offset_secs = offset,
+                        "clock skew: re-signing with the server's time"
+                    );
+                }
+                _ => return Ok(response),
             }
-            return Ok(response);
         }
+    }
+}
+
+/// Why an IAM request was refused, as far as a retry can help.
+enum Refusal {
+    /// Not refused, or refused for a reason a retry cannot mend.
+    None,
+    /// The session token is expired at the server.
+    ExpiredCredentials,
+    /// The signature's time is outside the server's window (`explicit`), or the signature is
+    /// invalid in a way a wrong clock may explain; with the server's `Date`.
+    Time {
+        server_date: Option<i64>,
+        explicit: bool,
+    },
+}
+
+impl Refusal {
+    fn of(response: &ApiResponse) -> Self {
+        if response.status != StatusCode::FORBIDDEN {
+            return Refusal::None;
+        }
+        let text = response.text();
+        let error_type = response
+            .headers
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if text.contains("security token included in the request is expired")
+            || error_type.starts_with("ExpiredTokenException")
+            || text.contains("ExpiredTokenException")
+        {
+            return Refusal::ExpiredCredentials;
+        }
+        let explicit =
+            text.contains("Signature expired") || text.contains("Signature not yet current");
+        let invalid_signature = error_type.starts_with("InvalidSignatureException")
+            || text.contains("InvalidSignatureException");
+        if explicit || invalid_signature {
+            return Refusal::Time {
+                server_date: response.server_date(),
+                explicit,
+            };
+        }
+        Refusal::None
     }
 }
 
@@ -269,10 +325,27 @@ impl ApiClient {
         let req = reqwest::Request::try_from(req).map_err(|e| {
             Error::new(ErrorKind::Config, "invalid request").with_source(e.without_url())
         })?;
-        let resp = self.inner.http.execute(req).await.map_err(network_error)?;
+        let mut resp = self.inner.http.execute(req).await.map_err(network_error)?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(network_error)?;
+        let limit = self.inner.max_response_bytes;
+        let too_large = || {
+            Error::new(
+                ErrorKind::InvalidResponse,
+                format!("the response body is larger than {limit} bytes"),
+            )
+        };
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = resp.chunk().await.map_err(network_error)? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = body.freeze();
         Ok(ApiResponse {
             status,
             headers,

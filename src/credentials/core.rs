@@ -21,6 +21,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::identity_pool::{IdentityPoolClient, Logins};
 use crate::time::SharedClock;
 
+/// A boxed, type-erased future that can run as its own task.
+pub(crate) type BoxFuture<T> = std::pin::Pin<Box<dyn Future<Output = T> + Send>>;
+
 /// The basic (classic) flow's settings: which role to assume at STS for a guest and for a
 /// signed-in identity, the role session's name, and how long the credentials last. The pool
 /// must allow the basic flow, and each role must trust the pool (Cognito's console writes that
@@ -105,8 +108,14 @@ struct State {
     generation: u64,
 }
 
-/// An identity and its refreshing credentials; see the [module docs](self).
+/// An identity and its refreshing credentials; see the [module docs](self). Cheap to clone:
+/// clones share everything (an exchange runs as its own task holding one).
+#[derive(Clone)]
 pub(crate) struct IdentityCredentials {
+    inner: Arc<CoreInner>,
+}
+
+struct CoreInner {
     client: IdentityPoolClient,
     clock: SharedClock,
     role: RoleChoice,
@@ -120,9 +129,9 @@ impl fmt::Debug for IdentityCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let st = self.state();
         f.debug_struct("IdentityCredentials")
-            .field("identity_pool_id", &self.client.identity_pool_id())
+            .field("identity_pool_id", &self.inner.client.identity_pool_id())
             .field("identity", &st.identity)
-            .field("role", &self.role)
+            .field("role", &self.inner.role)
             .field("credentials_expire_at", &st.cell.expires_at())
             .finish()
     }
@@ -136,36 +145,46 @@ impl IdentityCredentials {
         identity: Option<Identity>,
     ) -> Self {
         Self {
-            client,
-            clock,
-            role,
-            state: Mutex::new(State {
-                identity,
-                cell: Arc::new(ExpiringCell::new()),
-                generation: 0,
+            inner: Arc::new(CoreInner {
+                client,
+                clock,
+                role,
+                state: Mutex::new(State {
+                    identity,
+                    cell: Arc::new(ExpiringCell::new()),
+                    generation: 0,
+                }),
+                identity_changed: AtomicBool::new(false),
             }),
-            identity_changed: AtomicBool::new(false),
         }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
         // The state stays consistent even if a holder panicked: keep going.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Fresh credentials: the cached ones while fresh for `margin`, otherwise one shared
-    /// exchange with the logins `logins` produces.
+    /// exchange with the logins `logins` produces. The exchange runs as its own task: a
+    /// caller dropped meanwhile does not waste it.
     pub(crate) async fn get<F, Fut>(&self, margin: Duration, logins: F) -> Result<Credentials>
     where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Logins>>,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Logins>> + Send + 'static,
     {
         let (cell, generation) = {
             let st = self.state();
             (st.cell.clone(), st.generation)
         };
-        cell.get_or_refresh(&*self.clock, margin, || self.exchange(generation, logins))
-            .await
+        let core = self.clone();
+        cell.get_or_refresh_detached(&self.inner.clock, margin, move || {
+            // Type-erased: the SDK's futures nest deeply, and every caller's future would
+            // otherwise carry their whole type.
+            let exchange: BoxFuture<Result<(Credentials, SystemTime)>> =
+                Box::pin(async move { core.exchange(generation, logins).await });
+            exchange
+        })
+        .await
     }
 
     /// One exchange, run by the cell for everyone waiting.
@@ -180,15 +199,16 @@ impl IdentityCredentials {
     {
         let logins = logins().await?;
         let cached = self.identity_id();
-        let (identity_id, credentials) = match &self.role {
+        let client = &self.inner.client;
+        let (identity_id, credentials) = match &self.inner.role {
             RoleChoice::Pool(custom_role_arn) => {
-                self.client
+                client
                     .credentials_for(cached.as_deref(), &logins, custom_role_arn.as_deref())
                     .await?
             }
             RoleChoice::Basic(flow) => {
                 let role = flow.role_for(!logins.is_empty())?;
-                self.client
+                client
                     .basic_flow_credentials_for(
                         cached.as_deref(),
                         &logins,
@@ -214,7 +234,7 @@ impl IdentityCredentials {
                     identity_id = identity_id.as_str(),
                     "identity id changed"
                 );
-                self.identity_changed.store(true, Ordering::SeqCst);
+                self.inner.identity_changed.store(true, Ordering::SeqCst);
             }
             st.identity = Some(Identity {
                 id: identity_id,
@@ -237,7 +257,7 @@ impl IdentityCredentials {
 
     /// Whether an exchange adopted a new identity id since the last call (to save it).
     pub(crate) fn take_identity_change(&self) -> bool {
-        self.identity_changed.swap(false, Ordering::SeqCst)
+        self.inner.identity_changed.swap(false, Ordering::SeqCst)
     }
 
     /// Whether credentials were obtained since the last change of sign-in.
@@ -254,6 +274,18 @@ impl IdentityCredentials {
     /// [`ExpiringCell::next_refresh_at`].
     pub(crate) fn next_refresh_at(&self, margin: Duration) -> Option<SystemTime> {
         self.state().cell.next_refresh_at(margin)
+    }
+
+    /// Drops `refused` if they are the credentials held (see
+    /// [`RefreshableCredentials`](super::RefreshableCredentials)).
+    pub(crate) fn refused(&self, refused: &Credentials) {
+        let dropped = self
+            .state()
+            .cell
+            .invalidate_if(|held| held.access_key_id() == refused.access_key_id());
+        if dropped {
+            tracing::debug!("credentials refused as expired by the service: dropped");
+        }
     }
 
     /// Other logins from now on: the credentials are dropped and an exchange in flight is

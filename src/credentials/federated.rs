@@ -38,7 +38,7 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError, future};
 
-use super::core::{Identity, IdentityCredentials, RoleChoice};
+use super::core::{BoxFuture, Identity, IdentityCredentials, RoleChoice};
 use super::{BasicFlow, DEFAULT_REFRESH_MARGIN, TokenSource};
 use crate::config::CognitoConfig;
 use crate::identity_pool::{IdentityPoolClient, LoginProvider, Logins};
@@ -95,7 +95,7 @@ struct Inner {
 
 /// AWS credentials for an identity-pool identity that is not a user-pool user: federated
 /// (Google, Facebook, Amazon, Apple, OIDC, SAML, several at once) or a guest. Cheap to clone;
-/// clones share the cache. See the [module docs](self).
+/// clones share the cache. See the [module docs](crate::credentials).
 ///
 /// ```no_run
 /// # async fn demo(config: cognito_sigv4::CognitoConfig) -> cognito_sigv4::Result<()> {
@@ -261,9 +261,15 @@ impl FederatedCredentials {
     /// source's own error; network, throttling and service errors when the credentials have
     /// expired and cannot be renewed now.
     pub async fn credentials(&self) -> Result<Credentials> {
+        let this = self.clone();
+        // Boxed: keeps the nested future types (and so compile times) small.
         self.inner
             .core
-            .get(self.inner.margin, || self.fresh_logins())
+            .get(self.inner.margin, move || {
+                let logins: BoxFuture<Result<Logins>> =
+                    Box::pin(async move { this.fresh_logins().await });
+                logins
+            })
             .await
     }
 
@@ -326,7 +332,7 @@ impl FederatedCredentials {
     /// Signs in with these logins, replacing any others: one `(provider, source)` pair, or
     /// several as [`LoginSources`]. The credentials are dropped and the next call fetches new
     /// ones with fresh tokens. A guest's identity id is handed over, so the guest identity
-    /// becomes authenticated (see the [module docs](self)); an authenticated identity id is
+    /// becomes authenticated (see the [module docs](crate::credentials)); an authenticated identity id is
     /// dropped, never offered with someone else's logins. To link another provider to a
     /// signed-in person, sign in with all of their logins together: Cognito finds their
     /// identity by the login it already knows and links the new one.
@@ -347,6 +353,12 @@ impl FederatedCredentials {
         let mut held = self.logins();
         held.clear();
         self.inner.core.forget();
+    }
+}
+
+impl super::RefreshableCredentials for FederatedCredentials {
+    fn refused(&self, credentials: &Credentials) {
+        self.inner.core.refused(credentials);
     }
 }
 

@@ -7,7 +7,7 @@
 //!
 //! Both rest on one core (`core`): the identity id, the enhanced or basic flow, and
 //! single-flight refresh before expiry ([`crate::cache`]); they differ only in where the logins
-//! come from. Both implement [`ProvideCredentials`](aws_credential_types::provider::ProvideCredentials),
+//! come from. Both implement [`ProvideCredentials`],
 //! so they plug into [`ApiClient`](crate::client::ApiClient) and into any aws-sdk-rust client.
 //!
 //! Tokens come from a [`TokenSource`], the one trait for "a fresh JWT when needed": a session
@@ -22,11 +22,28 @@ mod token;
 
 use std::time::Duration;
 
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::ProvideCredentials;
+
 pub use self::core::BasicFlow;
 pub use federated::{FederatedCredentials, FederatedCredentialsBuilder, LoginSources};
 pub use session::{DEFAULT_BACKGROUND_POLL, Session, SessionToken};
 pub use sign_in::{PendingSignIn, SessionBuilder, SignInOutcome};
 pub use token::{FnTokenSource, TokenFuture, TokenKind, TokenSource, token_fn};
+
+/// A credentials provider that can be told the service refused its credentials as expired, so
+/// that the next call fetches new ones instead of handing out the same again.
+///
+/// [`Session`] and [`FederatedCredentials`] implement it; [`ApiClient`](crate::client::ApiClient)
+/// calls it when API Gateway answers `The security token included in the request is expired`
+/// (wire one with [`ApiClientBuilder::session`](crate::client::ApiClientBuilder::session) or
+/// [`refreshable_credentials`](crate::client::ApiClientBuilder::refreshable_credentials)).
+pub trait RefreshableCredentials: ProvideCredentials {
+    /// The service refused `credentials` as expired: if they are still the ones held, drop
+    /// them. The next call refreshes (once, for every caller waiting); credentials already
+    /// replaced are left alone.
+    fn refused(&self, credentials: &Credentials);
+}
 
 /// The default refresh margin: tokens and credentials are renewed this long (plus up to 50%
 /// jitter, at most half their lifetime) before they expire, as the AWS JS SDK v3 does.

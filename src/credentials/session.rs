@@ -67,15 +67,17 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError, future};
 
-use super::core::IdentityCredentials;
+use super::core::{BoxFuture, IdentityCredentials};
 use super::{TokenFuture, TokenKind, TokenSource};
 use crate::cache::ExpiringCell;
 use crate::config::CognitoConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::identity_pool::Logins;
+use crate::jwt::UnverifiedClaims;
 use crate::secret::{Jwt, RefreshToken};
+use crate::skew::ClockSkew;
 use crate::store::{SessionStore, StoredSession};
-use crate::time::SharedClock;
+use crate::time::{SharedClock, epoch_secs};
 use crate::user_pool::{Tokens, UserPoolClient};
 
 /// The default longest real-time sleep of the background task between two looks at the clock:
@@ -107,7 +109,10 @@ pub(super) struct Grant {
 /// The builder's settings a session keeps.
 pub(super) struct SessionSettings {
     pub(super) config: CognitoConfig,
+    /// The device clock corrected by `skew`: what every expiry decision reads.
     pub(super) clock: SharedClock,
+    pub(super) device_clock: SharedClock,
+    pub(super) skew: Arc<ClockSkew>,
     pub(super) store: Option<Arc<dyn SessionStore>>,
     pub(super) margin: Duration,
     pub(super) background: bool,
@@ -179,8 +184,39 @@ impl Session {
         }
     }
 
+    /// The device's clock, uncorrected (what the builder was given).
+    pub fn device_clock(&self) -> SharedClock {
+        self.inner.settings.device_clock.clone()
+    }
+
+    /// The clock skew the session has learned (shared with clients wired to it).
+    pub fn clock_skew(&self) -> Arc<ClockSkew> {
+        self.inner.settings.skew.clone()
+    }
+
+    /// Learns the device clock's error from freshly issued tokens: their `iat` is the
+    /// service's time at issue.
+    fn learn_skew(&self, tokens: &Tokens) {
+        let Some(iat) = UnverifiedClaims::from_jwt(&tokens.id)
+            .ok()
+            .and_then(|claims| claims.iat())
+        else {
+            return;
+        };
+        let s = &self.inner.settings;
+        let iat = i64::try_from(epoch_secs(iat)).unwrap_or(i64::MAX);
+        let offset = ClockSkew::between(s.device_clock.now(), iat);
+        if s.skew.adopt(offset) {
+            tracing::info!(
+                offset_secs = offset,
+                "device clock skew learned from the tokens"
+            );
+        }
+    }
+
     /// Holds freshly issued tokens (sign-in).
     pub(super) fn store_tokens(&self, tokens: Tokens) {
+        self.learn_skew(&tokens);
         let expires_at = tokens.expires_at;
         let now = self.inner.settings.clock.now();
         self.inner.tokens.set(Arc::new(tokens), now, expires_at);
@@ -220,11 +256,17 @@ impl Session {
 
     pub(super) async fn tokens_with_margin(&self, margin: Duration) -> Result<Arc<Tokens>> {
         self.check_live()?;
+        // Detached: a caller dropped mid-refresh (a timeout) must not lose the refresh token
+        // a rotating refresh has just been issued.
+        let session = self.clone();
         let result = self
             .inner
             .tokens
-            .get_or_refresh(&*self.inner.settings.clock, margin, || {
-                Box::pin(self.refresh_tokens())
+            .get_or_refresh_detached(&self.inner.settings.clock, margin, move || {
+                // Type-erased: keeps the nested future types (and compile times) small.
+                let refresh: BoxFuture<Result<(Arc<Tokens>, SystemTime)>> =
+                    Box::pin(async move { session.refresh_tokens().await });
+                refresh
             })
             .await;
         // Waiters that shared a session-ending refresh get its error too.
@@ -271,7 +313,14 @@ impl Session {
     pub(super) async fn credentials_with_margin(&self, margin: Duration) -> Result<Credentials> {
         self.check_live()?;
         let core = self.identity_pool()?;
-        let result = core.get(margin, || self.logins()).await;
+        let session = self.clone();
+        let result = core
+            .get(margin, move || {
+                let logins: BoxFuture<Result<Logins>> =
+                    Box::pin(async move { session.logins().await });
+                logins
+            })
+            .await;
         if core.take_identity_change()
             && let Err(e) = self.persist()
         {
@@ -401,6 +450,7 @@ impl Session {
                 "the session has ended: sign in again",
             )),
             Ok(tokens) => {
+                self.learn_skew(&tokens);
                 if tokens.expires_at <= self.inner.settings.clock.now() {
                     tracing::warn!(
                         "refreshed tokens are already expired: is the device clock right?"
@@ -419,7 +469,7 @@ impl Session {
                 let expires_at = tokens.expires_at;
                 Ok((Arc::new(tokens), expires_at))
             }
-            Err(e) if e.ends_session() => {
+            Err(e) if refresh_refused(&e) => {
                 tracing::info!(kind = ?e.kind(), code = e.service_code(), "refresh refused: session ended");
                 self.end_locally();
                 Err(session_ended(&e))
@@ -511,6 +561,25 @@ impl Session {
     }
 }
 
+/// Whether a failed token refresh means the user must sign in again: the errors Amplify JS
+/// converged on for refreshes (after bugs where a network blip or a throttled call signed
+/// users out), and the lack of a refresh token. Everything else keeps the session and is
+/// retried with backoff.
+fn refresh_refused(e: &Error) -> bool {
+    const SIGN_IN_AGAIN: [&str; 6] = [
+        "NotAuthorizedException",
+        "TokenRevokedException",
+        "UserNotFoundException",
+        "PasswordResetRequiredException",
+        "UserNotConfirmedException",
+        "RefreshTokenReuseException",
+    ];
+    e.kind() == ErrorKind::SessionEnded
+        || e.service_code()
+            .map(|code| code.rsplit('#').next().unwrap_or(code))
+            .is_some_and(|code| SIGN_IN_AGAIN.contains(&code))
+}
+
 /// The typed "sign in again" error for `cause`, keeping its service code and message.
 fn session_ended(cause: &Error) -> Error {
     let message = format!("the session has ended, sign in again: {}", cause.message());
@@ -530,6 +599,14 @@ impl ProvideCredentials for Session {
                 .await
                 .map_err(CredentialsError::provider_error)
         })
+    }
+}
+
+impl super::RefreshableCredentials for Session {
+    fn refused(&self, credentials: &Credentials) {
+        if let Some(core) = &self.inner.credentials {
+            core.refused(credentials);
+        }
     }
 }
 

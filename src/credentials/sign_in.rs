@@ -12,6 +12,7 @@ use crate::config::CognitoConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::identity_pool::IdentityPoolClient;
 use crate::secret::{OneTimeCode, Password};
+use crate::skew::{ClockSkew, SkewedClock};
 use crate::store::SessionStore;
 use crate::time::{Clock, SharedClock, share, system_clock};
 use crate::user_pool::{
@@ -24,7 +25,10 @@ use crate::user_pool::{
 #[must_use]
 pub struct SessionBuilder {
     config: CognitoConfig,
+    /// The device's clock (uncorrected).
     clock: SharedClock,
+    /// The device clock's learned error, shared by everything the session makes.
+    skew: Arc<ClockSkew>,
     store: Option<Arc<dyn SessionStore>>,
     margin: Duration,
     background: bool,
@@ -53,6 +57,7 @@ impl SessionBuilder {
         SessionBuilder {
             config,
             clock: system_clock(),
+            skew: Arc::new(ClockSkew::new()),
             store: None,
             margin: DEFAULT_REFRESH_MARGIN,
             background: false,
@@ -63,7 +68,10 @@ impl SessionBuilder {
         }
     }
 
-    /// The clock to read time from (default: the system clock).
+    /// The device's clock (default: the system clock). The session corrects it by the skew it
+    /// learns from the tokens Cognito issues (their `iat`), so its expiry decisions, SRP
+    /// timestamps and the signatures of a wired [`ApiClient`](crate::client::ApiClient) use
+    /// the service's time.
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = share(clock);
         self
@@ -128,6 +136,7 @@ impl SessionBuilder {
     fn user_pool_client(&self) -> Result<UserPoolClient> {
         UserPoolClient::builder(&self.config)
             .clock(self.clock.clone())
+            .clock_skew(self.skew.clone())
             .build()
     }
 
@@ -221,14 +230,16 @@ impl SessionBuilder {
         identity: Option<Identity>,
         device_key: Option<String>,
     ) -> Result<Session> {
+        // Every expiry decision is made in the service's time, as best known.
+        let clock: SharedClock = Arc::new(SkewedClock::new(self.clock.clone(), self.skew.clone()));
         let credentials = match self.config.identity_pool_id() {
             Some(_) => {
                 let client = IdentityPoolClient::builder(&self.config)
-                    .clock(self.clock.clone())
+                    .clock(clock.clone())
                     .build()?;
                 Some(IdentityCredentials::new(
                     client,
-                    self.clock.clone(),
+                    clock.clone(),
                     self.role,
                     identity,
                 ))
@@ -237,7 +248,9 @@ impl SessionBuilder {
         };
         let settings = SessionSettings {
             config: self.config,
-            clock: self.clock,
+            clock,
+            device_clock: self.clock,
+            skew: self.skew,
             store: self.store,
             margin: self.margin,
             background: self.background,

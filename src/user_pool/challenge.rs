@@ -11,6 +11,7 @@ use super::{Challenge, ChallengeKind, MfaKind, SignInStep, Tokens, UserPoolClien
 use crate::error::{Error, ErrorKind, Result};
 use crate::jwt::UnverifiedClaims;
 use crate::secret::{ChallengeSession, Jwt, RefreshToken};
+use crate::time::shift;
 
 /// The parts of an InitiateAuth / RespondToAuthChallenge answer that decide the next step.
 pub(super) struct Answer<'a> {
@@ -86,7 +87,7 @@ impl UserPoolClient {
             .to_owned();
         let expires_at = earliest(id_claims.exp(), access_claims.exp()).unwrap_or_else(|| {
             let secs = u64::try_from(result.expires_in()).unwrap_or(0);
-            self.clock.now() + Duration::from_secs(secs)
+            shift(self.clock.now(), self.skew.offset_secs()) + Duration::from_secs(secs)
         });
         let refresh = result
             .refresh_token()

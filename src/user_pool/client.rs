@@ -1,6 +1,7 @@
 //! [`UserPoolClient`]: the calls to one user pool's app client.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider as idp;
@@ -20,7 +21,8 @@ use crate::error::{Error, ErrorKind, Result, from_sdk};
 use crate::secret::{
     ChallengeSession, ClientSecret, OneTimeCode, Password, RefreshToken, TotpSecret,
 };
-use crate::time::{Clock, SharedClock, share, system_clock};
+use crate::skew::{ClockSkew, ServerDateObserver};
+use crate::time::{Clock, SharedClock, share, shift, system_clock};
 
 /// How long one call may take in all, unless [`UserPoolClientBuilder::timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -44,6 +46,9 @@ pub struct UserPoolClient {
     client_id: String,
     client_secret: Option<ClientSecret>,
     pub(super) clock: SharedClock,
+    /// The device clock's learned error: SRP timestamps and expiry fallbacks are corrected
+    /// by it, and every answer's `Date` is noted in it.
+    pub(super) skew: Arc<ClockSkew>,
 }
 
 impl fmt::Debug for UserPoolClient {
@@ -63,6 +68,7 @@ impl fmt::Debug for UserPoolClient {
 pub struct UserPoolClientBuilder {
     config: CognitoConfig,
     clock: Option<SharedClock>,
+    skew: Option<Arc<ClockSkew>>,
     timeout: Duration,
 }
 
@@ -70,6 +76,13 @@ impl UserPoolClientBuilder {
     /// The clock for SRP's `TIMESTAMP` and token expiry fallbacks (default: the system clock).
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Some(share(clock));
+        self
+    }
+
+    /// The clock skew to correct by and learn into (default: the client's own); a session
+    /// shares its own with its clients.
+    pub fn clock_skew(mut self, skew: Arc<ClockSkew>) -> Self {
+        self.skew = Some(skew);
         self
     }
 
@@ -95,13 +108,17 @@ impl UserPoolClientBuilder {
         if let Some(url) = config.endpoint_override(Service::CognitoIdp) {
             builder = builder.endpoint_url(url.as_str());
         }
+        let clock = self.clock.unwrap_or_else(system_clock);
+        let skew = self.skew.unwrap_or_default();
+        builder = builder.interceptor(ServerDateObserver::new(clock.clone(), skew.clone()));
         // No credentials provider on purpose: these operations are unauthenticated.
         Ok(UserPoolClient {
             client: idp::Client::from_conf(builder.build()),
             user_pool_id: user_pool_id.to_owned(),
             client_id: client_id.to_owned(),
             client_secret: config.client_secret().cloned(),
-            clock: self.clock.unwrap_or_else(system_clock),
+            clock,
+            skew,
         })
     }
 }
@@ -121,6 +138,7 @@ impl UserPoolClient {
         UserPoolClientBuilder {
             config: config.clone(),
             clock: None,
+            skew: None,
             timeout: DEFAULT_TIMEOUT,
         }
     }
@@ -225,7 +243,10 @@ impl UserPoolClient {
             srp_b_hex: param("SRP_B")?,
             secret_block_b64: secret_block,
         };
-        let timestamp = srp::cognito_timestamp(self.clock.now());
+        // Cognito's time, as best known: a timestamp cannot be retried (the challenge is
+        // single-use), so a `Date` from this very exchange may correct it.
+        let timestamp =
+            srp::cognito_timestamp(shift(self.clock.now(), self.skew.offset_for_timestamp()));
         let signature = srp::password_claim_signature(&eph, &challenge, password, &timestamp)?;
 
         let mut req = self

@@ -161,8 +161,8 @@ pub enum ChallengeKind {
         options: Vec<MfaKind>,
     },
     /// `MFA_SETUP`: the pool requires MFA and the user has none: set up an authenticator app
-    /// with [`UserPoolClient::associate_software_token`] and
-    /// [`UserPoolClient::verify_software_token`].
+    /// with [`UserPoolClient::associate_software_token`](super::UserPoolClient::associate_software_token) and
+    /// [`UserPoolClient::verify_software_token`](super::UserPoolClient::verify_software_token).
     MfaSetup {
         /// The kinds that may be set up.
         options: Vec<MfaKind>,
@@ -183,7 +183,7 @@ impl ChallengeKind {
     }
 }
 
-/// A challenge the caller must answer with [`UserPoolClient::respond`] to finish signing in.
+/// A challenge the caller must answer with [`UserPoolClient::respond`](super::UserPoolClient::respond) to finish signing in.
 ///
 /// `Debug` never shows the session string.
 #[derive(Clone)]
@@ -246,7 +246,7 @@ impl fmt::Debug for Challenge {
 pub enum SignInStep {
     /// Signed in.
     Done(Tokens),
-    /// Answer this challenge with [`UserPoolClient::respond`].
+    /// Answer this challenge with [`UserPoolClient::respond`](super::UserPoolClient::respond).
     Challenge(Challenge),
 }
 

@@ -1,0 +1,503 @@
+//! The session's promise under skew, faults and cancellation (issue 11): one test per defect
+//! that was found, each failing before its fix.
+//!
+//! 1. Clock skew is learned from evidence, bounded, shared by the session and its client, and a
+//!    lying `Date` is rolled back.
+//! 2. "Retry once after expired credentials" really fetches new credentials from a `Session`.
+//! 3. A caller dropped during a rotating refresh does not lose the rotated token.
+//! 4. An identity-pool refusal keeps credentials that are still valid.
+//! 5. (In `src/cache.rs`'s unit tests: expired-on-arrival values and backoff after expiry.)
+//! 7. HTTP hygiene: no redirects with credentials, timeouts, a response size limit.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use cognito_sigv4::client::ApiClient;
+use cognito_sigv4::credentials::{FederatedCredentials, Session, SessionBuilder, token_fn};
+use cognito_sigv4::identity_pool::LoginProvider;
+use cognito_sigv4::secret::Jwt;
+use cognito_sigv4::{Clock, ErrorKind, ManualClock};
+use cognito_sigv4_emulator::{Fault, Seed};
+use support::{TestEmulator, signed_in};
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// A device clock: the emulator's clock plus an offset the test changes (a wrong clock, one
+/// that drifts or is corrected mid-run).
+#[derive(Debug, Clone)]
+struct DeviceClock {
+    service: ManualClock,
+    offset_secs: Arc<AtomicI64>,
+}
+
+impl DeviceClock {
+    fn new(service: &ManualClock, offset_secs: i64) -> Self {
+        Self {
+            service: service.clone(),
+            offset_secs: Arc::new(AtomicI64::new(offset_secs)),
+        }
+    }
+
+    fn set_offset(&self, offset_secs: i64) {
+        self.offset_secs.store(offset_secs, Ordering::SeqCst);
+    }
+}
+
+impl Clock for DeviceClock {
+    fn now(&self) -> SystemTime {
+        let t = self.service.now();
+        let off = self.offset_secs.load(Ordering::SeqCst);
+        if off >= 0 {
+            t + secs(off.unsigned_abs())
+        } else {
+            t - secs(off.unsigned_abs())
+        }
+    }
+}
+
+/// The reference scenario with 5-minute tokens and 15-minute credentials.
+async fn emulator(adjust: impl FnOnce(&mut Seed)) -> TestEmulator {
+    let mut seed = Seed::reference();
+    seed.credential_lifetime_secs = Some(900);
+    for pool in &mut seed.user_pools {
+        for client in &mut pool.clients {
+            client.id_token_validity_secs = 300;
+            client.access_token_validity_secs = 300;
+        }
+    }
+    adjust(&mut seed);
+    TestEmulator::with_seed(seed).await
+}
+
+fn builder(emu: &TestEmulator, device: impl Clock + 'static) -> SessionBuilder {
+    Session::builder(emu.config()).clock(device)
+}
+
+/// The reference API through the emulator's path prefix, wired to `session`.
+fn api(emu: &TestEmulator, session: &Session) -> ApiClient {
+    let base = emu.api_url("reference", "prod").expect("api url");
+    ApiClient::builder(base.as_str())
+        .region(emu.region())
+        .session(session)
+        .build()
+        .expect("api client")
+}
+
+#[tokio::test]
+async fn skew_a_device_clock_off_by_an_hour_signs_in_and_calls_at_the_first_try() {
+    for offset in [-3_600, 3_600, -900, 900, -25 * 3_600, 25 * 3_600] {
+        let emu = emulator(|_| {}).await;
+        let device = DeviceClock::new(&emu.clock, offset);
+        let session = signed_in(builder(&emu, device), "jdoe").await;
+        // Learned from the tokens' `iat`: the session works in the service's time.
+        assert_eq!(
+            session.clock_skew().offset_secs(),
+            -offset,
+            "offset {offset}"
+        );
+        let api = api(&emu, &session);
+        let resp = api.request(http::Method::GET, "/cip").send().await;
+        let resp = resp.expect("sent");
+        assert_eq!(resp.status(), 200, "offset {offset}: {}", resp.text());
+        assert_eq!(emu.calls("execute-api"), 1, "no refused first attempt");
+        // And it stays right across refreshes: an hour of 5-minute tokens.
+        for _ in 0..12 {
+            emu.clock.advance(secs(300));
+            let resp = api.request(http::Method::GET, "/cip").send().await;
+            assert_eq!(resp.expect("sent").status(), 200, "offset {offset}");
+        }
+        assert_eq!(
+            emu.calls("execute-api"),
+            13,
+            "offset {offset}: never refused"
+        );
+    }
+}
+
+#[tokio::test]
+async fn skew_that_appears_mid_session_is_learned_from_one_refusal() {
+    let emu = emulator(|_| {}).await;
+    let device = DeviceClock::new(&emu.clock, 0);
+    let session = signed_in(builder(&emu, device.clone()), "jdoe").await;
+    let api = api(&emu, &session);
+    assert_eq!(
+        api.request(http::Method::GET, "/cip")
+            .send()
+            .await
+            .expect("sent")
+            .status(),
+        200
+    );
+    // The device clock falls 20 minutes behind (an NTP step, a resumed laptop).
+    device.set_offset(-1_200);
+    emu.clock.advance(secs(60));
+    let resp = api.request(http::Method::GET, "/cip").send().await;
+    assert_eq!(
+        resp.expect("sent").status(),
+        200,
+        "one retry in the server's time"
+    );
+    assert_eq!(session.clock_skew().offset_secs(), 1_200);
+    // From now on nothing is refused, however long the session lives.
+    let before = emu.calls("execute-api");
+    for _ in 0..8 {
+        emu.clock.advance(secs(240));
+        let resp = api.request(http::Method::GET, "/cip").send().await;
+        assert_eq!(resp.expect("sent").status(), 200);
+    }
+    assert_eq!(emu.calls("execute-api"), before + 8);
+}
+
+/// A proxy in front of the emulator's API that answers the first request itself, with a
+/// `Signature expired` refusal whose `Date` lies by `lie_secs`.
+struct LyingProxy {
+    addr: SocketAddr,
+    lies_left: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Clone)]
+struct ProxyState {
+    upstream: String,
+    now: ManualClock,
+    lie_secs: i64,
+    lies_left: Arc<AtomicUsize>,
+    http: reqwest::Client,
+}
+
+fn http_date(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
+async fn proxy(State(st): State<ProxyState>, req: Request) -> Response {
+    if st
+        .lies_left
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+    {
+        let t = st.now.now();
+        let lie = if st.lie_secs >= 0 {
+            t + secs(st.lie_secs.unsigned_abs())
+        } else {
+            t - secs(st.lie_secs.unsigned_abs())
+        };
+        let body = r#"{"message":"Signature expired: 20200101T000000Z is now earlier than 20200101T000000Z (20200101T000500Z - 5 min.)"}"#;
+        return (
+            StatusCode::FORBIDDEN,
+            [
+                ("date", http_date(lie)),
+                ("x-amzn-errortype", "InvalidSignatureException".to_owned()),
+            ],
+            body,
+        )
+            .into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let body: Bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let url = format!(
+        "{}{}",
+        st.upstream,
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+    );
+    let mut out = st.http.request(parts.method, url).body(body);
+    // Every header as sent, `Host` included: it is signed.
+    for (name, value) in &parts.headers {
+        out = out.header(name, value);
+    }
+    match out.send().await {
+        Ok(resp) => {
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let body = resp.bytes().await.unwrap_or_default();
+            let mut response = (status, body).into_response();
+            *response.headers_mut() = headers;
+            response
+        }
+        Err(_) => StatusCode::BAD_GATEWAY.into_response(),
+    }
+}
+
+impl LyingProxy {
+    async fn start(emu: &TestEmulator, lie_secs: i64) -> LyingProxy {
+        let lies_left = Arc::new(AtomicUsize::new(1));
+        let state = ProxyState {
+            upstream: format!("http://{}", emu.addr()),
+            now: emu.clock.clone(),
+            lie_secs,
+            lies_left: lies_left.clone(),
+            http: reqwest::Client::new(),
+        };
+        let app = axum::Router::new().fallback(proxy).with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        LyingProxy {
+            addr,
+            lies_left,
+            task,
+        }
+    }
+}
+
+impl Drop for LyingProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[tokio::test]
+async fn skew_a_lying_date_is_never_kept() {
+    for lie in [7_200, -7_200, 3 * 365 * 24 * 3_600] {
+        let emu = emulator(|_| {}).await;
+        let session = signed_in(builder(&emu, emu.clock.clone()), "jdoe").await;
+        let liar = LyingProxy::start(&emu, lie).await;
+        let mut base = emu.api_url("reference", "prod").expect("api url");
+        base.set_port(Some(liar.addr.port())).expect("port");
+        let api = ApiClient::builder(base.as_str())
+            .region(emu.region())
+            .session(&session)
+            .build()
+            .expect("api client");
+        // The first answer lies; whatever happens to that request, the client is not broken.
+        let _ = api.request(http::Method::GET, "/cip").send().await;
+        assert_eq!(liar.lies_left.load(Ordering::SeqCst), 0);
+        assert_eq!(session.clock_skew().offset_secs(), 0, "lie {lie} not kept");
+        for _ in 0..3 {
+            let resp = api.request(http::Method::GET, "/cip").send().await;
+            let resp = resp.expect("sent");
+            assert_eq!(resp.status(), 200, "lie {lie}: {}", resp.text());
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_expired_token_refusal_makes_a_session_fetch_new_credentials() {
+    let emu = emulator(|_| {}).await;
+    // A tiny margin, so that the session hands out credentials to the last seconds.
+    let device = DeviceClock::new(&emu.clock, 0);
+    let session = signed_in(
+        builder(&emu, device.clone()).refresh_margin(secs(5)),
+        "jdoe",
+    )
+    .await;
+    let api = api(&emu, &session);
+    let first = session.credentials().await.expect("credentials");
+    // The device clock drifts 2 minutes behind after sign-in (within SigV4's window, so
+    // nothing is refused for its time), and the credentials near their end.
+    device.set_offset(-120);
+    let expiry = first.expiry().expect("expiry");
+    emu.clock
+        .set(expiry - secs(60) + secs(120) - secs(60) + secs(1));
+    // Device time: 1 minute before expiry (valid here); service time: expired.
+    let before = emu.calls("GetCredentialsForIdentity");
+    let resp = api.request(http::Method::GET, "/cip").send().await;
+    assert_eq!(
+        resp.expect("sent").status(),
+        200,
+        "one retry with new credentials"
+    );
+    assert_eq!(emu.calls("GetCredentialsForIdentity"), before + 1);
+    let now = session.credentials().await.expect("credentials");
+    assert_ne!(now.access_key_id(), first.access_key_id());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_dropped_during_a_rotating_refresh_keeps_the_session() {
+    let emu = emulator(|seed| {
+        for client in &mut seed.user_pools[0].clients {
+            client.refresh_token_rotation = true;
+        }
+    })
+    .await;
+    let session = signed_in(
+        builder(&emu, emu.clock.clone())
+            .refresh_token_rotation(true)
+            .refresh_margin(secs(60)),
+        "jdoe",
+    )
+    .await;
+    emu.clock.advance(secs(301)); // tokens expired
+    emu.inject_fault(
+        "GetTokensFromRefreshToken",
+        Fault::Latency(Duration::from_millis(300)),
+        1,
+    );
+    // The caller gives up while Cognito is issuing the new refresh token.
+    let dropped = tokio::time::timeout(Duration::from_millis(50), session.tokens()).await;
+    assert!(dropped.is_err(), "the caller timed out");
+    // The refresh went on without it: the next callers get its tokens, and nobody replays
+    // the retired refresh token.
+    let tokens = session.tokens().await.expect("refreshed tokens");
+    assert!(tokens.expires_at > emu.clock.now());
+    assert_eq!(emu.calls("GetTokensFromRefreshToken"), 1);
+    emu.clock.advance(secs(301));
+    session.tokens().await.expect("the rotated token works");
+    assert!(!session.has_ended());
+}
+
+#[tokio::test]
+async fn an_identity_pool_refusal_keeps_credentials_that_are_still_valid() {
+    let emu = emulator(|_| {}).await;
+    let google = emu
+        .mint_oidc_token(
+            "https://accounts.google.com",
+            "google-user-0001",
+            "quickstart.apps.googleusercontent.com",
+            secs(3_600),
+            serde_json::json!({}),
+        )
+        .expect("google token");
+    let token = Arc::new(Mutex::new(google));
+    let source = {
+        let token = token.clone();
+        token_fn(move || {
+            let t = token.lock().expect("lock").clone();
+            async move { Ok(t) }
+        })
+    };
+    let creds =
+        FederatedCredentials::builder(emu.identity_pool_config("quickstart").expect("config"))
+            .clock(emu.clock.clone())
+            .refresh_margin(secs(300))
+            .login(LoginProvider::Google, source)
+            .build()
+            .expect("provider");
+    let first = creds.credentials().await.expect("credentials");
+    // Google's token source now hands out an expired token: GetCredentialsForIdentity
+    // answers NotAuthorizedException ("Token expired").
+    *token.lock().expect("lock") = Jwt::new(
+        emu.mint_oidc_token(
+            "https://accounts.google.com",
+            "google-user-0001",
+            "quickstart.apps.googleusercontent.com",
+            secs(1),
+            serde_json::json!({}),
+        )
+        .expect("token")
+        .expose_secret(),
+    );
+    emu.clock.advance(secs(900 - 200)); // due (margin 300 s), valid for 200 s more
+    let still = creds
+        .credentials()
+        .await
+        .expect("the valid credentials are kept");
+    assert_eq!(still.access_key_id(), first.access_key_id());
+    // Past their expiry the refusal is the caller's error, typed.
+    emu.clock.advance(secs(201));
+    let e = creds.credentials().await.expect_err("nothing valid");
+    assert_eq!(e.kind(), ErrorKind::NotAuthorized);
+}
+
+/// A stand-in server for the HTTP hygiene tests.
+async fn serve(app: axum::Router) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (addr, task)
+}
+
+fn token_only_client(base: String) -> cognito_sigv4::client::ApiClientBuilder {
+    ApiClient::builder(base)
+        .region("us-east-1")
+        .token_source(
+            cognito_sigv4::client::TokenKind::Id,
+            Jwt::new("MARKER-id-token-value"),
+        )
+        .default_auth(cognito_sigv4::AuthMode::id_token())
+}
+
+#[tokio::test]
+async fn http_redirects_are_not_followed_with_tokens() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let other = {
+        let hits = hits.clone();
+        axum::Router::new().fallback(move || {
+            hits.fetch_add(1, Ordering::SeqCst);
+            async { "stolen" }
+        })
+    };
+    let (other_addr, other_task) = serve(other).await;
+    let redirecting = axum::Router::new().fallback(move || async move {
+        (
+            StatusCode::TEMPORARY_REDIRECT,
+            [("location", format!("http://{other_addr}/steal"))],
+        )
+    });
+    let (addr, task) = serve(redirecting).await;
+    let api = token_only_client(format!("http://{addr}/prod"))
+        .build()
+        .expect("client");
+    let resp = api.request(http::Method::GET, "/me").send().await;
+    assert_eq!(
+        resp.expect("an answer").status(),
+        307,
+        "returned, not followed"
+    );
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the token never left for another host"
+    );
+    task.abort();
+    other_task.abort();
+}
+
+#[tokio::test]
+async fn http_a_silent_server_times_out_and_a_huge_body_is_refused() {
+    let silent = axum::Router::new().fallback(|| async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        "late"
+    });
+    let (addr, task) = serve(silent).await;
+    let api = token_only_client(format!("http://{addr}/prod"))
+        .timeout(Duration::from_millis(200))
+        .build()
+        .expect("client");
+    let e = api
+        .request(http::Method::GET, "/me")
+        .send()
+        .await
+        .expect_err("timed out");
+    assert_eq!(e.kind(), ErrorKind::Network);
+    task.abort();
+
+    let huge = axum::Router::new().fallback(|| async { vec![b'x'; 2 * 1024 * 1024] });
+    let (addr, task) = serve(huge).await;
+    let api = token_only_client(format!("http://{addr}/prod"))
+        .max_response_bytes(1024 * 1024)
+        .build()
+        .expect("client");
+    let e = api
+        .request(http::Method::GET, "/me")
+        .send()
+        .await
+        .expect_err("too large");
+    assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+    task.abort();
+}
