@@ -260,3 +260,108 @@ async fn api_gateway_takes_payloads_up_to_its_10_mb_quota() {
     assert_eq!(answer["body"].as_str().map(str::len), Some(3 * 1024 * 1024));
     emu.shutdown().await;
 }
+
+/// Seeds broken in every way a parser meets, each around a password or a client secret:
+/// the error names where and what, never the value. (TOML's and serde's own messages quote the
+/// offending line or value; the emulator's errors must not.)
+#[test]
+fn seed_errors_never_quote_a_password_or_a_secret() {
+    const MARKER: &str = "MARKER-s3cret";
+    let toml_seeds = [
+        // Wrong types, where a string, a bool, a number or a list was expected.
+        format!(
+            "[[user_pools]]\nname = \"p\"\n[[user_pools.users]]\nusername = \"u\"\npassword = [\"{MARKER}\"]\n"
+        ),
+        format!(
+            "[[user_pools]]\nname = \"p\"\n[[user_pools.users]]\nusername = \"u\"\ndisabled = \"{MARKER}\"\n"
+        ),
+        format!(
+            "[[user_pools]]\nname = \"p\"\n[[user_pools.clients]]\nname = \"c\"\nid_token_validity_secs = \"{MARKER}\"\n"
+        ),
+        format!(
+            "[[user_pools]]\nname = \"p\"\n[[user_pools.clients]]\nname = \"c\"\nexplicit_auth_flows = \"{MARKER}\"\n"
+        ),
+        format!(
+            "[[user_pools]]\nname = \"p\"\n[[user_pools.users]]\nusername = \"u\"\nattributes = \"{MARKER}\"\n"
+        ),
+        // Syntax: an unterminated string, a bad escape, a duplicate key, a stray value.
+        format!(
+            "[[user_pools]]\nname = \"p\"\n[[user_pools.clients]]\nname = \"c\"\nsecret = \"{MARKER}\n"
+        ),
+        format!(
+            "[[user_pools]]\nname = \"p\"\n[[user_pools.users]]\nusername = \"u\"\npassword = \"{MARKER}\\q\"\n"
+        ),
+        format!(
+            "[[user_pools]]\nname = \"p\"\n[[user_pools.clients]]\nname = \"c\"\nsecret = \"{MARKER}\"\nsecret = \"{MARKER}2\"\n"
+        ),
+        format!(
+            "[[user_pools]]\nname = \"p\"\n[[user_pools.users]]\nusername = \"u\"\npassword = \"x\" \"{MARKER}\"\n"
+        ),
+        format!(
+            "[[user_pools]]\nname = \"p\"\n[[user_pools.users]]\nusername = \"u\"\npassword = {MARKER}\n"
+        ),
+        // An unknown field next to a secret.
+        format!(
+            "[[user_pools]]\nname = \"p\"\n[[user_pools.users]]\nusername = \"u\"\npasword = \"{MARKER}\"\n"
+        ),
+    ];
+    let json_seeds = [
+        format!(
+            r#"{{"user_pools": [{{"name": "p", "users": [{{"username": "u", "password": ["{MARKER}"]}}]}}]}}"#
+        ),
+        format!(
+            r#"{{"user_pools": [{{"name": "p", "users": [{{"username": "u", "disabled": "{MARKER}"}}]}}]}}"#
+        ),
+        format!(
+            r#"{{"user_pools": [{{"name": "p", "clients": [{{"name": "c", "secret": "{MARKER}"#
+        ),
+        format!(
+            r#"{{"user_pools": [{{"name": "p", "clients": [{{"name": "c", "secret": "{MARKER}\q"}}]}}]}}"#
+        ),
+        format!(
+            r#"{{"user_pools": [{{"name": "p", "clients": [{{"name": "c", "secret": "{MARKER}" "x"}}]}}]}}"#
+        ),
+        format!(
+            r#"{{"user_pools": [{{"name": "p", "clients": [{{"name": "c", "secret": {MARKER}}}]}}]}}"#
+        ),
+        format!(
+            r#"{{"user_pools": [{{"name": "p", "users": [{{"username": "u", "pasword": "{MARKER}"}}]}}]}}"#
+        ),
+    ];
+    let errors = toml_seeds
+        .iter()
+        .map(|text| (text, Seed::from_toml_str(text)))
+        .chain(
+            json_seeds
+                .iter()
+                .map(|text| (text, Seed::from_json_str(text))),
+        );
+    for (i, (text, result)) in errors.enumerate() {
+        let Err(err) = result else {
+            panic!("seed {i} parsed: {}", text.replace(MARKER, "<marker>"));
+        };
+        let shown = format!("{err} {err:?}");
+        assert!(
+            !shown.contains("MARKER"),
+            "seed {i}: the value reached the error: {}",
+            shown.replace(MARKER, "<marker>")
+        );
+        assert!(shown.contains("emulator seed"), "seed {i}: {shown}");
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_token_grace_period_above_60_seconds_is_a_seed_error() {
+    let seed = Seed::from_toml_str(
+        "[[user_pools]]\nname = \"p\"\n[[user_pools.clients]]\nname = \"c\"\n\
+         refresh_token_rotation = true\nrefresh_token_retry_grace_period_secs = 61\n",
+    )
+    .unwrap();
+    let err = Emulator::builder().seed(seed).start().await.unwrap_err();
+    assert_eq!(err.kind(), cognito_sigv4_emulator::ErrorKind::Seed);
+    assert!(
+        err.message()
+            .contains("app client `c`: refresh_token_retry_grace_period_secs must be 0 to 60"),
+        "{err}"
+    );
+}
