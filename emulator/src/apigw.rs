@@ -69,10 +69,10 @@ pub(crate) fn handle(
     let now = shared.now();
     let st = shared.lock();
     let Some(target) = target(uri, headers, &st.region) else {
-        return missing_token(now);
+        return missing_token();
     };
     let Some(matched) = route(&st, &target, method) else {
-        return missing_token(now);
+        return missing_token();
     };
     let caller = match matched.auth {
         MethodAuth::None => Ok(json!({})),
@@ -85,7 +85,7 @@ pub(crate) fn handle(
     };
     let caller = match caller {
         Ok(caller) => caller,
-        Err(denial) => return denial.response(now),
+        Err(denial) => return denial.response(),
     };
     let auth = match matched.auth {
         MethodAuth::None => "NONE",
@@ -111,7 +111,7 @@ pub(crate) fn handle(
         "queryStringParameters": query_params,
         "body": String::from_utf8_lossy(body),
     });
-    respond(StatusCode::OK, &answer, None, now)
+    respond(StatusCode::OK, &answer, None)
 }
 
 /// Finds the API id, stage and resource path from the path prefix or the `Host` header.
@@ -385,8 +385,8 @@ fn glob_match(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&b| b == b'*')
 }
 
-fn missing_token(now: SystemTime) -> Response {
-    rejection(&Rejection::MissingAuthenticationToken, now)
+fn missing_token() -> Response {
+    rejection(&Rejection::MissingAuthenticationToken)
 }
 
 /// Why an authorizer refused a request.
@@ -406,44 +406,35 @@ impl From<Rejection> for Denial {
 }
 
 impl Denial {
-    fn response(&self, now: SystemTime) -> Response {
+    fn response(&self) -> Response {
         match self {
-            Denial::Rejection(r) => rejection(r, now),
+            Denial::Rejection(r) => rejection(r),
             // IAM denials carry `Message` with a capital M, as API Gateway sends them.
             Denial::AccessDenied(message) => respond(
                 StatusCode::FORBIDDEN,
                 &json!({ "Message": message }),
                 Some("AccessDeniedException"),
-                now,
             ),
             Denial::Unauthorized => respond(
                 StatusCode::UNAUTHORIZED,
                 &json!({ "message": "Unauthorized" }),
                 Some("UnauthorizedException"),
-                now,
             ),
         }
     }
 }
 
-fn rejection(r: &Rejection, now: SystemTime) -> Response {
+fn rejection(r: &Rejection) -> Response {
     let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::FORBIDDEN);
     respond(
         status,
         &json!({ "message": r.message() }),
         Some(r.error_type()),
-        now,
     )
 }
 
-/// A JSON answer with API Gateway's headers. `Date` comes from the emulator's clock, so that
-/// clients correcting clock skew from it see the emulated time.
-fn respond(
-    status: StatusCode,
-    body: &Value,
-    error_type: Option<&str>,
-    now: SystemTime,
-) -> Response {
+/// A JSON answer with API Gateway's headers (the router adds `Date`, from the emulator's clock).
+fn respond(status: StatusCode, body: &Value, error_type: Option<&str>) -> Response {
     let mut resp = (status, body.to_string()).into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -455,12 +446,6 @@ fn respond(
     }
     if let Some(v) = error_type.and_then(|t| HeaderValue::from_str(t).ok()) {
         h.insert("x-amzn-errortype", v);
-    }
-    let date = chrono::DateTime::<chrono::Utc>::from(now)
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string();
-    if let Ok(v) = HeaderValue::from_str(&date) {
-        h.insert(header::DATE, v);
     }
     resp
 }

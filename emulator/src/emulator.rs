@@ -6,10 +6,10 @@ use crate::apigw::EXECUTE_API_PATH_PREFIX;
 use crate::credentials::issue_credentials;
 use crate::crypto::random_uuid;
 use crate::error::{Error, ErrorKind};
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultPlan};
 use crate::router::dispatch;
 use crate::seed::Seed;
-use crate::state::{SentCode, Shared, State};
+use crate::state::{IssuedState, SentCode, Shared, State};
 use crate::time::epoch_secs;
 use crate::tokens::user_pool_id_token_claims;
 use cognito_sigv4::config::Service;
@@ -32,6 +32,7 @@ impl Emulator {
             seed: Seed::default(),
             clock: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            fault_seed: None,
         }
     }
 }
@@ -42,6 +43,7 @@ pub struct EmulatorBuilder {
     seed: Seed,
     clock: Option<SharedClock>,
     bind: SocketAddr,
+    fault_seed: Option<u64>,
 }
 
 impl EmulatorBuilder {
@@ -65,6 +67,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The seed of the random draws behind
+    /// [`inject_fault_rate`](RunningEmulator::inject_fault_rate) (default: a random one), so
+    /// that a soak run that found a problem meets the same faults on the same calls again
+    /// (given the same sequence of calls).
+    pub fn fault_seed(mut self, seed: u64) -> Self {
+        self.fault_seed = Some(seed);
+        self
+    }
+
     /// Builds the state and starts serving.
     ///
     /// # Errors
@@ -72,7 +83,10 @@ impl EmulatorBuilder {
     /// address cannot be bound.
     pub async fn start(self) -> Result<RunningEmulator, Error> {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let state = State::from_seed(&self.seed)?;
+        let mut state = State::from_seed(&self.seed)?;
+        if let Some(seed) = self.fault_seed {
+            state.faults = FaultPlan::with_seed(seed);
+        }
         let shared = Shared::new(state, clock);
         let cannot_listen = |e: std::io::Error| {
             Error::new(
@@ -386,7 +400,20 @@ impl RunningEmulator {
         self.shared.lock().faults.inject(operation, fault, times);
     }
 
-    /// Removes every pending fault.
+    /// Makes each call of `operation` (named as for [`inject_fault`](Self::inject_fault)) meet
+    /// `fault` with probability `ratio` (0 to 1), until [`clear_faults`](Self::clear_faults):
+    /// for soak tests. Faults injected by count are served first. Injecting the same fault for
+    /// the operation again replaces its ratio (0 turns it off); different faults of one
+    /// operation are drawn independently, in the order they were injected. The draws follow
+    /// [`EmulatorBuilder::fault_seed`].
+    pub fn inject_fault_rate(&self, operation: &str, fault: Fault, ratio: f64) {
+        self.shared
+            .lock()
+            .faults
+            .inject_rate(operation, fault, ratio);
+    }
+
+    /// Removes every pending fault, counted or by rate.
     pub fn clear_faults(&self) {
         self.shared.lock().faults.clear();
     }
@@ -409,7 +436,8 @@ impl RunningEmulator {
     /// The SMS and e-mail codes the emulator has "sent" to `username` (Cognito's username, in
     /// any pool; oldest first within a pool). Codes go to this outbox instead of a phone or a
     /// mailbox, so that tests can answer SMS_MFA and EMAIL_OTP. Each is a fresh 6-digit code,
-    /// valid once, until its challenge session expires (3 minutes of the emulator's clock).
+    /// valid once, until its challenge session expires (3 minutes of the emulator's clock);
+    /// the outbox forgets it an hour after that.
     pub fn sent_codes(&self, username: &str) -> Vec<SentCode> {
         self.shared
             .lock()
@@ -425,6 +453,14 @@ impl RunningEmulator {
     /// [`sent_codes`](Self::sent_codes)).
     pub fn last_code(&self, username: &str) -> Option<SentCode> {
         self.sent_codes(username).pop()
+    }
+
+    /// How much of what it issued the emulator holds now: credentials, refresh tokens,
+    /// challenge sessions, SRP exchanges, revoked sign-ins and sent codes. Expired records are
+    /// forgotten an hour (of the emulator's clock) after they expire, checked at most once a
+    /// minute on a request, so that a long run stays bounded.
+    pub fn issued_state(&self) -> IssuedState {
+        self.shared.lock().issued_state()
     }
 
     /// Stops the server and waits for it.

@@ -36,6 +36,29 @@
 //!
 //! The binary `cognito-sigv4-emulator` serves the same emulator standalone, for apps and tests
 //! in other languages: `cognito-sigv4-emulator --reference` or `--seed <file>`.
+//!
+//! # Knobs for tests
+//!
+//! A manual clock ([`EmulatorBuilder::clock`]); faults by count
+//! ([`RunningEmulator::inject_fault`]) or by rate for soak tests
+//! ([`RunningEmulator::inject_fault_rate`], replayable with [`EmulatorBuilder::fault_seed`]);
+//! call counts ([`RunningEmulator::calls`]); the outbox of SMS and e-mail codes
+//! ([`RunningEmulator::sent_codes`]); and how much issued state it holds
+//! ([`RunningEmulator::issued_state`]). Every answer carries a `Date` header from the
+//! emulator's clock, as clients learn their clock skew from it.
+//!
+//! # Where the emulator had to choose
+//!
+//! Where AWS publishes no exact behaviour, the emulator chose; each choice is also written next
+//! to its code.
+//!
+//! | what | the emulator's choice | basis |
+//! | --- | --- | --- |
+//! | wrong MFA codes per challenge session (SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA) | 3: each wrong code answers `CodeMismatchException`; the third spends the session, and every later answer is `NotAuthorizedException: Invalid session for the user, session can only be used once.` | AWS publishes no number (a public report, robor-systems/tokapi-beta#27, saw no limit on TOTP guesses in 2022); 3 is what AWS's own custom-challenge sample allows (aws-samples/amazon-cognito-passwordless-email-auth); the message is the one Cognito answers for a session used up (quoted in aws-amplify/amplify-js#13123 and #14330) |
+//! | reusing a refresh token retired by rotation, after `refresh_token_retry_grace_period_secs` (0–60, default 0) | `RefreshTokenReuseException: Refresh Token has been reused`; within the grace period (counted from its first rotation) the old token refreshes again, rotating again; reuse does not revoke the sign-in | the error and the grace period are AWS's (GetTokensFromRefreshToken, RefreshTokenRotationType); the message is not published and follows Cognito's `Refresh Token has been revoked` |
+//! | how long expired records are remembered | challenge sessions, refresh tokens and issued credentials: an hour after they expire (until then using one answers "expired", after it "invalid", for credentials the unknown-key answer); SRP exchanges: until they expire; revoked sign-ins: until their access tokens expire; sent codes: with their session. Checked at most once a minute of the emulator's clock, on a request | AWS's tokens are self-contained and say "expired" forever; an emulator that remembered everything would grow without bound over a soak |
+//! | access-token scopes from InitiateAuth | only `aws.cognito.signin.user.admin`, unless the seed's `access_token_scopes` stands in for a pre-token-generation trigger | AWS's documented behaviour; the hosted UI's token endpoint is not served |
+//! | identity pools: a `CustomRoleArn` outside `cognito:roles`; `AmbiguousRoleResolution: Deny` without a role | `InvalidParameterException: Invalid CustomRoleArn: the role '<arn>' is not in the token's cognito:roles.`; `NotAuthorizedException: The ambiguous role mapping rules for: <provider>:<client> denied this request.` | no public record of AWS's text |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
@@ -74,4 +97,4 @@ pub use seed::{
     ApiSeed, AppClientSeed, GroupSeed, IdentityPoolSeed, MethodSeed, OidcProviderSeed,
     ResourceSeed, RoleSeed, Seed, UserPoolProviderSeed, UserPoolSeed, UserSeed,
 };
-pub use state::{DeliveryMedium, SentCode};
+pub use state::{DeliveryMedium, IssuedState, SentCode};

@@ -1,14 +1,16 @@
 //! One entry for every request: which service it is for (by `Host`, path, `X-Amz-Target` or
-//! awsQuery `Action`), the call count and any injected fault, then the service's handler.
+//! awsQuery `Action`), the call count and any injected fault, then the service's handler; and
+//! for every answer, the `Date` header from the emulator's clock.
 
 use crate::apigw::{self, EXECUTE_API_PATH_PREFIX};
 use crate::fault::Fault;
 use crate::state::Shared;
+use crate::time::http_date;
 use crate::wire::{Service, WireError};
 use crate::{identity, idp, sts};
 use axum::body::Bytes;
 use axum::extract::State as AxumState;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 /// The operation name API Gateway requests are counted and faulted under.
@@ -77,30 +79,50 @@ pub(crate) async fn dispatch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match route(&method, &uri, &headers, &body) {
+    let mut response = answer(&shared, &method, &uri, &headers, &body).await;
+    // Every AWS answer carries `Date`, and clients learn their clock skew from it: it must be
+    // the emulated services' time, not the host's (hyper adds the host's only when absent).
+    if let Ok(date) = HeaderValue::from_str(&http_date(shared.now())) {
+        response.headers_mut().insert(header::DATE, date);
+    }
+    response
+}
+
+/// The answer to one request, without `Date`.
+async fn answer(
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    match route(method, uri, headers, body) {
         Route::Call { service, operation } => {
-            if let Some(answer) = apply_faults(&shared, service, &operation).await {
-                return answer.into_response();
+            if let Some(fault) = admit(shared, service, &operation).await {
+                return fault.into_response();
             }
             match service {
-                Service::CognitoIdp => idp::handle(&shared, &operation, &body),
-                Service::CognitoIdentity => identity::handle(&shared, &operation, &body),
-                Service::Sts => sts::handle(&shared, &operation, &method, &uri, &headers, &body),
-                Service::ApiGateway => apigw::handle(&shared, &method, &uri, &headers, &body),
+                Service::CognitoIdp => idp::handle(shared, &operation, body),
+                Service::CognitoIdentity => identity::handle(shared, &operation, body),
+                Service::Sts => sts::handle(shared, &operation, method, uri, headers, body),
+                Service::ApiGateway => apigw::handle(shared, method, uri, headers, body),
             }
         }
-        Route::Jwks(issuer_path) => jwks(&shared, &issuer_path),
+        Route::Jwks(issuer_path) => jwks(shared, &issuer_path),
         Route::NotFound => WireError::json("UnknownOperationException", "Unknown operation")
             .with_status(StatusCode::NOT_FOUND)
             .into_response(),
     }
 }
 
-/// Counts the call and serves the fault planned for it, if any: `Some(error)` to answer with
-/// it. Latency is awaited here, outside the state's lock.
-async fn apply_faults(shared: &Shared, service: Service, operation: &str) -> Option<WireError> {
+/// Counts the call, forgets expired records when that is due, and serves the fault planned
+/// for the call, if any: `Some(error)` to answer with it. Latency is awaited here, outside the
+/// state's lock.
+async fn admit(shared: &Shared, service: Service, operation: &str) -> Option<WireError> {
+    let now = shared.now();
     let fault = {
         let mut st = shared.lock();
+        st.forget_expired_if_due(now);
         *st.calls.entry(operation.to_owned()).or_default() += 1;
         st.faults.next(operation)?
     };

@@ -181,7 +181,12 @@ pub struct AppClientSeed {
     /// token endpoint, which the emulator does not serve.
     pub access_token_scopes: Vec<String>,
     /// Rotate refresh tokens: GetTokensFromRefreshToken returns a new one and retires the old.
+    /// Reusing a retired token answers `RefreshTokenReuseException`.
     pub refresh_token_rotation: bool,
+    /// With rotation, how long (0 to 60 seconds, default 0) a retired refresh token still
+    /// works after it was first rotated, for clients retrying a refresh whose answer they lost
+    /// (`RefreshTokenRotation.RetryGracePeriodSeconds`).
+    pub refresh_token_retry_grace_period_secs: u64,
 }
 
 impl Default for AppClientSeed {
@@ -201,6 +206,7 @@ impl Default for AppClientSeed {
             refresh_token_validity_secs: 30 * 24 * 3600,
             access_token_scopes: Vec::new(),
             refresh_token_rotation: false,
+            refresh_token_retry_grace_period_secs: 0,
         }
     }
 }
@@ -224,6 +230,10 @@ impl std::fmt::Debug for AppClientSeed {
             )
             .field("access_token_scopes", &self.access_token_scopes)
             .field("refresh_token_rotation", &self.refresh_token_rotation)
+            .field(
+                "refresh_token_retry_grace_period_secs",
+                &self.refresh_token_retry_grace_period_secs,
+            )
             .finish()
     }
 }

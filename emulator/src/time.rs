@@ -10,3 +10,11 @@ pub(crate) fn epoch_secs(t: SystemTime) -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+/// An HTTP date (RFC 9110 IMF-fixdate), as AWS writes the `Date` header:
+/// `Mon, 05 Jan 2026 09:04:03 GMT`.
+pub(crate) fn http_date(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}

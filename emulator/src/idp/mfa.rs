@@ -4,7 +4,7 @@
 
 use super::refresh::issue_tokens;
 use super::request::{Outcome, authorize_access, field, internal, pool_mut, required};
-use super::session::{MFA_SETUP_VERIFIED, open_session, session};
+use super::session::{MFA_SETUP_VERIFIED, SESSION_LIFETIME, open_session, session};
 use crate::crypto::{new_totp_secret, totp_matches};
 use crate::state::{
     AppClient, ChallengeState, DeliveryMedium, OutboxEntry, SentCode, State, User, UserPool,
@@ -114,6 +114,7 @@ pub(super) fn mfa_challenge(
             destination,
             code: OneTimeCode::new(code),
         },
+        expires_at: now + SESSION_LIFETIME,
     });
     Ok(json!({
         "ChallengeName": kind,

@@ -8,11 +8,18 @@
 //! SMS and e-mail codes are not sent anywhere: they land in the pool's outbox, which tests read
 //! with `RunningEmulator::sent_codes`. A code is 6 random digits, belongs to its challenge
 //! session (3 minutes) and is used up with it. A wrong code answers
-//! `CodeMismatchException: Invalid code or auth state for the user.` and leaves the session
-//! open for another try; an answer after the session expired answers
+//! `CodeMismatchException: Invalid code or auth state for the user.` (a wrong TOTP code:
+//! `Invalid code received for user`) and leaves the session open for another try, up to 3
+//! wrong codes: the third spends the session, and every later answer, the right code too, is
+//! `NotAuthorizedException: Invalid session for the user, session can only be used once.`.
+//! An answer after the session expired answers
 //! `NotAuthorizedException: Invalid session for the user, session is expired.`, as Cognito
 //! does for MFA sessions (`ExpiredCodeException` is for confirmation codes, which the emulator
 //! does not serve).
+//!
+//! Refresh tokens of a rotating app client are retired when GetTokensFromRefreshToken rotates
+//! them; reusing one after the client's grace period (`refresh_token_retry_grace_period_secs`,
+//! default 0) answers `RefreshTokenReuseException: Refresh Token has been reused`.
 
 mod mfa;
 mod refresh;
@@ -75,7 +82,7 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
         "InitiateAuth" => initiate_auth(&mut st, now, &req),
         "RespondToAuthChallenge" => respond_to_auth_challenge(&mut st, now, &req),
         "GetTokensFromRefreshToken" => get_tokens_from_refresh_token(&mut st, now, &req),
-        "RevokeToken" => revoke_token(&mut st, &req),
+        "RevokeToken" => revoke_token(&mut st, now, &req),
         "GlobalSignOut" => global_sign_out(&mut st, now, &req),
         "GetUser" => get_user(&st, now, &req),
         "AssociateSoftwareToken" => associate_software_token(&mut st, now, &req),

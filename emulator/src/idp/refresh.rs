@@ -53,6 +53,7 @@ pub(super) fn issue_tokens(
                 expires_at: now + client.refresh_token_validity,
                 origin_jti,
                 revoked: false,
+                retired_at: None,
                 auth_time,
             },
         );
@@ -69,7 +70,19 @@ pub(super) enum Secret<'a> {
     Plain(Option<&'a str>),
 }
 
-/// New tokens from a refresh token. With `rotate`, a new refresh token replaces the old one.
+/// Cognito's `RefreshTokenReuseException` for a refresh token retired by rotation, reused
+/// after the client's grace period. AWS publishes the error but not its message; this text
+/// follows Cognito's other refresh-token messages ("Refresh Token has been revoked").
+fn reused() -> WireError {
+    WireError::json(
+        "RefreshTokenReuseException",
+        "Refresh Token has been reused",
+    )
+}
+
+/// New tokens from a refresh token. With `rotate`, a new refresh token replaces the old one;
+/// the old one still works for the client's grace period after its first rotation (each use
+/// rotating again), then answers `RefreshTokenReuseException`.
 pub(super) fn refresh(
     pool: &mut UserPool,
     region: &str,
@@ -99,6 +112,11 @@ pub(super) fn refresh(
     if now >= record.expires_at {
         return Err(WireError::not_authorized("Refresh Token has expired"));
     }
+    if let Some(retired) = record.retired_at
+        && now >= retired + client.refresh_token_grace
+    {
+        return Err(reused());
+    }
     let user = pool
         .users
         .get(&record.username)
@@ -116,9 +134,10 @@ pub(super) fn refresh(
         rotate,
     )?;
     if rotate {
-        // Retired: the old token no longer refreshes, but its family (origin_jti) lives on.
+        // Retired: after the grace period the old token no longer refreshes, but its family
+        // (origin_jti) lives on. The grace period counts from the first rotation.
         if let Some(old) = pool.refresh_tokens.get_mut(token) {
-            old.revoked = true;
+            old.retired_at.get_or_insert(now);
         }
     }
     Ok(tokens)
@@ -150,7 +169,7 @@ pub(super) fn get_tokens_from_refresh_token(
 }
 
 /// RevokeToken: retires a refresh token's whole sign-in, its access tokens included.
-pub(super) fn revoke_token(st: &mut State, req: &Value) -> Outcome {
+pub(super) fn revoke_token(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let token = required(req, "Token")?;
     let client_id = required(req, "ClientId")?;
     let (pool_id, client) = find_client(st, client_id)?;
@@ -180,7 +199,8 @@ pub(super) fn revoke_token(st: &mut State, req: &Value) -> Outcome {
     {
         r.revoked = true;
     }
-    pool.revoked_origin_jtis.insert(record.origin_jti);
+    let until = now + pool.longest_access_token_validity();
+    pool.revoked_origin_jtis.insert(record.origin_jti, until);
     Ok(json!({}))
 }
 
@@ -201,6 +221,8 @@ pub(super) fn global_sign_out(st: &mut State, now: SystemTime, req: &Value) -> O
         r.revoked = true;
         families.push(r.origin_jti.clone());
     }
-    pool.revoked_origin_jtis.extend(families);
+    let until = now + pool.longest_access_token_validity();
+    pool.revoked_origin_jtis
+        .extend(families.into_iter().map(|f| (f, until)));
     Ok(json!({}))
 }

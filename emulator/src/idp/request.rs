@@ -208,7 +208,7 @@ pub(super) fn authorize_access(
     let origin = claim_str(&claims, "origin_jti").unwrap_or_default();
     let iat = claims.get("iat").and_then(Value::as_u64).unwrap_or(0);
     let signed_out = user.signed_out_at.is_some_and(|t| iat < epoch_secs(t));
-    if pool.revoked_origin_jtis.contains(origin) || signed_out {
+    if pool.revoked_origin_jtis.contains_key(origin) || signed_out {
         return Err(WireError::not_authorized("Access Token has been revoked"));
     }
     if !user.enabled {

@@ -7,20 +7,21 @@ use crate::wire::WireError;
 use std::time::{Duration, SystemTime};
 
 /// How long a challenge `Session` (and an SRP exchange) stays open: AWS's default, 3 minutes.
+/// (Expired ones are forgotten an hour later: `UserPool::forget_expired`.)
 pub(super) const SESSION_LIFETIME: Duration = Duration::from_secs(180);
-
-/// Expired sessions are kept this much longer so that using one says "expired", not "invalid".
-const SESSION_MEMORY: Duration = Duration::from_secs(3600);
 
 /// Internal marker: an MFA_SETUP session whose TOTP has been verified.
 pub(super) const MFA_SETUP_VERIFIED: &str = "MFA_SETUP_VERIFIED";
 
-/// Forgets sessions long expired and SRP exchanges expired.
-pub(super) fn prune(pool: &mut UserPool, now: SystemTime) {
-    pool.sessions
-        .retain(|_, s| s.expires_at + SESSION_MEMORY > now);
-    pool.srp_pending.retain(|_, p| p.expires_at > now);
-}
+/// Wrong MFA codes one challenge session takes: the one that reaches this number spends the
+/// session. AWS publishes no number (one public report, robor-systems/tokapi-beta#27, saw no
+/// limit on TOTP guesses in 2022); 3 is what AWS's own custom-challenge sample allows
+/// (aws-samples/amazon-cognito-passwordless-email-auth), and a limit keeps clients honest
+/// about spent sessions. Listed with the emulator's other choices in the crate docs.
+pub(super) const MAX_WRONG_CODES: u32 = 3;
+
+/// Cognito's answer to a challenge session that has already been used up.
+const SPENT: &str = "Invalid session for the user, session can only be used once.";
 
 /// SRP exchanges are keyed by user and SECRET_BLOCK, so that concurrent sign-ins of one user
 /// do not disturb each other and a wrong block finds nothing.
@@ -36,7 +37,6 @@ pub(super) fn open_session(
     challenge: &str,
     now: SystemTime,
 ) -> String {
-    prune(pool, now);
     let id = format!("AYABe{}", random_alnum(160));
     pool.sessions.insert(
         id.clone(),
@@ -46,6 +46,8 @@ pub(super) fn open_session(
             challenge: challenge.to_owned(),
             expires_at: now + SESSION_LIFETIME,
             code: None,
+            wrong_codes: 0,
+            exhausted: false,
         },
     );
     id
@@ -65,10 +67,28 @@ pub(super) fn session(
     if s.client_id != client_id {
         return Err(WireError::not_authorized("Invalid session for the user."));
     }
+    if s.exhausted {
+        return Err(WireError::not_authorized(SPENT));
+    }
     if now >= s.expires_at {
         return Err(WireError::not_authorized(
             "Invalid session for the user, session is expired.",
         ));
     }
     Ok(s.clone())
+}
+
+/// Counts a wrong MFA code against session `id` and returns the `CodeMismatchException` to
+/// answer with (`message`, the challenge's own text); the [`MAX_WRONG_CODES`]th spends the
+/// session, so that every later answer, even the right code, is `NotAuthorizedException`.
+pub(super) fn wrong_code(pool: &mut UserPool, id: &str, message: &str) -> WireError {
+    if let Some(open) = pool.sessions.get_mut(id) {
+        open.wrong_codes += 1;
+        if open.wrong_codes >= MAX_WRONG_CODES {
+            open.exhausted = true;
+            // The code dies with the session.
+            open.code = None;
+        }
+    }
+    WireError::json("CodeMismatchException", message)
 }

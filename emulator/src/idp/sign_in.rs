@@ -7,7 +7,9 @@ use super::request::{
     INCORRECT, Outcome, check_flow, check_secret_hash, field, find_client, internal,
     lookup_username, missing, param, pool_mut, required, string_map,
 };
-use super::session::{MFA_SETUP_VERIFIED, SESSION_LIFETIME, open_session, prune, session, srp_key};
+use super::session::{
+    MFA_SETUP_VERIFIED, SESSION_LIFETIME, open_session, session, srp_key, wrong_code,
+};
 use crate::crypto::{ct_eq, totp_matches};
 use crate::srp_server;
 use crate::state::{AppClient, SrpPending, State, UserPool, UserStatus};
@@ -93,7 +95,6 @@ fn start_srp(
     let salt_hex = srp_server::number_hex(&user.salt);
     let secret_block: [u8; 96] = rand::random();
     let block_b64 = B64.encode(secret_block);
-    prune(pool, now);
     pool.srp_pending.insert(
         srp_key(&username, &block_b64),
         SrpPending {
@@ -256,8 +257,9 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             let user = pool.users.get(&username).ok_or_else(internal)?;
             let secret = user.totp_secret.as_deref().unwrap_or_default();
             if !totp_matches(secret, code, now) {
-                return Err(WireError::json(
-                    "CodeMismatchException",
+                return Err(wrong_code(
+                    pool,
+                    session_id,
                     "Invalid code received for user",
                 ));
             }
@@ -274,8 +276,9 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             let code = param(&responses, key)?;
             let sent = open.code.as_deref().unwrap_or_default();
             if sent.is_empty() || !ct_eq(sent.as_bytes(), code.trim().as_bytes()) {
-                return Err(WireError::json(
-                    "CodeMismatchException",
+                return Err(wrong_code(
+                    pool,
+                    session_id,
                     "Invalid code or auth state for the user.",
                 ));
             }

@@ -45,6 +45,7 @@ impl State {
             faults: FaultPlan::default(),
             cognito_identity_key: SigningKey::generate(),
             session_names: HashMap::new(),
+            forgotten_at: None,
         };
         // Identity pools and APIs refer to user pools: those come first.
         for p in &seed.user_pools {
@@ -105,7 +106,7 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
         },
     };
     for c in &p.clients {
-        let client = app_client(c);
+        let client = app_client(c)?;
         pool.clients.insert(client.id.clone(), client);
     }
     for g in &p.groups {
@@ -124,8 +125,15 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
     Ok(pool)
 }
 
-fn app_client(c: &AppClientSeed) -> AppClient {
-    AppClient {
+fn app_client(c: &AppClientSeed) -> Result<AppClient, Error> {
+    // AWS's range for RetryGracePeriodSeconds.
+    if c.refresh_token_retry_grace_period_secs > 60 {
+        return Err(Error::seed(format!(
+            "app client `{}`: refresh_token_retry_grace_period_secs must be 0 to 60",
+            c.name
+        )));
+    }
+    Ok(AppClient {
         id: c.id.clone().unwrap_or_else(|| random_lower_alnum(26)),
         name: c.name.clone(),
         secret: c
@@ -138,7 +146,8 @@ fn app_client(c: &AppClientSeed) -> AppClient {
         refresh_token_validity: Duration::from_secs(c.refresh_token_validity_secs),
         access_token_scopes: c.access_token_scopes.clone(),
         refresh_token_rotation: c.refresh_token_rotation,
-    }
+        refresh_token_grace: Duration::from_secs(c.refresh_token_retry_grace_period_secs),
+    })
 }
 
 /// A user of `pool`; the password is kept only as its SRP salt and verifier.

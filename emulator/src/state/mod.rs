@@ -2,6 +2,17 @@
 //! on it behind one mutex ([`Shared`]): a handler locks, does its work without awaiting, and
 //! unlocks; latency faults are awaited outside the lock.
 
+use std::time::Duration;
+
+/// How long expired records (challenge sessions, refresh tokens, issued credentials) are
+/// remembered, so that using one answers "expired" rather than "invalid"; after that they are
+/// forgotten, so that a long run holds only what it issued recently.
+pub(crate) const EXPIRED_MEMORY: Duration = Duration::from_secs(3600);
+
+/// The state forgets expired records at most this often (of the emulator's clock), on the
+/// first request after it has passed.
+pub(crate) const FORGET_INTERVAL: Duration = Duration::from_secs(60);
+
 mod api;
 mod from_seed;
 mod iam;
@@ -12,6 +23,7 @@ mod user_pool;
 pub(crate) use api::{Api, MethodAuth, Resource};
 pub(crate) use iam::IssuedCredentials;
 pub(crate) use identity_pool::IdentityPool;
+pub use shared::IssuedState;
 pub(crate) use shared::{Shared, State};
 pub(crate) use user_pool::{
     AppClient, ChallengeState, OutboxEntry, RefreshTokenRecord, SrpPending, User, UserPool,

@@ -4,6 +4,7 @@ use super::api::Api;
 use super::iam::{IssuedCredentials, Role};
 use super::identity_pool::{IdentityPool, OidcIssuer};
 use super::user_pool::UserPool;
+use super::{EXPIRED_MEMORY, FORGET_INTERVAL};
 use crate::fault::FaultPlan;
 use crate::keys::SigningKey;
 use cognito_sigv4::{Clock as _, SharedClock};
@@ -74,9 +75,71 @@ pub(crate) struct State {
     /// The role session name of credentials issued by STS, by access key id. Credentials
     /// not listed here came from an identity pool: their session is `CognitoIdentityCredentials`.
     pub(crate) session_names: HashMap<String, String>,
+    /// When expired records were last forgotten ([`State::forget_expired_if_due`]).
+    pub(crate) forgotten_at: Option<SystemTime>,
+}
+
+/// How much the emulator holds of what it issued, for tests that check a long run stays
+/// bounded ([`RunningEmulator::issued_state`](crate::RunningEmulator::issued_state)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IssuedState {
+    /// Temporary credentials (identity pools and STS), expired ones included for an hour.
+    pub credentials: usize,
+    /// Refresh-token records, retired, revoked and expired ones included (for an hour after
+    /// they expire).
+    pub refresh_tokens: usize,
+    /// Challenge sessions (new password, MFA, MFA setup), expired ones included for an hour.
+    pub challenge_sessions: usize,
+    /// SRP exchanges between InitiateAuth and the PASSWORD_VERIFIER answer.
+    pub srp_exchanges: usize,
+    /// Revoked sign-ins remembered until their access tokens expire.
+    pub revoked_sign_ins: usize,
+    /// SMS and e-mail codes in the outbox.
+    pub sent_codes: usize,
 }
 
 impl State {
+    /// [`forget_expired`](Self::forget_expired), when it has not run for
+    /// [`FORGET_INTERVAL`] (or the clock went back).
+    pub(crate) fn forget_expired_if_due(&mut self, now: SystemTime) {
+        let due = self
+            .forgotten_at
+            .is_none_or(|last| now < last || now >= last + FORGET_INTERVAL);
+        if due {
+            self.forget_expired(now);
+            self.forgotten_at = Some(now);
+        }
+    }
+
+    /// Forgets issued records that can no longer matter: credentials [`EXPIRED_MEMORY`] after
+    /// they expire (a request signed with them then reads as an unknown key, not an expired
+    /// one), and each user pool's sessions, SRP exchanges, refresh tokens, revoked sign-ins and
+    /// sent codes (see `UserPool::forget_expired`).
+    pub(crate) fn forget_expired(&mut self, now: SystemTime) {
+        self.credentials
+            .retain(|_, c| c.expires_at + EXPIRED_MEMORY > now);
+        let credentials = &self.credentials;
+        self.session_names
+            .retain(|key_id, _| credentials.contains_key(key_id));
+        for pool in self.user_pools.values_mut() {
+            pool.forget_expired(now);
+        }
+    }
+
+    /// How much of what it issued the state holds.
+    pub(crate) fn issued_state(&self) -> IssuedState {
+        let pools = || self.user_pools.values();
+        IssuedState {
+            credentials: self.credentials.len(),
+            refresh_tokens: pools().map(|p| p.refresh_tokens.len()).sum(),
+            challenge_sessions: pools().map(|p| p.sessions.len()).sum(),
+            srp_exchanges: pools().map(|p| p.srp_pending.len()).sum(),
+            revoked_sign_ins: pools().map(|p| p.revoked_origin_jtis.len()).sum(),
+            sent_codes: pools().map(|p| p.outbox.len()).sum(),
+        }
+    }
+
     /// A user pool by id or name.
     pub(crate) fn find_user_pool(&self, id_or_name: &str) -> Option<&UserPool> {
         self.user_pools

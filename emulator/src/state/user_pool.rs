@@ -1,9 +1,10 @@
 //! A user pool's data: app clients, groups, users, and what sign-ins leave behind (refresh
 //! tokens, challenge sessions, SRP exchanges, the outbox of sent codes).
 
+use super::EXPIRED_MEMORY;
 use crate::keys::SigningKey;
 use cognito_sigv4::secret::OneTimeCode;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
 /// A user pool.
@@ -25,8 +26,9 @@ pub(crate) struct UserPool {
     pub(crate) sessions: HashMap<String, ChallengeState>,
     /// Open SRP exchanges, keyed by username: the server's secret `b` and public `B`.
     pub(crate) srp_pending: HashMap<String, SrpPending>,
-    /// Access-token `jti`s revoked by RevokeToken (their `origin_jti` family) or sign-out.
-    pub(crate) revoked_origin_jtis: HashSet<String>,
+    /// Sign-ins (`origin_jti` families) revoked by RevokeToken or sign-out, with the time after
+    /// which no access token of theirs can still be unexpired (then they are forgotten).
+    pub(crate) revoked_origin_jtis: HashMap<String, SystemTime>,
     /// MFA required (`MfaConfiguration = ON`): users without TOTP get the MFA_SETUP challenge.
     pub(crate) mfa_required: bool,
     /// MFA codes sent by SMS or e-mail, oldest first.
@@ -44,6 +46,9 @@ impl std::fmt::Debug for UserPool {
             .field("users", &self.users)
             .field("refresh_tokens", &self.refresh_tokens.len())
             .field("sessions", &self.sessions.len())
+            .field("srp_pending", &self.srp_pending.len())
+            .field("revoked_origin_jtis", &self.revoked_origin_jtis.len())
+            .field("outbox", &self.outbox.len())
             .field("mfa_required", &self.mfa_required)
             .finish_non_exhaustive()
     }
@@ -58,6 +63,30 @@ impl UserPool {
     /// The part of the id after `_`, as SRP hashes it.
     pub(crate) fn srp_pool_name(&self) -> &str {
         self.id.split_once('_').map(|(_, n)| n).unwrap_or(&self.id)
+    }
+
+    /// The longest access-token lifetime of the pool's app clients: an access token issued
+    /// now is expired after that long.
+    pub(crate) fn longest_access_token_validity(&self) -> Duration {
+        self.clients
+            .values()
+            .map(|c| c.access_token_validity)
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// Forgets what sign-ins left behind once it can no longer matter, so that a long run does
+    /// not grow without bound: challenge sessions and refresh tokens [`EXPIRED_MEMORY`] after
+    /// they expire (until then, using one answers "expired" rather than "invalid"), SRP
+    /// exchanges when they expire, revoked sign-ins once their access tokens have expired, and
+    /// sent codes with their challenge session.
+    pub(crate) fn forget_expired(&mut self, now: SystemTime) {
+        let remembered = |expires_at: SystemTime| expires_at + EXPIRED_MEMORY > now;
+        self.sessions.retain(|_, s| remembered(s.expires_at));
+        self.srp_pending.retain(|_, p| p.expires_at > now);
+        self.refresh_tokens.retain(|_, r| remembered(r.expires_at));
+        self.revoked_origin_jtis.retain(|_, until| *until > now);
+        self.outbox.retain(|e| remembered(e.expires_at));
     }
 
     /// Finds a user by username or, when the pool allows it, by an alias attribute.
@@ -84,6 +113,8 @@ pub(crate) struct AppClient {
     pub(crate) refresh_token_validity: Duration,
     pub(crate) access_token_scopes: Vec<String>,
     pub(crate) refresh_token_rotation: bool,
+    /// With rotation: how long a retired refresh token still works (`RetryGracePeriodSeconds`).
+    pub(crate) refresh_token_grace: Duration,
 }
 
 /// A group.
@@ -139,6 +170,8 @@ impl std::fmt::Debug for AppClient {
             .field("has_secret", &self.secret.is_some())
             .field("explicit_auth_flows", &self.explicit_auth_flows)
             .field("access_token_scopes", &self.access_token_scopes)
+            .field("refresh_token_rotation", &self.refresh_token_rotation)
+            .field("refresh_token_grace", &self.refresh_token_grace)
             .finish_non_exhaustive()
     }
 }
@@ -168,7 +201,11 @@ pub(crate) struct RefreshTokenRecord {
     pub(crate) expires_at: SystemTime,
     /// The `origin_jti` shared by every token issued from the same sign-in.
     pub(crate) origin_jti: String,
+    /// Revoked by RevokeToken or GlobalSignOut.
     pub(crate) revoked: bool,
+    /// When rotation replaced it (GetTokensFromRefreshToken on a rotating client); reusing it
+    /// after the client's grace period is `RefreshTokenReuseException`.
+    pub(crate) retired_at: Option<SystemTime>,
     /// When the user signed in (the tokens' `auth_time`).
     pub(crate) auth_time: SystemTime,
 }
@@ -183,6 +220,10 @@ pub(crate) struct ChallengeState {
     pub(crate) expires_at: SystemTime,
     /// The code sent for SMS_MFA / EMAIL_OTP: it lives and dies with the session.
     pub(crate) code: Option<String>,
+    /// Wrong MFA codes answered so far.
+    pub(crate) wrong_codes: u32,
+    /// Too many wrong codes: the session is spent and answers nothing any more.
+    pub(crate) exhausted: bool,
 }
 
 impl std::fmt::Debug for ChallengeState {
@@ -193,6 +234,8 @@ impl std::fmt::Debug for ChallengeState {
             .field("client_id", &self.client_id)
             .field("challenge", &self.challenge)
             .field("expires_at", &self.expires_at)
+            .field("wrong_codes", &self.wrong_codes)
+            .field("exhausted", &self.exhausted)
             .finish_non_exhaustive()
     }
 }
@@ -202,6 +245,8 @@ impl std::fmt::Debug for ChallengeState {
 pub(crate) struct OutboxEntry {
     pub(crate) username: String,
     pub(crate) sent: SentCode,
+    /// When its challenge session expires: the code is forgotten with the session.
+    pub(crate) expires_at: SystemTime,
 }
 
 /// The server's half of an SRP exchange in progress.

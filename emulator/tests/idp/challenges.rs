@@ -265,3 +265,99 @@ async fn a_signed_in_user_adds_totp_with_associate_verify_and_mfa_preference() {
     );
     env.emu.shutdown().await;
 }
+
+/// Answers an MFA challenge of the `public` client with `code`.
+async fn answer_mfa(
+    env: &Env,
+    user: &str,
+    name: ChallengeNameType,
+    session: &str,
+    code: &str,
+) -> Result<(), (String, String)> {
+    let key = match name {
+        ChallengeNameType::SmsMfa => "SMS_MFA_CODE",
+        _ => "SOFTWARE_TOKEN_MFA_CODE",
+    };
+    env.idp
+        .respond_to_auth_challenge()
+        .client_id(env.client_id("public"))
+        .challenge_name(name)
+        .session(session)
+        .challenge_responses("USERNAME", user)
+        .challenge_responses(key, code)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(aws_error)
+}
+
+/// The third wrong code spends a challenge session: every later answer, the right code too, is
+/// `NotAuthorizedException`. Below the limit the session stays open.
+#[tokio::test]
+async fn three_wrong_mfa_codes_spend_the_session() {
+    const SPENT: &str = "Invalid session for the user, session can only be used once.";
+    let env = Env::start().await;
+    let other = |code: &str| format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let totp = ChallengeNameType::SoftwareTokenMfa;
+
+    // SOFTWARE_TOKEN_MFA.
+    let out = env.password_auth("public", "dave", DAVE_PW).await.unwrap();
+    let session = out.session().unwrap();
+    let right = totp_code(DAVE_TOTP, env.now()).unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            answer_mfa(&env, "dave", totp.clone(), session, &other(&right))
+                .await
+                .unwrap_err(),
+            err("CodeMismatchException", "Invalid code received for user")
+        );
+    }
+    assert_eq!(
+        answer_mfa(&env, "dave", totp.clone(), session, &right)
+            .await
+            .unwrap_err(),
+        err("NotAuthorizedException", SPENT)
+    );
+    // Two wrong codes leave the session open.
+    let out = env.password_auth("public", "dave", DAVE_PW).await.unwrap();
+    let session = out.session().unwrap();
+    for _ in 0..2 {
+        answer_mfa(&env, "dave", totp.clone(), session, &other(&right))
+            .await
+            .unwrap_err();
+    }
+    answer_mfa(&env, "dave", totp, session, &right)
+        .await
+        .unwrap();
+
+    // SMS_MFA: the code sent dies with the session.
+    let out = env.password_auth("public", "sam", SAM_PW).await.unwrap();
+    assert_eq!(out.challenge_name(), Some(&ChallengeNameType::SmsMfa));
+    let session = out.session().unwrap();
+    let sent = env.emu.last_code("sam").unwrap().code;
+    let sms = ChallengeNameType::SmsMfa;
+    for _ in 0..3 {
+        assert_eq!(
+            answer_mfa(
+                &env,
+                "sam",
+                sms.clone(),
+                session,
+                &other(sent.expose_secret())
+            )
+            .await
+            .unwrap_err(),
+            err(
+                "CodeMismatchException",
+                "Invalid code or auth state for the user."
+            )
+        );
+    }
+    assert_eq!(
+        answer_mfa(&env, "sam", sms, session, sent.expose_secret())
+            .await
+            .unwrap_err(),
+        err("NotAuthorizedException", SPENT)
+    );
+    env.emu.shutdown().await;
+}

@@ -37,6 +37,7 @@ const CAROL_PW: &str = "Carol-Temp0rary!";
 const DAVE_PW: &str = "Dave-Passw0rd!";
 const DAVE_TOTP: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 const GINA_PW: &str = "Gina-Passw0rd!";
+const SAM_PW: &str = "Sam-Passw0rd!";
 const ROLE_ADMIN: &str = "arn:aws:iam::123456789012:role/Admin";
 const ROLE_READER: &str = "arn:aws:iam::123456789012:role/Reader";
 const INCORRECT: &str = "Incorrect username or password.";
@@ -76,6 +77,10 @@ fn seed() -> Seed {
     frank.disabled = true;
     let mut heidi = user("heidi", "Heidi-Passw0rd!");
     heidi.status = Some("RESET_REQUIRED".into());
+    let mut sam = user("sam", SAM_PW);
+    sam.sms_mfa = true;
+    sam.attributes
+        .insert("phone_number".into(), "+15555550100".into());
 
     let main = UserPoolSeed {
         id: Some("us-east-1_Main0Pool".into()),
@@ -94,6 +99,12 @@ fn seed() -> Seed {
                 generate_secret: true,
                 refresh_token_rotation: true,
                 ..client("rotating")
+            },
+            AppClientSeed {
+                generate_secret: true,
+                refresh_token_rotation: true,
+                refresh_token_retry_grace_period_secs: 30,
+                ..client("rotating-grace")
             },
             AppClientSeed {
                 explicit_auth_flows: vec![
@@ -115,7 +126,7 @@ fn seed() -> Seed {
                 precedence: Some(10),
             },
         ],
-        users: vec![alice, carol, dave, erin, frank, heidi],
+        users: vec![alice, carol, dave, erin, frank, heidi, sam],
         ..Default::default()
     };
     let strict = UserPoolSeed {

@@ -64,7 +64,11 @@ async fn get_tokens_from_refresh_token_rotates_for_rotating_clients() {
     assert_ne!(new, old);
     assert_eq!(
         call(old, Some(env.secret("rotating"))).await.unwrap_err(),
-        err("NotAuthorizedException", "Refresh Token has been revoked")
+        err(
+            "RefreshTokenReuseException",
+            "Refresh Token has been reused"
+        ),
+        "a retired token, without a grace period"
     );
     assert!(
         call(new.clone(), Some(env.secret("rotating")))
@@ -98,6 +102,63 @@ async fn get_tokens_from_refresh_token_rotates_for_rotating_clients() {
     let result = out.authentication_result().unwrap();
     assert!(result.refresh_token().is_none());
     assert!(result.access_token().is_some() && result.id_token().is_some());
+    env.emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_retired_refresh_token_works_for_the_grace_period_then_is_reuse() {
+    let env = Env::start().await;
+    let client = "rotating-grace";
+    let call = |rt: &str| {
+        let req = env
+            .idp
+            .get_tokens_from_refresh_token()
+            .client_id(env.client_id(client))
+            .client_secret(env.secret(client))
+            .refresh_token(rt);
+        async move {
+            let out = req.send().await.map_err(aws_error)?;
+            let tokens = out.authentication_result().unwrap();
+            Ok::<_, (String, String)>(tokens.refresh_token().unwrap().to_owned())
+        }
+    };
+    let old = env
+        .sign_in(client, ALICE, ALICE_PW)
+        .await
+        .refresh_token()
+        .unwrap()
+        .to_owned();
+    let first = call(&old).await.unwrap();
+    // The answer was "lost": the client retries with the old token within the 30 s grace
+    // period, and gets another rotation; both new tokens work.
+    env.clock.advance(Duration::from_secs(29));
+    let retry = call(&old).await.unwrap();
+    assert_ne!(retry, first);
+    // The grace period counts from the first rotation, not from the retry.
+    env.clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        call(&old).await.unwrap_err(),
+        err(
+            "RefreshTokenReuseException",
+            "Refresh Token has been reused"
+        )
+    );
+    let next = call(&first).await.unwrap();
+    call(&retry).await.unwrap();
+    // A retired token that was also revoked says so, grace or not.
+    let revoke = env
+        .idp
+        .revoke_token()
+        .client_id(env.client_id(client))
+        .client_secret(env.secret(client))
+        .token(&next)
+        .send()
+        .await;
+    revoke.unwrap();
+    assert_eq!(
+        call(&first).await.unwrap_err(),
+        err("NotAuthorizedException", "Refresh Token has been revoked")
+    );
     env.emu.shutdown().await;
 }
 
