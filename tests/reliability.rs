@@ -173,6 +173,9 @@ struct ProxyState {
     lie_secs: i64,
     lies_left: Arc<AtomicUsize>,
     http: reqwest::Client,
+    /// Answers to requests whose `X-Amz-Target` ends with this are held back 300 ms after the
+    /// upstream has answered: the service acted, the client does not know yet.
+    delay_target: Option<&'static str>,
 }
 
 fn http_date(t: SystemTime) -> String {
@@ -205,6 +208,13 @@ async fn proxy(State(st): State<ProxyState>, req: Request) -> Response {
             .into_response();
     }
     let (parts, body) = req.into_parts();
+    let delayed = st.delay_target.is_some_and(|target| {
+        parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.ends_with(target))
+    });
     let body: Bytes = axum::body::to_bytes(body, 1 << 20)
         .await
         .unwrap_or_default();
@@ -227,6 +237,9 @@ async fn proxy(State(st): State<ProxyState>, req: Request) -> Response {
             let status = resp.status();
             let headers = resp.headers().clone();
             let body = resp.bytes().await.unwrap_or_default();
+            if delayed {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
             let mut response = (status, body).into_response();
             *response.headers_mut() = headers;
             response
@@ -237,13 +250,28 @@ async fn proxy(State(st): State<ProxyState>, req: Request) -> Response {
 
 impl LyingProxy {
     async fn start(emu: &TestEmulator, lie_secs: i64) -> LyingProxy {
-        let lies_left = Arc::new(AtomicUsize::new(1));
+        Self::with(emu, lie_secs, 1, None).await
+    }
+
+    /// A proxy that tells no lie and holds back the answers to `target`.
+    async fn delaying(emu: &TestEmulator, target: &'static str) -> LyingProxy {
+        Self::with(emu, 0, 0, Some(target)).await
+    }
+
+    async fn with(
+        emu: &TestEmulator,
+        lie_secs: i64,
+        lies: usize,
+        delay_target: Option<&'static str>,
+    ) -> LyingProxy {
+        let lies_left = Arc::new(AtomicUsize::new(lies));
         let state = ProxyState {
             upstream: format!("http://{}", emu.addr()),
             now: emu.clock.clone(),
             lie_secs,
             lies_left: lies_left.clone(),
             http: reqwest::Client::new(),
+            delay_target,
         };
         let app = axum::Router::new().fallback(proxy).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -500,4 +528,106 @@ async fn http_a_silent_server_times_out_and_a_huge_body_is_refused() {
         .expect_err("too large");
     assert_eq!(e.kind(), ErrorKind::InvalidResponse);
     task.abort();
+}
+
+/// The reference scenario with a rotating app client, and a file store in a fresh directory.
+async fn rotating() -> (
+    TestEmulator,
+    tempfile::TempDir,
+    cognito_sigv4::store::FileStore,
+) {
+    let emu = emulator(|seed| {
+        for client in &mut seed.user_pools[0].clients {
+            client.refresh_token_rotation = true;
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = cognito_sigv4::store::FileStore::new(dir.path().join("session.json"));
+    (emu, dir, store)
+}
+
+#[tokio::test]
+async fn two_sessions_sharing_a_rotating_store_never_sign_each_other_out() {
+    use cognito_sigv4::store::SessionStore;
+    let (emu, _dir, store) = rotating().await;
+    let a = signed_in(
+        builder(&emu, emu.clock.clone())
+            .store(store.clone())
+            .refresh_token_rotation(true),
+        "jdoe",
+    )
+    .await;
+    // A second process resumes the same stored session.
+    let b = builder(&emu, emu.clock.clone())
+        .store(store.clone())
+        .resume()
+        .expect("resumed");
+    for round in 0..6 {
+        emu.clock.advance(secs(301));
+        // Each refreshes in turn: one of them always holds a token the other retired.
+        let (first, second) = if round % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        first.tokens().await.expect("first refresh");
+        second
+            .tokens()
+            .await
+            .expect("the loser adopts the winner's token");
+        assert!(!a.has_ended() && !b.has_ended(), "round {round}");
+        let stored = store
+            .load()
+            .expect("load")
+            .expect("the store keeps a session");
+        assert!(stored.refresh_token_rotation);
+    }
+    // What is stored still works for a third process.
+    emu.clock.advance(secs(301));
+    let c = builder(&emu, emu.clock.clone())
+        .store(store.clone())
+        .resume()
+        .expect("resumed");
+    c.tokens().await.expect("the stored token is live");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_out_racing_a_refresh_leaves_no_token_behind() {
+    use cognito_sigv4::store::SessionStore;
+    let (emu, _dir, store) = rotating().await;
+    // Cognito issues the new refresh token at once, but its answer reaches the device only
+    // after the user has signed out.
+    let proxy = LyingProxy::delaying(&emu, "GetTokensFromRefreshToken").await;
+    let config = emu
+        .config()
+        .to_builder()
+        .endpoint(
+            cognito_sigv4::config::Service::CognitoIdp,
+            format!("http://{}/", proxy.addr).parse().expect("url"),
+        )
+        .build()
+        .expect("config");
+    let session = signed_in(
+        Session::builder(config)
+            .clock(emu.clock.clone())
+            .store(store.clone())
+            .refresh_token_rotation(true),
+        "jdoe",
+    )
+    .await;
+    emu.clock.advance(secs(301));
+    let refreshing = {
+        let session = session.clone();
+        tokio::spawn(async move { session.tokens().await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    session.sign_out().await.expect("signed out");
+    let outcome = refreshing.await.expect("joined");
+    assert_eq!(
+        outcome.err().map(|e| e.kind()),
+        Some(ErrorKind::SessionEnded)
+    );
+    assert!(
+        store.load().expect("load").is_none(),
+        "nothing saved after the wipe"
+    );
+    // The token the in-flight refresh was issued is revoked too.
+    assert_eq!(emu.calls("RevokeToken"), 2);
 }

@@ -99,7 +99,7 @@ pub struct Session {
 }
 
 /// What lets the session get new tokens: the refresh token and whose it is.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub(super) struct Grant {
     pub(super) refresh: RefreshToken,
     /// Cognito's username (for `SECRET_HASH` on refresh).
@@ -132,6 +132,8 @@ pub(super) struct Inner {
     tokens: ExpiringCell<Arc<Tokens>>,
     device_key: Mutex<Option<String>>,
     ended: AtomicBool,
+    /// Held while saving to or wiping the store, so that the two never interleave.
+    persisting: Mutex<()>,
     pub(super) task: Mutex<Option<tokio::task::AbortHandle>>,
 }
 
@@ -179,6 +181,7 @@ impl Session {
                 tokens: ExpiringCell::new(),
                 device_key: Mutex::new(device_key),
                 ended: AtomicBool::new(false),
+                persisting: Mutex::new(()),
                 task: Mutex::new(None),
             }),
         }
@@ -376,7 +379,7 @@ impl Session {
     /// Already-issued ID/access tokens and AWS credentials stay valid at AWS until they expire.
     pub async fn sign_out(&self) -> Result<()> {
         let grant = lock(&self.inner.grant).clone();
-        self.end_locally();
+        self.end_locally(grant.as_ref().map(|g| &g.refresh));
         match grant {
             Some(grant) => {
                 self.inner
@@ -393,14 +396,16 @@ impl Session {
     /// that it can be retried.
     pub async fn global_sign_out(&self) -> Result<()> {
         let tokens = self.tokens().await?;
+        let refresh = tokens.refresh.clone();
         match self.inner.user_pool.global_sign_out(tokens).await {
             Ok(()) => {
-                self.end_locally();
+                // Every refresh token of the user is dead: whatever the store holds of them.
+                self.end_locally(None);
                 Ok(())
             }
             Err(e) => {
                 if e.ends_session() {
-                    self.end_locally();
+                    self.end_locally(refresh.as_ref());
                 }
                 Err(e)
             }
@@ -426,29 +431,34 @@ impl Session {
 
     /// One token refresh (run by the cell for everyone waiting).
     async fn refresh_tokens(&self) -> Result<(Arc<Tokens>, SystemTime)> {
-        let grant = lock(&self.inner.grant).clone().ok_or_else(|| {
-            Error::new(
-                ErrorKind::SessionEnded,
-                "no refresh token to refresh with: sign in again",
-            )
-        })?;
-        let user_pool = &self.inner.user_pool;
-        let result = if self.inner.settings.rotation {
-            user_pool
-                .refresh_token_rotating(&grant.refresh, &grant.username)
-                .await
-        } else {
-            user_pool
-                .refresh_token(&grant.refresh, &grant.username)
-                .await
-        };
+        let mut grant = self.current_grant()?;
+        // Another process sharing the store may have rotated the token since: use its.
+        if let Some(newer) = self.newer_stored_grant(&grant) {
+            grant = newer;
+        }
+        let mut result = self.refresh_with(&grant).await;
+        if let Err(e) = &result
+            && refresh_refused(e)
+            && let Some(newer) = self.newer_stored_grant(&grant)
+        {
+            // Lost a rotation race: the winner stored the new token; refresh with that
+            // instead of ending a session that is still alive.
+            tracing::info!("the refresh token was rotated by another process: adopting its token");
+            grant = newer;
+            result = self.refresh_with(&grant).await;
+        }
         match result {
-            // Signed out while this refresh was in flight: its tokens must not come back (a
-            // session-ending error also makes the cell drop what it holds).
-            Ok(_) if self.has_ended() => Err(Error::new(
-                ErrorKind::SessionEnded,
-                "the session has ended: sign in again",
-            )),
+            // Signed out while this refresh was in flight: its tokens must not come back, and
+            // a refresh token it was issued must not outlive the sign-out.
+            Ok(tokens) if self.has_ended() => {
+                if let Some(issued) = tokens.refresh.as_ref().filter(|r| **r != grant.refresh) {
+                    let _ = self.inner.user_pool.revoke_refresh_token(issued).await;
+                }
+                Err(Error::new(
+                    ErrorKind::SessionEnded,
+                    "the session has ended: sign in again",
+                ))
+            }
             Ok(tokens) => {
                 self.learn_skew(&tokens);
                 if tokens.expires_at <= self.inner.settings.clock.now() {
@@ -457,44 +467,102 @@ impl Session {
                     );
                 }
                 if let Some(refresh) = tokens.refresh.as_ref().filter(|r| **r != grant.refresh) {
-                    *lock(&self.inner.grant) = Some(Grant {
+                    let new = Grant {
                         refresh: refresh.clone(),
                         username: tokens.username.clone(),
-                    });
-                    // Saved before use: a crash now must not leave only a retired token stored.
-                    if let Err(e) = self.persist() {
+                    };
+                    *lock(&self.inner.grant) = Some(new);
+                    // Saved before use: a crash now must not leave only a retired token
+                    // stored. Only over the token it replaces: another process's newer one
+                    // stays.
+                    if let Err(e) = self.persist_replacing(Store::Over(Some(&grant.refresh))) {
                         tracing::warn!(kind = ?e.kind(), "cannot save the rotated refresh token");
                     }
+                } else if *lock(&self.inner.grant) != Some(grant.clone()) {
+                    *lock(&self.inner.grant) = Some(grant);
                 }
                 let expires_at = tokens.expires_at;
                 Ok((Arc::new(tokens), expires_at))
             }
             Err(e) if refresh_refused(&e) => {
                 tracing::info!(kind = ?e.kind(), code = e.service_code(), "refresh refused: session ended");
-                self.end_locally();
+                self.end_locally(Some(&grant.refresh));
                 Err(session_ended(&e))
             }
             Err(e) => Err(e),
         }
     }
 
-    /// Saves what a later resume needs.
+    fn current_grant(&self) -> Result<Grant> {
+        lock(&self.inner.grant).clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::SessionEnded,
+                "no refresh token to refresh with: sign in again",
+            )
+        })
+    }
+
+    /// One refresh with `grant`, the way the app client wants.
+    async fn refresh_with(&self, grant: &Grant) -> Result<Tokens> {
+        let user_pool = &self.inner.user_pool;
+        if self.inner.settings.rotation {
+            user_pool
+                .refresh_token_rotating(&grant.refresh, &grant.username)
+                .await
+        } else {
+            user_pool
+                .refresh_token(&grant.refresh, &grant.username)
+                .await
+        }
+    }
+
+    /// The grant in the store when it is this session's user's but not `grant` (another
+    /// process rotated it). Store errors count as "no": the grant in hand is tried.
+    fn newer_stored_grant(&self, grant: &Grant) -> Option<Grant> {
+        let store = self.inner.settings.store.as_ref()?;
+        let stored = store.load().ok().flatten()?;
+        stored.check_belongs_to(&self.inner.settings.config).ok()?;
+        (stored.username == grant.username && stored.refresh_token != grant.refresh).then(|| {
+            Grant {
+                refresh: stored.refresh_token,
+                username: stored.username,
+            }
+        })
+    }
+
+    /// Saves what a later resume needs (the identity id learnt, ...), over this session's own
+    /// stored session only.
     pub(super) fn persist(&self) -> Result<()> {
+        let current = lock(&self.inner.grant).as_ref().map(|g| g.refresh.clone());
+        self.persist_replacing(Store::Over(current.as_ref()))
+    }
+
+    /// Saves a new sign-in, over whatever the store held.
+    pub(super) fn persist_sign_in(&self) -> Result<()> {
+        self.persist_replacing(Store::Always)
+    }
+
+    /// Saves what a later resume needs, as `how` says: over the token being replaced (or this
+    /// session's own) only, since otherwise another process stored a newer session, which is
+    /// left alone; or always (a new sign-in).
+    fn persist_replacing(&self, how: Store<'_>) -> Result<()> {
         let s = &self.inner.settings;
         let Some(store) = &s.store else {
             return Ok(());
         };
-        let Some(grant) = lock(&self.inner.grant).clone() else {
-            return Ok(());
-        };
+        // Held against a concurrent end: a sign-out's wipe is never followed by a save.
+        let _guard = lock(&self.inner.persisting);
         if self.has_ended() {
             return Ok(());
         }
+        let Some(grant) = lock(&self.inner.grant).clone() else {
+            return Ok(());
+        };
         let mut stored = StoredSession::new(
             self.inner.user_pool.user_pool_id(),
             self.inner.user_pool.client_id(),
             grant.username,
-            grant.refresh,
+            grant.refresh.clone(),
         );
         stored.identity_pool_id = s.config.identity_pool_id().map(str::to_owned);
         stored.identity_id = self
@@ -504,21 +572,41 @@ impl Session {
             .and_then(|c| c.identity_id());
         stored.device_key = lock(&self.inner.device_key).clone();
         stored.refresh_token_rotation = s.rotation;
-        store.save(&stored)
+        let saved = match how {
+            Store::Always => {
+                store.save(&stored)?;
+                true
+            }
+            // Over the given token, or into an emptied store.
+            Store::Over(replacing) => {
+                store.save_if_current(replacing, &stored)?
+                    || store.save_if_current(None, &stored)?
+            }
+        };
+        if !saved {
+            tracing::debug!("the store holds another process's newer session: left as it is");
+        }
+        Ok(())
     }
 
-    /// Ends the session here: no more refreshes, nothing cached, the store wiped.
-    fn end_locally(&self) {
+    /// Ends the session here: no more refreshes, nothing cached, and the store wiped if it
+    /// still holds `token` (this session's refresh token; `None`: whatever it holds).
+    fn end_locally(&self, token: Option<&RefreshToken>) {
+        let _guard = lock(&self.inner.persisting);
         self.inner.ended.store(true, Ordering::SeqCst);
         *lock(&self.inner.grant) = None;
         self.inner.tokens.clear();
         if let Some(core) = &self.inner.credentials {
             core.forget();
         }
-        if let Some(store) = &self.inner.settings.store
-            && let Err(e) = store.clear()
-        {
-            tracing::warn!(kind = ?e.kind(), "cannot wipe the session store");
+        if let Some(store) = &self.inner.settings.store {
+            let cleared = match token {
+                Some(token) => store.clear_if_current(token).map(|_| ()),
+                None => store.clear(),
+            };
+            if let Err(e) = cleared {
+                tracing::warn!(kind = ?e.kind(), "cannot wipe the session store");
+            }
         }
         if let Some(task) = lock(&self.inner.task).take() {
             task.abort();
@@ -559,6 +647,14 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// How a save treats what the store holds.
+enum Store<'a> {
+    /// Only over this refresh token (or into an empty store).
+    Over(Option<&'a RefreshToken>),
+    /// Whatever it holds (a new sign-in).
+    Always,
 }
 
 /// Whether a failed token refresh means the user must sign in again: the errors Amplify JS

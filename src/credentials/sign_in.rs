@@ -179,7 +179,7 @@ impl SessionBuilder {
         });
         let session = self.build(client, grant, None, None)?;
         session.store_tokens(tokens);
-        session.persist()?;
+        session.persist_sign_in()?;
         session.spawn_background()?;
         Ok(session)
     }
