@@ -8,6 +8,7 @@
 pub mod peers;
 
 use std::ops::Deref;
+use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
 use cognito_sigv4::credentials::{Session, SessionBuilder, SignInOutcome};
@@ -123,4 +124,58 @@ pub fn challenge(step: SignInStep) -> Challenge {
         SignInStep::Challenge(ch) => ch,
         SignInStep::Done(tokens) => panic!("expected a challenge, got tokens {tokens:?}"),
     }
+}
+
+/// Everything written by the global subscriber [`capture_all_logs`] installed.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    /// The logs so far, as text.
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLogs {
+    type Writer = CapturedLogs;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Installs, for the whole test binary, a `tracing` subscriber at TRACE for every target (this
+/// crate's, the emulator's, the AWS SDK's, hyper's, reqwest's...) and for `log` records,
+/// writing everything (span fields included) into the returned buffer.
+///
+/// Global, not thread-local: tracing caches each callsite's interest when it is first hit, so a
+/// thread-local subscriber misses callsites other tests hit first. Call it once per test binary
+/// (a second call panics), before anything logs.
+pub fn capture_all_logs() -> CapturedLogs {
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let captured = CapturedLogs::default();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish()
+        .try_init()
+        .expect("only one subscriber per test binary");
+    captured
 }
