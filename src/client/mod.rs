@@ -522,10 +522,20 @@ impl ApiClient {
             )
         })?;
         provider.provide_credentials().await.map_err(|e| {
-            // The provider's error text is its own; it never carries the secret it failed to get.
+            // A provider of this crate (a session) failed with one of our errors: hand it on as
+            // it is, so that the caller sees `SessionEnded`, `Throttled`, ... and what to do.
+            if let Some(ours) =
+                std::error::Error::source(&e).and_then(|s| s.downcast_ref::<Error>())
+            {
+                return ours.clone();
+            }
+            // Another provider's error: its text is its own, never the secret it failed to get.
             Error::new(
                 ErrorKind::Credentials,
-                format!("cannot get AWS credentials: {e}"),
+                format!(
+                    "cannot get AWS credentials: {}",
+                    aws_smithy_types::error::display::DisplayErrorContext(&e)
+                ),
             )
             .with_source(e)
         })

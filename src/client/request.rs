@@ -168,6 +168,9 @@ impl RequestBuilder {
         // only if the retry is not refused for its time as well: a lying `Date` is rolled back.
         let mut provisional: Option<i64> = None;
         loop {
+            // The offset this attempt is made with: a refusal is judged against it, since
+            // another request may have learned a new one meanwhile.
+            let sent_offset = client.inner.skew.offset_secs();
             let mut req = http::Request::builder()
                 .method(self.method.clone())
                 .uri(uri.clone())
@@ -222,10 +225,10 @@ impl RequestBuilder {
             }
             let response = client.execute(req).await?;
             tracing::Span::current().record("status", response.status.as_u16());
-            let refusal = if auth == AuthMode::Iam {
-                Refusal::of(&response)
-            } else {
-                Refusal::None
+            let refusal = match auth {
+                AuthMode::Iam => Refusal::of(&response),
+                AuthMode::UserPoolToken { .. } => Refusal::of_token_route(&response),
+                _ => Refusal::None,
             };
             if let Some(previous) = provisional.take()
                 && matches!(refusal, Refusal::Time { .. })
@@ -254,15 +257,18 @@ impl RequestBuilder {
                     explicit,
                 } if !retried_skew => {
                     let offset = ClockSkew::between(client.inner.clock.now(), server);
-                    let previous = client.inner.skew.offset_secs();
                     if !ClockSkew::is_plausible(offset)
-                        || (!explicit && offset.abs_diff(previous) < MIN_SKEW_SECS)
+                        || (!explicit && offset.abs_diff(sent_offset) < MIN_SKEW_SECS)
                     {
                         return Ok(response);
                     }
                     retried_skew = true;
-                    client.inner.skew.set(offset);
-                    provisional = Some(previous);
+                    let previous = client.inner.skew.offset_secs();
+                    // Already learned by a concurrent request: just retry with it.
+                    if offset.abs_diff(previous) >= MIN_SKEW_SECS {
+                        client.inner.skew.set(offset);
+                        provisional = Some(previous);
+                    }
                     tracing::Span::current().record("retry", "clock_skew");
                     tracing::debug!(
                         offset_secs = offset,
@@ -290,6 +296,18 @@ enum Refusal {
 }
 
 impl Refusal {
+    /// A Cognito authorizer's 401: the token may be expired by the server's clock although
+    /// valid by this device's; only the `Date` can tell (a small difference is no skew).
+    fn of_token_route(response: &ApiResponse) -> Self {
+        if response.status != StatusCode::UNAUTHORIZED {
+            return Refusal::None;
+        }
+        Refusal::Time {
+            server_date: response.server_date(),
+            explicit: response.text().contains("The incoming token has expired"),
+        }
+    }
+
     fn of(response: &ApiResponse) -> Self {
         if response.status != StatusCode::FORBIDDEN {
             return Refusal::None;

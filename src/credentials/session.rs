@@ -439,7 +439,7 @@ impl Session {
         let mut result = self.refresh_with(&grant).await;
         if let Err(e) = &result
             && refresh_refused(e)
-            && let Some(newer) = self.newer_stored_grant(&grant)
+            && let Some(newer) = self.winners_grant(&grant, e).await
         {
             // Lost a rotation race: the winner stored the new token; refresh with that
             // instead of ending a session that is still alive.
@@ -514,6 +514,28 @@ impl Session {
                 .refresh_token(&grant.refresh, &grant.username)
                 .await
         }
+    }
+
+    /// After a refusal of `grant`: the token another process rotated it to, if the store holds
+    /// one. `RefreshTokenReuseException` says that someone did rotate it, so the winner's save,
+    /// likely a moment behind its answer, is awaited briefly (up to ~1 s).
+    async fn winners_grant(&self, grant: &Grant, refusal: &Error) -> Option<Grant> {
+        if let Some(newer) = self.newer_stored_grant(grant) {
+            return Some(newer);
+        }
+        let reused = refusal
+            .service_code()
+            .is_some_and(|c| c.ends_with("RefreshTokenReuseException"));
+        if !reused || self.inner.settings.store.is_none() {
+            return None;
+        }
+        for _ in 0..20 {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            if let Some(newer) = self.newer_stored_grant(grant) {
+                return Some(newer);
+            }
+        }
+        None
     }
 
     /// The grant in the store when it is this session's user's but not `grant` (another
