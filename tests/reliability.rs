@@ -12,7 +12,7 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -26,43 +26,10 @@ use cognito_sigv4::identity_pool::LoginProvider;
 use cognito_sigv4::secret::Jwt;
 use cognito_sigv4::{Clock, ErrorKind, ManualClock};
 use cognito_sigv4_emulator::{Fault, Seed};
-use support::{TestEmulator, signed_in};
+use support::{DeviceClock, TestEmulator, signed_in};
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
-}
-
-/// A device clock: the emulator's clock plus an offset the test changes (a wrong clock, one
-/// that drifts or is corrected mid-run).
-#[derive(Debug, Clone)]
-struct DeviceClock {
-    service: ManualClock,
-    offset_secs: Arc<AtomicI64>,
-}
-
-impl DeviceClock {
-    fn new(service: &ManualClock, offset_secs: i64) -> Self {
-        Self {
-            service: service.clone(),
-            offset_secs: Arc::new(AtomicI64::new(offset_secs)),
-        }
-    }
-
-    fn set_offset(&self, offset_secs: i64) {
-        self.offset_secs.store(offset_secs, Ordering::SeqCst);
-    }
-}
-
-impl Clock for DeviceClock {
-    fn now(&self) -> SystemTime {
-        let t = self.service.now();
-        let off = self.offset_secs.load(Ordering::SeqCst);
-        if off >= 0 {
-            t + secs(off.unsigned_abs())
-        } else {
-            t - secs(off.unsigned_abs())
-        }
-    }
 }
 
 /// The reference scenario with 5-minute tokens and 15-minute credentials.

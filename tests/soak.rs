@@ -20,7 +20,7 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -29,7 +29,7 @@ use cognito_sigv4::credentials::Session;
 use cognito_sigv4::store::FileStore;
 use cognito_sigv4::{AuthMode, Clock, ManualClock, SystemClock};
 use cognito_sigv4_emulator::{Emulator, Fault, RunningEmulator, Seed};
-use support::signed_in;
+use support::{DeviceClock, signed_in};
 
 const STEP: Duration = Duration::from_secs(20);
 const TOKEN_LIFETIME: u64 = 300;
@@ -42,25 +42,6 @@ const COGNITO_OPERATIONS: [&str; 4] = [
     "GetId",
     "GetCredentialsForIdentity",
 ];
-
-/// A device clock: the service's time plus an offset the run changes.
-#[derive(Debug, Clone)]
-struct DeviceClock {
-    service: ManualClock,
-    offset_secs: Arc<AtomicI64>,
-}
-
-impl Clock for DeviceClock {
-    fn now(&self) -> SystemTime {
-        let t = self.service.now();
-        let off = self.offset_secs.load(Ordering::SeqCst);
-        if off >= 0 {
-            t + Duration::from_secs(off.unsigned_abs())
-        } else {
-            t - Duration::from_secs(off.unsigned_abs())
-        }
-    }
-}
 
 /// What the run saw.
 #[derive(Debug, Default)]
@@ -193,10 +174,7 @@ async fn soak() {
     let clock = ManualClock::at_epoch_secs(now.as_secs());
     let emu = start(&clock).await;
     let config = emu.config("quickstart", "web").expect("config");
-    let device = DeviceClock {
-        service: clock.clone(),
-        offset_secs: Arc::new(AtomicI64::new(0)),
-    };
+    let device = DeviceClock::new(&clock, 0);
     let dir = tempfile::tempdir().expect("temp dir");
     let store = FileStore::new(dir.path().join("session.json"));
     let builder = || {
@@ -249,10 +227,10 @@ async fn soak() {
     for step in 0..steps {
         clock.advance(STEP);
         if step == skew_behind {
-            device.offset_secs.store(-600, Ordering::SeqCst);
+            device.set_offset(-600);
         }
         if step == skew_ahead {
-            device.offset_secs.store(180, Ordering::SeqCst);
+            device.set_offset(180);
         }
         if outage.is_none()
             && step >= steps * 2 / 5

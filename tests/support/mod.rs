@@ -93,6 +93,39 @@ impl Deref for TestEmulator {
     }
 }
 
+/// A device clock: the service's (manual) clock plus an offset the test changes — a wrong
+/// clock, or one that jumps mid-run (an NTP step, a resumed laptop).
+#[derive(Debug, Clone)]
+pub struct DeviceClock {
+    service: ManualClock,
+    offset_secs: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl DeviceClock {
+    /// `service`'s time shifted by `offset_secs` (negative: behind).
+    pub fn new(service: &ManualClock, offset_secs: i64) -> Self {
+        Self {
+            service: service.clone(),
+            offset_secs: Arc::new(std::sync::atomic::AtomicI64::new(offset_secs)),
+        }
+    }
+
+    /// Moves the device clock to `offset_secs` from the service's.
+    pub fn set_offset(&self, offset_secs: i64) {
+        self.offset_secs
+            .store(offset_secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for DeviceClock {
+    fn now(&self) -> std::time::SystemTime {
+        let t = self.service.now();
+        let off = self.offset_secs.load(std::sync::atomic::Ordering::SeqCst);
+        let by = std::time::Duration::from_secs(off.unsigned_abs());
+        if off >= 0 { t + by } else { t - by }
+    }
+}
+
 /// Signs `username` in with [`PASSWORD`] through `builder`, expecting no challenge.
 pub async fn signed_in(builder: SessionBuilder, username: &str) -> Session {
     match builder
