@@ -393,6 +393,27 @@ impl RunningEmulator {
         Ok(Jwt::new(pool.key.mint(&claims)))
     }
 
+    /// Rotates user pool `pool`'s (name or id) signing key: tokens are signed from now on
+    /// with a fresh key under a new `kid`, published first in the pool's JWKS; the replaced
+    /// key stays published (and its tokens keep working) until the next rotation, as
+    /// Cognito keeps a retired key in its JWKS for a while. Returns the new `kid`.
+    ///
+    /// Fetches of the JWKS document are counted by [`calls`](Self::calls) as `jwks.json`.
+    pub fn rotate_signing_key(&self, pool: &str) -> Result<String, Error> {
+        let mut st = self.shared.lock();
+        let id = st
+            .find_user_pool(pool)
+            .map(|p| p.id.clone())
+            .ok_or_else(|| not_found(format!("user pool `{pool}`")))?;
+        let key = &mut st
+            .user_pools
+            .get_mut(&id)
+            .ok_or_else(|| not_found(format!("user pool `{pool}`")))?
+            .key;
+        key.rotate();
+        Ok(key.kid().to_owned())
+    }
+
     /// Makes the next `times` calls of `operation` (an AWS operation name such as
     /// `InitiateAuth`, `GetCredentialsForIdentity`, `AssumeRoleWithWebIdentity`, or
     /// `execute-api` for every API Gateway request) meet `fault`.

@@ -9,13 +9,19 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde_json::{Value, json};
 
-/// One RSA-2048 key pair with its key id (`kid`).
+/// One RSA-2048 key pair with its key id (`kid`), and the public halves of the keys it
+/// replaced ([`rotate`](SigningKey::rotate)), still published and still verifying.
 pub(crate) struct SigningKey {
     kid: String,
     pair: KeyPair,
     n: Vec<u8>,
     e: Vec<u8>,
+    /// Replaced keys, newest first: `(kid, n, e)`.
+    retired: Vec<(String, Vec<u8>, Vec<u8>)>,
 }
+
+/// How many replaced keys stay published after a rotation.
+const RETIRED_KEYS_KEPT: usize = 1;
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -45,7 +51,30 @@ impl SigningKey {
         let n = public.modulus().big_endian_without_leading_zero().to_vec();
         let e = public.exponent().big_endian_without_leading_zero().to_vec();
         let kid = B64URL.encode(rand::random::<[u8; 18]>());
-        Self { kid, pair, n, e }
+        Self {
+            kid,
+            pair,
+            n,
+            e,
+            retired: Vec::new(),
+        }
+    }
+
+    /// Replaces the key pair with a fresh one (a new `kid`) that signs from now on; the
+    /// replaced key stays in the JWKS and keeps verifying until the next rotation, as Cognito
+    /// publishes a retired key for a while.
+    pub(crate) fn rotate(&mut self) {
+        let fresh = Self::generate();
+        let old = std::mem::replace(self, fresh);
+        self.retired = std::iter::once((old.kid, old.n, old.e))
+            .chain(old.retired)
+            .take(RETIRED_KEYS_KEPT)
+            .collect();
+    }
+
+    /// This key's `kid`.
+    pub(crate) fn kid(&self) -> &str {
+        &self.kid
     }
 
     /// A signed RS256 JWT carrying `claims`.
@@ -73,14 +102,18 @@ impl SigningKey {
     /// as `exp`, `iss` and `aud` are the caller's to check.
     pub(crate) fn verify(&self, token: &str) -> Result<Value, JwtRejection> {
         let (header, claims, signing_input, sig) = split(token)?;
-        if header.get("alg").and_then(Value::as_str) != Some("RS256")
-            || header.get("kid").and_then(Value::as_str) != Some(self.kid.as_str())
-        {
+        let kid = header.get("kid").and_then(Value::as_str);
+        let public = std::iter::once((self.kid.as_str(), &self.n, &self.e))
+            .chain(self.retired.iter().map(|(k, n, e)| (k.as_str(), n, e)))
+            .find(|(k, _, _)| Some(*k) == kid);
+        let Some((_, n, e)) =
+            public.filter(|_| header.get("alg").and_then(Value::as_str) == Some("RS256"))
+        else {
             return Err(JwtRejection::WrongKey);
-        }
+        };
         PublicKeyComponents {
-            n: self.n.as_slice(),
-            e: self.e.as_slice(),
+            n: n.as_slice(),
+            e: e.as_slice(),
         }
         .verify(&RSA_PKCS1_2048_8192_SHA256, signing_input.as_bytes(), &sig)
         .map_err(|_| JwtRejection::BadSignature)?;
@@ -89,20 +122,25 @@ impl SigningKey {
 
     /// This key as one JWK (RFC 7517), as Cognito publishes it.
     pub(crate) fn jwk(&self) -> Value {
-        json!({
-            "alg": "RS256",
-            "e": B64URL.encode(&self.e),
-            "kid": self.kid,
-            "kty": "RSA",
-            "n": B64URL.encode(&self.n),
-            "use": "sig",
-        })
+        jwk(&self.kid, &self.n, &self.e)
     }
 
-    /// The JWKS document (`{"keys": [...]}`).
+    /// The JWKS document (`{"keys": [...]}`): this key, then the retired ones.
     pub(crate) fn jwks(&self) -> Value {
-        json!({ "keys": [self.jwk()] })
+        let retired = self.retired.iter().map(|(kid, n, e)| jwk(kid, n, e));
+        json!({ "keys": std::iter::once(self.jwk()).chain(retired).collect::<Vec<_>>() })
     }
+}
+
+fn jwk(kid: &str, n: &[u8], e: &[u8]) -> Value {
+    json!({
+        "alg": "RS256",
+        "e": B64URL.encode(e),
+        "kid": kid,
+        "kty": "RSA",
+        "n": B64URL.encode(n),
+        "use": "sig",
+    })
 }
 
 /// The decoded header and claims of a JWT, its signing input and its raw signature.
@@ -174,5 +212,27 @@ mod tests {
         assert_eq!(key.verify("a.b"), Err(JwtRejection::Malformed));
         assert_eq!(key.jwks()["keys"][0]["kid"], key.jwk()["kid"]);
         assert_eq!(key.jwk()["kty"], "RSA");
+    }
+
+    #[test]
+    fn a_rotated_key_stays_published_and_verifying_until_the_next_rotation() {
+        let mut key = SigningKey::generate();
+        let first_kid = key.kid().to_owned();
+        let old_token = key.mint(&json!({ "sub": "abc" }));
+        key.rotate();
+        assert_ne!(key.kid(), first_kid);
+        let jwks = key.jwks();
+        let kids: Vec<&str> = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap())
+            .collect();
+        assert_eq!(kids, [key.kid(), first_kid.as_str()]);
+        assert!(key.verify(&old_token).is_ok());
+        assert!(key.verify(&key.mint(&json!({ "sub": "abc" }))).is_ok());
+        key.rotate();
+        assert_eq!(key.jwks()["keys"].as_array().unwrap().len(), 2);
+        assert_eq!(key.verify(&old_token), Err(JwtRejection::WrongKey));
     }
 }

@@ -139,7 +139,8 @@ async fn admit(shared: &Shared, service: Service, operation: &str) -> Option<Wir
 /// `GET /<poolId>/.well-known/jwks.json` (user pools) and
 /// `GET /<issuer host and path>/.well-known/jwks.json` (OIDC issuers).
 fn jwks(shared: &Shared, issuer_path: &str) -> Response {
-    let st = shared.lock();
+    let mut st = shared.lock();
+    *st.calls.entry("jwks.json".to_owned()).or_default() += 1;
     if let Some(pool) = st.user_pools.get(issuer_path) {
         return (StatusCode::OK, axum::Json(pool.key.jwks())).into_response();
     }
