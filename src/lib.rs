@@ -17,6 +17,8 @@ pub mod skew;
 pub mod store;
 pub mod time;
 pub mod user_pool;
+#[cfg(feature = "verify")]
+pub mod verify;
 
 pub use client::{ApiClient, AuthMode};
 pub use config::CognitoConfig;

@@ -14,12 +14,13 @@ use zeroize::Zeroize;
 
 use super::challenge::{Answer, answer_of, invalid};
 use super::{
-    AuthFlow, Challenge, ChallengeKind, ChallengeResponse, SignInStep, Tokens, secret_hash, srp,
+    AuthFlow, Challenge, ChallengeKind, ChallengeResponse, SignInStep, Tokens, UserInfo,
+    secret_hash, srp,
 };
 use crate::config::{CognitoConfig, Service};
 use crate::error::{Error, ErrorKind, Result, from_sdk};
 use crate::secret::{
-    ChallengeSession, ClientSecret, OneTimeCode, Password, RefreshToken, TotpSecret,
+    ChallengeSession, ClientSecret, Jwt, OneTimeCode, Password, RefreshToken, TotpSecret,
 };
 use crate::skew::{ClockSkew, ServerDateObserver};
 use crate::time::{Clock, SharedClock, share, shift, system_clock};
@@ -645,6 +646,39 @@ impl UserPoolClient {
                 .map(|_| ())
                 .map_err(|e| from_sdk("GlobalSignOut", e));
             tracing::debug!(ok = result.is_ok(), "global_sign_out");
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The user `access` belongs to (GetUser with the access token).
+    ///
+    /// Cognito checks the access token itself: it answers
+    /// [`ErrorKind::NotAuthorized`] (`NotAuthorizedException`) for an access token that is
+    /// expired, revoked (RevokeToken on the refresh token it came from), or whose user signed
+    /// out globally, was disabled or deleted. So this call is also the way to ask Cognito
+    /// whether an access token is still good (see `verify`'s revocation check). There is no
+    /// such call for ID tokens.
+    pub async fn get_user(&self, access: &Jwt) -> Result<UserInfo> {
+        let span = tracing::info_span!("get_user");
+        async move {
+            let result = self
+                .client
+                .get_user()
+                .access_token(access.expose_secret())
+                .send()
+                .await
+                .map_err(|e| from_sdk("GetUser", e))
+                .map(|out| UserInfo {
+                    username: out.username,
+                    attributes: out
+                        .user_attributes
+                        .into_iter()
+                        .map(|a| (a.name, a.value.unwrap_or_default()))
+                        .collect(),
+                });
+            tracing::debug!(ok = result.is_ok(), "get_user");
             result
         }
         .instrument(span)

@@ -34,5 +34,5 @@ mod types;
 pub use crate::secret::TotpSecret;
 pub use client::{DEFAULT_TIMEOUT, UserPoolClient, UserPoolClientBuilder};
 pub use types::{
-    AuthFlow, Challenge, ChallengeKind, ChallengeResponse, MfaKind, SignInStep, Tokens,
+    AuthFlow, Challenge, ChallengeKind, ChallengeResponse, MfaKind, SignInStep, Tokens, UserInfo,
 };

@@ -267,3 +267,25 @@ pub enum ChallengeResponse {
     /// Answers `SELECT_MFA_TYPE` with the chosen kind.
     SelectMfa(MfaKind),
 }
+
+/// The user an access token belongs to, as GetUser answers
+/// ([`UserPoolClient::get_user`](super::UserPoolClient::get_user)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UserInfo {
+    /// Cognito's username (for a pool with aliases, not the e-mail or phone signed in with).
+    pub username: String,
+    /// The user's attributes (`sub`, `email`, custom ones, ...), in the order Cognito lists
+    /// them.
+    pub attributes: Vec<(String, String)>,
+}
+
+impl UserInfo {
+    /// The value of attribute `name`, if the user has it.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}

@@ -1,0 +1,421 @@
+//! Server-side verification (feature `verify`) against the emulator's real tokens: the
+//! accepted tokens, each refusal with its check, the revocation check, key rotation and the
+//! JWKS cache's fetch budget.
+
+mod support;
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use cognito_sigv4::jwt::{TokenUse, UnverifiedClaims};
+use cognito_sigv4::secret::Password;
+use cognito_sigv4::user_pool::Tokens;
+use cognito_sigv4::verify::{
+    CognitoJwtVerifier, CognitoJwtVerifierBuilder, JwksCache, VerifyError,
+};
+use cognito_sigv4::{Clock, ErrorKind};
+use hmac::{KeyInit as _, Mac as _};
+use serde_json::{Value, json};
+use support::{CLIENT, PASSWORD, POOL, TestEmulator, done};
+
+async fn sign_in(env: &TestEmulator, user: &str) -> Tokens {
+    done(
+        env.user_pool_client(POOL, CLIENT)
+            .sign_in(user, &Password::new(PASSWORD))
+            .await
+            .expect("sign-in"),
+    )
+}
+
+/// A verifier of `token_use` tokens of the reference pool's `web` client, on the emulator's
+/// clock, fetching the JWKS from the emulator.
+fn verifier(env: &TestEmulator, token_use: TokenUse) -> CognitoJwtVerifierBuilder {
+    CognitoJwtVerifier::builder_for(&env.config())
+        .expect("builder")
+        .token_use(token_use)
+        .clock(env.clock.clone())
+}
+
+/// A JWKS cache on the emulator's clock, to share between verifiers.
+fn cache(env: &TestEmulator) -> JwksCache {
+    JwksCache::builder()
+        .clock(env.clock.clone())
+        .build()
+        .unwrap()
+}
+
+fn claims_of(token: &str) -> Value {
+    Value::Object(UnverifiedClaims::decode(token).unwrap().claims().clone())
+}
+
+/// `claims` signed by the pool's key (a genuine signature over whatever claims).
+fn mint(env: &TestEmulator, claims: Value) -> String {
+    env.mint_user_pool_token(POOL, claims)
+        .unwrap()
+        .expose_secret()
+        .to_owned()
+}
+
+/// `token` with its header replaced (payload and signature kept).
+fn with_header(token: &str, header: Value) -> String {
+    let mut parts: Vec<&str> = token.split('.').collect();
+    let header = B64.encode(header.to_string());
+    parts[0] = &header;
+    parts.join(".")
+}
+
+fn header_of(token: &str) -> Value {
+    Value::Object(UnverifiedClaims::decode(token).unwrap().header().clone())
+}
+
+fn now_secs(env: &TestEmulator) -> u64 {
+    env.clock
+        .now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[tokio::test]
+async fn valid_id_and_access_tokens_are_accepted() {
+    let env = TestEmulator::start().await;
+    let tokens = sign_in(&env, "jdoe@example.com").await;
+    let cache = cache(&env);
+
+    let ids = verifier(&env, TokenUse::Id)
+        .jwks_cache(cache.clone())
+        .build()
+        .unwrap();
+    let claims = ids.verify_jwt(&tokens.id).await.expect("ID token accepted");
+    assert_eq!(claims.token_use(), Some(&TokenUse::Id));
+    assert_eq!(claims.groups(), ["cip-users"]);
+    assert_eq!(
+        ids.issuer(),
+        "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_QuickStrt"
+    );
+
+    let access = verifier(&env, TokenUse::Access)
+        .jwks_cache(cache.clone())
+        .scopes(["api/write", "api/read"])
+        .groups(["cip-users"])
+        .grace(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let claims = access
+        .verify_jwt(&tokens.access)
+        .await
+        .expect("access token accepted");
+    assert_eq!(claims.token_use(), Some(&TokenUse::Access));
+    assert!(claims.has_scope("api/read"));
+    // Two verifiers, one shared cache: one fetch.
+    assert_eq!(cache.fetches(), 1);
+    assert_eq!(env.calls("jwks.json"), 1);
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn each_forgery_and_mismatch_is_refused_with_its_check() {
+    let env = TestEmulator::start().await;
+    let tokens = sign_in(&env, "jdoe@example.com").await;
+    let (id, access) = (tokens.id.expose_secret(), tokens.access.expose_secret());
+    let ids = verifier(&env, TokenUse::Id).build().unwrap();
+    let accesses = verifier(&env, TokenUse::Access).build().unwrap();
+    let header = header_of(access);
+
+    let refused = |token: String, verifier: &CognitoJwtVerifier| {
+        let verifier = verifier.clone();
+        async move { verifier.verify(&token).await.expect_err("refused") }
+    };
+
+    // Structure.
+    let e = refused("not.a-jwt".into(), &accesses).await;
+    assert!(matches!(e, VerifyError::Malformed), "{e}");
+
+    // Tampered payload: the signature no longer covers it.
+    let mut claims = claims_of(access);
+    claims["username"] = json!("alice");
+    let mut parts: Vec<String> = access.split('.').map(str::to_owned).collect();
+    parts[1] = B64.encode(claims.to_string());
+    let e = refused(parts.join("."), &accesses).await;
+    assert!(matches!(e, VerifyError::Signature), "{e}");
+    assert_eq!(e.check(), "signature");
+
+    // Unknown kid.
+    let mut h = header.clone();
+    h["kid"] = json!("not-a-published-kid");
+    let e = refused(with_header(access, h), &accesses).await;
+    assert!(matches!(e, VerifyError::UnknownKey), "{e}");
+
+    // alg none, without and with a signature.
+    let mut h = header.clone();
+    h["alg"] = json!("none");
+    let unsigned = with_header(access, h);
+    let (input, _) = unsigned.rsplit_once('.').unwrap();
+    let e = refused(format!("{input}."), &accesses).await;
+    assert!(matches!(e, VerifyError::Algorithm), "{e}");
+    let e = refused(unsigned, &accesses).await;
+    assert!(matches!(e, VerifyError::Algorithm), "{e}");
+
+    // HS256 "signed" with the public key (the JWKS document, and its modulus) as the secret.
+    let jwks = reqwest::get(accesses.jwks_url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let modulus: Value = serde_json::from_str(&jwks).unwrap();
+    let modulus = modulus["keys"][0]["n"].as_str().unwrap().to_owned();
+    for secret in [jwks.as_bytes(), modulus.as_bytes()] {
+        let mut h = header.clone();
+        h["alg"] = json!("HS256");
+        let input = format!(
+            "{}.{}",
+            B64.encode(h.to_string()),
+            access.split('.').nth(1).unwrap()
+        );
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+        mac.update(input.as_bytes());
+        let forged = format!("{input}.{}", B64.encode(mac.finalize().into_bytes()));
+        let e = refused(forged, &accesses).await;
+        assert!(matches!(e, VerifyError::Algorithm), "{e}");
+    }
+
+    // Wrong issuer, genuinely signed.
+    let mut claims = claims_of(access);
+    claims["iss"] = json!("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other");
+    let e = refused(mint(&env, claims), &accesses).await;
+    assert!(matches!(e, VerifyError::Issuer), "{e}");
+
+    // Access token where an ID token is required, and the reverse.
+    let e = refused(access.to_owned(), &ids).await;
+    assert!(matches!(e, VerifyError::TokenUse), "{e}");
+    let e = refused(id.to_owned(), &accesses).await;
+    assert!(matches!(e, VerifyError::TokenUse), "{e}");
+
+    // Wrong client.
+    let other_client = |token_use| {
+        verifier(&env, token_use)
+            .client_ids(["someotherclient0000000001"])
+            .build()
+            .unwrap()
+    };
+    let e = refused(access.to_owned(), &other_client(TokenUse::Access)).await;
+    assert!(matches!(e, VerifyError::ClientId), "{e}");
+    let e = refused(id.to_owned(), &other_client(TokenUse::Id)).await;
+    assert!(matches!(e, VerifyError::Audience), "{e}");
+
+    // Expired: outside the grace refused, inside accepted.
+    let graceful = verifier(&env, TokenUse::Access)
+        .grace(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let mut claims = claims_of(access);
+    claims["exp"] = json!(now_secs(&env) - 61);
+    let e = refused(mint(&env, claims.clone()), &graceful).await;
+    assert!(matches!(e, VerifyError::Expired), "{e}");
+    claims["exp"] = json!(now_secs(&env) - 30);
+    graceful.verify(&mint(&env, claims.clone())).await.unwrap();
+    let e = refused(mint(&env, claims.clone()), &accesses).await;
+    assert!(matches!(e, VerifyError::Expired), "{e}");
+    // The real token, once the clock passes its expiry.
+    claims["exp"] = json!(now_secs(&env) + 120);
+    claims["nbf"] = json!(now_secs(&env) + 100);
+    let e = refused(mint(&env, claims), &graceful).await;
+    assert!(matches!(e, VerifyError::NotYetValid), "{e}");
+
+    // Missing scope, missing group.
+    let scoped = verifier(&env, TokenUse::Access)
+        .scopes(["api/write"])
+        .build()
+        .unwrap();
+    let e = refused(access.to_owned(), &scoped).await;
+    assert!(matches!(e, VerifyError::Scope), "{e}");
+    let grouped = verifier(&env, TokenUse::Id)
+        .groups(["admins", "cup-users"])
+        .build()
+        .unwrap();
+    let e = refused(id.to_owned(), &grouped).await;
+    assert!(matches!(e, VerifyError::Group), "{e}");
+
+    // Into the crate's error, without the token.
+    let e: cognito_sigv4::Error = refused(access.to_owned(), &ids).await.into();
+    assert_eq!(e.kind(), ErrorKind::InvalidToken);
+    assert!(e.to_string().contains("token_use"), "{e}");
+    let e: cognito_sigv4::Error = refused(access.to_owned(), &scoped).await.into();
+    assert_eq!(e.kind(), ErrorKind::NotAuthorized);
+    for text in [format!("{e}"), format!("{e:?}")] {
+        assert!(!text.contains(access.split('.').nth(1).unwrap()), "{text}");
+    }
+
+    // The real tokens expire with the clock.
+    env.clock.advance(Duration::from_secs(3600 + 1));
+    let e = refused(access.to_owned(), &accesses).await;
+    assert!(matches!(e, VerifyError::Expired), "{e}");
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_revoked_access_token_fails_the_revocation_check_and_passes_without_it() {
+    let env = TestEmulator::start().await;
+    let tokens = sign_in(&env, "jdoe@example.com").await;
+    let client = env.user_pool_client(POOL, CLIENT);
+    let checked = verifier(&env, TokenUse::Access)
+        .revocation_check(client.clone(), Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let offline = verifier(&env, TokenUse::Access).build().unwrap();
+
+    checked
+        .verify_jwt(&tokens.access)
+        .await
+        .expect("still valid");
+    checked.verify_jwt(&tokens.access).await.expect("cached");
+    assert_eq!(env.calls("GetUser"), 1, "the answer is cached");
+
+    client.global_sign_out(tokens.clone()).await.unwrap();
+    // Within the cache's 30 s the earlier answer holds; after it, Cognito is asked again.
+    checked
+        .verify_jwt(&tokens.access)
+        .await
+        .expect("cached answer");
+    env.clock.advance(Duration::from_secs(31));
+    let e = checked
+        .verify_jwt(&tokens.access)
+        .await
+        .expect_err("revoked");
+    assert!(matches!(e, VerifyError::Revoked), "{e}");
+    assert_eq!(
+        cognito_sigv4::Error::from(e).kind(),
+        ErrorKind::NotAuthorized
+    );
+    assert_eq!(env.calls("GetUser"), 2);
+    offline
+        .verify_jwt(&tokens.access)
+        .await
+        .expect("a signature and claims check cannot see a revocation");
+
+    // ID tokens cannot be checked this way.
+    let e = verifier(&env, TokenUse::Id)
+        .revocation_check(client, Duration::from_secs(30))
+        .build()
+        .expect_err("refused");
+    assert_eq!(e.kind(), ErrorKind::Config);
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn key_rotation_fetches_the_new_jwks_once() {
+    let env = TestEmulator::start().await;
+    let old = sign_in(&env, "jdoe@example.com").await;
+    let v = verifier(&env, TokenUse::Id).build().unwrap();
+    v.verify_jwt(&old.id).await.unwrap();
+    assert_eq!(env.calls("jwks.json"), 1);
+
+    let new_kid = env.rotate_signing_key(POOL).unwrap();
+    env.clock.advance(Duration::from_secs(10));
+    let new = sign_in(&env, "alice@example.com").await;
+    assert_eq!(
+        UnverifiedClaims::from_jwt(&new.id).unwrap().key_id(),
+        Some(new_kid.as_str())
+    );
+    for _ in 0..3 {
+        v.verify_jwt(&new.id).await.expect("new key");
+        v.verify_jwt(&old.id)
+            .await
+            .expect("old key still published");
+    }
+    assert_eq!(env.calls("jwks.json"), 2, "the new JWKS fetched once");
+    assert_eq!(v.jwks_cache().key_ids(v.jwks_url()).len(), 2);
+
+    // A second rotation retires the first key: after the refetch its tokens are refused.
+    env.rotate_signing_key(POOL).unwrap();
+    env.clock.advance(Duration::from_secs(10));
+    let newest = sign_in(&env, "alice@example.com").await;
+    v.verify_jwt(&newest.id).await.unwrap();
+    let e = v.verify_jwt(&old.id).await.expect_err("retired");
+    assert!(matches!(e, VerifyError::UnknownKey), "{e}");
+    assert_eq!(env.calls("jwks.json"), 3);
+    env.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_unknown_kids_makes_at_most_one_fetch_in_ten_seconds() {
+    let env = TestEmulator::start().await;
+    let tokens = sign_in(&env, "jdoe@example.com").await;
+    let v = verifier(&env, TokenUse::Access).build().unwrap();
+    v.verify_jwt(&tokens.access).await.unwrap();
+    assert_eq!(env.calls("jwks.json"), 1);
+    let header = header_of(tokens.access.expose_secret());
+
+    let storm = |from: usize| {
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in from..from + 1000 {
+            let mut h = header.clone();
+            h["kid"] = json!(format!("unknown-{i}"));
+            let token = with_header(tokens.access.expose_secret(), h);
+            let v = v.clone();
+            tasks.spawn(async move { v.verify(&token).await });
+        }
+        tasks
+    };
+    // Within 10 s of that first fetch, no fetch at all.
+    for result in storm(0).join_all().await {
+        assert!(matches!(result, Err(VerifyError::UnknownKey)));
+    }
+    assert_eq!(env.calls("jwks.json"), 1, "none within 10 s of the first");
+
+    env.clock.advance(Duration::from_secs(10));
+    for result in storm(1000).join_all().await {
+        assert!(matches!(result, Err(VerifyError::UnknownKey)));
+    }
+    assert_eq!(
+        env.calls("jwks.json"),
+        2,
+        "one fetch for 1,000 unknown kids"
+    );
+
+    env.clock.advance(Duration::from_secs(9));
+    for result in storm(2000).join_all().await {
+        assert!(matches!(result, Err(VerifyError::UnknownKey)));
+    }
+    assert_eq!(env.calls("jwks.json"), 2, "none within 10 s of the last");
+    // Known kids are served from the cache all along.
+    v.verify_jwt(&tokens.access).await.unwrap();
+
+    env.clock.advance(Duration::from_secs(1));
+    storm(3000).join_all().await;
+    assert_eq!(env.calls("jwks.json"), 3, "one more after 10 s");
+    assert_eq!(v.jwks_cache().fetches(), 3);
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_preloaded_jwks_verifies_offline_and_fetch_failures_are_no_verdict() {
+    let env = TestEmulator::start().await;
+    let tokens = sign_in(&env, "jdoe@example.com").await;
+    let cache = cache(&env);
+    let v = verifier(&env, TokenUse::Id)
+        .jwks_cache(cache.clone())
+        .build()
+        .unwrap();
+    let jwks = reqwest::get(v.jwks_url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    cache.preload(v.jwks_url(), &jwks).unwrap();
+    assert!(cache.preload(v.jwks_url(), "{\"not\": 1}").is_err());
+    v.verify_jwt(&tokens.id).await.unwrap();
+    assert_eq!(cache.fetches(), 0);
+
+    let broken = verifier(&env, TokenUse::Id)
+        .jwks_url(format!("{}nowhere/.well-known/jwks.json", env.endpoint()))
+        .build()
+        .unwrap();
+    let e = broken.verify_jwt(&tokens.id).await.expect_err("no keys");
+    assert!(matches!(e, VerifyError::Jwks(_)), "{e}");
+    assert_eq!(e.check(), "jwks");
+    env.shutdown().await;
+}
