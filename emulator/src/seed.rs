@@ -355,6 +355,9 @@ pub struct RoleSeed {
     /// `arn:aws:execute-api:<region>:<account>:` — `<api>/<stage>/<METHOD>/<path>`, `*`
     /// matching any run of characters (e.g. `abc123/prod/GET/cip`, `abc123/*/*/google*`).
     pub invoke: Vec<String>,
+    /// The role's `MaxSessionDuration` in seconds (3600 to 43200; default 3600, as IAM's):
+    /// STS refuses a longer `DurationSeconds`.
+    pub max_session_duration_secs: Option<u64>,
 }
 
 /// An API Gateway REST API.

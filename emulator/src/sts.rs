@@ -210,8 +210,19 @@ fn assume_role_with_web_identity(
             ));
         }
     }
-    if !st.roles.contains_key(role_arn) {
+    let Some(role) = st.roles.get(role_arn) else {
         return Err(access_denied());
+    };
+    // AWS refuses a DurationSeconds above the role's MaxSessionDuration with this text (quoted
+    // from real answers in kreuzwerker/awsu#27, aws-azure-login#93, aws-jumpcloud#48). Where
+    // in the order of checks AWS makes it is not published: the emulator makes it last, once
+    // the token and the trust policy have been accepted.
+    if params.contains_key("DurationSeconds") && duration.as_secs() > role.max_session_duration_secs
+    {
+        return Err(WireError::query(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ));
     }
 
     let (access_key_id, issued) = issue_credentials(&mut st, role_arn, &subject, now, duration);

@@ -61,7 +61,7 @@ impl State {
             state.identity_pools.insert(pool.id.clone(), pool);
         }
         for r in &seed.roles {
-            state.roles.insert(r.arn.clone(), role(r));
+            state.roles.insert(r.arn.clone(), role(r)?);
         }
         for a in &seed.apis {
             let api = api(&state, a)?;
@@ -297,10 +297,19 @@ fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<IdentityPool, Erro
     })
 }
 
-fn role(r: &RoleSeed) -> Role {
-    Role {
-        invoke: r.invoke.clone(),
+/// A role; its `MaxSessionDuration` within IAM's range (1 to 12 hours).
+fn role(r: &RoleSeed) -> Result<Role, Error> {
+    let max = r.max_session_duration_secs.unwrap_or(3600);
+    if !(3600..=43_200).contains(&max) {
+        return Err(Error::seed(format!(
+            "role {}: max_session_duration_secs must be from 3600 to 43200 seconds (IAM's range)",
+            r.arn
+        )));
     }
+    Ok(Role {
+        invoke: r.invoke.clone(),
+        max_session_duration_secs: max,
+    })
 }
 
 /// A REST API; its Cognito authorizers must name user pools of the seed.

@@ -8,6 +8,8 @@ use std::time::SystemTime;
 pub(crate) struct Role {
     /// `execute-api:Invoke` resource patterns.
     pub(crate) invoke: Vec<String>,
+    /// `MaxSessionDuration`, seconds.
+    pub(crate) max_session_duration_secs: u64,
 }
 
 /// Temporary credentials the emulator issued: its API Gateway accepts them only with their own

@@ -115,17 +115,22 @@ async fn basic_flow_open_id_token_then_sts_assume_role_with_web_identity() {
     emu.shutdown().await;
 }
 
-#[tokio::test]
-async fn guest_open_id_token_assumes_only_the_unauthenticated_role_and_classic_flow_is_opt_in() {
-    let emu = start_at(real_time_clock()).await;
-    let guest = get_id(&emu, "open", HashMap::new()).await.unwrap();
-    let out = identity_client(&emu)
+/// A new guest identity of `open`, and GetOpenIdToken's token for it.
+async fn guest_open_id_token(emu: &RunningEmulator) -> String {
+    let guest = get_id(emu, "open", HashMap::new()).await.unwrap();
+    let out = identity_client(emu)
         .get_open_id_token()
         .identity_id(&guest)
         .send()
         .await
         .unwrap();
-    let token = out.token().unwrap();
+    out.token().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn guest_open_id_token_assumes_only_the_unauthenticated_role_and_classic_flow_is_opt_in() {
+    let emu = start_at(real_time_clock()).await;
+    let token = &guest_open_id_token(&emu).await;
     let sts = sts_client(&emu, None);
     let ok = sts
         .assume_role_with_web_identity()
@@ -208,6 +213,42 @@ async fn tokens_from_a_real_sign_in_are_accepted_and_an_access_token_is_not() {
     assert_eq!(
         message,
         "Invalid login token. Missing a required claim: aud"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn duration_seconds_above_the_roles_max_session_duration_is_a_validation_error() {
+    let emu = start_at(real_time_clock()).await;
+    let token = &guest_open_id_token(&emu).await;
+    let sts = sts_client(&emu, None);
+    let assume = |role_arn: String, secs: i32| {
+        sts.assume_role_with_web_identity()
+            .role_arn(role_arn)
+            .role_session_name("guest")
+            .web_identity_token(token)
+            .duration_seconds(secs)
+            .send()
+    };
+    // Unauth's MaxSessionDuration is two hours: up to it is fine, one second more is refused.
+    assume(role("Unauth"), 7200).await.unwrap();
+    let err = assume(role("Unauth"), 7201).await.unwrap_err();
+    let raw = err.raw_response().map(|r| r.status().as_u16());
+    assert_eq!(raw, Some(400));
+    assert_eq!(
+        aws_sdk_sts::error::ProvideErrorMetadata::code(&err),
+        Some("ValidationError")
+    );
+    assert_eq!(
+        aws_sdk_sts::error::ProvideErrorMetadata::message(&err),
+        Some("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+    );
+    // STS's own bound (12 hours) still answers its constraint message first.
+    let err = assume(role("Unauth"), 43_201).await.unwrap_err();
+    assert!(
+        aws_sdk_sts::error::ProvideErrorMetadata::message(&err)
+            .unwrap()
+            .contains("Member must have value less than or equal to 43200")
     );
     emu.shutdown().await;
 }

@@ -49,7 +49,8 @@ fn provider(resolution: Option<&str>, ambiguous: Option<&str>) -> UserPoolProvid
 /// readers (Reader, 5); `plain` in no group), `foreign` (client `web`, user `jdoe`); Google.
 /// Identity pools: `open` (guests, classic flow, `main`/`web` with roles from the token,
 /// Google), `strict` (no guests, no classic flow, default roles), `denying` (roles from the
-/// token, ambiguous → Deny), `roleless` (no roles at all).
+/// token, ambiguous → Deny), `roleless` (no roles at all). Roles: `Unauth` has a
+/// `MaxSessionDuration` of two hours, the others IAM's default hour.
 fn seed() -> Seed {
     let google: BTreeMap<String, Vec<String>> = [(
         "accounts.google.com".to_string(),
@@ -123,7 +124,9 @@ fn seed() -> Seed {
             .iter()
             .map(|r| RoleSeed {
                 arn: role(r),
-                invoke: vec![],
+                // Unauth may be assumed for two hours; the others keep IAM's default hour.
+                max_session_duration_secs: (*r == "Unauth").then_some(7200),
+                ..Default::default()
             })
             .collect(),
         ..Default::default()
