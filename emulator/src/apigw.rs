@@ -13,7 +13,8 @@
 //! - `COGNITO_USER_POOLS`: the token in the configured header (default `Authorization`) must be
 //!   signed by the method's user pool, carry its issuer and be unexpired. Without required
 //!   scopes only an ID token is accepted; with scopes only an access token carrying one of them
-//!   (AWS's documented behaviour). The raw token is expected; a `Bearer ` prefix is tolerated
+//!   (AWS's documented behaviour). A refused token answers 401 `Unauthorized`, an expired one
+//!   (that otherwise verifies) 401 `The incoming token has expired`. The raw token is expected; a `Bearer ` prefix is tolerated
 //!   because AWS's own authorizer test accepts `Bearer <token>` too. Tokens are stateless here:
 //!   they stay valid until `exp` even after GlobalSignOut or RevokeToken, as on AWS.
 //! - `NONE`: anyone.
@@ -329,8 +330,12 @@ fn authorize_user_pool(
         .get("exp")
         .and_then(Value::as_u64)
         .ok_or_else(unauthorized)?;
+    // A token that verifies but has expired gets its own text (quoted from real answers in
+    // aws-amplify/amplify-js#6060, #5934, #10147; clients match on it to refresh). The emulator
+    // checks expiry before the token's use and scopes, so an expired token of the wrong kind
+    // also answers "expired": the order is not published.
     if exp <= epoch_secs(now) {
-        return Err(unauthorized());
+        return Err(Denial::Expired);
     }
     let token_use = claim_str(&claims, "token_use").unwrap_or_default();
     let scopes: Vec<&str> = claim_str(&claims, "scope")
@@ -397,6 +402,8 @@ enum Denial {
     AccessDenied(String),
     /// The user-pool authorizer refused the token (401).
     Unauthorized,
+    /// The user-pool authorizer's token verified but has expired (401).
+    Expired,
 }
 
 impl From<Rejection> for Denial {
@@ -418,6 +425,11 @@ impl Denial {
             Denial::Unauthorized => respond(
                 StatusCode::UNAUTHORIZED,
                 &json!({ "message": "Unauthorized" }),
+                Some("UnauthorizedException"),
+            ),
+            Denial::Expired => respond(
+                StatusCode::UNAUTHORIZED,
+                &json!({ "message": "The incoming token has expired" }),
                 Some("UnauthorizedException"),
             ),
         }

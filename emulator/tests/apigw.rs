@@ -226,6 +226,17 @@ impl Answer {
         );
     }
 
+    /// AWS's answer for a user-pool token that has expired (amplify-js#6060, #5934, #10147).
+    #[track_caller]
+    fn assert_token_expired(&self) {
+        assert_eq!(self.status, 401, "{}", self.body);
+        assert_eq!(
+            self.body,
+            json!({ "message": "The incoming token has expired" })
+        );
+        assert_eq!(self.error_type.as_deref(), Some("UnauthorizedException"));
+    }
+
     #[track_caller]
     fn assert_unauthorized(&self) {
         assert_eq!(self.status, 401, "{}", self.body);
@@ -595,7 +606,7 @@ async fn user_pool_method_accepts_an_id_token_from_its_pool() {
 }
 
 #[tokio::test]
-async fn user_pool_method_refuses_missing_foreign_forged_and_expired_tokens() {
+async fn user_pool_method_refuses_missing_foreign_forged_and_expired_tokens_with_aws_texts() {
     let f = Fixture::start().await;
     // Missing.
     let a = Answer::read(f.http.get(f.url("/cup")).send().await.unwrap()).await;
@@ -641,6 +652,10 @@ async fn user_pool_method_refuses_missing_foreign_forged_and_expired_tokens() {
     );
     f.clock.advance(HOUR);
     f.with_header("/cup", "Authorization", &id)
+        .await
+        .assert_token_expired();
+    // Expired and forged: a token that does not verify is `Unauthorized`, expired or not.
+    f.with_header("/cup", "Authorization", &forged)
         .await
         .assert_unauthorized();
     f.emu.shutdown().await;
@@ -778,6 +793,6 @@ async fn signed_in_id_token_stays_valid_at_the_authorizer_after_global_sign_out(
     f.clock.advance(HOUR);
     f.with_header("/cup", "Authorization", id)
         .await
-        .assert_unauthorized();
+        .assert_token_expired();
     f.emu.shutdown().await;
 }
