@@ -33,7 +33,11 @@ fn random_from(chars: &[u8], len: usize) -> String {
 
 /// A random version-4 UUID.
 pub(crate) fn random_uuid() -> String {
-    let mut b: [u8; 16] = rand::random();
+    uuid_from_bytes(rand::random())
+}
+
+/// A version-4-shaped UUID from 16 bytes (random, or a hash for a stable one).
+pub(crate) fn uuid_from_bytes(mut b: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);

@@ -139,7 +139,8 @@ pub struct UserPoolSeed {
     pub id: Option<String>,
     /// A name used to find the pool again (`RunningEmulator::user_pool_id`).
     pub name: String,
-    /// Answer NotAuthorizedException rather than UserNotFoundException for unknown users.
+    /// Kept for seeds written before the setting moved to app clients, where AWS has it:
+    /// `true` turns on every client's `prevent_user_existence_errors`.
     pub prevent_user_existence_errors: bool,
     /// Attributes that may be used as the username at sign-in (`email`, `phone_number`).
     pub username_attributes: Vec<String>,
@@ -187,6 +188,11 @@ pub struct AppClientSeed {
     /// works after it was first rotated, for clients retrying a refresh whose answer they lost
     /// (`RefreshTokenRotation.RetryGracePeriodSeconds`).
     pub refresh_token_retry_grace_period_secs: u64,
+    /// `PreventUserExistenceErrors = ENABLED`: sign-in does not say whether a user exists. An
+    /// unknown user gets NotAuthorizedException from USER_PASSWORD_AUTH and, on USER_SRP_AUTH,
+    /// a simulated PASSWORD_VERIFIER challenge (a stable salt and UUID per name) that fails at
+    /// RespondToAuthChallenge; a user whose password must be reset is answered the same way.
+    pub prevent_user_existence_errors: bool,
 }
 
 impl Default for AppClientSeed {
@@ -207,6 +213,7 @@ impl Default for AppClientSeed {
             access_token_scopes: Vec::new(),
             refresh_token_rotation: false,
             refresh_token_retry_grace_period_secs: 0,
+            prevent_user_existence_errors: false,
         }
     }
 }

@@ -161,12 +161,17 @@ pub(super) fn check_flow(client: &AppClient, flow: &str) -> Result<(), WireError
     }
 }
 
-/// Finds a user by what was typed; the error depends on PreventUserExistenceErrors.
-pub(super) fn lookup_username(pool: &UserPool, typed: &str) -> Result<String, WireError> {
+/// Finds a user by what was typed; the error depends on the app client's
+/// PreventUserExistenceErrors.
+pub(super) fn lookup_username(
+    pool: &UserPool,
+    client: &AppClient,
+    typed: &str,
+) -> Result<String, WireError> {
     pool.find_user(typed)
         .map(|u| u.username.clone())
         .ok_or_else(|| {
-            if pool.prevent_user_existence_errors {
+            if client.prevent_user_existence_errors {
                 WireError::not_authorized(INCORRECT)
             } else {
                 WireError::json("UserNotFoundException", "User does not exist.")

@@ -83,10 +83,18 @@ fn start_srp(
     let typed = param(params, "USERNAME")?;
     let a_hex = param(params, "SRP_A")?;
     check_secret_hash(client, typed, params.get("SECRET_HASH").map(String::as_str))?;
-    let username = lookup_username(pool, typed)?;
+    if client.prevent_user_existence_errors && pool.find_user(typed).is_none() {
+        return simulated_srp(pool, typed, a_hex);
+    }
+    let username = lookup_username(pool, client, typed)?;
     let user = pool.users.get(&username).ok_or_else(internal)?;
     if !user.enabled {
         return Err(WireError::not_authorized("User is disabled."));
+    }
+    // AWS answers an unconfirmed user so whatever the password (amazon-cognito-identity-js#288,
+    // where AWS called it intended; aws-sdk-js#4608): before the proof.
+    if user.status == UserStatus::Unconfirmed {
+        return Err(user_not_confirmed());
     }
     let a_pub = srp_server::parse_hex_number(a_hex)
         .filter(|a| srp_server::public_a_is_valid(a))
@@ -118,6 +126,53 @@ fn start_srp(
     }))
 }
 
+/// PreventUserExistenceErrors on USER_SRP_AUTH for a name the pool does not know: a
+/// PASSWORD_VERIFIER challenge that looks like a real one, with the salt and user id AWS's
+/// documentation describes ("the same salt and internal user id in UUID format for the same user
+/// name and user pool combination"). Nothing is remembered: the answer fails at
+/// RespondToAuthChallenge because the name is still unknown there.
+///
+/// Emulator's choice: the salt and UUID are derived from the pool id and the name typed
+/// (HMAC-SHA256), so they are also stable across restarts; `B` is a real ephemeral over a
+/// verifier of a random password.
+fn simulated_srp(pool: &UserPool, typed: &str, a_hex: &str) -> Outcome {
+    use hmac::Mac as _;
+    srp_server::parse_hex_number(a_hex)
+        .filter(|a| srp_server::public_a_is_valid(a))
+        .ok_or_else(|| WireError::not_authorized(INCORRECT))?;
+    let derive = |label: &str| -> [u8; 16] {
+        let mut mac = crate::crypto::hmac_sha256(pool.id.as_bytes());
+        mac.update(label.as_bytes());
+        mac.update(typed.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&digest[..16]);
+        out
+    };
+    let salt = derive("salt\0");
+    let user_id = crate::crypto::uuid_from_bytes(derive("user-id\0"));
+    let password: [u8; 16] = rand::random();
+    let verifier =
+        srp_server::verifier(pool.srp_pool_name(), &user_id, &B64.encode(password), &salt);
+    let eph = srp_server::server_ephemeral(&verifier).ok_or_else(internal)?;
+    let secret_block: [u8; 96] = rand::random();
+    Ok(json!({
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": {
+            "SALT": srp_server::number_hex(&salt),
+            "SRP_B": srp_server::number_hex(&eph.b_pub),
+            "SECRET_BLOCK": B64.encode(secret_block),
+            "USER_ID_FOR_SRP": user_id,
+            "USERNAME": user_id,
+        },
+    }))
+}
+
+/// `UserNotConfirmedException: User is not confirmed.`
+fn user_not_confirmed() -> WireError {
+    WireError::json("UserNotConfirmedException", "User is not confirmed.")
+}
+
 /// USER_PASSWORD_AUTH: the password checked against the SRP verifier.
 fn password_auth(
     pool: &mut UserPool,
@@ -129,10 +184,14 @@ fn password_auth(
     let typed = param(params, "USERNAME")?;
     let password = param(params, "PASSWORD")?;
     check_secret_hash(client, typed, params.get("SECRET_HASH").map(String::as_str))?;
-    let username = lookup_username(pool, typed)?;
+    let username = lookup_username(pool, client, typed)?;
     let user = pool.users.get(&username).ok_or_else(internal)?;
     if !user.enabled {
         return Err(WireError::not_authorized("User is disabled."));
+    }
+    // Whatever the password, as for SRP (aws-sdk-js#4608 shows it on USER_PASSWORD_AUTH).
+    if user.status == UserStatus::Unconfirmed {
+        return Err(user_not_confirmed());
     }
     if !srp_server::password_matches(
         pool.srp_pool_name(),
@@ -156,10 +215,12 @@ fn after_password(
 ) -> Outcome {
     let user = pool.users.get(username).ok_or_else(internal)?;
     match user.status {
-        UserStatus::Unconfirmed => Err(WireError::json(
-            "UserNotConfirmedException",
-            "User is not confirmed.",
-        )),
+        UserStatus::Unconfirmed => Err(user_not_confirmed()),
+        // PreventUserExistenceErrors masks a required reset as a wrong password (AWS's
+        // "Managing user existence error responses").
+        UserStatus::ResetRequired if client.prevent_user_existence_errors => {
+            Err(WireError::not_authorized(INCORRECT))
+        }
         UserStatus::ResetRequired => Err(WireError::json(
             "PasswordResetRequiredException",
             "Password reset required for the user",
@@ -323,7 +384,7 @@ fn password_verifier(
     let block_b64 = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
     let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
     let timestamp = param(responses, "TIMESTAMP")?;
-    let username = lookup_username(pool, typed)?;
+    let username = lookup_username(pool, client, typed)?;
     // One attempt per exchange: a failed proof needs a new InitiateAuth, as on AWS.
     let pending = pool
         .srp_pending

@@ -84,7 +84,6 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
         id,
         name: p.name.clone(),
         key: SigningKey::generate(),
-        prevent_user_existence_errors: p.prevent_user_existence_errors,
         username_attributes: p.username_attributes.clone(),
         clients: BTreeMap::new(),
         groups: BTreeMap::new(),
@@ -106,7 +105,9 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
         },
     };
     for c in &p.clients {
-        let client = app_client(c)?;
+        let mut client = app_client(c)?;
+        // The pool-level flag of older seeds applies to every client.
+        client.prevent_user_existence_errors |= p.prevent_user_existence_errors;
         pool.clients.insert(client.id.clone(), client);
     }
     for g in &p.groups {
@@ -147,6 +148,7 @@ fn app_client(c: &AppClientSeed) -> Result<AppClient, Error> {
         access_token_scopes: c.access_token_scopes.clone(),
         refresh_token_rotation: c.refresh_token_rotation,
         refresh_token_grace: Duration::from_secs(c.refresh_token_retry_grace_period_secs),
+        prevent_user_existence_errors: c.prevent_user_existence_errors,
     })
 }
 

@@ -12,7 +12,6 @@ pub(crate) struct UserPool {
     pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) key: SigningKey,
-    pub(crate) prevent_user_existence_errors: bool,
     pub(crate) username_attributes: Vec<String>,
     /// By client id.
     pub(crate) clients: BTreeMap<String, AppClient>,
@@ -115,6 +114,8 @@ pub(crate) struct AppClient {
     pub(crate) refresh_token_rotation: bool,
     /// With rotation: how long a retired refresh token still works (`RetryGracePeriodSeconds`).
     pub(crate) refresh_token_grace: Duration,
+    /// `PreventUserExistenceErrors = ENABLED`.
+    pub(crate) prevent_user_existence_errors: bool,
 }
 
 /// A group.

@@ -113,6 +113,10 @@ fn seed() -> Seed {
                 ],
                 ..client("srp-only")
             },
+            AppClientSeed {
+                prevent_user_existence_errors: true,
+                ..client("guarded")
+            },
         ],
         groups: vec![
             GroupSeed {

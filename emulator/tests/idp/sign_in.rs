@@ -225,7 +225,10 @@ async fn wrong_passwords_unknown_users_and_account_states() {
         .password_auth("public", "erin", "Erin-Passw0rd!")
         .await
         .unwrap_err();
-    assert_eq!(erin.0, "UserNotConfirmedException");
+    assert_eq!(
+        erin,
+        err("UserNotConfirmedException", "User is not confirmed.")
+    );
     let heidi = env
         .password_auth("public", "heidi", "Heidi-Passw0rd!")
         .await
@@ -237,18 +240,116 @@ async fn wrong_passwords_unknown_users_and_account_states() {
         .unwrap_err();
     assert_eq!(frank, err("NotAuthorizedException", "User is disabled."));
 
-    // A pool with PreventUserExistenceErrors does not say whether the user exists.
-    let out = env
-        .idp
+    env.emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unconfirmed_user_is_not_confirmed_whatever_the_password() {
+    let env = Env::start().await;
+    let not_confirmed = err("UserNotConfirmedException", "User is not confirmed.");
+    // AWS answers before checking the password (amazon-cognito-identity-js#288, aws-sdk-js#4608).
+    let wrong = env.password_auth("public", "erin", "Wrong-Passw0rd!").await;
+    assert_eq!(wrong.unwrap_err(), not_confirmed);
+    // USER_SRP_AUTH: at InitiateAuth, before any proof.
+    let srp = srp_initiate(&env, "public", "erin").await;
+    assert_eq!(srp.unwrap_err(), not_confirmed);
+    env.emu.shutdown().await;
+}
+
+/// InitiateAuth USER_SRP_AUTH without answering.
+async fn srp_initiate(
+    env: &Env,
+    client: &str,
+    typed: &str,
+) -> Result<idp::operation::initiate_auth::InitiateAuthOutput, (String, String)> {
+    env.idp
         .initiate_auth()
         .auth_flow(AuthFlowType::UserSrpAuth)
-        .client_id(env.client_id("app"))
-        .auth_parameters("USERNAME", "nobody")
+        .client_id(env.client_id(client))
+        .auth_parameters("USERNAME", typed)
         .auth_parameters("SRP_A", SrpClientEphemeral::generate().public_a_hex())
         .send()
         .await
+        .map_err(aws_error)
+}
+
+/// The PASSWORD_VERIFIER challenge's parameters.
+async fn srp_challenge(env: &Env, client: &str, typed: &str) -> HashMap<String, String> {
+    let out = srp_initiate(env, client, typed).await.unwrap();
+    assert_eq!(
+        out.challenge_name(),
+        Some(&ChallengeNameType::PasswordVerifier)
+    );
+    out.challenge_parameters().unwrap().clone()
+}
+
+#[tokio::test]
+async fn prevent_user_existence_errors_is_per_client_and_simulates_srp_for_unknown_users() {
+    let env = Env::start().await;
+    let incorrect = err("NotAuthorizedException", INCORRECT);
+    // `public` (LEGACY) says the user does not exist; `guarded` (ENABLED), in the same pool,
+    // does not.
+    let legacy = env.password_auth("public", "nobody", "Whatever-1!").await;
+    assert_eq!(
+        legacy.unwrap_err(),
+        err("UserNotFoundException", "User does not exist.")
+    );
+    let guarded = env.password_auth("guarded", "nobody", "Whatever-1!").await;
+    assert_eq!(guarded.unwrap_err(), incorrect);
+
+    // USER_SRP_AUTH: a simulated PASSWORD_VERIFIER challenge, the same salt and a UUID user id
+    // for the same name each time (AWS: "Managing user existence error responses")...
+    let first = srp_challenge(&env, "guarded", "nobody").await;
+    let again = srp_challenge(&env, "guarded", "nobody").await;
+    assert_eq!(first["SALT"], again["SALT"]);
+    assert_eq!(first["USER_ID_FOR_SRP"], again["USER_ID_FOR_SRP"]);
+    assert_ne!(first["SRP_B"], again["SRP_B"]);
+    let id = &first["USER_ID_FOR_SRP"];
+    assert_eq!(
+        id.split('-').map(str::len).collect::<Vec<_>>(),
+        [8, 4, 4, 4, 12],
+        "{id}"
+    );
+    let other = srp_challenge(&env, "guarded", "somebody").await;
+    assert_ne!(other["SALT"], first["SALT"]);
+    // ...that fails at RespondToAuthChallenge, whatever the password.
+    let answer = env
+        .srp_sign_in("guarded", "nobody", "Whatever-1!", |_| {})
+        .await;
+    assert_eq!(answer.unwrap_err(), incorrect);
+    // On a LEGACY client the same name is refused at once.
+    let legacy = srp_initiate(&env, "public", "nobody").await;
+    assert_eq!(
+        legacy.unwrap_err(),
+        err("UserNotFoundException", "User does not exist.")
+    );
+
+    // A required password reset is masked the same way, with the right password too.
+    let heidi = env
+        .password_auth("guarded", "heidi", "Heidi-Passw0rd!")
+        .await;
+    assert_eq!(heidi.unwrap_err(), incorrect);
+    let heidi = env
+        .srp_sign_in("guarded", "heidi", "Heidi-Passw0rd!", |_| {})
+        .await;
+    assert_eq!(heidi.unwrap_err(), incorrect);
+    // Known users sign in as usual.
+    env.srp_sign_in("guarded", ALICE, ALICE_PW, |_| {})
+        .await
+        .unwrap();
+
+    // The pool-level flag of older seeds still turns it on for every client of `strict`.
+    let strict = env
+        .idp
+        .initiate_auth()
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .client_id(env.client_id("app"))
+        .auth_parameters("USERNAME", "nobody")
+        .auth_parameters("PASSWORD", "Whatever-1!")
+        .send()
+        .await
         .map_err(aws_error);
-    assert_eq!(out.unwrap_err(), err("NotAuthorizedException", INCORRECT));
+    assert_eq!(strict.unwrap_err(), incorrect);
     env.emu.shutdown().await;
 }
 
