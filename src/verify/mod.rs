@@ -35,6 +35,9 @@
 //!
 //! Each failure is a [`VerifyError`] naming the check; none holds or prints the token.
 //!
+//! With the feature `verify-tower`, `layer::CognitoAuthLayer` requires a verified token on
+//! every request of an axum/hyper service and hands the handlers the [`VerifiedClaims`].
+//!
 //! # What a verified token proves, and what it does not
 //!
 //! A token that passes checks 1–9 was issued by the user pool for one of your app clients,
@@ -59,6 +62,8 @@
 
 mod error;
 mod jwks;
+#[cfg(feature = "verify-tower")]
+pub mod layer;
 
 use std::collections::HashMap;
 use std::fmt;
