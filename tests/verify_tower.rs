@@ -3,6 +3,10 @@
 
 mod support;
 
+#[allow(dead_code)]
+#[path = "../examples/verify.rs"]
+mod example;
+
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -95,4 +99,19 @@ async fn the_layer_hands_verified_claims_to_handlers_and_answers_refusals_like_a
         )
     );
     env.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_example_serves_alice_with_her_access_token_only() {
+    let outcome = example::run().await.expect("the example runs");
+    let unauthorized = r#"{"message":"Unauthorized"}"#.to_owned();
+    assert_eq!(
+        outcome.calls,
+        [
+            ("access token", 200, "hello alice".to_owned()),
+            ("no token", 401, unauthorized.clone()),
+            ("ID token", 401, unauthorized),
+        ],
+        "{outcome}"
+    );
 }
