@@ -17,7 +17,7 @@ use cognito_sigv4::verify::{
 use cognito_sigv4::{Clock, ErrorKind};
 use hmac::{KeyInit as _, Mac as _};
 use serde_json::{Value, json};
-use support::{CLIENT, PASSWORD, POOL, TestEmulator, done};
+use support::{CLIENT, PASSWORD, POOL, TestEmulator, done, peers};
 
 async fn sign_in(env: &TestEmulator, user: &str) -> Tokens {
     done(
@@ -67,6 +67,64 @@ fn with_header(token: &str, header: Value) -> String {
 
 fn header_of(token: &str) -> Value {
     Value::Object(UnverifiedClaims::decode(token).unwrap().header().clone())
+}
+
+/// `token` with a claim changed after signing.
+fn tampered(token: &str) -> String {
+    let mut claims = claims_of(token);
+    claims["username"] = json!("alice");
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    parts[1] = B64.encode(claims.to_string());
+    parts.join(".")
+}
+
+/// `token` naming a `kid` the pool never published.
+fn unknown_kid(token: &str) -> String {
+    let mut h = header_of(token);
+    h["kid"] = json!("not-a-published-kid");
+    with_header(token, h)
+}
+
+/// `token` with `alg: none`, without a signature and with its old one.
+fn alg_none(token: &str) -> [String; 2] {
+    let mut h = header_of(token);
+    h["alg"] = json!("none");
+    let unsigned = with_header(token, h);
+    let (input, _) = unsigned.rsplit_once('.').unwrap();
+    [format!("{input}."), unsigned]
+}
+
+/// `token`'s claims as HS256 tokens whose HMAC secret is the pool's public key (the JWKS
+/// document, and the key's modulus), as the classic key-confusion attack makes them.
+async fn hs256_with_public_key(env: &TestEmulator, token: &str) -> Vec<String> {
+    let jwks = jwks_document(env).await;
+    let modulus: Value = serde_json::from_str(&jwks).unwrap();
+    let modulus = modulus["keys"][0]["n"].as_str().unwrap().to_owned();
+    let mut h = header_of(token);
+    h["alg"] = json!("HS256");
+    let input = format!(
+        "{}.{}",
+        B64.encode(h.to_string()),
+        token.split('.').nth(1).unwrap()
+    );
+    [jwks.as_bytes(), modulus.as_bytes()]
+        .into_iter()
+        .map(|secret| {
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+            mac.update(input.as_bytes());
+            format!("{input}.{}", B64.encode(mac.finalize().into_bytes()))
+        })
+        .collect()
+}
+
+/// The pool's JWKS document, as the emulator serves it.
+async fn jwks_document(env: &TestEmulator) -> String {
+    let url = format!(
+        "{}{}/.well-known/jwks.json",
+        env.endpoint(),
+        "us-east-1_QuickStrt"
+    );
+    reqwest::get(url).await.unwrap().text().await.unwrap()
 }
 
 fn now_secs(env: &TestEmulator) -> u64 {
@@ -121,7 +179,6 @@ async fn each_forgery_and_mismatch_is_refused_with_its_check() {
     let (id, access) = (tokens.id.expose_secret(), tokens.access.expose_secret());
     let ids = verifier(&env, TokenUse::Id).build().unwrap();
     let accesses = verifier(&env, TokenUse::Access).build().unwrap();
-    let header = header_of(access);
 
     let refused = |token: String, verifier: &CognitoJwtVerifier| {
         let verifier = verifier.clone();
@@ -133,51 +190,23 @@ async fn each_forgery_and_mismatch_is_refused_with_its_check() {
     assert!(matches!(e, VerifyError::Malformed), "{e}");
 
     // Tampered payload: the signature no longer covers it.
-    let mut claims = claims_of(access);
-    claims["username"] = json!("alice");
-    let mut parts: Vec<String> = access.split('.').map(str::to_owned).collect();
-    parts[1] = B64.encode(claims.to_string());
-    let e = refused(parts.join("."), &accesses).await;
+    let e = refused(tampered(access), &accesses).await;
     assert!(matches!(e, VerifyError::Signature), "{e}");
     assert_eq!(e.check(), "signature");
 
     // Unknown kid.
-    let mut h = header.clone();
-    h["kid"] = json!("not-a-published-kid");
-    let e = refused(with_header(access, h), &accesses).await;
+    let e = refused(unknown_kid(access), &accesses).await;
     assert!(matches!(e, VerifyError::UnknownKey), "{e}");
 
     // alg none, without and with a signature.
-    let mut h = header.clone();
-    h["alg"] = json!("none");
-    let unsigned = with_header(access, h);
-    let (input, _) = unsigned.rsplit_once('.').unwrap();
-    let e = refused(format!("{input}."), &accesses).await;
-    assert!(matches!(e, VerifyError::Algorithm), "{e}");
-    let e = refused(unsigned, &accesses).await;
-    assert!(matches!(e, VerifyError::Algorithm), "{e}");
+    for token in alg_none(access) {
+        let e = refused(token, &accesses).await;
+        assert!(matches!(e, VerifyError::Algorithm), "{e}");
+    }
 
     // HS256 "signed" with the public key (the JWKS document, and its modulus) as the secret.
-    let jwks = reqwest::get(accesses.jwks_url())
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let modulus: Value = serde_json::from_str(&jwks).unwrap();
-    let modulus = modulus["keys"][0]["n"].as_str().unwrap().to_owned();
-    for secret in [jwks.as_bytes(), modulus.as_bytes()] {
-        let mut h = header.clone();
-        h["alg"] = json!("HS256");
-        let input = format!(
-            "{}.{}",
-            B64.encode(h.to_string()),
-            access.split('.').nth(1).unwrap()
-        );
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
-        mac.update(input.as_bytes());
-        let forged = format!("{input}.{}", B64.encode(mac.finalize().into_bytes()));
-        let e = refused(forged, &accesses).await;
+    for token in hs256_with_public_key(&env, access).await {
+        let e = refused(token, &accesses).await;
         assert!(matches!(e, VerifyError::Algorithm), "{e}");
     }
 
@@ -399,12 +428,7 @@ async fn a_preloaded_jwks_verifies_offline_and_fetch_failures_are_no_verdict() {
         .jwks_cache(cache.clone())
         .build()
         .unwrap();
-    let jwks = reqwest::get(v.jwks_url())
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let jwks = jwks_document(&env).await;
     cache.preload(v.jwks_url(), &jwks).unwrap();
     assert!(cache.preload(v.jwks_url(), "{\"not\": 1}").is_err());
     v.verify_jwt(&tokens.id).await.unwrap();
@@ -417,5 +441,208 @@ async fn a_preloaded_jwks_verifies_offline_and_fetch_failures_are_no_verdict() {
     let e = broken.verify_jwt(&tokens.id).await.expect_err("no keys");
     assert!(matches!(e, VerifyError::Jwks(_)), "{e}");
     assert_eq!(e.check(), "jwks");
+    env.shutdown().await;
+}
+
+/// One token and the verifier options it is checked with, for the cross-check.
+struct Case {
+    what: &'static str,
+    token: String,
+    token_use: TokenUse,
+    client_id: &'static str,
+    groups: &'static [&'static str],
+    scope: &'static [&'static str],
+    grace_secs: u64,
+}
+
+impl Case {
+    fn new(what: &'static str, token: impl Into<String>, token_use: TokenUse) -> Self {
+        Case {
+            what,
+            token: token.into(),
+            token_use,
+            client_id: "quickstartwebclient0000001",
+            groups: &[],
+            scope: &[],
+            grace_secs: 0,
+        }
+    }
+}
+
+/// awslabs' aws-jwt-verify (npm, in `scripts/`) and this verifier accept and refuse exactly
+/// the same emulator tokens: genuine ones, forgeries, and claim mismatches; but for one
+/// deliberate difference, a genuinely signed token without `exp`, which aws-jwt-verify
+/// accepts (it checks `exp` only when present) and this verifier refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_jwt_verify_accepts_and_refuses_the_same_tokens() {
+    const TEST: &str = "aws_jwt_verify_accepts_and_refuses_the_same_tokens";
+    if let Err(reason) = peers::node_has("aws-jwt-verify") {
+        peers::missing::<()>(TEST, reason);
+        return;
+    }
+    let env = TestEmulator::start().await;
+    let jdoe = sign_in(&env, "jdoe@example.com").await;
+    let (id, access) = (jdoe.id.expose_secret(), jdoe.access.expose_secret());
+    let now = now_secs(&env);
+    let resigned = |change: &dyn Fn(&mut Value)| {
+        let mut claims = claims_of(access);
+        change(&mut claims);
+        mint(&env, claims)
+    };
+
+    let mut cases = vec![
+        Case::new("valid ID token", id, TokenUse::Id),
+        Case::new("valid access token", access, TokenUse::Access),
+        Case::new("malformed", "not.a-jwt", TokenUse::Access),
+        Case::new("tampered payload", tampered(access), TokenUse::Access),
+        Case::new("unknown kid", unknown_kid(access), TokenUse::Access),
+        Case::new("access token as ID", access, TokenUse::Id),
+        Case::new("ID token as access", id, TokenUse::Access),
+        Case::new(
+            "wrong issuer",
+            resigned(&|c| {
+                c["iss"] = json!("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other")
+            }),
+            TokenUse::Access,
+        ),
+        Case::new(
+            "expired 61 s ago",
+            resigned(&|c| c["exp"] = json!(now - 61)),
+            TokenUse::Access,
+        ),
+        Case::new(
+            "not before in 100 s",
+            resigned(&|c| c["nbf"] = json!(now + 100)),
+            TokenUse::Access,
+        ),
+        Case::new(
+            "no exp",
+            resigned(&|c| drop(c.as_object_mut().unwrap().remove("exp"))),
+            TokenUse::Access,
+        ),
+        Case::new(
+            "token_use other",
+            resigned(&|c| c["token_use"] = json!("refresh")),
+            TokenUse::Access,
+        ),
+    ];
+    for token in alg_none(access) {
+        cases.push(Case::new("alg none", token, TokenUse::Access));
+    }
+    for token in hs256_with_public_key(&env, access).await {
+        cases.push(Case::new(
+            "HS256 with the public key",
+            token,
+            TokenUse::Access,
+        ));
+    }
+    for (what, token_use, token) in [
+        ("ID", TokenUse::Id, id),
+        ("access", TokenUse::Access, access),
+    ] {
+        cases.push(Case {
+            client_id: "someotherclient0000000001",
+            ..Case::new(what, token, token_use)
+        });
+    }
+    let expired_30s = resigned(&|c| c["exp"] = json!(now - 30));
+    cases.push(Case {
+        grace_secs: 60,
+        ..Case::new(
+            "expired 30 s ago, grace 60 s",
+            expired_30s.clone(),
+            TokenUse::Access,
+        )
+    });
+    cases.push(Case::new(
+        "expired 30 s ago, no grace",
+        expired_30s,
+        TokenUse::Access,
+    ));
+    cases.push(Case {
+        scope: &["api/write", "api/read"],
+        ..Case::new("one of the scopes", access, TokenUse::Access)
+    });
+    cases.push(Case {
+        scope: &["api/write"],
+        ..Case::new("missing scope", access, TokenUse::Access)
+    });
+    cases.push(Case {
+        groups: &["admins", "cip-users"],
+        ..Case::new("one of the groups", id, TokenUse::Id)
+    });
+    cases.push(Case {
+        groups: &["admins"],
+        ..Case::new("missing group", id, TokenUse::Id)
+    });
+
+    // This verifier.
+    let cache = cache(&env);
+    let mut ours = Vec::new();
+    for case in &cases {
+        let verifier = verifier(&env, case.token_use.clone())
+            .client_ids([case.client_id])
+            .groups(case.groups.iter().copied())
+            .scopes(case.scope.iter().copied())
+            .grace(Duration::from_secs(case.grace_secs))
+            .jwks_cache(cache.clone())
+            .build()
+            .unwrap();
+        ours.push(verifier.verify(&case.token).await.is_ok());
+    }
+
+    // aws-jwt-verify, on real time (the emulator's clock started at it and has not moved).
+    let input = json!({
+        "userPoolId": "us-east-1_QuickStrt",
+        "jwks": serde_json::from_str::<Value>(&jwks_document(&env).await).unwrap(),
+        "cases": cases.iter().map(|c| {
+            let mut case = json!({
+                "token": c.token,
+                "tokenUse": c.token_use.as_str(),
+                "clientId": c.client_id,
+            });
+            if !c.groups.is_empty() { case["groups"] = json!(c.groups); }
+            if !c.scope.is_empty() { case["scope"] = json!(c.scope); }
+            if c.grace_secs > 0 { case["graceSeconds"] = json!(c.grace_secs); }
+            case
+        }).collect::<Vec<_>>(),
+    });
+    let script = peers::interop_dir().join("jwt_verify.js");
+    let input = serde_json::to_vec(&input).unwrap();
+    let theirs = tokio::task::spawn_blocking(move || peers::node_json(&script, &input))
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let theirs = theirs.as_array().expect("an array");
+
+    let mut accepted = Vec::new();
+    for ((case, ours), theirs) in cases.iter().zip(&ours).zip(theirs) {
+        let their_ok = theirs["ok"] == json!(true);
+        // The one deliberate difference: aws-jwt-verify checks `exp` only when present; this
+        // verifier requires it (every Cognito token has one; a token without it would be
+        // valid forever).
+        let their_ok = their_ok && case.what != "no exp";
+        assert_eq!(
+            *ours, their_ok,
+            "{}: ours {ours}, aws-jwt-verify {theirs}",
+            case.what
+        );
+        if *ours {
+            accepted.push(case.what);
+        }
+    }
+    assert_eq!(theirs.len(), cases.len());
+    let no_exp = cases.iter().position(|c| c.what == "no exp").unwrap();
+    assert_eq!(theirs[no_exp]["ok"], json!(true), "the known difference");
+    assert_eq!(
+        accepted,
+        [
+            "valid ID token",
+            "valid access token",
+            "expired 30 s ago, grace 60 s",
+            "one of the scopes",
+            "one of the groups",
+        ]
+    );
     env.shutdown().await;
 }
