@@ -24,7 +24,7 @@
 use crate::credentials::verify_issued;
 use crate::crypto::random_uuid;
 use crate::keys::claim_str;
-use crate::sigv4::{Rejection, SignedRequest};
+use crate::sigv4::{self, Rejection, SignedRequest};
 use crate::state::{Api, MethodAuth, Resource, Shared, State};
 use crate::time::epoch_secs;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -270,7 +270,12 @@ fn authorize_iam(
         &with_host
     };
     let req = SignedRequest::from_http(method, uri, headers, body);
-    let caller = verify_issued(st, &req, "execute-api", now)?;
+    let caller = verify_issued(st, &req, "execute-api", now).map_err(|r| match r {
+        Rejection::SignatureDoesNotMatch => {
+            Denial::BadSignature(sigv4::signature_mismatch_detail(&req).unwrap_or_default())
+        }
+        other => Denial::Rejection(other),
+    })?;
     let (creds, user_arn) = (caller.issued, &caller.arn);
     let method_name = method.as_str().to_ascii_uppercase();
     let path = target
@@ -285,10 +290,13 @@ fn authorize_iam(
             .any(|pattern| glob_match(pattern, &resource))
     });
     if !allowed {
+        // API Gateway masks the account id in the resource ARN (`********1790`), not in the
+        // caller's ARN (REFERENCE: AWS texts quoted in public issues).
         let message = format!(
             "User: {user_arn} is not authorized to perform: execute-api:Invoke on resource: \
              arn:aws:execute-api:{}:{}:{resource}",
-            st.region, st.account_id
+            st.region,
+            mask_account(&st.account_id)
         );
         return Err(Denial::AccessDenied(message));
     }
@@ -367,6 +375,12 @@ fn authorize_user_pool(
     }))
 }
 
+/// All but the last four characters of an account id as `*`: `********9012`.
+fn mask_account(account: &str) -> String {
+    let keep = account.len().saturating_sub(4);
+    format!("{}{}", "*".repeat(keep), &account[keep..])
+}
+
 /// IAM resource matching: `*` matches any run of characters (`/` included), `?` one character.
 fn glob_match(pattern: &str, text: &str) -> bool {
     let (p, t) = (pattern.as_bytes(), text.as_bytes());
@@ -398,6 +412,9 @@ fn missing_token() -> Response {
 enum Denial {
     /// A SigV4 or credential problem (403).
     Rejection(Rejection),
+    /// The signature does not match: the message is followed by the canonical request and
+    /// string to sign (403).
+    BadSignature(String),
     /// The role may not invoke the method (403, IAM's message).
     AccessDenied(String),
     /// The user-pool authorizer refused the token (401).
@@ -416,6 +433,14 @@ impl Denial {
     fn response(&self) -> Response {
         match self {
             Denial::Rejection(r) => rejection(r),
+            Denial::BadSignature(detail) => {
+                let r = Rejection::SignatureDoesNotMatch;
+                respond(
+                    StatusCode::FORBIDDEN,
+                    &json!({ "message": format!("{}{detail}", r.message()) }),
+                    Some(r.error_type()),
+                )
+            }
             // IAM denials carry `Message` with a capital M, as API Gateway sends them.
             Denial::AccessDenied(message) => respond(
                 StatusCode::FORBIDDEN,

@@ -36,8 +36,11 @@ impl Service {
                 WireError::json("TooManyRequestsException", "Rate exceeded")
             }
             Service::Sts => WireError::query("Throttling", "Rate exceeded"),
+            // The error types API Gateway's 429 and 5xx answers are sent with are not quoted
+            // anywhere public: the emulator's choice follows its other error types' pattern.
             Service::ApiGateway => {
                 WireError::api_gateway(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests")
+                    .with_code("TooManyRequestsException")
             }
         }
     }
@@ -53,6 +56,7 @@ impl Service {
                 .with_status(StatusCode::INTERNAL_SERVER_ERROR),
             Service::ApiGateway => {
                 WireError::api_gateway(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+                    .with_code("InternalServerErrorException")
             }
         }
     }
@@ -159,6 +163,12 @@ impl WireError {
         }
     }
 
+    /// The same error with an error name (for API Gateway, sent as `x-amzn-ErrorType`).
+    pub(crate) fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+
     /// The same error with another HTTP status.
     pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
@@ -175,7 +185,7 @@ impl WireError {
         Self::json("InvalidParameterException", message)
     }
 
-    /// The AWS error name (empty for API Gateway errors).
+    /// The AWS error name (for API Gateway errors, the `x-amzn-ErrorType`; may be empty).
     pub(crate) fn code(&self) -> &'static str {
         self.code
     }
@@ -191,7 +201,7 @@ impl IntoResponse for WireError {
         match self.protocol {
             Protocol::Json11 => json_error(self.status, self.code, &self.message),
             Protocol::AwsQuery => query_error(self.status, self.code, &self.message),
-            Protocol::ApiGateway => api_gateway_error(self.status, &self.message),
+            Protocol::ApiGateway => api_gateway_error(self.status, self.code, &self.message),
         }
     }
 }
@@ -316,12 +326,18 @@ pub(crate) fn query_ok(action: &str, result_xml: &str) -> Response {
 }
 
 /// An API Gateway-style JSON error (`{"message": ...}`).
-fn api_gateway_error(status: StatusCode, message: &str) -> Response {
+fn api_gateway_error(status: StatusCode, error_type: &str, message: &str) -> Response {
     let body = serde_json::json!({ "message": message });
     let mut resp = (status, body.to_string()).into_response();
-    resp.headers_mut().insert(
+    let h = resp.headers_mut();
+    h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    if !error_type.is_empty()
+        && let Ok(v) = HeaderValue::from_str(error_type)
+    {
+        h.insert("x-amzn-errortype", v);
+    }
     resp
 }

@@ -7,8 +7,9 @@ use aws_credential_types::Credentials;
 use bytes::Bytes;
 use cognito_sigv4::ManualClock;
 use cognito_sigv4::signing::Signer;
-use cognito_sigv4_emulator::{Emulator, RunningEmulator, Seed};
+use cognito_sigv4_emulator::{Emulator, Fault, RunningEmulator, Seed};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const START: u64 = 1_768_480_496; // 2026-01-15T12:34:56Z
@@ -226,6 +227,35 @@ impl Answer {
         );
     }
 
+    /// API Gateway's bad-signature answer: the message, then the canonical request and string
+    /// to sign it computed (mhart/aws4#33, aws-sdk-js#2372). Returns the canonical request.
+    #[track_caller]
+    fn assert_bad_signature(&self) -> String {
+        assert_eq!(self.status, 403, "{}", self.body);
+        assert_eq!(
+            self.error_type.as_deref(),
+            Some("InvalidSignatureException")
+        );
+        let detail = self
+            .message()
+            .strip_prefix(BAD_SIGNATURE)
+            .unwrap_or_else(|| panic!("{}", self.body))
+            .strip_prefix("\n\nThe Canonical String for this request should have been\n'")
+            .unwrap_or_else(|| panic!("{}", self.body));
+        let (canonical, rest) = detail
+            .split_once("'\n\nThe String-to-Sign should have been\n'")
+            .unwrap_or_else(|| panic!("{}", self.body));
+        let string_to_sign = rest
+            .strip_suffix("'\n")
+            .unwrap_or_else(|| panic!("{}", self.body));
+        let lines: Vec<&str> = string_to_sign.split('\n').collect();
+        assert_eq!(lines.len(), 4, "{string_to_sign}");
+        assert_eq!(lines[0], "AWS4-HMAC-SHA256");
+        assert!(lines[2].ends_with("/us-east-1/execute-api/aws4_request"));
+        assert_eq!(lines[3], hex::encode(Sha256::digest(canonical.as_bytes())));
+        canonical.to_owned()
+    }
+
     /// AWS's answer for a user-pool token that has expired (amplify-js#6060, #5934, #10147).
     #[track_caller]
     fn assert_token_expired(&self) {
@@ -403,8 +433,10 @@ async fn bad_signatures_are_refused() {
         "test",
     );
     let a = f.iam(&wrong, "GET", "/cip").await;
-    a.assert_forbidden(BAD_SIGNATURE);
-    assert_eq!(a.error_type.as_deref(), Some("InvalidSignatureException"));
+    let canonical = a.assert_bad_signature();
+    let lines: Vec<&str> = canonical.split('\n').collect();
+    assert_eq!(lines[0], "GET");
+    assert!(lines[1].ends_with("/prod/cip"), "{canonical}");
 
     // Body changed after signing.
     let mut req = f.request("POST", "/cip", r#"{"amount":1}"#);
@@ -412,7 +444,10 @@ async fn bad_signatures_are_refused() {
         .sign(&mut req, &creds, f.now())
         .unwrap();
     *req.body_mut() = Bytes::from_static(br#"{"amount":9}"#);
-    f.send(req).await.assert_forbidden(BAD_SIGNATURE);
+    let canonical = f.send(req).await.assert_bad_signature();
+    // The hash of the body received, not of the one signed.
+    let received = hex::encode(Sha256::digest(br#"{"amount":9}"#));
+    assert!(canonical.ends_with(&received), "{canonical}");
 
     // Query changed after signing.
     let mut req = f.request("GET", "/cip?amount=1", "");
@@ -420,7 +455,8 @@ async fn bad_signatures_are_refused() {
         .sign(&mut req, &creds, f.now())
         .unwrap();
     *req.uri_mut() = f.url("/cip?amount=9").parse().unwrap();
-    f.send(req).await.assert_forbidden(BAD_SIGNATURE);
+    let canonical = f.send(req).await.assert_bad_signature();
+    assert!(canonical.contains("\namount=9\n"), "{canonical}");
     f.emu.shutdown().await;
 }
 
@@ -541,7 +577,7 @@ async fn a_role_without_permission_is_denied_with_the_iam_message() {
         a.body,
         json!({ "Message": "User: arn:aws:sts::123456789012:assumed-role/GoogleRole/CognitoIdentityCredentials \
             is not authorized to perform: execute-api:Invoke on resource: \
-            arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/cip" })
+            arn:aws:execute-api:us-east-1:********9012:abc123defg/prod/GET/cip" })
     );
     assert_eq!(a.error_type.as_deref(), Some("AccessDeniedException"));
 
@@ -712,9 +748,29 @@ async fn none_methods_need_no_auth_and_sigv4_is_not_a_user_pool_token() {
         .unwrap();
     f.send(req).await.assert_unauthorized();
 
-    // And a bearer token is no SigV4: API Gateway shows only its hash.
+    // And a token is no SigV4: a bare one gets the IncompleteSignature text listing what is
+    // missing (aws/chalice#828), `Bearer <token>` the key=value one; both show only a hash.
     let id = f.token("main", "id", json!({}));
     let a = f.with_header("/cip", "Authorization", &id).await;
+    assert_eq!(a.status, 403);
+    assert_eq!(
+        a.error_type.as_deref(),
+        Some("IncompleteSignatureException")
+    );
+    assert!(
+        a.message().starts_with(
+            "Authorization header requires 'Credential' parameter. Authorization header requires \
+             'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. \
+             Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. \
+             Authorization="
+        ),
+        "{}",
+        a.body
+    );
+    assert!(!a.body.to_string().contains(&id));
+    let a = f
+        .with_header("/cip", "Authorization", &format!("Bearer {id}"))
+        .await;
     assert_eq!(a.status, 403);
     assert!(
         a.message()
@@ -794,5 +850,30 @@ async fn signed_in_id_token_stays_valid_at_the_authorizer_after_global_sign_out(
     f.with_header("/cup", "Authorization", id)
         .await
         .assert_token_expired();
+    f.emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn injected_faults_carry_an_error_type() {
+    let f = Fixture::start().await;
+    for (fault, status, error_type, message) in [
+        (
+            Fault::Throttle,
+            429,
+            "TooManyRequestsException",
+            "Too Many Requests",
+        ),
+        (
+            Fault::ServerError,
+            500,
+            "InternalServerErrorException",
+            "Internal server error",
+        ),
+    ] {
+        f.emu.inject_fault("execute-api", fault, 1);
+        let a = Answer::read(f.http.get(f.url("/cip")).send().await.unwrap()).await;
+        assert_eq!((a.status, a.message()), (status, message));
+        assert_eq!(a.error_type.as_deref(), Some(error_type));
+    }
     f.emu.shutdown().await;
 }

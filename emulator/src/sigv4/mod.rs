@@ -178,22 +178,12 @@ pub fn verify(
         return Err(Rejection::SignatureDoesNotMatch);
     };
 
-    let scope = format!("{scope_date}/{scope_region}/{scope_service}/{TERMINATOR}");
     let signing_key = signing_key(&secret, scope_date, scope_region, scope_service);
     let path = canonical_path(req.path);
-    let headers =
-        canonical_headers(req.headers, &signed_headers).ok_or(Rejection::SignatureDoesNotMatch)?;
     let signed_list = signed_headers.join(";");
-    for query in canonical_query_candidates(req.query.unwrap_or(""), params.presigned) {
-        let canonical_request = format!(
-            "{}\n{path}\n{query}\n{headers}\n{signed_list}\n{body_hash}",
-            req.method.to_ascii_uppercase()
-        );
-        let string_to_sign = format!(
-            "{ALGORITHM}\n{}\n{scope}\n{}",
-            params.amz_date,
-            hex::encode(Sha256::digest(canonical_request.as_bytes()))
-        );
+    let candidates =
+        signing_strings(req, &params, &signed_headers).ok_or(Rejection::SignatureDoesNotMatch)?;
+    for (_, string_to_sign) in candidates {
         let mut mac = hmac_sha256(&signing_key);
         mac.update(string_to_sign.as_bytes());
         // Constant-time comparison of the signature.
@@ -216,6 +206,59 @@ pub fn verify(
         );
     }
     Err(Rejection::SignatureDoesNotMatch)
+}
+
+/// The canonical request and string to sign of `req`, for each reading of its query (the
+/// first is the standard one); `None` when a signed header is missing.
+fn signing_strings(
+    req: &SignedRequest<'_>,
+    params: &AuthParams,
+    signed_headers: &[String],
+) -> Option<Vec<(String, String)>> {
+    let scope = params
+        .credential
+        .split_once('/')
+        .map_or("", |(_, scope)| scope);
+    let body_hash = hex::encode(Sha256::digest(req.body));
+    let path = canonical_path(req.path);
+    let headers = canonical_headers(req.headers, signed_headers)?;
+    let signed_list = signed_headers.join(";");
+    let strings = canonical_query_candidates(req.query.unwrap_or(""), params.presigned)
+        .into_iter()
+        .map(|query| {
+            let canonical_request = format!(
+                "{}\n{path}\n{query}\n{headers}\n{signed_list}\n{body_hash}",
+                req.method.to_ascii_uppercase()
+            );
+            let string_to_sign = format!(
+                "{ALGORITHM}\n{}\n{scope}\n{}",
+                params.amz_date,
+                hex::encode(Sha256::digest(canonical_request.as_bytes()))
+            );
+            (canonical_request, string_to_sign)
+        })
+        .collect();
+    Some(strings)
+}
+
+/// What API Gateway appends to its bad-signature message: the canonical request and the string
+/// to sign it computed (quoted in mhart/aws4#33, aws-sdk-js#2372), for a request the verifier
+/// refused with [`Rejection::SignatureDoesNotMatch`]. Like AWS's, the text holds the signed
+/// headers' values, the session token included: it goes only to the caller that sent them.
+pub(crate) fn signature_mismatch_detail(req: &SignedRequest<'_>) -> Option<String> {
+    let params = auth_params(req).ok()?;
+    let signed_headers: Vec<String> = params
+        .signed_headers
+        .split(';')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let (canonical_request, string_to_sign) = signing_strings(req, &params, &signed_headers)?
+        .into_iter()
+        .next()?;
+    Some(format!(
+        "\n\nThe Canonical String for this request should have been\n'{canonical_request}'\n\n\
+         The String-to-Sign should have been\n'{string_to_sign}'\n"
+    ))
 }
 
 fn check_time(

@@ -109,10 +109,6 @@ fn header_params(req: &SignedRequest<'_>, value: &[u8]) -> Result<AuthParams, Re
             _ => {}
         }
     }
-    if rest.is_empty() && !algorithm.contains('=') {
-        // A bare token (a JWT sent to an IAM route, say): API Gateway shows only its hash.
-        return Err(invalid_pair(algorithm));
-    }
     let amz_date = req
         .headers
         .get("x-amz-date")
@@ -136,6 +132,13 @@ fn header_params(req: &SignedRequest<'_>, value: &[u8]) -> Result<AuthParams, Re
     let (Some(credential), Some(signed_headers), Some(signature), Some(amz_date)) =
         (credential, signed_headers, signature, amz_date)
     else {
+        if rest.is_empty() {
+            // A bare value (a JWT sent to an IAM route, say): AWS adds `Authorization=<the
+            // value>` (aws/chalice#828, nordcloud/cognitocurl#15). The emulator's choice: the
+            // value is shown as its SHA-256, as API Gateway shows a value that is no
+            // key=value pair, so a token never comes back in a body.
+            missing.push_str(&format!("Authorization={}", sha256_b64(algorithm)));
+        }
         return Err(Rejection::IncompleteSignature(
             missing.trim_end().to_owned(),
         ));
@@ -163,10 +166,14 @@ fn header_params(req: &SignedRequest<'_>, value: &[u8]) -> Result<AuthParams, Re
 /// API Gateway's text for an `Authorization` element that is not `key=value`; the element is
 /// shown only as its SHA-256 (it may be a bearer token).
 fn invalid_pair(element: &str) -> Rejection {
-    let digest =
-        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(element.as_bytes()));
+    let digest = sha256_b64(element);
     Rejection::IncompleteSignature(format!(
         "Invalid key=value pair (missing equal-sign) in Authorization header (hashed with SHA-256 and encoded with \
          Base64): '{digest}'."
     ))
+}
+
+/// Base64 of the SHA-256 of `text`.
+fn sha256_b64(text: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes()))
 }
