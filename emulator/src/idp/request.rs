@@ -143,10 +143,22 @@ pub(super) fn check_flow(client: &AppClient, flow: &str) -> Result<(), WireError
         "USER_PASSWORD_AUTH" => ("ALLOW_USER_PASSWORD_AUTH", Some("USER_PASSWORD_AUTH")),
         _ => ("ALLOW_REFRESH_TOKEN_AUTH", None),
     };
-    if client
-        .explicit_auth_flows
-        .iter()
-        .any(|f| f == allow || Some(f.as_str()) == legacy)
+    let flows = &client.explicit_auth_flows;
+    // AWS: without ExplicitAuthFlows a client allows ALLOW_REFRESH_TOKEN_AUTH,
+    // ALLOW_USER_SRP_AUTH and ALLOW_CUSTOM_AUTH. With only the legacy values (no `ALLOW_`
+    // prefix), SRP and refresh stay on as they were before the `ALLOW_` values existed, SRP
+    // unless CUSTOM_AUTH_FLOW_ONLY (the emulator's reading of the legacy settings).
+    let legacy_only = !flows.iter().any(|f| f.starts_with("ALLOW_"));
+    let implied = legacy_only
+        && match flow {
+            "USER_SRP_AUTH" => !flows.iter().any(|f| f == "CUSTOM_AUTH_FLOW_ONLY"),
+            "USER_PASSWORD_AUTH" => false,
+            _ => true,
+        };
+    if implied
+        || flows
+            .iter()
+            .any(|f| f == allow || Some(f.as_str()) == legacy)
     {
         Ok(())
     } else {

@@ -117,6 +117,14 @@ fn seed() -> Seed {
                 prevent_user_existence_errors: true,
                 ..client("guarded")
             },
+            AppClientSeed {
+                explicit_auth_flows: vec![],
+                ..client("no-flows")
+            },
+            AppClientSeed {
+                explicit_auth_flows: vec!["USER_PASSWORD_AUTH".into()],
+                ..client("legacy-flows")
+            },
         ],
         groups: vec![
             GroupSeed {

@@ -455,3 +455,31 @@ async fn the_emulators_debug_output_holds_no_secrets() {
     }
     env.emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn no_or_legacy_only_explicit_auth_flows_keep_srp_and_refresh() {
+    let env = Env::start().await;
+    for client in ["no-flows", "legacy-flows"] {
+        let tokens = env
+            .srp_sign_in(client, ALICE, ALICE_PW, |_| {})
+            .await
+            .unwrap();
+        let refresh = tokens
+            .authentication_result()
+            .and_then(|t| t.refresh_token())
+            .unwrap()
+            .to_owned();
+        env.refresh(client, &refresh, ALICE).await.unwrap();
+    }
+    // USER_PASSWORD_AUTH only where it is listed (as the legacy value here).
+    let off = env.password_auth("no-flows", ALICE, ALICE_PW).await;
+    assert_eq!(
+        off.unwrap_err(),
+        err(
+            "InvalidParameterException",
+            "USER_PASSWORD_AUTH flow not enabled for this client"
+        )
+    );
+    env.sign_in("legacy-flows", ALICE, ALICE_PW).await;
+    env.emu.shutdown().await;
+}
