@@ -109,7 +109,7 @@ fn assume_role_with_web_identity(
         || session.len() > 64
         || !session
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "=,.@-_".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
     {
         return Err(WireError::query(
             "ValidationError",
@@ -256,12 +256,9 @@ fn sigv4_fail(r: &Rejection) -> WireError {
         Rejection::ExpiredToken => "ExpiredToken",
         _ => "SignatureDoesNotMatch",
     };
-    let status = if matches!(r, Rejection::ExpiredToken) {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::FORBIDDEN
-    };
-    WireError::query(code, r.message()).with_status(status)
+    // Expired credentials are a 403 too, as AWS's awsQuery services answer them (an IAM answer
+    // quoted in cfn-sphere/cfn-sphere#55: `403 Forbidden ... <Code>ExpiredToken</Code>`).
+    WireError::query(code, r.message()).with_status(StatusCode::FORBIDDEN)
 }
 
 fn get_caller_identity(

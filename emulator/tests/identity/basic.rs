@@ -218,7 +218,8 @@ async fn tokens_from_a_real_sign_in_are_accepted_and_an_access_token_is_not() {
 }
 
 #[tokio::test]
-async fn duration_seconds_above_the_roles_max_session_duration_is_a_validation_error() {
+async fn duration_seconds_above_the_roles_max_session_duration_is_a_validation_error_and_session_names_take_plus()
+ {
     let emu = start_at(real_time_clock()).await;
     let token = &guest_open_id_token(&emu).await;
     let sts = sts_client(&emu, None);
@@ -230,6 +231,21 @@ async fn duration_seconds_above_the_roles_max_session_duration_is_a_validation_e
             .duration_seconds(secs)
             .send()
     };
+    // RoleSessionName takes `[\w+=,.@-]`, `+` included.
+    let out = sts
+        .assume_role_with_web_identity()
+        .role_arn(role("Unauth"))
+        .role_session_name("a+b=c,d.e@f-g_h")
+        .web_identity_token(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        out.assumed_role_user()
+            .unwrap()
+            .arn()
+            .ends_with("/Unauth/a+b=c,d.e@f-g_h")
+    );
     // Unauth's MaxSessionDuration is two hours: up to it is fine, one second more is refused.
     assume(role("Unauth"), 7200).await.unwrap();
     let err = assume(role("Unauth"), 7201).await.unwrap_err();

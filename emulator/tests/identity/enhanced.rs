@@ -89,9 +89,14 @@ async fn user_pool_login_gets_credentials_for_the_preferred_role_until_they_expi
 
     // The credentials stop working when they expire.
     clock.advance(Duration::from_secs(3600));
+    // AWS answers 403 (cfn-sphere/cfn-sphere#55 quotes an awsQuery service's answer).
     let (status, body) = caller_arn(&emu, &creds).await.unwrap_err();
-    assert_eq!(status, 400);
+    assert_eq!(status, 403);
     assert!(body.contains("<Code>ExpiredToken</Code>"), "{body}");
+    assert!(
+        body.contains("<Message>The security token included in the request is expired</Message>"),
+        "{body}"
+    );
     emu.shutdown().await;
 }
 
