@@ -216,6 +216,14 @@ async fn each_forgery_and_mismatch_is_refused_with_its_check() {
     let e = refused(mint(&env, claims), &accesses).await;
     assert!(matches!(e, VerifyError::Issuer), "{e}");
 
+    // The pool's issuer in the global format is the pool's too (as aws-jwt-verify has it).
+    let mut claims = claims_of(access);
+    claims["iss"] = json!("https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_QuickStrt");
+    accesses
+        .verify(&mint(&env, claims))
+        .await
+        .expect("global issuer format");
+
     // Access token where an ID token is required, and the reverse.
     let e = refused(access.to_owned(), &ids).await;
     assert!(matches!(e, VerifyError::TokenUse), "{e}");
@@ -506,6 +514,14 @@ async fn aws_jwt_verify_accepts_and_refuses_the_same_tokens() {
             TokenUse::Access,
         ),
         Case::new(
+            "global issuer format",
+            resigned(&|c| {
+                c["iss"] =
+                    json!("https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_QuickStrt")
+            }),
+            TokenUse::Access,
+        ),
+        Case::new(
             "expired 61 s ago",
             resigned(&|c| c["exp"] = json!(now - 61)),
             TokenUse::Access,
@@ -639,6 +655,7 @@ async fn aws_jwt_verify_accepts_and_refuses_the_same_tokens() {
         [
             "valid ID token",
             "valid access token",
+            "global issuer format",
             "expired 30 s ago, grace 60 s",
             "one of the scopes",
             "one of the groups",

@@ -25,7 +25,8 @@
 //! 3. **`kid`** is in the issuer's JWKS ([`JwksCache`]: fetched on first use, refetched only
 //!    for an unknown `kid`, at most once per 10 s per URL);
 //! 4. **signature** (RS256 with that key, by `jsonwebtoken` on aws-lc-rs);
-//! 5. **`iss`** is the user pool's issuer, `https://cognito-idp.<region>.amazonaws.com/<pool id>`;
+//! 5. **`iss`** is the user pool's issuer, `https://cognito-idp.<region>.amazonaws.com/<pool id>`
+//!    (or its global format, `https://issuer-cognito-idp.<region>.amazonaws.com/<pool id>`);
 //! 6. **`token_use`** is the one required (`id` or `access`);
 //! 7. **`aud`** (ID tokens) or **`client_id`** (access tokens) is one of the app client ids;
 //! 8. **`exp`** (required) and **`nbf`** (if present), each allowing the grace period;
@@ -102,8 +103,8 @@ pub struct CognitoJwtVerifier {
 }
 
 struct Inner {
-    issuer: String,
-    jwks_url: String,
+    /// The issuers accepted, each with the URL of its JWKS; the first is the main one.
+    issuers: Vec<(String, String)>,
     token_use: TokenUse,
     client_ids: Vec<String>,
     groups: Vec<String>,
@@ -118,8 +119,7 @@ impl fmt::Debug for CognitoJwtVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
         f.debug_struct("CognitoJwtVerifier")
-            .field("issuer", &i.issuer)
-            .field("jwks_url", &i.jwks_url)
+            .field("issuers", &i.issuers)
             .field("token_use", &i.token_use)
             .field("client_ids", &i.client_ids)
             .field("groups", &i.groups)
@@ -135,6 +135,8 @@ impl fmt::Debug for CognitoJwtVerifier {
 #[derive(Clone)]
 pub struct CognitoJwtVerifierBuilder {
     issuer: String,
+    /// The user pool's issuer in the global format, when built from a pool id.
+    global_issuer: Option<String>,
     jwks_url: Option<String>,
     token_use: Option<TokenUse>,
     client_ids: Vec<String>,
@@ -160,19 +162,28 @@ impl fmt::Debug for CognitoJwtVerifierBuilder {
 impl CognitoJwtVerifier {
     /// A builder for a verifier of the tokens of `user_pool` in `region`. `user_pool` is a
     /// user pool id (`eu-west-1_AbCdEf123`, whose issuer is
-    /// `https://cognito-idp.<region>.amazonaws.com/<id>`) or, if it starts with `https://` or
-    /// `http://`, the issuer itself.
+    /// `https://cognito-idp.<region>.amazonaws.com/<id>`, or in the global format
+    /// `https://issuer-cognito-idp.<region>.amazonaws.com/<id>`: both are accepted, as
+    /// `aws-jwt-verify` accepts them, each with the JWKS under it) or, if it starts with
+    /// `https://` or `http://`, the one issuer itself.
     ///
     /// [`token_use`](CognitoJwtVerifierBuilder::token_use) and
     /// [`client_ids`](CognitoJwtVerifierBuilder::client_ids) are required.
     pub fn builder(user_pool: &str, region: &str) -> CognitoJwtVerifierBuilder {
-        let issuer = if user_pool.starts_with("https://") || user_pool.starts_with("http://") {
-            user_pool.trim_end_matches('/').to_owned()
-        } else {
-            format!("https://cognito-idp.{region}.amazonaws.com/{user_pool}")
-        };
+        let (issuer, global_issuer) =
+            if user_pool.starts_with("https://") || user_pool.starts_with("http://") {
+                (user_pool.trim_end_matches('/').to_owned(), None)
+            } else {
+                (
+                    format!("https://cognito-idp.{region}.amazonaws.com/{user_pool}"),
+                    Some(format!(
+                        "https://issuer-cognito-idp.{region}.amazonaws.com/{user_pool}"
+                    )),
+                )
+            };
         CognitoJwtVerifierBuilder {
             issuer,
+            global_issuer,
             jwks_url: None,
             token_use: None,
             client_ids: Vec::new(),
@@ -200,14 +211,15 @@ impl CognitoJwtVerifier {
         Ok(builder)
     }
 
-    /// The issuer tokens must name (`iss`).
+    /// The issuer tokens must name (`iss`); for a verifier built from a user pool id, the
+    /// global-format issuer is accepted too (see [`builder`](Self::builder)).
     pub fn issuer(&self) -> &str {
-        &self.inner.issuer
+        &self.inner.issuers[0].0
     }
 
     /// The URL the issuer's keys are fetched from.
     pub fn jwks_url(&self) -> &str {
-        &self.inner.jwks_url
+        &self.inner.issuers[0].1
     }
 
     /// The JWKS cache this verifier uses (shared with the verifiers given the same one).
@@ -247,9 +259,12 @@ impl CognitoJwtVerifier {
         if claims.header().get("alg").and_then(Value::as_str) != Some("RS256") {
             return Err(VerifyError::Algorithm);
         }
-        // 3. kid.
+        // 3. kid, in the JWKS of the issuer the token names if it is one accepted (and else
+        // the main one's: the token then fails at `iss`).
         let kid = claims.key_id().ok_or(VerifyError::Malformed)?;
-        let key = i.jwks.key(&i.jwks_url, kid).await?;
+        let issuer = i.issuers.iter().find(|(iss, _)| claims.iss() == Some(iss));
+        let jwks_url = &issuer.unwrap_or(&i.issuers[0]).1;
+        let key = i.jwks.key(jwks_url, kid).await?;
         // 4. Signature, with the RS256 verifier of aws-lc-rs only (never the process-wide
         // default provider, whatever other crates in the build enable).
         let verifier = (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.verifier_factory)(
@@ -261,7 +276,7 @@ impl CognitoJwtVerifier {
             .verify(signing_input.as_bytes(), &signature)
             .map_err(|_| VerifyError::Signature)?;
         // 5. iss.
-        if claims.iss() != Some(i.issuer.as_str()) {
+        if issuer.is_none() {
             return Err(VerifyError::Issuer);
         }
         // 6. token_use.
@@ -416,13 +431,21 @@ impl CognitoJwtVerifierBuilder {
             Some(jwks) => jwks,
             None => JwksCache::builder().clock(clock.clone()).build()?,
         };
-        let jwks_url = self
-            .jwks_url
-            .unwrap_or_else(|| format!("{}/.well-known/jwks.json", self.issuer));
+        let jwks_url = |issuer: &str| {
+            self.jwks_url
+                .clone()
+                .unwrap_or_else(|| format!("{issuer}/.well-known/jwks.json"))
+        };
+        let issuers = std::iter::once(self.issuer)
+            .chain(self.global_issuer)
+            .map(|iss| {
+                let url = jwks_url(&iss);
+                (iss, url)
+            })
+            .collect();
         Ok(CognitoJwtVerifier {
             inner: Arc::new(Inner {
-                issuer: self.issuer,
-                jwks_url,
+                issuers,
                 token_use,
                 client_ids: self.client_ids,
                 groups: self.groups,
