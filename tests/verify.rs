@@ -449,6 +449,10 @@ async fn a_preloaded_jwks_verifies_offline_and_fetch_failures_are_no_verdict() {
     let e = broken.verify_jwt(&tokens.id).await.expect_err("no keys");
     assert!(matches!(e, VerifyError::Jwks(_)), "{e}");
     assert_eq!(e.check(), "jwks");
+    // Within 10 s no new fetch, and the failure is still no verdict.
+    let e = broken.verify_jwt(&tokens.id).await.expect_err("no keys");
+    assert!(matches!(e, VerifyError::Jwks(_)), "{e}");
+    assert_eq!(broken.jwks_cache().fetches(), 1);
     env.shutdown().await;
 }
 

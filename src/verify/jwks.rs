@@ -28,7 +28,8 @@ const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// A URL's JWKS is fetched (HTTP GET, with a timeout) the first time a token names a `kid`
 /// that the cache does not hold for that URL, and again only for another unknown `kid`, and
 /// then at most once per [refetch interval](JwksCacheBuilder::refetch_interval) (10 s by
-/// default, measured on the cache's clock). Fetches of one URL are single-flight: callers
+/// default, measured on the cache's clock; a failed fetch counts, and its error is the answer
+/// until the interval has passed). Fetches of one URL are single-flight: callers
 /// that meet an unknown `kid` while a fetch is in flight wait for it, and then, if their `kid`
 /// is still unknown, are refused without another fetch. A fetched JWKS replaces the URL's
 /// keys (a key the issuer stopped publishing stops verifying).
@@ -51,8 +52,9 @@ struct Inner {
 #[derive(Default)]
 struct UrlEntry {
     keys: RwLock<HashMap<String, DecodingKey>>,
-    /// Held by the one fetch in flight; holds the time of the last fetch attempt.
-    flight: tokio::sync::Mutex<Option<SystemTime>>,
+    /// Held by the one fetch in flight; holds the last fetch attempt: its time, and its error
+    /// if it failed.
+    flight: tokio::sync::Mutex<Option<(SystemTime, Option<Error>)>>,
 }
 
 impl fmt::Debug for JwksCache {
@@ -207,15 +209,21 @@ impl JwksCache {
             return Ok(key);
         }
         let now = self.inner.clock.now();
-        if let Some(last) = *last_fetch
-            && now < last + self.inner.refetch_interval
-            && now >= last
+        if let Some((last, failure)) = &*last_fetch
+            && now < *last + self.inner.refetch_interval
+            && now >= *last
         {
-            return Err(VerifyError::UnknownKey);
+            // Too soon to fetch again. If the last fetch failed, this is no verdict on the
+            // token; otherwise the issuer does not publish its `kid`.
+            return Err(match failure {
+                Some(e) => VerifyError::Jwks(e.clone()),
+                None => VerifyError::UnknownKey,
+            });
         }
-        *last_fetch = Some(now);
         self.inner.fetches.fetch_add(1, Ordering::Relaxed);
-        let keys = self.fetch(url).await.map_err(VerifyError::Jwks)?;
+        let fetched = self.fetch(url).await;
+        *last_fetch = Some((now, fetched.as_ref().err().cloned()));
+        let keys = fetched.map_err(VerifyError::Jwks)?;
         let key = keys.get(kid).cloned();
         *entry.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
         drop(last_fetch);
