@@ -168,13 +168,14 @@ pub struct AppClientSeed {
     /// Generate a client secret.
     pub generate_secret: bool,
     /// Allowed flows: `ALLOW_USER_SRP_AUTH`, `ALLOW_USER_PASSWORD_AUTH`,
-    /// `ALLOW_REFRESH_TOKEN_AUTH` (all three by default).
+    /// `ALLOW_REFRESH_TOKEN_AUTH` (all three by default). As on AWS, an empty list, or one of
+    /// legacy values only (`USER_PASSWORD_AUTH`, ...), still allows SRP and refresh.
     pub explicit_auth_flows: Vec<String>,
-    /// ID token lifetime in seconds (default 3600).
+    /// ID token lifetime in seconds (default 3600; AWS's range, 300 to 86400, is enforced).
     pub id_token_validity_secs: u64,
-    /// Access token lifetime in seconds (default 3600).
+    /// Access token lifetime in seconds (default 3600; 300 to 86400, as on AWS).
     pub access_token_validity_secs: u64,
-    /// Refresh token lifetime in seconds (default 30 days).
+    /// Refresh token lifetime in seconds (default 30 days; 3600 to 10 years, as on AWS).
     pub refresh_token_validity_secs: u64,
     /// Custom scopes added to every access token, as a pre-token-generation (V2) Lambda trigger
     /// adds them (`scopesToAdd`). Without it, access tokens from InitiateAuth carry only

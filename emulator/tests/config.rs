@@ -125,3 +125,56 @@ async fn emulator_errors_convert_into_the_sdks_config_errors() -> cognito_sigv4:
     emu.shutdown().await;
     Ok(())
 }
+
+/// A seed with one app client, changed by `f`.
+fn seed_with_client(f: impl FnOnce(&mut AppClientSeed)) -> Seed {
+    let mut client = AppClientSeed {
+        name: "c".into(),
+        ..Default::default()
+    };
+    f(&mut client);
+    Seed {
+        user_pools: vec![UserPoolSeed {
+            name: "p".into(),
+            clients: vec![client],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn token_lifetimes_outside_aws_ranges_are_refused_by_the_seed() {
+    let refused = [
+        (
+            seed_with_client(|c| c.id_token_validity_secs = 299),
+            "emulator seed: app client `c`: id_token_validity_secs must be from 300 to 86400 seconds (5 minutes to 1 day, AWS's range)",
+        ),
+        (
+            seed_with_client(|c| c.access_token_validity_secs = 86_401),
+            "emulator seed: app client `c`: access_token_validity_secs must be from 300 to 86400 seconds (5 minutes to 1 day, AWS's range)",
+        ),
+        (
+            seed_with_client(|c| c.refresh_token_validity_secs = 3599),
+            "emulator seed: app client `c`: refresh_token_validity_secs must be from 3600 to 315360000 seconds (60 minutes to 10 years, AWS's range)",
+        ),
+    ];
+    for (seed, message) in refused {
+        let err = Emulator::builder().seed(seed).start().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Seed, "{err}");
+        assert_eq!(err.message(), message);
+    }
+    // The bounds themselves are accepted.
+    let seed = seed_with_client(|c| {
+        c.id_token_validity_secs = 300;
+        c.access_token_validity_secs = 86_400;
+        c.refresh_token_validity_secs = 3650 * 86_400;
+    });
+    Emulator::builder()
+        .seed(seed)
+        .start()
+        .await
+        .unwrap()
+        .shutdown()
+        .await;
+}

@@ -126,7 +126,40 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
     Ok(pool)
 }
 
+/// AWS's ranges for an app client's token lifetimes: ID and access tokens 5 minutes to 1 day,
+/// refresh tokens 60 minutes to 10 years (3650 days).
+const TOKEN_LIFETIMES: [(&str, u64, u64, &str); 3] = [
+    ("id_token_validity_secs", 300, 86_400, "5 minutes to 1 day"),
+    (
+        "access_token_validity_secs",
+        300,
+        86_400,
+        "5 minutes to 1 day",
+    ),
+    (
+        "refresh_token_validity_secs",
+        3600,
+        3650 * 86_400,
+        "60 minutes to 10 years",
+    ),
+];
+
 fn app_client(c: &AppClientSeed) -> Result<AppClient, Error> {
+    // A lifetime AWS would refuse is refused here too, so that what works against the emulator
+    // works against AWS; tests that need tokens to expire sooner move the clock instead.
+    let lifetimes = [
+        c.id_token_validity_secs,
+        c.access_token_validity_secs,
+        c.refresh_token_validity_secs,
+    ];
+    for ((field, min, max, range), secs) in TOKEN_LIFETIMES.iter().zip(lifetimes) {
+        if !(*min..=*max).contains(&secs) {
+            return Err(Error::seed(format!(
+                "app client `{}`: {field} must be from {min} to {max} seconds ({range}, AWS's range)",
+                c.name
+            )));
+        }
+    }
     // AWS's range for RetryGracePeriodSeconds.
     if c.refresh_token_retry_grace_period_secs > 60 {
         return Err(Error::seed(format!(
