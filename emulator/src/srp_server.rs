@@ -360,6 +360,27 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
 }
 
+/// Whether a claim's timestamp has the shape `Www Mmm d hh:mm:ss UTC yyyy` (English names, a day
+/// of one or two digits, a four-digit year), whatever its values: a timestamp of that shape
+/// that is still wrong (a zero-padded day, a wrong weekday, out of the window) is a wrong proof,
+/// anything else a malformed parameter.
+pub(crate) fn timestamp_is_well_formed(text: &str) -> bool {
+    let digits =
+        |s: &str, lens: &[usize]| lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = text.split(' ').collect();
+    let [weekday, month, day, time, zone, year] = parts.as_slice() else {
+        return false;
+    };
+    let hms: Vec<&str> = time.split(':').collect();
+    WEEKDAYS.contains(weekday)
+        && MONTHS.contains(month)
+        && digits(day, &[1, 2])
+        && hms.len() == 3
+        && hms.iter().all(|p| digits(p, &[2]))
+        && *zone == "UTC"
+        && digits(year, &[4])
+}
+
 /// Whether a claim's timestamp is well formed and within [`TIMESTAMP_TOLERANCE`] of `now`.
 pub(crate) fn timestamp_is_acceptable(text: &str, now: SystemTime) -> bool {
     let Some(t) = parse_timestamp(text) else {

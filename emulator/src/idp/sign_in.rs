@@ -96,9 +96,7 @@ fn start_srp(
     if user.status == UserStatus::Unconfirmed {
         return Err(user_not_confirmed());
     }
-    let a_pub = srp_server::parse_hex_number(a_hex)
-        .filter(|a| srp_server::public_a_is_valid(a))
-        .ok_or_else(|| WireError::not_authorized(INCORRECT))?;
+    let a_pub = parse_srp_a(a_hex)?;
     let eph = srp_server::server_ephemeral(&user.verifier).ok_or_else(internal)?;
     let salt_hex = srp_server::number_hex(&user.salt);
     let secret_block: [u8; 96] = rand::random();
@@ -137,9 +135,7 @@ fn start_srp(
 /// verifier of a random password.
 fn simulated_srp(pool: &UserPool, typed: &str, a_hex: &str) -> Outcome {
     use hmac::Mac as _;
-    srp_server::parse_hex_number(a_hex)
-        .filter(|a| srp_server::public_a_is_valid(a))
-        .ok_or_else(|| WireError::not_authorized(INCORRECT))?;
+    parse_srp_a(a_hex)?;
     let derive = |label: &str| -> [u8; 16] {
         let mut mac = crate::crypto::hmac_sha256(pool.id.as_bytes());
         mac.update(label.as_bytes());
@@ -166,6 +162,15 @@ fn simulated_srp(pool: &UserPool, typed: &str, a_hex: &str) -> Outcome {
             "USERNAME": user_id,
         },
     }))
+}
+
+/// The client's SRP_A: a malformed one (not hex, too long, or a multiple of N) is an
+/// InvalidParameterException, as MiniStack's authors measured on AWS. The message is the
+/// emulator's: AWS's is not published.
+fn parse_srp_a(a_hex: &str) -> Result<Vec<u8>, WireError> {
+    srp_server::parse_hex_number(a_hex)
+        .filter(|a| srp_server::public_a_is_valid(a))
+        .ok_or_else(|| WireError::invalid_parameter("SRP_A is not a valid SRP public value."))
 }
 
 /// `UserNotConfirmedException: User is not confirmed.`
@@ -385,6 +390,13 @@ fn password_verifier(
     let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
     let timestamp = param(responses, "TIMESTAMP")?;
     let username = lookup_username(pool, client, typed)?;
+    // A TIMESTAMP that is not of Cognito's shape is a malformed parameter (measured by MiniStack's
+    // authors; the message is the emulator's); one of the right shape but wrong is a wrong proof.
+    if !srp_server::timestamp_is_well_formed(timestamp) {
+        return Err(WireError::invalid_parameter(
+            "TIMESTAMP is not of the form 'EEE MMM d HH:mm:ss z yyyy'.",
+        ));
+    }
     // One attempt per exchange: a failed proof needs a new InitiateAuth, as on AWS.
     let pending = pool
         .srp_pending

@@ -483,3 +483,53 @@ async fn no_or_legacy_only_explicit_auth_flows_keep_srp_and_refresh() {
     env.sign_in("legacy-flows", ALICE, ALICE_PW).await;
     env.emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_malformed_srp_a_or_timestamp_is_an_invalid_parameter() {
+    let env = Env::start().await;
+    let bad_a = err(
+        "InvalidParameterException",
+        "SRP_A is not a valid SRP public value.",
+    );
+    for a in ["zz-not-hex", "0"] {
+        let out = env
+            .idp
+            .initiate_auth()
+            .auth_flow(AuthFlowType::UserSrpAuth)
+            .client_id(env.client_id("public"))
+            .auth_parameters("USERNAME", ALICE)
+            .auth_parameters("SRP_A", a)
+            .send()
+            .await
+            .map_err(aws_error);
+        assert_eq!(out.unwrap_err(), bad_a, "{a}");
+    }
+    // The same for a name the pool does not know, behind PreventUserExistenceErrors.
+    let out = env
+        .idp
+        .initiate_auth()
+        .auth_flow(AuthFlowType::UserSrpAuth)
+        .client_id(env.client_id("guarded"))
+        .auth_parameters("USERNAME", "nobody")
+        .auth_parameters("SRP_A", "0")
+        .send()
+        .await
+        .map_err(aws_error);
+    assert_eq!(out.unwrap_err(), bad_a);
+
+    // A TIMESTAMP not of Cognito's shape; one of the right shape but wrong stays a wrong proof
+    // (a_wrong_srp_proof_is_incorrect_username_or_password).
+    let malformed = env
+        .srp_sign_in("public", ALICE, ALICE_PW, |a| {
+            a.insert("TIMESTAMP".into(), "2026-01-05T09:04:03Z".into());
+        })
+        .await;
+    assert_eq!(
+        malformed.unwrap_err(),
+        err(
+            "InvalidParameterException",
+            "TIMESTAMP is not of the form 'EEE MMM d HH:mm:ss z yyyy'."
+        )
+    );
+    env.emu.shutdown().await;
+}
