@@ -109,6 +109,42 @@ fn required<'a>(req: &'a Value, member: &str) -> Result<&'a str, WireError> {
     Service::CognitoIdentity.required(req, member)
 }
 
+/// `IdentityPoolId` or `IdentityId`, which AWS's model constrains to `[\w-]+:[0-9a-f-]+` and
+/// 1 to 55 characters: anything else is a ValidationException in AWS's validation wording,
+/// before any lookup.
+fn required_id<'a>(req: &'a Value, member: &str) -> Result<&'a str, WireError> {
+    const PATTERN: &str = "[\\w-]+:[0-9a-f-]+";
+    let value = required(req, member)?;
+    let mut field = member.to_owned();
+    if let Some(first) = field.get_mut(0..1) {
+        first.make_ascii_lowercase();
+    }
+    let constraint = if value.chars().count() > 55 {
+        Some("Member must have length less than or equal to 55".to_owned())
+    } else {
+        let well_formed = value.split_once(':').is_some_and(|(region, id)| {
+            !region.is_empty()
+                && region
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                && !id.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b'-')
+        });
+        (!well_formed).then(|| format!("Member must satisfy regular expression pattern: {PATTERN}"))
+    };
+    match constraint {
+        None => Ok(value),
+        Some(c) => Err(WireError::json(
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {c}"
+            ),
+        )),
+    }
+}
+
 /// The `Logins` map (provider name → token); absent means none. Its type was checked by
 /// `wire::check_member_types`, so only `null` values are skipped here.
 fn logins(req: &Value) -> BTreeMap<String, String> {
@@ -294,7 +330,7 @@ fn link(
 
 /// GetId {IdentityPoolId, Logins?, AccountId?} → {IdentityId}.
 fn get_id(st: &mut State, req: &Value, now: SystemTime) -> Result<Value, WireError> {
-    let pool_id = required(req, "IdentityPoolId")?.to_owned();
+    let pool_id = required_id(req, "IdentityPoolId")?.to_owned();
     let logins = logins(req);
     let verified = verify_all(st, &pool_id, &logins, epoch_secs(now))?;
     let pool = st.identity_pools.get_mut(&pool_id).ok_or_else(|| {
@@ -442,7 +478,7 @@ fn get_credentials_for_identity(
     req: &Value,
     now: SystemTime,
 ) -> Result<Value, WireError> {
-    let identity_id = required(req, "IdentityId")?.to_owned();
+    let identity_id = required_id(req, "IdentityId")?.to_owned();
     let logins = logins(req);
     let custom = req
         .get("CustomRoleArn")
@@ -480,7 +516,7 @@ fn get_credentials_for_identity(
 /// token, for STS AssumeRoleWithWebIdentity. As on AWS, refused unless the pool allows the
 /// classic flow.
 fn get_open_id_token(st: &mut State, req: &Value, now: SystemTime) -> Result<Value, WireError> {
-    let identity_id = required(req, "IdentityId")?.to_owned();
+    let identity_id = required_id(req, "IdentityId")?.to_owned();
     let logins = logins(req);
     let (pool_id, verified) = authorize(st, &identity_id, &logins, now)?;
     let classic = st

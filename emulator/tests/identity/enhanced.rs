@@ -378,3 +378,44 @@ async fn unknown_identity_or_pool_and_mismatched_logins() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn malformed_pool_and_identity_ids_are_validation_errors() {
+    let emu = start_at(ManualClock::at_epoch_secs(T0)).await;
+    let pattern = "Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+";
+    for bad in ["us-east-1:x", "no-colon", "us-east-1:ABCDEF"] {
+        let err = identity_client(&emu)
+            .get_id()
+            .identity_pool_id(bad)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Some("ValidationException"), "{bad}");
+        assert_eq!(
+            err.message().unwrap(),
+            format!(
+                "1 validation error detected: Value '{bad}' at 'identityPoolId' failed to satisfy constraint: {pattern}"
+            )
+        );
+        let (code, message) = get_credentials(&emu, bad, HashMap::new(), None)
+            .await
+            .unwrap_err();
+        assert_eq!(code, "ValidationException");
+        assert_eq!(
+            message,
+            format!(
+                "1 validation error detected: Value '{bad}' at 'identityId' failed to satisfy constraint: {pattern}"
+            )
+        );
+    }
+    let long = format!("us-east-1:{}", "a".repeat(50));
+    let (code, message) = get_credentials(&emu, &long, HashMap::new(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(code, "ValidationException");
+    assert!(
+        message.ends_with("Member must have length less than or equal to 55"),
+        "{message}"
+    );
+    emu.shutdown().await;
+}
