@@ -175,6 +175,7 @@ impl Signer {
             *request.uri_mut() = uri;
         }
 
+        normalize_tabs(request.headers_mut());
         let header_pairs = header_pairs(request.headers())?;
         let signable = SignableRequest::new(
             request.method().as_str(),
@@ -392,6 +393,26 @@ impl<'a> SigningTarget<'a> {
 
 /// The request's headers as `&str` pairs, refusing values that are not visible ASCII (what
 /// would be signed could differ from what is sent).
+/// Header values as AWS's servers will see them. HTTP strips leading and trailing whitespace,
+/// tabs included, from field values (RFC 9110, section 5.5), and botocore signs every run of
+/// whitespace as one space; `aws-sigv4` does both for spaces only. So a value holding a tab
+/// is rewritten on the request itself (whitespace runs to one space, trimmed): what is sent,
+/// what is signed and what AWS checks are then the same. Found by the `canonical_query` fuzz
+/// target; values without a tab are left alone.
+fn normalize_tabs(headers: &mut HeaderMap) {
+    for value in headers.values_mut() {
+        if !value.as_bytes().contains(&b'\t') {
+            continue;
+        }
+        let Ok(text) = value.to_str() else { continue };
+        let normalized = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Ok(mut new) = http::HeaderValue::from_str(&normalized) {
+            new.set_sensitive(value.is_sensitive());
+            *value = new;
+        }
+    }
+}
+
 fn header_pairs(headers: &HeaderMap) -> Result<Vec<(&str, &str)>> {
     headers
         .iter()
@@ -528,6 +549,27 @@ mod tests {
         ));
         let err = canonical_query("q=%FF").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Signing);
+    }
+
+    #[test]
+    fn a_tab_in_a_header_value_is_sent_and_signed_as_aws_reads_it() {
+        let signer = Signer::new("us-east-1", "execute-api");
+        let mut tabbed = request("https://abc.execute-api.us-east-1.amazonaws.com/prod");
+        tabbed
+            .headers_mut()
+            .insert("x-a", http::HeaderValue::from_static("\ta\t\tb "));
+        signer.sign(&mut tabbed, &creds(None), t0()).unwrap();
+        assert_eq!(tabbed.headers()["x-a"], "a b");
+        // The same request written the way AWS will read it gets the same signature.
+        let mut plain = request("https://abc.execute-api.us-east-1.amazonaws.com/prod");
+        plain
+            .headers_mut()
+            .insert("x-a", http::HeaderValue::from_static("a b"));
+        signer.sign(&mut plain, &creds(None), t0()).unwrap();
+        assert_eq!(
+            tabbed.headers()["authorization"],
+            plain.headers()["authorization"]
+        );
     }
 
     #[test]
