@@ -5,7 +5,8 @@
 depth), which leaves thousands of files after a long run. This keeps a greedy set cover of the
 *edges* instead (largest new coverage first, smaller file on a tie), capped at --max-files so
 that the committed corpus stays small; it prints how much of the corpus's edge coverage the
-kept files reach. Build the target first: `cargo +nightly fuzz build -s none <target>`.
+kept files reach. Files not named by their SHA-1 (regression inputs added by hand, such as a
+fixed crash) are always kept. Build the target first: `cargo +nightly fuzz build -s none <target>`.
 
     python3 shrink_corpus.py <target> [--max-files 299] [--bin PATH] [--corpus DIR]
 """
@@ -61,11 +62,12 @@ def main():
     keep = {os.path.abspath(files[i]) for i in kept}
     for name in os.listdir(corpus):
         path = os.path.abspath(os.path.join(corpus, name))
-        if path not in keep:
+        if path not in keep and re.fullmatch(r"[0-9a-f]{40}", name):
             os.remove(path)
-    size = sum(os.path.getsize(p) for p in keep)
+    left = os.listdir(corpus)
+    size = sum(os.path.getsize(os.path.join(corpus, name)) for name in left)
     print(
-        f"{args.target}: kept {len(keep)} of {len(files)} files ({size} bytes), "
+        f"{args.target}: kept {len(left)} of {len(files)} files ({size} bytes), "
         f"{len(covered)} of {len(everything)} edges"
     )
 
