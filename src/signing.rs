@@ -391,8 +391,6 @@ impl<'a> SigningTarget<'a> {
     }
 }
 
-/// The request's headers as `&str` pairs, refusing values that are not visible ASCII (what
-/// would be signed could differ from what is sent).
 /// Header values as AWS's servers will see them. HTTP strips leading and trailing whitespace,
 /// tabs included, from field values (RFC 9110, section 5.5), and botocore signs every run of
 /// whitespace as one space; `aws-sigv4` does both for spaces only. So a value holding a tab
@@ -413,6 +411,8 @@ fn normalize_tabs(headers: &mut HeaderMap) {
     }
 }
 
+/// The request's headers as `&str` pairs, refusing values that are not visible ASCII (what
+/// would be signed could differ from what is sent).
 fn header_pairs(headers: &HeaderMap) -> Result<Vec<(&str, &str)>> {
     headers
         .iter()
