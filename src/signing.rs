@@ -38,14 +38,14 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody, SignableRequest,
-    SignatureLocation, SigningSettings, UriPathNormalizationMode, sign as sigv4_sign,
+    sign as sigv4_sign, PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody,
+    SignableRequest, SignatureLocation, SigningSettings, UriPathNormalizationMode,
 };
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_encode};
+use percent_encoding::{percent_decode_str, percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -240,6 +240,19 @@ impl Signer {
             )
         })?;
         let target = SigningTarget::from_uri(&uri)?;
+        // The caller sends `headers` as they are; AWS reads a tab the way `sign` rewrites it,
+        // so that reading is what gets signed.
+        let normalized;
+        let headers = if headers.values().any(|v| v.as_bytes().contains(&b'\t')) {
+            normalized = {
+                let mut copy = headers.clone();
+                normalize_tabs(&mut copy);
+                copy
+            };
+            &normalized
+        } else {
+            headers
+        };
         let header_pairs = header_pairs(headers)?;
         let signable = SignableRequest::new(
             method.as_str(),
@@ -570,6 +583,28 @@ mod tests {
             tabbed.headers()["authorization"],
             plain.headers()["authorization"]
         );
+    }
+
+    #[test]
+    fn a_presigned_header_with_a_tab_is_signed_as_aws_reads_it() {
+        let signer = Signer::execute_api("us-east-1");
+        let url = url::Url::parse("https://h.example/prod").unwrap();
+        let go = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-a", HeaderValue::from_static(value));
+            let url = signer.presign(
+                &Method::GET,
+                &url,
+                &headers,
+                b"",
+                &creds(None),
+                t0(),
+                Duration::from_secs(60),
+            );
+            url.unwrap().to_string()
+        };
+        assert_eq!(go("\ta\t\tb "), go("a b"));
+        assert_ne!(go("a b"), go("a  c"));
     }
 
     #[test]
