@@ -15,6 +15,7 @@ use cognito_sigv4::verify::{
     CognitoJwtVerifier, CognitoJwtVerifierBuilder, JwksCache, VerifyError,
 };
 use cognito_sigv4::{Clock, ErrorKind};
+use cognito_sigv4_emulator::Seed;
 use hmac::{KeyInit as _, Mac as _};
 use serde_json::{Value, json};
 use support::{CLIENT, PASSWORD, POOL, TestEmulator, done, peers};
@@ -373,6 +374,109 @@ async fn key_rotation_fetches_the_new_jwks_once() {
     let e = v.verify_jwt(&old.id).await.expect_err("retired");
     assert!(matches!(e, VerifyError::UnknownKey), "{e}");
     assert_eq!(env.calls("jwks.json"), 3);
+    env.shutdown().await;
+}
+
+/// The reference seed with a second user pool (its own keys, users and client ids).
+fn two_pools() -> Seed {
+    let mut seed = Seed::reference();
+    let mut second = seed.user_pools[0].clone();
+    second.id = Some("us-east-1_SecondPl".into());
+    second.name = "second".into();
+    for (i, client) in second.clients.iter_mut().enumerate() {
+        client.id = Some(format!("secondpoolclient00000000{i}"));
+    }
+    seed.user_pools.push(second);
+    seed
+}
+
+#[tokio::test]
+async fn one_verifier_for_several_pools_checks_each_token_with_its_pools_rules() {
+    let env = TestEmulator::with_seed(two_pools()).await;
+    let first = sign_in(&env, "jdoe@example.com").await;
+    let second = done(
+        env.user_pool_client("second", "web")
+            .sign_in("jdoe@example.com", &Password::new(PASSWORD))
+            .await
+            .expect("sign-in to the second pool"),
+    );
+    let cache = cache(&env);
+    let of = |pool: &str, token_use| {
+        CognitoJwtVerifier::builder_for(&env.config_of(pool, "web"))
+            .unwrap()
+            .token_use(token_use)
+            .clock(env.clock.clone())
+            .jwks_cache(cache.clone())
+    };
+    let both = CognitoJwtVerifier::multi([
+        of(POOL, TokenUse::Id).build().unwrap(),
+        of(POOL, TokenUse::Access).build().unwrap(),
+        // The second pool accepts ID tokens of its members of `cup-users` only.
+        of("second", TokenUse::Id)
+            .groups(["cup-users"])
+            .build()
+            .unwrap(),
+    ])
+    .unwrap();
+    assert_eq!(
+        both.issuers().count(),
+        6,
+        "three verifiers, two formats each"
+    );
+
+    // Each token use of the first pool, by its own verifier.
+    let claims = both.verify_jwt(&first.id).await.expect("first pool, ID");
+    assert_eq!(claims.token_use(), Some(&TokenUse::Id));
+    let claims = both
+        .verify_jwt(&first.access)
+        .await
+        .expect("first pool, access");
+    assert_eq!(claims.token_use(), Some(&TokenUse::Access));
+    // The second pool's rules: jdoe is not in `cup-users` there; and no access tokens.
+    let e = both.verify_jwt(&second.id).await.expect_err("group rule");
+    assert!(matches!(e, VerifyError::Group), "{e:?}");
+    let e = both
+        .verify_jwt(&second.access)
+        .await
+        .expect_err("token use");
+    assert!(matches!(e, VerifyError::TokenUse), "{e:?}");
+    assert_eq!(env.calls("jwks.json"), 2, "one fetch per pool");
+
+    // A token naming no configured issuer is refused before any key is fetched.
+    let mut claims = claims_of(first.id.expose_secret());
+    claims["iss"] = json!("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Elsewhere");
+    let e = both.verify(&mint(&env, claims)).await.expect_err("issuer");
+    assert!(matches!(e, VerifyError::Issuer), "{e:?}");
+    assert_eq!(env.calls("jwks.json"), 2);
+
+    // A second pool's token under the first pool's issuer fails at its signature.
+    let mut claims = claims_of(second.id.expose_secret());
+    claims["iss"] = json!(both.issuer());
+    let forged = env
+        .mint_user_pool_token("second", claims)
+        .unwrap()
+        .expose_secret()
+        .to_owned();
+    let e = both.verify(&forged).await.expect_err("foreign key");
+    assert!(
+        matches!(e, VerifyError::UnknownKey | VerifyError::Signature),
+        "{e:?}"
+    );
+
+    // Two verifiers for the same tokens of the same issuer are ambiguous.
+    let e = CognitoJwtVerifier::multi([
+        of(POOL, TokenUse::Id).build().unwrap(),
+        of(POOL, TokenUse::Id)
+            .groups(["cip-users"])
+            .build()
+            .unwrap(),
+    ])
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert_eq!(
+        CognitoJwtVerifier::multi([]).unwrap_err().kind(),
+        ErrorKind::Config
+    );
     env.shutdown().await;
 }
 

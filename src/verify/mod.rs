@@ -17,6 +17,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Tokens of several user pools (or an ID and an access token of one pool, each with its own
+//! rules) go to one verifier made by [`CognitoJwtVerifier::multi`], which hands each token to
+//! the verifier of its `iss` and `token_use`.
+//!
 //! # The checks, in order
 //!
 //! 1. **structure**: three base64url parts, JSON objects, claims of the right types, a `kid`;
@@ -57,6 +61,15 @@
 //! (Cognito has no call that takes one); keep their lifetime short if that matters, or
 //! require access tokens.
 //!
+//! # Where it differs from `aws-jwt-verify`
+//!
+//! One deliberate difference: a token **without `exp`** is refused here (check 8), where
+//! `aws-jwt-verify` checks `exp` only when present. Cognito puts `exp` in every token it issues,
+//! so a genuinely signed token without it did not come from Cognito's token endpoints, and a
+//! bearer token that never expires is the one outcome a verifier must not allow. Every other
+//! verdict matches `aws-jwt-verify` token for token (`tests/verify.rs` runs both on the same
+//! forged and genuine tokens).
+//!
 //! Other tokens are not Cognito user-pool JWTs and are not for this module: an STS session
 //! token (`X-Amz-Security-Token`) is opaque and only AWS can check it, and a refresh token is
 //! encrypted.
@@ -94,14 +107,17 @@ pub const DEFAULT_REVOCATION_CACHE: Duration = Duration::from_secs(30);
 /// The most revocation answers kept (older ones are dropped first when it is reached).
 const MAX_REVOCATION_ENTRIES: usize = 10_000;
 
-/// Verifies Cognito user-pool tokens of one user pool: see the [module docs](self).
+/// Verifies Cognito user-pool tokens of one user pool, or of several
+/// ([`multi`](Self::multi)): see the [module docs](self).
 ///
 /// Cheap to clone (clones share everything); `Send + Sync`.
 #[derive(Clone)]
 pub struct CognitoJwtVerifier {
-    inner: Arc<Inner>,
+    /// One entry per user pool, none sharing an issuer; never empty.
+    pools: Arc<[Arc<Inner>]>,
 }
 
+/// The rules for the tokens of one user pool.
 struct Inner {
     /// The issuers accepted, each with the URL of its JWKS; the first is the main one.
     issuers: Vec<(String, String)>,
@@ -117,7 +133,13 @@ struct Inner {
 
 impl fmt::Debug for CognitoJwtVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = &self.inner;
+        f.debug_list().entries(self.pools.iter()).finish()
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = self;
         f.debug_struct("CognitoJwtVerifier")
             .field("issuers", &i.issuers)
             .field("token_use", &i.token_use)
@@ -211,20 +233,72 @@ impl CognitoJwtVerifier {
         Ok(builder)
     }
 
+    /// One verifier for the tokens of several user pools (or several sets of rules), as
+    /// `aws-jwt-verify`'s `CognitoJwtVerifier.create([...])`: a token is checked by the
+    /// verifier whose issuer its `iss` names and whose token use its `token_use` names, with
+    /// that verifier's rules (client ids, groups, scopes, grace, revocation check); so one
+    /// pool's ID and access tokens can both be accepted, each with its own rules. A token
+    /// naming none of the issuers is refused at `iss` without any key being fetched, so
+    /// forged issuers cost nothing.
+    ///
+    /// Give the verifiers one [`JwksCache`] ([`jwks_cache`](CognitoJwtVerifierBuilder::jwks_cache))
+    /// to share fetches and the refetch limit among them.
+    ///
+    /// Errors: [`ErrorKind::Config`] for no verifier, or two accepting the same token use of
+    /// the same issuer (which one would check those tokens is ambiguous).
+    pub fn multi(verifiers: impl IntoIterator<Item = CognitoJwtVerifier>) -> Result<Self> {
+        let pools: Vec<Arc<Inner>> = verifiers
+            .into_iter()
+            .flat_map(|v| v.pools.iter().cloned().collect::<Vec<_>>())
+            .collect();
+        if pools.is_empty() {
+            return Err(Error::config("verifiers", "at least one verifier"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for pool in &pools {
+            for (issuer, _) in &pool.issuers {
+                if !seen.insert((issuer.as_str(), &pool.token_use)) {
+                    return Err(Error::new(
+                        ErrorKind::Config,
+                        format!(
+                            "two verifiers accept {:?} tokens of the issuer `{issuer}`",
+                            pool.token_use
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(Self {
+            pools: pools.into(),
+        })
+    }
+
     /// The issuer tokens must name (`iss`); for a verifier built from a user pool id, the
-    /// global-format issuer is accepted too (see [`builder`](Self::builder)).
+    /// global-format issuer is accepted too (see [`builder`](Self::builder)). For a
+    /// [`multi`](Self::multi) verifier, the first pool's; see [`issuers`](Self::issuers).
     pub fn issuer(&self) -> &str {
-        &self.inner.issuers[0].0
+        &self.pools[0].issuers[0].0
     }
 
-    /// The URL the issuer's keys are fetched from.
+    /// Every issuer accepted, each with the URL its keys are fetched from.
+    pub fn issuers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pools.iter().flat_map(|p| {
+            p.issuers
+                .iter()
+                .map(|(iss, url)| (iss.as_str(), url.as_str()))
+        })
+    }
+
+    /// The URL the issuer's keys are fetched from (the first pool's, for a
+    /// [`multi`](Self::multi) verifier).
     pub fn jwks_url(&self) -> &str {
-        &self.inner.issuers[0].1
+        &self.pools[0].issuers[0].1
     }
 
-    /// The JWKS cache this verifier uses (shared with the verifiers given the same one).
+    /// The JWKS cache this verifier uses (shared with the verifiers given the same one); the
+    /// first pool's, for a [`multi`](Self::multi) verifier.
     pub fn jwks_cache(&self) -> &JwksCache {
-        &self.inner.jwks
+        &self.pools[0].jwks
     }
 
     /// Verifies `token` (checks 1 to 9 of the [module docs](self), then the revocation check
@@ -233,11 +307,24 @@ impl CognitoJwtVerifier {
     /// May fetch the issuer's JWKS (a token with a `kid` the cache does not hold) and, with
     /// a revocation check, call Cognito.
     pub async fn verify(&self, token: &str) -> Result<VerifiedClaims, VerifyError> {
-        let claims = self.verify_offline_checks(token).await?;
-        if let Some(revocation) = &self.inner.revocation {
-            revocation
-                .check(token, &claims, self.inner.clock.now())
-                .await?;
+        // 1. Structure, once for whichever pool checks the token.
+        let claims = UnverifiedClaims::decode(token).map_err(|_| VerifyError::Malformed)?;
+        let pool = match &*self.pools {
+            // One pool: a foreign `iss` is reported after the signature check, as documented.
+            [only] => only,
+            // The pool of that issuer for that token use, else any of that issuer (which
+            // refuses the token at `token_use`).
+            pools => {
+                let of_issuer = || pools.iter().filter(|p| p.issuer_of(&claims).is_some());
+                of_issuer()
+                    .find(|p| claims.token_use() == Some(&p.token_use))
+                    .or_else(|| of_issuer().next())
+                    .ok_or(VerifyError::Issuer)?
+            }
+        };
+        pool.verify_offline_checks(token, &claims).await?;
+        if let Some(revocation) = &pool.revocation {
+            revocation.check(token, &claims, pool.clock.now()).await?;
         }
         Ok(VerifiedClaims(claims))
     }
@@ -246,11 +333,23 @@ impl CognitoJwtVerifier {
     pub async fn verify_jwt(&self, token: &Jwt) -> Result<VerifiedClaims, VerifyError> {
         self.verify(token.expose_secret()).await
     }
+}
 
-    async fn verify_offline_checks(&self, token: &str) -> Result<UnverifiedClaims, VerifyError> {
-        let i = &self.inner;
-        // 1. Structure.
-        let claims = UnverifiedClaims::decode(token).map_err(|_| VerifyError::Malformed)?;
+impl Inner {
+    /// The accepted issuer (with its JWKS URL) that `claims` name, if any.
+    fn issuer_of(&self, claims: &UnverifiedClaims) -> Option<&(String, String)> {
+        self.issuers
+            .iter()
+            .find(|(iss, _)| claims.iss() == Some(iss))
+    }
+
+    /// Checks 1 to 9 on a token whose claims decoded.
+    async fn verify_offline_checks(
+        &self,
+        token: &str,
+        claims: &UnverifiedClaims,
+    ) -> Result<(), VerifyError> {
+        let i = self;
         let (signing_input, signature) = token.rsplit_once('.').ok_or(VerifyError::Malformed)?;
         let signature = URL_SAFE_NO_PAD
             .decode(signature.trim_end_matches('='))
@@ -262,7 +361,7 @@ impl CognitoJwtVerifier {
         // 3. kid, in the JWKS of the issuer the token names if it is one accepted (and else
         // the main one's: the token then fails at `iss`).
         let kid = claims.key_id().ok_or(VerifyError::Malformed)?;
-        let issuer = i.issuers.iter().find(|(iss, _)| claims.iss() == Some(iss));
+        let issuer = i.issuer_of(claims);
         let jwks_url = &issuer.unwrap_or(&i.issuers[0]).1;
         let key = i.jwks.key(jwks_url, kid).await?;
         // 4. Signature, with the RS256 verifier of aws-lc-rs only (never the process-wide
@@ -321,7 +420,7 @@ impl CognitoJwtVerifier {
         if !i.scopes.is_empty() && !claims.scopes().iter().any(|s| i.scopes.contains(s)) {
             return Err(VerifyError::Scope);
         }
-        Ok(claims)
+        Ok(())
     }
 }
 
@@ -443,22 +542,23 @@ impl CognitoJwtVerifierBuilder {
                 (iss, url)
             })
             .collect();
-        Ok(CognitoJwtVerifier {
-            inner: Arc::new(Inner {
-                issuers,
-                token_use,
-                client_ids: self.client_ids,
-                groups: self.groups,
-                scopes: self.scopes,
-                grace: self.grace,
-                clock,
-                jwks,
-                revocation: self.revocation.map(|(client, cache_for)| Revocation {
-                    client,
-                    cache_for,
-                    answers: Mutex::new(HashMap::new()),
-                }),
+        let pool = Arc::new(Inner {
+            issuers,
+            token_use,
+            client_ids: self.client_ids,
+            groups: self.groups,
+            scopes: self.scopes,
+            grace: self.grace,
+            clock,
+            jwks,
+            revocation: self.revocation.map(|(client, cache_for)| Revocation {
+                client,
+                cache_for,
+                answers: Mutex::new(HashMap::new()),
             }),
+        });
+        Ok(CognitoJwtVerifier {
+            pools: Arc::from([pool]),
         })
     }
 }
