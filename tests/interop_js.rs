@@ -23,7 +23,7 @@ const SEED: &str = r#"
 [[user_pools]]
 id = "us-east-1_JsInterop1"
 name = "js"
-username_attributes = ["email"]
+alias_attributes = ["email"]
 [[user_pools.clients]]
 id = "jsinteropwebclient00000001"
 name = "web"

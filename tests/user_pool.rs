@@ -59,7 +59,7 @@ fn seed() -> Seed {
         user_pools: vec![
             UserPoolSeed {
                 name: POOL.into(),
-                username_attributes: vec!["email".into()],
+                alias_attributes: vec!["email".into()],
                 clients: vec![
                     AppClientSeed {
                         name: "public".into(),

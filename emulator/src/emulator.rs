@@ -454,18 +454,24 @@ impl RunningEmulator {
         self.shared.lock().calls.clear();
     }
 
-    /// The SMS and e-mail codes the emulator has "sent" to `username` (Cognito's username, in
-    /// any pool; oldest first within a pool). Codes go to this outbox instead of a phone or a
-    /// mailbox, so that tests can answer SMS_MFA and EMAIL_OTP. Each is a fresh 6-digit code,
-    /// valid once, until its challenge session expires (3 minutes of the emulator's clock);
-    /// the outbox forgets it an hour after that.
+    /// The SMS and e-mail codes the emulator has "sent" to `username` (in any pool; oldest
+    /// first within a pool): Cognito's username or any name the user signs in with (an e-mail
+    /// or phone alias, or the seed's `username` in a pool whose usernames are generated).
+    /// Codes go to this outbox instead of a phone or a mailbox, so that tests can answer
+    /// SMS_MFA and EMAIL_OTP. Each is a fresh 6-digit code, valid once, until its challenge
+    /// session expires (3 minutes of the emulator's clock); the outbox forgets it an hour
+    /// after that.
     pub fn sent_codes(&self, username: &str) -> Vec<SentCode> {
         self.shared
             .lock()
             .user_pools
             .values()
-            .flat_map(|p| p.outbox.iter())
-            .filter(|e| e.username == username)
+            .flat_map(|p| {
+                let user = p.find_user(username).map(|u| u.username.as_str());
+                p.outbox
+                    .iter()
+                    .filter(move |e| Some(e.username.as_str()) == user)
+            })
             .map(|e| e.sent.clone())
             .collect()
     }

@@ -142,8 +142,17 @@ pub struct UserPoolSeed {
     /// Kept for seeds written before the setting moved to app clients, where AWS has it:
     /// `true` turns on every client's `prevent_user_existence_errors`.
     pub prevent_user_existence_errors: bool,
-    /// Attributes that may be used as the username at sign-in (`email`, `phone_number`).
+    /// AWS's `UsernameAttributes` (`email`, `phone_number`): the e-mail address or phone
+    /// number is the name people sign in with, and Cognito generates each user's username, a
+    /// UUID (the user's `sub`), which `cognito:username`, the access token's `username` and
+    /// `USER_ID_FOR_SRP` carry. Each seeded user's `username` must then be an e-mail address
+    /// or phone number (`+` and digits) of an allowed kind: it becomes that attribute.
     pub username_attributes: Vec<String>,
+    /// AWS's `AliasAttributes` (`email`, `phone_number`, `preferred_username`): users keep
+    /// their `username` and may also sign in with these attributes' values (an attribute
+    /// whose `<name>_verified` is `"false"` is no alias). Not together with
+    /// `username_attributes`, as on AWS.
+    pub alias_attributes: Vec<String>,
     /// `OFF` (default), `OPTIONAL` or `ON`. With `ON`, a user without TOTP is sent the
     /// `MFA_SETUP` challenge at sign-in.
     pub mfa_configuration: Option<String>,
@@ -262,7 +271,9 @@ pub struct GroupSeed {
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UserSeed {
-    /// The username (Cognito's own; aliases come from `username_attributes`).
+    /// The username (Cognito's own; aliases come from `alias_attributes`). In a pool with
+    /// `username_attributes`, the e-mail address or phone number the user signs in with
+    /// instead: Cognito's username is then generated (a UUID).
     pub username: String,
     /// The password. The emulator keeps only an SRP verifier derived from it.
     pub password: String,

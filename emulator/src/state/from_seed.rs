@@ -80,11 +80,13 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
             "user pool id `{id}` is not in region {region}"
         )));
     }
+    check_sign_in_attributes(p)?;
     let mut pool = UserPool {
         id,
         name: p.name.clone(),
         key: SigningKey::generate(),
         username_attributes: p.username_attributes.clone(),
+        alias_attributes: p.alias_attributes.clone(),
         clients: BTreeMap::new(),
         groups: BTreeMap::new(),
         users: BTreeMap::new(),
@@ -121,9 +123,110 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
     }
     for u in &p.users {
         let user = user(&pool, u)?;
+        // Every name a user signs in with must find that user only, as AWS keeps usernames
+        // and (verified) aliases unique in a pool.
+        let names = std::iter::once(&user.username).chain(
+            pool.username_attributes
+                .iter()
+                .chain(&pool.alias_attributes)
+                .filter_map(|a| user.attributes.get(a)),
+        );
+        for name in names {
+            if let Some(other) = pool.find_user(name) {
+                return Err(Error::seed(format!(
+                    "user pool `{}`: users `{}` and `{}` both sign in as `{name}`",
+                    p.name, other.username, u.username
+                )));
+            }
+        }
         pool.users.insert(user.username.clone(), user);
     }
     Ok(pool)
+}
+
+/// `username_attributes` and `alias_attributes` hold only what AWS allows in each, and not
+/// both (CreateUserPool refuses that too).
+fn check_sign_in_attributes(p: &UserPoolSeed) -> Result<(), Error> {
+    let lists = [
+        (
+            "username_attributes",
+            &p.username_attributes,
+            &["email", "phone_number"][..],
+        ),
+        (
+            "alias_attributes",
+            &p.alias_attributes,
+            &["email", "phone_number", "preferred_username"][..],
+        ),
+    ];
+    for (field, values, allowed) in lists {
+        if let Some(bad) = values.iter().find(|v| !allowed.contains(&v.as_str())) {
+            return Err(Error::seed(format!(
+                "user pool `{}`: {field} may hold {} only, not `{bad}`",
+                p.name,
+                allowed.join(", ")
+            )));
+        }
+    }
+    if !p.username_attributes.is_empty() && !p.alias_attributes.is_empty() {
+        return Err(Error::seed(format!(
+            "user pool `{}`: username_attributes and alias_attributes cannot both be set (AWS \
+             allows one or the other)",
+            p.name
+        )));
+    }
+    Ok(())
+}
+
+/// In a pool with `username_attributes`, the seed's `username` is the e-mail address or phone
+/// number the user signs in with: it is stored as that attribute, and Cognito's username is
+/// the user's `sub`, as AWS generates a UUID username for such pools. Elsewhere the seed's
+/// `username` is Cognito's username and the attributes are kept as given.
+fn cognito_username(
+    pool: &UserPool,
+    u: &UserSeed,
+    sub: &str,
+    attributes: &mut BTreeMap<String, String>,
+) -> Result<String, Error> {
+    if pool.username_attributes.is_empty() {
+        return Ok(u.username.clone());
+    }
+    let allows = |a: &str| pool.username_attributes.iter().any(|x| x == a);
+    let is_phone = u.username.len() > 1
+        && u.username.starts_with('+')
+        && u.username[1..].bytes().all(|b| b.is_ascii_digit());
+    let attr = if allows("email") && u.username.contains('@') {
+        "email"
+    } else if allows("phone_number") && is_phone {
+        "phone_number"
+    } else {
+        // AdminCreateUser's words for such a name; the seed points to AliasAttributes, which
+        // is what a pool of named users with e-mail sign-in is on AWS.
+        let wanted = match (allows("email"), allows("phone_number")) {
+            (true, true) => "either an email or a phone number",
+            (true, false) => "an email",
+            _ => "a phone number",
+        };
+        return Err(Error::seed(format!(
+            "user `{}`: Username should be {wanted}: the pool's username_attributes make the \
+             username an e-mail address or phone number (Cognito generates the username); for \
+             users with their own names who may also sign in by e-mail, use alias_attributes",
+            u.username
+        )));
+    };
+    match attributes.get(attr) {
+        Some(v) if *v != u.username => {
+            return Err(Error::seed(format!(
+                "user `{}`: its `{attr}` attribute differs from the username, which is the {attr} \
+                 in a pool with username_attributes",
+                u.username
+            )));
+        }
+        _ => {
+            attributes.insert(attr.to_owned(), u.username.clone());
+        }
+    }
+    Ok(sub.to_owned())
 }
 
 /// AWS's ranges for an app client's token lifetimes: ID and access tokens 5 minutes to 1 day,
@@ -208,14 +311,18 @@ fn user(pool: &UserPool, u: &UserSeed) -> Result<User, Error> {
         }
     };
     check_mfa(u)?;
+    let sub = random_uuid();
+    let mut attributes = u.attributes.clone();
+    let username = cognito_username(pool, u, &sub, &mut attributes)?;
     let salt: [u8; 16] = rand::random();
-    let verifier = srp_server::verifier(pool.srp_pool_name(), &u.username, &u.password, &salt);
+    // Over Cognito's username (USER_ID_FOR_SRP), not the name typed.
+    let verifier = srp_server::verifier(pool.srp_pool_name(), &username, &u.password, &salt);
     Ok(User {
-        username: u.username.clone(),
-        sub: random_uuid(),
+        username,
+        sub,
         salt: salt.to_vec(),
         verifier,
-        attributes: u.attributes.clone(),
+        attributes,
         groups: u.groups.clone(),
         status,
         enabled: !u.disabled,

@@ -12,7 +12,10 @@ pub(crate) struct UserPool {
     pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) key: SigningKey,
+    /// `UsernameAttributes`: users sign in with these attributes; their username is a UUID.
     pub(crate) username_attributes: Vec<String>,
+    /// `AliasAttributes`: users may also sign in with these attributes (when not unverified).
+    pub(crate) alias_attributes: Vec<String>,
     /// By client id.
     pub(crate) clients: BTreeMap<String, AppClient>,
     /// By group name.
@@ -88,13 +91,25 @@ impl UserPool {
         self.outbox.retain(|e| remembered(e.expires_at));
     }
 
-    /// Finds a user by username or, when the pool allows it, by an alias attribute.
+    /// Finds a user by username or, when the pool allows it, by the value of a username
+    /// attribute (an e-mail address or phone number, verified or not, as on AWS) or of an
+    /// alias attribute (unless its `<name>_verified` is `"false"`: AWS signs in by alias only
+    /// once it is verified).
     pub(crate) fn find_user(&self, name: &str) -> Option<&User> {
         self.users.get(name).or_else(|| {
             self.users.values().find(|u| {
-                self.username_attributes
-                    .iter()
-                    .any(|attr| u.attributes.get(attr).is_some_and(|v| v == name))
+                let has = |attr: &String| u.attributes.get(attr).is_some_and(|v| v == name);
+                let verified = |attr: &String| {
+                    u.attributes
+                        .get(&format!("{attr}_verified"))
+                        .map(String::as_str)
+                        != Some("false")
+                };
+                self.username_attributes.iter().any(has)
+                    || self
+                        .alias_attributes
+                        .iter()
+                        .any(|attr| has(attr) && verified(attr))
             })
         })
     }

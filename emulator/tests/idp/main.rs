@@ -5,6 +5,7 @@
 mod challenges;
 mod sign_in;
 mod tokens;
+mod usernames;
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -36,6 +37,8 @@ const ALICE_PW: &str = "Alice-Passw0rd!";
 const CAROL_PW: &str = "Carol-Temp0rary!";
 const DAVE_PW: &str = "Dave-Passw0rd!";
 const DAVE_TOTP: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+/// dave's e-mail address, marked unverified: no alias to sign in with.
+const DAVE_EMAIL: &str = "dave@example.com";
 const GINA_PW: &str = "Gina-Passw0rd!";
 const SAM_PW: &str = "Sam-Passw0rd!";
 const ROLE_ADMIN: &str = "arn:aws:iam::123456789012:role/Admin";
@@ -71,6 +74,9 @@ fn seed() -> Seed {
         .insert("email".into(), "carol@example.com".into());
     let mut dave = user("dave", DAVE_PW);
     dave.totp_secret = Some(DAVE_TOTP.into());
+    dave.attributes.insert("email".into(), DAVE_EMAIL.into());
+    dave.attributes
+        .insert("email_verified".into(), "false".into());
     let mut erin = user("erin", "Erin-Passw0rd!");
     erin.status = Some("UNCONFIRMED".into());
     let mut frank = user("frank", "Frank-Passw0rd!");
@@ -85,7 +91,8 @@ fn seed() -> Seed {
     let main = UserPoolSeed {
         id: Some("us-east-1_Main0Pool".into()),
         name: "main".into(),
-        username_attributes: vec!["email".into()],
+        // Named users who may also sign in by e-mail: AWS's AliasAttributes.
+        alias_attributes: vec!["email".into()],
         clients: vec![
             AppClientSeed {
                 access_token_scopes: vec!["api/read".into()],
@@ -150,8 +157,20 @@ fn seed() -> Seed {
         ..Default::default()
     };
     Seed {
-        user_pools: vec![main, strict],
+        user_pools: vec![main, strict, usernames::pool()],
         ..Default::default()
+    }
+}
+
+/// The pool an app client of [`seed`] belongs to: `app` is `strict`'s, `email-*` are
+/// `email`'s (generated usernames), the others `main`'s.
+fn pool_of(client: &str) -> &'static str {
+    if client == "app" {
+        "strict"
+    } else if client.starts_with("email-") {
+        "email"
+    } else {
+        "main"
     }
 }
 
@@ -187,18 +206,17 @@ impl Env {
     }
 
     fn client_id(&self, name: &str) -> String {
-        let pool = if name == "app" { "strict" } else { "main" };
-        self.emu.client_id(pool, name).unwrap()
+        self.emu.client_id(pool_of(name), name).unwrap()
     }
 
     fn hash(&self, client: &str, username: &str) -> String {
-        let secret: ClientSecret = self.emu.client_secret("main", client).unwrap();
+        let secret: ClientSecret = self.emu.client_secret(pool_of(client), client).unwrap();
         secret_hash(&secret, username, &self.client_id(client))
     }
 
     fn secret(&self, client: &str) -> String {
         self.emu
-            .client_secret("main", client)
+            .client_secret(pool_of(client), client)
             .unwrap()
             .expose_secret()
             .to_owned()
@@ -219,7 +237,7 @@ impl Env {
             .client_id(self.client_id(client))
             .auth_parameters("USERNAME", username)
             .auth_parameters("PASSWORD", password);
-        if self.emu.client_secret("main", client).is_some() {
+        if self.emu.client_secret(pool_of(client), client).is_some() {
             req = req.auth_parameters("SECRET_HASH", self.hash(client, username));
         }
         req.send().await.map_err(aws_error)
@@ -260,7 +278,7 @@ impl Env {
             .client_id(self.client_id(client))
             .auth_parameters("USERNAME", typed)
             .auth_parameters("SRP_A", eph.public_a_hex());
-        let has_secret = self.emu.client_secret("main", client).is_some();
+        let has_secret = self.emu.client_secret(pool_of(client), client).is_some();
         if has_secret {
             req = req.auth_parameters("SECRET_HASH", self.hash(client, typed));
         }
@@ -274,7 +292,7 @@ impl Env {
         let user_id = p["USER_ID_FOR_SRP"].clone();
         assert_eq!(p["USERNAME"], user_id);
         let timestamp = cognito_timestamp(self.now());
-        let pool_id = self.emu.user_pool_id("main").unwrap();
+        let pool_id = self.emu.user_pool_id(pool_of(client)).unwrap();
         let challenge = PasswordVerifierChallenge {
             user_pool_id: &pool_id,
             user_id_for_srp: &user_id,
@@ -320,7 +338,7 @@ impl Env {
             .auth_flow(AuthFlowType::RefreshTokenAuth)
             .client_id(self.client_id(client))
             .auth_parameters("REFRESH_TOKEN", refresh_token);
-        if self.emu.client_secret("main", client).is_some() {
+        if self.emu.client_secret(pool_of(client), client).is_some() {
             req = req.auth_parameters("SECRET_HASH", self.hash(client, hash_user));
         }
         let out = req.send().await.map_err(aws_error)?;
