@@ -25,7 +25,7 @@ use crate::credentials::verify_issued;
 use crate::crypto::random_uuid;
 use crate::keys::claim_str;
 use crate::sigv4::{self, Rejection, SignedRequest};
-use crate::state::{Api, MethodAuth, Resource, Shared, State};
+use crate::state::{Api, MethodAuth, Resource, Shared, State, glob_match};
 use crate::time::epoch_secs;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -379,29 +379,6 @@ fn authorize_user_pool(
 fn mask_account(account: &str) -> String {
     let keep = account.len().saturating_sub(4);
     format!("{}{}", "*".repeat(keep), &account[keep..])
-}
-
-/// IAM resource matching: `*` matches any run of characters (`/` included), `?` one character.
-fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t) = (pattern.as_bytes(), text.as_bytes());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&b| b == b'*')
 }
 
 fn missing_token() -> Response {

@@ -23,9 +23,9 @@
 use crate::credentials::issue_credentials;
 use crate::crypto::random_uuid;
 use crate::keys::{self, JwtRejection, audiences, claim_secs, claim_str};
-use crate::state::{IdentityPool, Shared, State};
+use crate::state::{IdentityPool, Shared, State, WebIdentity};
 use crate::time::epoch_secs;
-use crate::tokens::COGNITO_IDENTITY_ISSUER;
+use crate::tokens::{COGNITO_IDENTITY_ISSUER, COGNITO_IDENTITY_PROVIDER};
 use crate::wire::{self, Service, WireError};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -492,8 +492,22 @@ fn get_credentials_for_identity(
         )
     })?;
     let role = choose_role(pool, &verified, custom)?;
-    // AWS assumes the role through STS; a role that does not exist fails there.
-    if !st.roles.contains_key(&role) {
+    // Cognito assumes the role through STS as `cognito-identity.amazonaws.com`, with the
+    // pool as audience and the identity's `amr`: a role that does not exist, or whose trust
+    // policy refuses that, fails there, and Cognito answers InvalidIdentityPoolConfiguration
+    // (the answer quoted for role-trust mistakes in amazon-cognito-auth-js#167 and #196,
+    // aws-sdk-js#4112). A role without an explicit policy trusts the pools that use it.
+    let amr = amr(&verified);
+    let amr: Vec<&str> = amr.iter().map(String::as_str).collect();
+    let trusted = st.roles.get(&role).map(|r| {
+        r.trusts(WebIdentity {
+            federated: COGNITO_IDENTITY_PROVIDER,
+            aud: &[pool_id.as_str()],
+            amr: &amr,
+        })
+        .unwrap_or(true)
+    });
+    if trusted != Some(true) {
         return Err(WireError::json(
             "InvalidIdentityPoolConfigurationException",
             INVALID_POOL_CONFIG,
@@ -512,6 +526,18 @@ fn get_credentials_for_identity(
     }))
 }
 
+/// The `amr` of an identity with these logins, as GetOpenIdToken's token carries it and as
+/// trust policies see it: `unauthenticated` for a guest, else `authenticated` and each
+/// login's provider.
+fn amr(verified: &[VerifiedLogin]) -> Vec<String> {
+    if verified.is_empty() {
+        return vec!["unauthenticated".to_owned()];
+    }
+    std::iter::once("authenticated".to_owned())
+        .chain(verified.iter().map(|v| v.provider.clone()))
+        .collect()
+}
+
 /// GetOpenIdToken {IdentityId, Logins?} → {IdentityId, Token}: the basic (classic) flow's
 /// token, for STS AssumeRoleWithWebIdentity. As on AWS, refused unless the pool allows the
 /// classic flow.
@@ -528,13 +554,7 @@ fn get_open_id_token(st: &mut State, req: &Value, now: SystemTime) -> Result<Val
             "Basic (classic) flow is not enabled, please use enhanced flow.",
         ));
     }
-    let amr: Vec<String> = if verified.is_empty() {
-        vec!["unauthenticated".to_owned()]
-    } else {
-        std::iter::once("authenticated".to_owned())
-            .chain(verified.iter().map(|v| v.provider.clone()))
-            .collect()
-    };
+    let amr = amr(&verified);
     let iat = epoch_secs(now);
     let claims = json!({
         "iss": COGNITO_IDENTITY_ISSUER,

@@ -377,6 +377,34 @@ pub struct RoleSeed {
     /// The role's `MaxSessionDuration` in seconds (3600 to 43200; default 3600, as IAM's):
     /// STS refuses a longer `DurationSeconds`.
     pub max_session_duration_secs: Option<u64>,
+    /// The role's trust policy: who may assume it with `sts:AssumeRoleWithWebIdentity`, one
+    /// entry per `Allow` statement (`[]` trusts no one). Checked by STS
+    /// (AssumeRoleWithWebIdentity: `AccessDenied`) and by identity pools, which assume roles
+    /// as `cognito-identity.amazonaws.com` (GetCredentialsForIdentity:
+    /// `InvalidIdentityPoolConfigurationException`). Without it the role trusts what
+    /// Cognito's console writes for an identity pool's roles: STS lets a GetOpenIdToken token
+    /// assume its pool's authenticated or unauthenticated role (by its `amr`), and any of the
+    /// emulator's OIDC issuers' tokens any role; identity pools may use any role.
+    pub trust: Option<Vec<TrustSeed>>,
+}
+
+/// One `Allow` statement of a role's trust policy for `sts:AssumeRoleWithWebIdentity`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrustSeed {
+    /// `Principal.Federated`: `cognito-identity.amazonaws.com` (identity pools, both flows),
+    /// or the provider a web identity token comes from for direct federation with STS
+    /// (`accounts.google.com`, `graph.facebook.com`, `www.amazon.com`, an OIDC provider's
+    /// host and path, or its `arn:aws:iam::<account>:oidc-provider/<host>` ARN).
+    pub federated: String,
+    /// `StringEquals` on `<federated>:aud`: for `cognito-identity.amazonaws.com` the identity
+    /// pool ids, otherwise the client ids, one of which the token's `aud` must be. Empty: any.
+    pub aud: Vec<String>,
+    /// `ForAnyValue:StringLike` on `cognito-identity.amazonaws.com:amr`: patterns (`*` any
+    /// run of characters, `?` one) one of which some entry of the identity's `amr` must match:
+    /// `authenticated`, `unauthenticated`, or a provider (`graph.facebook.com`,
+    /// `cognito-idp.<region>.amazonaws.com/<pool id>`). Empty: any.
+    pub amr: Vec<String>,
 }
 
 /// An API Gateway REST API.

@@ -3,18 +3,20 @@
 //!
 //! AssumeRoleWithWebIdentity accepts tokens from GetOpenIdToken (issuer
 //! `https://cognito-identity.amazonaws.com`) and from the emulator's Google-like OIDC issuers.
-//! On AWS the role's trust policy decides who may assume it; the emulator applies the policy
+//! The role's trust policy decides who may assume it: the seed's `trust` statements
+//! (`Federated` provider, `aud`, `amr` conditions), or, for a role without one, the policy
 //! Cognito's console writes for an identity pool's roles: a cognito-identity token may assume
 //! only its pool's authenticated role when its `amr` contains `authenticated`, only the
-//! unauthenticated role otherwise, and only when the pool allows the basic (classic) flow.
-//! An OIDC issuer's token may assume any role the emulator knows, when its `aud` is one of the
-//! issuer's client ids. Anything else is `AccessDenied: Not authorized to perform
-//! sts:AssumeRoleWithWebIdentity`, as AWS words a trust-policy refusal.
+//! unauthenticated role otherwise, and only when the pool allows the basic (classic) flow;
+//! an OIDC issuer's token may assume any role the emulator knows. An OIDC token's `aud` must
+//! be one of the issuer's client ids either way (the IAM OIDC provider's list). A refusal is
+//! `AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`, AWS's words
+//! (Cognito's developer guide, "Role trust and permissions").
 
 use crate::credentials::{assumed_role_arn, issue_credentials, verify_issued};
 use crate::keys::{self, JwtRejection, audiences, claim_secs, claim_str};
 use crate::sigv4::{Rejection, SignedRequest};
-use crate::state::Shared;
+use crate::state::{Shared, State, WebIdentity};
 use crate::time::epoch_secs;
 use crate::tokens::COGNITO_IDENTITY_ISSUER;
 use crate::wire::{self, Service, WireError, xml_escape};
@@ -105,16 +107,24 @@ fn assume_role_with_web_identity(
             ),
         ));
     }
-    if session.len() < 2
-        || session.len() > 64
-        || !session
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+    // AWS's model: 2 to 64 characters of `[\w+=,.@-]*`, each constraint with its own text.
+    let constraint = if session.chars().count() < 2 {
+        Some("Member must have length greater than or equal to 2")
+    } else if session.chars().count() > 64 {
+        Some("Member must have length less than or equal to 64")
+    } else if !session
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
     {
+        Some("Member must satisfy regular expression pattern: [\\w+=,.@-]*")
+    } else {
+        None
+    };
+    if let Some(constraint) = constraint {
         return Err(WireError::query(
             "ValidationError",
             format!(
-                "1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
+                "1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: {constraint}"
             ),
         ));
     }
@@ -181,24 +191,21 @@ fn assume_role_with_web_identity(
     let auds = audiences(&claims);
     let audience = auds.first().map(|a| (*a).to_owned()).unwrap_or_default();
 
+    let provider = iss.trim_start_matches("https://").to_owned();
+    let amr: Vec<&str> = claims
+        .get("amr")
+        .and_then(Value::as_array)
+        .map(|amr| amr.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     if iss == COGNITO_IDENTITY_ISSUER {
-        let pool = st
-            .identity_pools
-            .get(&audience)
-            .ok_or_else(|| WireError::query("InvalidIdentityToken", "Incorrect token audience"))?;
-        let authenticated = claims
-            .get("amr")
-            .and_then(Value::as_array)
-            .is_some_and(|amr| amr.iter().any(|a| a.as_str() == Some("authenticated")));
-        let allowed = if authenticated {
-            &pool.authenticated_role_arn
-        } else {
-            &pool.unauthenticated_role_arn
-        };
-        if !pool.allow_classic_flow || allowed.as_deref() != Some(role_arn) {
-            return Err(access_denied());
+        if !st.identity_pools.contains_key(&audience) {
+            return Err(WireError::query(
+                "InvalidIdentityToken",
+                "Incorrect token audience",
+            ));
         }
     } else {
+        // The OIDC provider registered in IAM lists the client ids it accepts.
         let issuer = st.oidc_issuers.get(&iss).ok_or_else(access_denied)?;
         if !auds
             .iter()
@@ -213,6 +220,18 @@ fn assume_role_with_web_identity(
     let Some(role) = st.roles.get(role_arn) else {
         return Err(access_denied());
     };
+    let who = WebIdentity {
+        federated: &provider,
+        aud: &auds,
+        amr: &amr,
+    };
+    let trusted = match role.trusts(who) {
+        Some(verdict) => verdict,
+        None => default_trust(&st, &iss, &audience, &amr, role_arn),
+    };
+    if !trusted {
+        return Err(access_denied());
+    }
     // AWS refuses a DurationSeconds above the role's MaxSessionDuration with this text (quoted
     // from real answers in kreuzwerker/awsu#27, aws-azure-login#93, aws-jumpcloud#48). Where
     // in the order of checks AWS makes it is not published: the emulator makes it last, once
@@ -228,7 +247,6 @@ fn assume_role_with_web_identity(
     let (access_key_id, issued) = issue_credentials(&mut st, role_arn, &subject, now, duration);
     st.session_names
         .insert(access_key_id.clone(), session.to_owned());
-    let provider = iss.trim_start_matches("https://");
     Ok(format!(
         "<Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey><SessionToken>{}</SessionToken><Expiration>{}</Expiration></Credentials>\
          <SubjectFromWebIdentityToken>{}</SubjectFromWebIdentityToken>\
@@ -242,9 +260,29 @@ fn assume_role_with_web_identity(
         xml_escape(&assumed_role_arn(&st, role_arn, session)),
         role_id(role_arn),
         xml_escape(session),
-        xml_escape(provider),
+        xml_escape(&provider),
         xml_escape(&audience),
     ))
+}
+
+/// The trust of a role whose seed gives no trust policy: the policy Cognito's console writes
+/// for an identity pool's roles. A cognito-identity token may assume its pool's
+/// authenticated role when its `amr` holds `authenticated`, else its unauthenticated role,
+/// and only when the pool allows the basic (classic) flow; a token of one of the emulator's
+/// OIDC issuers (its audience already checked) may assume any role.
+fn default_trust(st: &State, iss: &str, audience: &str, amr: &[&str], role_arn: &str) -> bool {
+    if iss != COGNITO_IDENTITY_ISSUER {
+        return true;
+    }
+    let Some(pool) = st.identity_pools.get(audience) else {
+        return false;
+    };
+    let allowed = if amr.contains(&"authenticated") {
+        &pool.authenticated_role_arn
+    } else {
+        &pool.unauthenticated_role_arn
+    };
+    pool.allow_classic_flow && allowed.as_deref() == Some(role_arn)
 }
 
 /// STS's error code and status for a SigV4 rejection.

@@ -13,6 +13,10 @@ use std::time::SystemTime;
 /// The issuer of the tokens cognito-identity's GetOpenIdToken returns.
 pub(crate) const COGNITO_IDENTITY_ISSUER: &str = "https://cognito-identity.amazonaws.com";
 
+/// The provider name of GetOpenIdToken's tokens, as trust policies name it in `Federated`
+/// and STS answers it in `Provider`.
+pub(crate) const COGNITO_IDENTITY_PROVIDER: &str = "cognito-identity.amazonaws.com";
+
 /// The scope of every access token from a user-pool sign-in.
 const SIGNIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 

@@ -3,7 +3,7 @@
 //! at start-up instead of as a puzzling service error later.
 
 use super::api::{Api, Method, MethodAuth, Resource};
-use super::iam::Role;
+use super::iam::{Role, TrustStatement, federated_name};
 use super::identity_pool::{IdentityPool, OidcIssuer, UserPoolProvider};
 use super::shared::State;
 use super::user_pool::{AppClient, Group, User, UserPool, UserStatus};
@@ -448,9 +448,32 @@ fn role(r: &RoleSeed) -> Result<Role, Error> {
             r.arn
         )));
     }
+    if let Some(t) = r
+        .trust
+        .iter()
+        .flatten()
+        .find(|t| t.federated.trim().is_empty())
+    {
+        return Err(Error::seed(format!(
+            "role {}: a trust statement needs `federated` (cognito-identity.amazonaws.com or a \
+             provider), got {t:?}",
+            r.arn
+        )));
+    }
+    let trust = r.trust.as_ref().map(|statements| {
+        statements
+            .iter()
+            .map(|t| TrustStatement {
+                federated: federated_name(&t.federated),
+                aud: t.aud.clone(),
+                amr: t.amr.clone(),
+            })
+            .collect()
+    });
     Ok(Role {
         invoke: r.invoke.clone(),
         max_session_duration_secs: max,
+        trust,
     })
 }
 

@@ -21,7 +21,7 @@ mod shared;
 mod user_pool;
 
 pub(crate) use api::{Api, MethodAuth, Resource};
-pub(crate) use iam::IssuedCredentials;
+pub(crate) use iam::{IssuedCredentials, WebIdentity, glob_match};
 pub(crate) use identity_pool::IdentityPool;
 pub use shared::IssuedState;
 pub(crate) use shared::{Shared, State};

@@ -3,14 +3,6 @@
 
 use super::*;
 
-/// The emulator's clock at the real time, for the official STS client, which signs with the
-/// system clock.
-fn real_time_clock() -> ManualClock {
-    let now = SystemClock.now();
-    let secs = now.duration_since(UNIX_EPOCH).unwrap().as_secs();
-    ManualClock::new(UNIX_EPOCH + Duration::from_secs(secs))
-}
-
 #[tokio::test]
 async fn basic_flow_open_id_token_then_sts_assume_role_with_web_identity() {
     let clock = real_time_clock();
@@ -246,6 +238,38 @@ async fn duration_seconds_above_the_roles_max_session_duration_is_a_validation_e
             .arn()
             .ends_with("/Unauth/a+b=c,d.e@f-g_h")
     );
+    // Too short, too long, a character outside the pattern: each constraint in AWS's words.
+    for (name, constraint) in [
+        ("a", "Member must have length greater than or equal to 2"),
+        (
+            &"x".repeat(65)[..],
+            "Member must have length less than or equal to 64",
+        ),
+        (
+            "a b",
+            "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+        ),
+    ] {
+        let err = sts
+            .assume_role_with_web_identity()
+            .role_arn(role("Unauth"))
+            .role_session_name(name)
+            .web_identity_token(token)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(400));
+        assert_eq!(
+            aws_sdk_sts::error::ProvideErrorMetadata::code(&err),
+            Some("ValidationError")
+        );
+        assert_eq!(
+            aws_sdk_sts::error::ProvideErrorMetadata::message(&err).unwrap(),
+            format!(
+                "1 validation error detected: Value '{name}' at 'roleSessionName' failed to satisfy constraint: {constraint}"
+            )
+        );
+    }
     // Unauth's MaxSessionDuration is two hours: up to it is fine, one second more is refused.
     assume(role("Unauth"), 7200).await.unwrap();
     let err = assume(role("Unauth"), 7201).await.unwrap_err();

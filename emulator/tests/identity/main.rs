@@ -3,6 +3,7 @@
 
 mod basic;
 mod enhanced;
+mod trust;
 
 use aws_sdk_cognitoidentity::error::ProvideErrorMetadata;
 use cognito_sigv4::{Clock, ManualClock, SystemClock};
@@ -141,6 +142,14 @@ fn jwt_claims(token: &str) -> serde_json::Value {
         .decode(payload)
         .expect("base64url payload");
     serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+/// The emulator's clock at the real time, for the official STS client, which signs with the
+/// system clock.
+fn real_time_clock() -> ManualClock {
+    let now = SystemClock.now();
+    let secs = now.duration_since(UNIX_EPOCH).unwrap().as_secs();
+    ManualClock::new(UNIX_EPOCH + Duration::from_secs(secs))
 }
 
 /// 2026-01-05T10:00:00Z.
