@@ -73,7 +73,10 @@
 //! | API Gateway: the masked account id in an IAM denial | all but the last four digits as `*`, in the resource ARN only (the caller's ARN keeps it) | the format is AWS's (`********1790`, REFERENCE); whether the caller's ARN is masked too is not quoted |
 //! //! | app clients with only legacy `explicit_auth_flows` (no `ALLOW_` value) | USER_SRP_AUTH (unless `CUSTOM_AUTH_FLOW_ONLY`) and refresh stay allowed; USER_PASSWORD_AUTH only when listed. An empty list allows SRP and refresh, as AWS documents for a client without ExplicitAuthFlows | AWS documents the empty case; the legacy values' meaning predates the current documentation |
 //! //! | the texts of a malformed `SRP_A` (not hex, over 3072 bits, or a multiple of N) and a malformed `TIMESTAMP` (not `Www Mmm d hh:mm:ss UTC yyyy` in shape) | `InvalidParameterException: SRP_A is not a valid SRP public value.` at InitiateAuth (for unknown names behind PreventUserExistenceErrors too); `InvalidParameterException: TIMESTAMP is not of the form 'EEE MMM d HH:mm:ss z yyyy'.` at RespondToAuthChallenge, before the exchange is spent. A timestamp of the right shape but wrong (zero-padded day, wrong weekday, out of the window) stays `NotAuthorizedException: Incorrect username or password.` | the error names are AWS's as measured by MiniStack's authors (REFERENCE); the messages are not published |
-//! //! | identity pools: a `CustomRoleArn` outside `cognito:roles`; `AmbiguousRoleResolution: Deny` without a role | `InvalidParameterException: Invalid CustomRoleArn: the role '<arn>' is not in the token's cognito:roles.`; `NotAuthorizedException: The ambiguous role mapping rules for: <provider>:<client> denied this request.` | no public record of AWS's text |
+//! | identity pools: a `CustomRoleArn` the role mapping does not give (not in `cognito:roles`, or no matching rule's role) | `InvalidParameterException: Invalid CustomRoleArn: the role '<arn>' is not in the token's cognito:roles.` | no public record of AWS's text |
+//! | identity pools: `AmbiguousRoleResolution: Deny` and no role | `NotAuthorizedException: The ambiguous role mapping rules for: <mapping> denied this request.`, the mapping named `<provider>:<app client id>` for a user pool, the provider's name for others | AWS's text for a Google mapping (aws-amplify/amplify-js#3621); the user-pool form follows how `RoleMappings` key a user pool |
+//! | identity pools: role-mapping rules on claims that are not strings, and on missing claims | a list (`cognito:groups`) matches when a member does (`NotEqual`: when no member equals the value); numbers and booleans compare as their JSON text; a missing claim matches no rule, `NotEqual` included; with logins of several mapped providers, the first by provider name decides | AWS documents string matching and that the claim "must be present in the token", not lists or types |
+//! | GetOpenIdToken's `amr` for a login | `authenticated`, then per login its provider and `<provider>:CognitoSignIn:<sub>` (user pools) or `<provider>:<audience>:<sub>` (others) | the user-pool form is what API Gateway shows as `cognitoAuthenticationProvider`; the other form is quoted for Facebook (`graph.facebook.com:<app id>:<user id>`), taken for every other provider |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
@@ -109,7 +112,8 @@ pub use emulator::{Emulator, EmulatorBuilder, RunningEmulator};
 pub use error::{Error, ErrorKind};
 pub use fault::Fault;
 pub use seed::{
-    ApiSeed, AppClientSeed, GroupSeed, IdentityPoolSeed, MethodSeed, OidcProviderSeed,
-    ResourceSeed, RoleSeed, Seed, TrustSeed, UserPoolProviderSeed, UserPoolSeed, UserSeed,
+    ApiSeed, AppClientSeed, GroupSeed, IdentityPoolSeed, MappingRuleSeed, MethodSeed,
+    OidcProviderSeed, ResourceSeed, RoleMappingSeed, RoleSeed, Seed, TrustSeed,
+    UserPoolProviderSeed, UserPoolSeed, UserSeed,
 };
 pub use state::{DeliveryMedium, IssuedState, SentCode};

@@ -343,6 +343,9 @@ pub struct IdentityPoolSeed {
     pub user_pool_providers: Vec<UserPoolProviderSeed>,
     /// OIDC / social providers: provider name (`accounts.google.com`) → allowed client ids.
     pub oidc_providers: BTreeMap<String, Vec<String>>,
+    /// Role mappings of the OIDC / social providers, by provider name (a user-pool
+    /// provider's mapping is set on it: `role_resolution`, `rules`). AWS's `RoleMappings`.
+    pub role_mappings: BTreeMap<String, RoleMappingSeed>,
     /// Role for authenticated identities.
     pub authenticated_role_arn: Option<String>,
     /// Role for guests.
@@ -357,11 +360,42 @@ pub struct UserPoolProviderSeed {
     pub user_pool: String,
     /// The app client's `name` or id.
     pub client_id: String,
-    /// `Token`: choose the role from `cognito:preferred_role` / `cognito:roles`;
-    /// `Default` (or absent): the pool's authenticated role.
+    /// `Token`: choose the role from `cognito:preferred_role` / `cognito:roles`; `Rules`:
+    /// the first of `rules` that matches the ID token's claims; `Default` (or absent): the
+    /// pool's authenticated role.
     pub role_resolution: Option<String>,
-    /// With `Token`: `AuthenticatedRole` (default) or `Deny` when the token names no role.
+    /// With `Token` or `Rules`: `AuthenticatedRole` (default) or `Deny` when the token names
+    /// no role or no rule matches.
     pub ambiguous_role_resolution: Option<String>,
+    /// With `Rules`: the rules (1 to 25), in order.
+    pub rules: Vec<MappingRuleSeed>,
+}
+
+/// The role mapping of an OIDC / social provider (AWS's `RoleMapping` of type `Rules`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoleMappingSeed {
+    /// `Rules` (the only type AWS allows for these providers besides SAML's `Token`).
+    pub role_resolution: String,
+    /// `AuthenticatedRole` (default) or `Deny` when no rule matches.
+    pub ambiguous_role_resolution: Option<String>,
+    /// The rules (1 to 25), in order: the first that matches chooses the role.
+    pub rules: Vec<MappingRuleSeed>,
+}
+
+/// A role-mapping rule: when the token's `claim` matches `value` by `match_type`, the
+/// identity gets `role_arn`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MappingRuleSeed {
+    /// The claim's name (`email`, `cognito:groups`, `custom:tier`, ...).
+    pub claim: String,
+    /// `Equals`, `Contains`, `StartsWith` or `NotEqual`.
+    pub match_type: String,
+    /// The value the claim is compared with.
+    pub value: String,
+    /// The role the rule gives.
+    pub role_arn: String,
 }
 
 /// An IAM role and the API Gateway methods it may invoke.

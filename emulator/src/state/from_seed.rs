@@ -4,7 +4,9 @@
 
 use super::api::{Api, Method, MethodAuth, Resource};
 use super::iam::{Role, TrustStatement, federated_name};
-use super::identity_pool::{IdentityPool, OidcIssuer, UserPoolProvider};
+use super::identity_pool::{
+    IdentityPool, MappingRule, MatchType, OidcIssuer, RoleMapping, RoleResolution, UserPoolProvider,
+};
 use super::shared::State;
 use super::user_pool::{AppClient, Group, User, UserPool, UserStatus};
 use crate::crypto::{random_alnum, random_lower_alnum, random_uuid, totp_code};
@@ -12,8 +14,8 @@ use crate::error::Error;
 use crate::fault::FaultPlan;
 use crate::keys::SigningKey;
 use crate::seed::{
-    ApiSeed, AppClientSeed, IdentityPoolSeed, MethodSeed, OidcProviderSeed, ResourceSeed, RoleSeed,
-    Seed, UserPoolSeed, UserSeed,
+    ApiSeed, AppClientSeed, IdentityPoolSeed, MappingRuleSeed, MethodSeed, OidcProviderSeed,
+    ResourceSeed, RoleSeed, Seed, UserPoolSeed, UserSeed,
 };
 use crate::srp_server;
 use std::collections::{BTreeMap, HashMap};
@@ -399,6 +401,7 @@ fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<IdentityPool, Erro
         .clone()
         .unwrap_or_else(|| format!("{region}:{}", random_uuid()));
     let mut providers = BTreeMap::new();
+    let mut role_mappings = BTreeMap::new();
     for up in &ip.user_pool_providers {
         let pool = st.find_user_pool(&up.user_pool).ok_or_else(|| {
             Error::seed(format!(
@@ -416,15 +419,52 @@ fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<IdentityPool, Erro
                     ip.name, up.client_id
                 ))
             })?;
+        let provider = format!("cognito-idp.{region}.amazonaws.com/{}", pool.id);
+        let name = format!("{provider}:{}", client.id);
+        let resolution = up.role_resolution.as_deref().unwrap_or("Default");
+        if let Some(mapping) = role_mapping(
+            &ip.name,
+            name,
+            resolution,
+            up.ambiguous_role_resolution.as_deref(),
+            &up.rules,
+        )? {
+            role_mappings.insert(provider.clone(), mapping);
+        }
         providers.insert(
-            format!("cognito-idp.{region}.amazonaws.com/{}", pool.id),
+            provider,
             UserPoolProvider {
                 user_pool_id: pool.id.clone(),
                 client_id: client.id.clone(),
-                token_role_resolution: up.role_resolution.as_deref() == Some("Token"),
-                deny_ambiguous: up.ambiguous_role_resolution.as_deref() == Some("Deny"),
             },
         );
+    }
+    for (provider, m) in &ip.role_mappings {
+        // CreateIdentityPool's check, in its words (quoted in aws/aws-cdk#22951).
+        if !ip.oidc_providers.contains_key(provider) {
+            return Err(Error::seed(format!(
+                "identity pool `{}`: {provider} is not a valid RoleMapping ProviderName or is \
+                 not a configured provider.",
+                ip.name
+            )));
+        }
+        if m.role_resolution == "Token" {
+            return Err(Error::seed(format!(
+                "identity pool `{}`: role mapping of {provider}: Token is for user pools (the \
+                 emulator has no SAML role attribute); use Rules",
+                ip.name
+            )));
+        }
+        let mapping = role_mapping(
+            &ip.name,
+            provider.clone(),
+            &m.role_resolution,
+            m.ambiguous_role_resolution.as_deref(),
+            &m.rules,
+        )?;
+        if let Some(mapping) = mapping {
+            role_mappings.insert(provider.clone(), mapping);
+        }
     }
     Ok(IdentityPool {
         id,
@@ -435,8 +475,78 @@ fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<IdentityPool, Erro
         oidc_providers: ip.oidc_providers.clone(),
         authenticated_role_arn: ip.authenticated_role_arn.clone(),
         unauthenticated_role_arn: ip.unauthenticated_role_arn.clone(),
+        role_mappings,
         identities: BTreeMap::new(),
     })
+}
+
+/// A provider's role mapping from the seed's words (`Default` or absent: none), checked as
+/// SetIdentityPoolRoles checks it: a known type and ambiguous resolution, 1 to 25 rules
+/// with a known match type and every field set.
+fn role_mapping(
+    pool: &str,
+    name: String,
+    resolution: &str,
+    ambiguous: Option<&str>,
+    rules: &[MappingRuleSeed],
+) -> Result<Option<RoleMapping>, Error> {
+    let fail = |what: String| {
+        Err(Error::seed(format!(
+            "identity pool `{pool}`: {name}: {what}"
+        )))
+    };
+    let deny_ambiguous = match ambiguous.unwrap_or("AuthenticatedRole") {
+        "AuthenticatedRole" => false,
+        "Deny" => true,
+        other => {
+            return fail(format!(
+                "ambiguous_role_resolution must be AuthenticatedRole or Deny, not `{other}`"
+            ));
+        }
+    };
+    let resolution = match resolution {
+        "Default" | "" => return Ok(None),
+        "Token" => RoleResolution::Token,
+        "Rules" => {
+            if rules.is_empty() || rules.len() > 25 {
+                return fail(format!("Rules needs 1 to 25 rules, got {}", rules.len()));
+            }
+            let mut parsed = Vec::new();
+            for r in rules {
+                let match_type = match r.match_type.as_str() {
+                    "Equals" => MatchType::Equals,
+                    "Contains" => MatchType::Contains,
+                    "StartsWith" => MatchType::StartsWith,
+                    "NotEqual" => MatchType::NotEqual,
+                    other => {
+                        return fail(format!(
+                            "match_type must be Equals, Contains, StartsWith or NotEqual, not `{other}`"
+                        ));
+                    }
+                };
+                if r.claim.is_empty() || r.value.is_empty() || r.role_arn.is_empty() {
+                    return fail("a rule needs claim, value and role_arn".to_owned());
+                }
+                parsed.push(MappingRule {
+                    claim: r.claim.clone(),
+                    match_type,
+                    value: r.value.clone(),
+                    role_arn: r.role_arn.clone(),
+                });
+            }
+            RoleResolution::Rules(parsed)
+        }
+        other => {
+            return fail(format!(
+                "role_resolution must be Token, Rules or Default, not `{other}`"
+            ));
+        }
+    };
+    Ok(Some(RoleMapping {
+        name,
+        resolution,
+        deny_ambiguous,
+    }))
 }
 
 /// A role; its `MaxSessionDuration` within IAM's range (1 to 12 hours).

@@ -24,6 +24,9 @@ pub(crate) struct IdentityPool {
     pub(crate) oidc_providers: BTreeMap<String, Vec<String>>,
     pub(crate) authenticated_role_arn: Option<String>,
     pub(crate) unauthenticated_role_arn: Option<String>,
+    /// How the role of a login is chosen, by provider name; a provider without one gets the
+    /// authenticated role.
+    pub(crate) role_mappings: BTreeMap<String, RoleMapping>,
     /// By identity id.
     pub(crate) identities: BTreeMap<String, Identity>,
 }
@@ -33,10 +36,45 @@ pub(crate) struct IdentityPool {
 pub(crate) struct UserPoolProvider {
     pub(crate) user_pool_id: String,
     pub(crate) client_id: String,
-    /// Role from the token's `cognito:preferred_role`.
-    pub(crate) token_role_resolution: bool,
-    /// With token resolution and no role in the token: deny rather than use the default role.
+}
+
+/// A provider's role mapping (AWS's `RoleMapping`).
+#[derive(Debug, Clone)]
+pub(crate) struct RoleMapping {
+    /// The mapping's name in AWS's answers: the provider, with `:<app client id>` for a
+    /// user pool.
+    pub(crate) name: String,
+    pub(crate) resolution: RoleResolution,
+    /// `AmbiguousRoleResolution: Deny`: no role from the token or the rules is a refusal
+    /// rather than the authenticated role.
     pub(crate) deny_ambiguous: bool,
+}
+
+/// Where a mapped login's role comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum RoleResolution {
+    /// `cognito:preferred_role` / `cognito:roles` of a user pool's ID token.
+    Token,
+    /// The first rule that matches the token's claims.
+    Rules(Vec<MappingRule>),
+}
+
+/// A role-mapping rule.
+#[derive(Debug, Clone)]
+pub(crate) struct MappingRule {
+    pub(crate) claim: String,
+    pub(crate) match_type: MatchType,
+    pub(crate) value: String,
+    pub(crate) role_arn: String,
+}
+
+/// How a rule compares a claim with its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MatchType {
+    Equals,
+    Contains,
+    StartsWith,
+    NotEqual,
 }
 
 /// An identity (`<region>:<uuid>`).

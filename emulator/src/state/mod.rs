@@ -22,7 +22,7 @@ mod user_pool;
 
 pub(crate) use api::{Api, MethodAuth, Resource};
 pub(crate) use iam::{IssuedCredentials, WebIdentity, glob_match};
-pub(crate) use identity_pool::IdentityPool;
+pub(crate) use identity_pool::{IdentityPool, MatchType, RoleMapping, RoleResolution};
 pub use shared::IssuedState;
 pub(crate) use shared::{Shared, State};
 pub(crate) use user_pool::{

@@ -3,6 +3,7 @@
 
 mod basic;
 mod enhanced;
+mod rules;
 mod trust;
 
 use aws_sdk_cognitoidentity::error::ProvideErrorMetadata;
@@ -43,6 +44,7 @@ fn provider(resolution: Option<&str>, ambiguous: Option<&str>) -> UserPoolProvid
         client_id: "web".into(),
         role_resolution: resolution.map(Into::into),
         ambiguous_role_resolution: ambiguous.map(Into::into),
+        ..Default::default()
     }
 }
 

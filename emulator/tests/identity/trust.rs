@@ -43,6 +43,7 @@ fn identity_pool(id: &str, name: &str, auth: &str, unauth: &str) -> IdentityPool
         .into(),
         authenticated_role_arn: Some(role(auth)),
         unauthenticated_role_arn: Some(role(unauth)),
+        ..Default::default()
     }
 }
 

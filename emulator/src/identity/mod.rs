@@ -14,11 +14,12 @@
 //! one valid login for this identity or identity pool.`, `Access to Identity '<id>' is
 //! forbidden.`, `Unauthenticated access is not supported for this identity pool.`, and
 //! `InvalidParameterException: Basic (classic) flow is not enabled, please use enhanced flow.`
-//! at GetOpenIdToken. Unverified choices (no public record found): a `CustomRoleArn` not in
-//! the token's `cognito:roles` answers `InvalidParameterException: Invalid CustomRoleArn: the
-//! role '<arn>' is not in the token's cognito:roles.`; with `AmbiguousRoleResolution: Deny` and no role in the token,
-//! `NotAuthorizedException: The ambiguous role mapping rules for: <provider>:<client> denied
-//! this request.`
+//! at GetOpenIdToken. The role an identity gets, and the `amr` of its tokens: [`roles`].
+//! Unverified choice (no public record found): a `CustomRoleArn` the role mapping does not
+//! give answers `InvalidParameterException: Invalid CustomRoleArn: the role '<arn>' is not in
+//! the token's cognito:roles.`
+
+mod roles;
 
 use crate::credentials::issue_credentials;
 use crate::crypto::random_uuid;
@@ -28,6 +29,7 @@ use crate::time::epoch_secs;
 use crate::tokens::{COGNITO_IDENTITY_ISSUER, COGNITO_IDENTITY_PROVIDER};
 use crate::wire::{self, Service, WireError};
 use axum::response::{IntoResponse, Response};
+use roles::{amr, choose_role};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
@@ -49,17 +51,23 @@ struct VerifiedLogin {
     provider: String,
     subject: String,
     claims: Value,
+    /// Its own entry in the identity's `amr`, after the provider's name:
+    /// `<provider>:CognitoSignIn:<sub>` for a user pool, `<provider>:<audience>:<sub>` for
+    /// others.
+    amr_entry: String,
 }
 
 impl VerifiedLogin {
-    /// The login of `provider` whose token carried `claims`: its subject is the `sub` claim.
-    fn new(provider: &str, claims: Value) -> Result<Self, WireError> {
+    /// The login of `provider` whose token carried `claims`: its subject is the `sub` claim;
+    /// `middle` is what its `amr` entry holds between provider and subject.
+    fn new(provider: &str, claims: Value, middle: &str) -> Result<Self, WireError> {
         let subject = claim_str(&claims, "sub")
             .ok_or_else(|| {
                 WireError::not_authorized("Invalid login token. Missing a required claim: sub")
             })?
             .to_owned();
         Ok(VerifiedLogin {
+            amr_entry: format!("{provider}:{middle}:{subject}"),
             provider: provider.to_owned(),
             subject,
             claims,
@@ -216,7 +224,7 @@ fn verify_login(
         if aud != up.client_id {
             return Err(WireError::not_authorized(NOT_SUPPORTED_PROVIDER));
         }
-        return VerifiedLogin::new(provider, claims);
+        return VerifiedLogin::new(provider, claims, "CognitoSignIn");
     }
     if let Some(allowed) = pool.oidc_providers.get(provider) {
         let (_, claims, _, _) = keys::split(token).map_err(rejection)?;
@@ -245,12 +253,16 @@ fn verify_login(
                 "Invalid login token. Missing a required claim: aud",
             ));
         }
-        if !auds.iter().any(|a| allowed.iter().any(|c| c == a)) {
+        let Some(audience) = auds
+            .iter()
+            .find(|a| allowed.iter().any(|c| c == *a))
+            .map(|a| (*a).to_owned())
+        else {
             return Err(WireError::not_authorized(
                 "Invalid login token. Incorrect token audience.",
             ));
-        }
-        return VerifiedLogin::new(provider, claims);
+        };
+        return VerifiedLogin::new(provider, claims, &audience);
     }
     Err(WireError::not_authorized(NOT_SUPPORTED_PROVIDER))
 }
@@ -407,70 +419,6 @@ fn authorize(
     Ok((pool_id, verified))
 }
 
-/// A `CustomRoleArn` the token does not list. AWS's answer is not publicly recorded; this
-/// one is what `cognito-sigv4`'s identity-pool client maps to `ErrorKind::RoleNotAllowed`
-/// (`InvalidParameterException` mentioning the role) and, unlike `NotAuthorizedException`,
-/// it does not end a session.
-fn role_not_allowed(custom: &str) -> WireError {
-    WireError::invalid_parameter(format!(
-        "Invalid CustomRoleArn: the role '{custom}' is not in the token's cognito:roles."
-    ))
-}
-
-/// Chooses the role for an authorized request (see the module docs for the rules).
-fn choose_role(
-    pool: &IdentityPool,
-    verified: &[VerifiedLogin],
-    custom: Option<&str>,
-) -> Result<String, WireError> {
-    if verified.is_empty() {
-        return pool.unauthenticated_role_arn.clone().ok_or_else(|| {
-            WireError::json(
-                "InvalidIdentityPoolConfigurationException",
-                INVALID_POOL_CONFIG,
-            )
-        });
-    }
-    let by_token = verified.iter().find_map(|v| {
-        pool.user_pool_providers
-            .get(&v.provider)
-            .filter(|up| up.token_role_resolution)
-            .map(|up| (v, up))
-    });
-    if let Some((login, up)) = by_token {
-        let roles: Vec<&str> = login
-            .claims
-            .get("cognito:roles")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        if let Some(custom) = custom {
-            if roles.contains(&custom) {
-                return Ok(custom.to_owned());
-            }
-            return Err(role_not_allowed(custom));
-        }
-        if let Some(preferred) = claim_str(&login.claims, "cognito:preferred_role") {
-            return Ok(preferred.to_owned());
-        }
-        if up.deny_ambiguous {
-            return Err(WireError::not_authorized(format!(
-                "The ambiguous role mapping rules for: {}:{} denied this request.",
-                login.provider, up.client_id
-            )));
-        }
-    } else if let Some(custom) = custom {
-        // Without role resolution from a token there is no list the custom role could be in.
-        return Err(role_not_allowed(custom));
-    }
-    pool.authenticated_role_arn.clone().ok_or_else(|| {
-        WireError::json(
-            "InvalidIdentityPoolConfigurationException",
-            INVALID_POOL_CONFIG,
-        )
-    })
-}
-
 /// GetCredentialsForIdentity {IdentityId, Logins?, CustomRoleArn?} →
 /// {IdentityId, Credentials {AccessKeyId, SecretKey, SessionToken, Expiration}}.
 fn get_credentials_for_identity(
@@ -524,18 +472,6 @@ fn get_credentials_for_identity(
             "Expiration": epoch_secs(issued.expires_at),
         }
     }))
-}
-
-/// The `amr` of an identity with these logins, as GetOpenIdToken's token carries it and as
-/// trust policies see it: `unauthenticated` for a guest, else `authenticated` and each
-/// login's provider.
-fn amr(verified: &[VerifiedLogin]) -> Vec<String> {
-    if verified.is_empty() {
-        return vec!["unauthenticated".to_owned()];
-    }
-    std::iter::once("authenticated".to_owned())
-        .chain(verified.iter().map(|v| v.provider.clone()))
-        .collect()
 }
 
 /// GetOpenIdToken {IdentityId, Logins?} → {IdentityId, Token}: the basic (classic) flow's
