@@ -67,36 +67,13 @@ impl Env {
         }
     }
 
-    /// The binary, with this environment's configuration directory and none of the
-    /// developer's AWS or Cognito variables.
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-sigv4"));
-        command
-            .args(args)
-            .env("COGNITO_SIGV4_CONFIG_DIR", self.home.path());
-        for (name, _) in std::env::vars() {
-            if name.starts_with("AWS_") || name.starts_with("COGNITO_") {
-                command.env_remove(&name);
-            }
-        }
-        command
+        binary(self.home.path(), args)
     }
 
     /// Runs the binary with `stdin`; its output, recorded.
     fn run_with(&self, command: &mut Command, stdin: &str) -> Output {
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let output = child.wait_with_output().unwrap();
+        let output = run_to_end(command, stdin);
         let args = format!("{:?}", command.get_args().collect::<Vec<_>>());
         self.outputs.borrow_mut().push((
             args,
@@ -160,6 +137,33 @@ impl Env {
     fn session_file(&self) -> PathBuf {
         self.home.path().join("sessions").join("emu.json")
     }
+}
+
+/// The binary, with `home` as its configuration directory and none of the developer's AWS or
+/// Cognito variables.
+fn binary(home: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-sigv4"));
+    command.args(args).env("COGNITO_SIGV4_CONFIG_DIR", home);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("AWS_") || name.starts_with("COGNITO_") {
+            command.env_remove(&name);
+        }
+    }
+    command
+}
+
+/// Runs `command` to its end with `stdin` as its standard input.
+fn run_to_end(command: &mut Command, stdin: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
 }
 
 fn stdout(out: &Output) -> String {
@@ -572,35 +576,34 @@ async fn dry_run_decode_exit_codes_and_completions() {
     assert_no_secret(&env, &[]);
 }
 
+/// A child process stopped when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn the_emulator_subcommand_serves_and_prints_its_ids() {
     let home = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-sigv4"))
-        .args(["emulator", "--port", "0"])
-        .env("COGNITO_SIGV4_CONFIG_DIR", home.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = KillOnDrop(
+        binary(home.path(), &["emulator", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
+    BufReader::new(child.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
     let ids: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("{line}"));
     let endpoint = ids["endpoint"].as_str().unwrap().to_owned();
     let api = ids["apis"]["reference"]["url"].as_str().unwrap().to_owned();
-    let run = |args: &[&str], stdin: &str| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_cognito-sigv4"))
-            .args(args)
-            .env("COGNITO_SIGV4_CONFIG_DIR", home.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        c.wait_with_output().unwrap()
-    };
+    let run = |args: &[&str], stdin: &str| run_to_end(&mut binary(home.path(), args), stdin);
     let pool = &ids["user_pools"]["quickstart"];
     let out = run(
         &[
@@ -623,8 +626,7 @@ fn the_emulator_subcommand_serves_and_prints_its_ids() {
     );
     // The profile was saved by that first login: a call needs nothing more.
     let call = run(&["call", &format!("{api}/cip")], "");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     assert_success(&out);
     assert!(
         stderr(&out).contains("Profile `default` saved"),
