@@ -76,7 +76,8 @@
 //! | identity pools: a `CustomRoleArn` the role mapping does not give (not in `cognito:roles`, or no matching rule's role) | `InvalidParameterException: Invalid CustomRoleArn: the role '<arn>' is not in the token's cognito:roles.` | no public record of AWS's text |
 //! | identity pools: `AmbiguousRoleResolution: Deny` and no role | `NotAuthorizedException: The ambiguous role mapping rules for: <mapping> denied this request.`, the mapping named `<provider>:<app client id>` for a user pool, the provider's name for others | AWS's text for a Google mapping (aws-amplify/amplify-js#3621); the user-pool form follows how `RoleMappings` key a user pool |
 //! | identity pools: role-mapping rules on claims that are not strings, and on missing claims | a list (`cognito:groups`) matches when a member does (`NotEqual`: when no member equals the value); numbers and booleans compare as their JSON text; a missing claim matches no rule, `NotEqual` included; with logins of several mapped providers, the first by provider name decides | AWS documents string matching and that the claim "must be present in the token", not lists or types |
-//! | GetOpenIdToken's `amr` for a login | `authenticated`, then per login its provider and `<provider>:CognitoSignIn:<sub>` (user pools) or `<provider>:<audience>:<sub>` (others) | the user-pool form is what API Gateway shows as `cognitoAuthenticationProvider`; the other form is quoted for Facebook (`graph.facebook.com:<app id>:<user id>`), taken for every other provider |
+//! | Facebook, Login with Amazon and SAML logins | accepted when the seed's `test_logins` lists the token for the provider (and, for Facebook and Amazon, its app is one of the pool's ids); else `NotAuthorizedException: Invalid login token. The token was not issued by <provider>.`, a token of another app `Invalid login token. Incorrect token audience.`, an expired one `Invalid login token. Token expired: <now> >= <exp>`; SAML role mappings take `Rules` only | the emulator cannot ask Facebook, Amazon or a SAML IdP; AWS's texts for these tokens are not published (the audience and expiry texts are those of OIDC tokens) |
+//! | GetOpenIdToken's `amr` for a login | `authenticated`, then per login its provider and `<provider>:CognitoSignIn:<sub>` (user pools) or `<provider>:<audience>:<sub>` (others; `<SAML provider ARN>:<subject>` for SAML) | the user-pool form is what API Gateway shows as `cognitoAuthenticationProvider`; the other form is quoted for Facebook (`graph.facebook.com:<app id>:<user id>`), taken for every other provider |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
@@ -113,7 +114,7 @@ pub use error::{Error, ErrorKind};
 pub use fault::Fault;
 pub use seed::{
     ApiSeed, AppClientSeed, GroupSeed, IdentityPoolSeed, MappingRuleSeed, MethodSeed,
-    OidcProviderSeed, ResourceSeed, RoleMappingSeed, RoleSeed, Seed, TrustSeed,
+    OidcProviderSeed, ResourceSeed, RoleMappingSeed, RoleSeed, Seed, TestLoginSeed, TrustSeed,
     UserPoolProviderSeed, UserPoolSeed, UserSeed,
 };
 pub use state::{DeliveryMedium, IssuedState, SentCode};

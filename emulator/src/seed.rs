@@ -30,6 +30,10 @@ pub struct Seed {
     pub oidc_providers: Vec<OidcProviderSeed>,
     /// Cognito identity pools.
     pub identity_pools: Vec<IdentityPoolSeed>,
+    /// Login tokens of providers whose tokens are not JWTs the emulator could verify
+    /// (Facebook and Login with Amazon access tokens, SAML responses): identity pools accept
+    /// exactly these, as if the provider had vouched for them.
+    pub test_logins: Vec<TestLoginSeed>,
     /// IAM roles and what each may invoke.
     pub roles: Vec<RoleSeed>,
     /// API Gateway REST APIs.
@@ -341,8 +345,14 @@ pub struct IdentityPoolSeed {
     /// User-pool providers: `user_pool` is the pool's `name` (or id), `client_id` the app
     /// client's `name` (or id).
     pub user_pool_providers: Vec<UserPoolProviderSeed>,
-    /// OIDC / social providers: provider name (`accounts.google.com`) → allowed client ids.
+    /// OIDC / social providers: provider name → allowed client ids. JWT issuers
+    /// (`accounts.google.com`, `appleid.apple.com`, any OIDC host and path) need an
+    /// `oidc_providers` issuer of the seed; `graph.facebook.com` (app ids) and
+    /// `www.amazon.com` (Login with Amazon client ids) accept the seed's `test_logins`.
     pub oidc_providers: BTreeMap<String, Vec<String>>,
+    /// SAML providers (`arn:aws:iam::<account>:saml-provider/<name>`): their logins are the
+    /// seed's `test_logins` for that ARN.
+    pub saml_provider_arns: Vec<String>,
     /// Role mappings of the OIDC / social providers, by provider name (a user-pool
     /// provider's mapping is set on it: `role_resolution`, `rules`). AWS's `RoleMappings`.
     pub role_mappings: BTreeMap<String, RoleMappingSeed>,
@@ -350,6 +360,40 @@ pub struct IdentityPoolSeed {
     pub authenticated_role_arn: Option<String>,
     /// Role for guests.
     pub unauthenticated_role_arn: Option<String>,
+}
+
+/// A login token the emulator accepts for a provider it cannot verify by signature: the
+/// token stands for `subject`, as if the provider had said so. `Debug` leaves out the token.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TestLoginSeed {
+    /// `graph.facebook.com`, `www.amazon.com`, or a SAML provider's ARN.
+    pub provider: String,
+    /// The token an app puts in `Logins`: a Facebook or Amazon access token, or a base64
+    /// SAML response.
+    pub token: String,
+    /// Whom the provider vouches for: the Facebook or Amazon user id, the SAML `NameID`.
+    pub subject: String,
+    /// The app the token was issued to (Facebook app id, Login with Amazon client id): it
+    /// must be one of the identity pool's ids for the provider. None for SAML.
+    pub audience: Option<String>,
+    /// What else the provider says about the user (SAML attributes, e-mail, ...), for
+    /// role-mapping rules.
+    pub claims: BTreeMap<String, serde_json::Value>,
+    /// When the token expires, in epoch seconds (never when absent).
+    pub expires_at: Option<u64>,
+}
+
+impl std::fmt::Debug for TestLoginSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestLoginSeed")
+            .field("provider", &self.provider)
+            .field("subject", &self.subject)
+            .field("audience", &self.audience)
+            .field("claims", &self.claims)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A user pool attached to an identity pool.

@@ -19,16 +19,17 @@
 //! give answers `InvalidParameterException: Invalid CustomRoleArn: the role '<arn>' is not in
 //! the token's cognito:roles.`
 
+mod logins;
 mod roles;
 
 use crate::credentials::issue_credentials;
 use crate::crypto::random_uuid;
-use crate::keys::{self, JwtRejection, audiences, claim_secs, claim_str};
 use crate::state::{IdentityPool, Shared, State, WebIdentity};
 use crate::time::epoch_secs;
 use crate::tokens::{COGNITO_IDENTITY_ISSUER, COGNITO_IDENTITY_PROVIDER};
 use crate::wire::{self, Service, WireError};
 use axum::response::{IntoResponse, Response};
+use logins::{VerifiedLogin, verify_login};
 use roles::{amr, choose_role};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -44,36 +45,6 @@ const UNAUTH_NOT_SUPPORTED: &str =
     "Unauthenticated access is not supported for this identity pool.";
 const INVALID_POOL_CONFIG: &str =
     "Invalid identity pool configuration. Check assigned IAM roles for this pool.";
-
-/// A login whose token verified.
-#[derive(Debug)]
-struct VerifiedLogin {
-    provider: String,
-    subject: String,
-    claims: Value,
-    /// Its own entry in the identity's `amr`, after the provider's name:
-    /// `<provider>:CognitoSignIn:<sub>` for a user pool, `<provider>:<audience>:<sub>` for
-    /// others.
-    amr_entry: String,
-}
-
-impl VerifiedLogin {
-    /// The login of `provider` whose token carried `claims`: its subject is the `sub` claim;
-    /// `middle` is what its `amr` entry holds between provider and subject.
-    fn new(provider: &str, claims: Value, middle: &str) -> Result<Self, WireError> {
-        let subject = claim_str(&claims, "sub")
-            .ok_or_else(|| {
-                WireError::not_authorized("Invalid login token. Missing a required claim: sub")
-            })?
-            .to_owned();
-        Ok(VerifiedLogin {
-            amr_entry: format!("{provider}:{middle}:{subject}"),
-            provider: provider.to_owned(),
-            subject,
-            claims,
-        })
-    }
-}
 
 /// Serves one cognito-identity operation.
 pub(crate) fn handle(shared: &Shared, op: &str, body: &[u8]) -> Response {
@@ -166,105 +137,6 @@ fn logins(req: &Value) -> BTreeMap<String, String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn rejection(r: JwtRejection) -> WireError {
-    match r {
-        JwtRejection::Malformed => WireError::not_authorized(
-            "Invalid login token. Not a valid OpenId Connect identity token.",
-        ),
-        JwtRejection::WrongKey | JwtRejection::BadSignature => {
-            WireError::not_authorized("Invalid login token. Couldn't verify signed token.")
-        }
-    }
-}
-
-fn check_expiry(claims: &Value, now: u64) -> Result<(), WireError> {
-    let exp = claim_secs(claims, "exp").ok_or_else(|| {
-        WireError::not_authorized("Invalid login token. Missing a required claim: exp")
-    })?;
-    if now >= exp {
-        return Err(WireError::not_authorized(format!(
-            "Invalid login token. Token expired: {now} >= {exp}"
-        )));
-    }
-    Ok(())
-}
-
-/// Verifies one login token for `pool`.
-fn verify_login(
-    st: &State,
-    pool: &IdentityPool,
-    provider: &str,
-    token: &str,
-    now: u64,
-) -> Result<VerifiedLogin, WireError> {
-    if let Some(up) = pool.user_pool_providers.get(provider) {
-        let user_pool = st
-            .user_pools
-            .get(&up.user_pool_id)
-            .ok_or_else(|| WireError::not_authorized(NOT_SUPPORTED_PROVIDER))?;
-        let (_, claims, _, _) = keys::split(token).map_err(rejection)?;
-        if claim_str(&claims, "iss") != Some(user_pool.issuer(&st.region).as_str()) {
-            return Err(WireError::not_authorized(
-                "Invalid login token. Issuer doesn't match providerName",
-            ));
-        }
-        let claims = user_pool.key.verify(token).map_err(rejection)?;
-        check_expiry(&claims, now)?;
-        // An access token carries `client_id`, not `aud`: AWS names the missing claim.
-        let aud = claim_str(&claims, "aud").ok_or_else(|| {
-            WireError::not_authorized("Invalid login token. Missing a required claim: aud")
-        })?;
-        if claim_str(&claims, "token_use") != Some("id") {
-            return Err(WireError::not_authorized(
-                "Invalid login token. Not an ID token.",
-            ));
-        }
-        if aud != up.client_id {
-            return Err(WireError::not_authorized(NOT_SUPPORTED_PROVIDER));
-        }
-        return VerifiedLogin::new(provider, claims, "CognitoSignIn");
-    }
-    if let Some(allowed) = pool.oidc_providers.get(provider) {
-        let (_, claims, _, _) = keys::split(token).map_err(rejection)?;
-        let issuer_url = format!("https://{provider}");
-        // Google issues both `accounts.google.com` and `https://accounts.google.com`.
-        let iss = claim_str(&claims, "iss").unwrap_or_default();
-        if iss != issuer_url && iss != provider {
-            return Err(WireError::not_authorized(
-                "Invalid login token. Issuer doesn't match providerName",
-            ));
-        }
-        let issuer = st.oidc_issuers.get(&issuer_url).ok_or_else(|| {
-            WireError::not_authorized("Invalid login token. Couldn't verify signed token.")
-        })?;
-        let claims = issuer.key.verify(token).map_err(rejection)?;
-        check_expiry(&claims, now)?;
-        // A pool that lists no client ids for the provider trusts the issuer's own clients.
-        let allowed = if allowed.is_empty() {
-            &issuer.client_ids
-        } else {
-            allowed
-        };
-        let auds = audiences(&claims);
-        if auds.is_empty() {
-            return Err(WireError::not_authorized(
-                "Invalid login token. Missing a required claim: aud",
-            ));
-        }
-        let Some(audience) = auds
-            .iter()
-            .find(|a| allowed.iter().any(|c| c == *a))
-            .map(|a| (*a).to_owned())
-        else {
-            return Err(WireError::not_authorized(
-                "Invalid login token. Incorrect token audience.",
-            ));
-        };
-        return VerifiedLogin::new(provider, claims, &audience);
-    }
-    Err(WireError::not_authorized(NOT_SUPPORTED_PROVIDER))
 }
 
 fn verify_all(

@@ -11,7 +11,8 @@
 //! `<provider>:<app client id>`, as AWS's RoleMappings key it). Other logins get the
 //! authenticated role.
 
-use super::{INVALID_POOL_CONFIG, VerifiedLogin};
+use super::INVALID_POOL_CONFIG;
+use super::logins::VerifiedLogin;
 use crate::keys::claim_str;
 use crate::state::{IdentityPool, MatchType, RoleMapping, RoleResolution};
 use crate::wire::WireError;

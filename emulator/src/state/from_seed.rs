@@ -5,7 +5,8 @@
 use super::api::{Api, Method, MethodAuth, Resource};
 use super::iam::{Role, TrustStatement, federated_name};
 use super::identity_pool::{
-    IdentityPool, MappingRule, MatchType, OidcIssuer, RoleMapping, RoleResolution, UserPoolProvider,
+    IdentityPool, MappingRule, MatchType, OidcIssuer, RoleMapping, RoleResolution, TestLogin,
+    UserPoolProvider, test_login_key,
 };
 use super::shared::State;
 use super::user_pool::{AppClient, Group, User, UserPool, UserStatus};
@@ -15,7 +16,7 @@ use crate::fault::FaultPlan;
 use crate::keys::SigningKey;
 use crate::seed::{
     ApiSeed, AppClientSeed, IdentityPoolSeed, MappingRuleSeed, MethodSeed, OidcProviderSeed,
-    ResourceSeed, RoleSeed, Seed, UserPoolSeed, UserSeed,
+    ResourceSeed, RoleSeed, Seed, TestLoginSeed, UserPoolSeed, UserSeed,
 };
 use crate::srp_server;
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +40,7 @@ impl State {
             user_pools: BTreeMap::new(),
             oidc_issuers: BTreeMap::new(),
             identity_pools: BTreeMap::new(),
+            test_logins: HashMap::new(),
             identity_pool_order: Vec::new(),
             roles: BTreeMap::new(),
             apis: BTreeMap::new(),
@@ -56,6 +58,10 @@ impl State {
         }
         for o in &seed.oidc_providers {
             state.oidc_issuers.insert(o.issuer.clone(), oidc_issuer(o));
+        }
+        for t in &seed.test_logins {
+            let (key, login) = test_login(t)?;
+            state.test_logins.insert(key, login);
         }
         for ip in &seed.identity_pools {
             let pool = identity_pool(&state, ip)?;
@@ -393,6 +399,45 @@ fn oidc_issuer(o: &OidcProviderSeed) -> OidcIssuer {
     }
 }
 
+/// The providers whose logins the seed's `test_logins` stand for.
+const TEST_LOGIN_PROVIDERS: [&str; 2] = ["graph.facebook.com", "www.amazon.com"];
+
+fn is_saml_arn(provider: &str) -> bool {
+    provider.starts_with("arn:aws:iam::") && provider.contains(":saml-provider/")
+}
+
+/// A seeded login of Facebook, Login with Amazon or a SAML provider.
+fn test_login(t: &TestLoginSeed) -> Result<((String, String), TestLogin), Error> {
+    if !TEST_LOGIN_PROVIDERS.contains(&t.provider.as_str()) && !is_saml_arn(&t.provider) {
+        return Err(Error::seed(format!(
+            "test login of `{}`: the provider must be graph.facebook.com, www.amazon.com or a \
+             SAML provider ARN (JWT issuers such as Google and Apple are `oidc_providers`)",
+            t.provider
+        )));
+    }
+    if t.token.is_empty() || t.subject.is_empty() {
+        return Err(Error::seed(format!(
+            "test login of `{}`: token and subject are required",
+            t.provider
+        )));
+    }
+    let mut claims: serde_json::Map<String, serde_json::Value> =
+        t.claims.clone().into_iter().collect();
+    claims.insert("sub".into(), t.subject.clone().into());
+    if let Some(aud) = &t.audience {
+        claims.insert("aud".into(), aud.clone().into());
+    }
+    Ok((
+        test_login_key(&t.provider, &t.token),
+        TestLogin {
+            subject: t.subject.clone(),
+            audience: t.audience.clone(),
+            claims: serde_json::Value::Object(claims),
+            expires_at: t.expires_at,
+        },
+    ))
+}
+
 /// An identity pool; its user-pool providers must name pools and app clients of the seed.
 fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<IdentityPool, Error> {
     let region = &st.region;
@@ -439,9 +484,16 @@ fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<IdentityPool, Erro
             },
         );
     }
+    if let Some(bad) = ip.saml_provider_arns.iter().find(|a| !is_saml_arn(a)) {
+        return Err(Error::seed(format!(
+            "identity pool `{}`: `{bad}` is no SAML provider ARN \
+             (arn:aws:iam::<account>:saml-provider/<name>)",
+            ip.name
+        )));
+    }
     for (provider, m) in &ip.role_mappings {
         // CreateIdentityPool's check, in its words (quoted in aws/aws-cdk#22951).
-        if !ip.oidc_providers.contains_key(provider) {
+        if !ip.oidc_providers.contains_key(provider) && !ip.saml_provider_arns.contains(provider) {
             return Err(Error::seed(format!(
                 "identity pool `{}`: {provider} is not a valid RoleMapping ProviderName or is \
                  not a configured provider.",
@@ -473,6 +525,7 @@ fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<IdentityPool, Erro
         allow_classic_flow: ip.allow_classic_flow,
         user_pool_providers: providers,
         oidc_providers: ip.oidc_providers.clone(),
+        saml_provider_arns: ip.saml_provider_arns.clone(),
         authenticated_role_arn: ip.authenticated_role_arn.clone(),
         unauthenticated_role_arn: ip.unauthenticated_role_arn.clone(),
         role_mappings,

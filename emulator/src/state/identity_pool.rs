@@ -11,6 +11,36 @@ pub(crate) struct OidcIssuer {
     pub(crate) client_ids: Vec<String>,
 }
 
+/// A login token of a provider the emulator cannot verify by signature (Facebook, Login
+/// with Amazon, SAML), accepted because the seed lists it.
+#[derive(Clone)]
+pub(crate) struct TestLogin {
+    pub(crate) subject: String,
+    pub(crate) audience: Option<String>,
+    /// The claims rules see: the seed's, with `sub` (and `aud`) added.
+    pub(crate) claims: serde_json::Value,
+    pub(crate) expires_at: Option<u64>,
+}
+
+impl std::fmt::Debug for TestLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestLogin")
+            .field("subject", &self.subject)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The key of a seeded login in `State::test_logins`: the provider and the token's SHA-256
+/// (hex), so that the state's `Debug` never shows a token.
+pub(crate) fn test_login_key(provider: &str, token: &str) -> (String, String) {
+    use sha2::Digest as _;
+    (
+        provider.to_owned(),
+        hex::encode(sha2::Sha256::digest(token.as_bytes())),
+    )
+}
+
 /// An identity pool.
 #[derive(Debug)]
 pub(crate) struct IdentityPool {
@@ -22,6 +52,8 @@ pub(crate) struct IdentityPool {
     pub(crate) user_pool_providers: BTreeMap<String, UserPoolProvider>,
     /// OIDC / social providers: provider name → allowed audiences.
     pub(crate) oidc_providers: BTreeMap<String, Vec<String>>,
+    /// SAML provider ARNs.
+    pub(crate) saml_provider_arns: Vec<String>,
     pub(crate) authenticated_role_arn: Option<String>,
     pub(crate) unauthenticated_role_arn: Option<String>,
     /// How the role of a login is chosen, by provider name; a provider without one gets the

@@ -22,7 +22,9 @@ mod user_pool;
 
 pub(crate) use api::{Api, MethodAuth, Resource};
 pub(crate) use iam::{IssuedCredentials, WebIdentity, glob_match};
-pub(crate) use identity_pool::{IdentityPool, MatchType, RoleMapping, RoleResolution};
+pub(crate) use identity_pool::{
+    IdentityPool, MatchType, RoleMapping, RoleResolution, test_login_key,
+};
 pub use shared::IssuedState;
 pub(crate) use shared::{Shared, State};
 pub(crate) use user_pool::{

@@ -2,7 +2,7 @@
 
 use super::api::Api;
 use super::iam::{IssuedCredentials, Role};
-use super::identity_pool::{IdentityPool, OidcIssuer};
+use super::identity_pool::{IdentityPool, OidcIssuer, TestLogin};
 use super::user_pool::UserPool;
 use super::{EXPIRED_MEMORY, FORGET_INTERVAL};
 use crate::fault::FaultPlan;
@@ -56,6 +56,9 @@ pub(crate) struct State {
     pub(crate) oidc_issuers: BTreeMap<String, OidcIssuer>,
     /// By identity pool id.
     pub(crate) identity_pools: BTreeMap<String, IdentityPool>,
+    /// Seeded login tokens of Facebook, Login with Amazon and SAML, by
+    /// [`test_login_key`](super::identity_pool::test_login_key).
+    pub(crate) test_logins: HashMap<(String, String), TestLogin>,
     /// Identity pool ids in the seed's order, for "the first identity pool that..." questions.
     pub(crate) identity_pool_order: Vec<String>,
     /// By role ARN.

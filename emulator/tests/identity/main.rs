@@ -4,6 +4,7 @@
 mod basic;
 mod enhanced;
 mod rules;
+mod social;
 mod trust;
 
 use aws_sdk_cognitoidentity::error::ProvideErrorMetadata;
