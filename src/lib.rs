@@ -4,6 +4,8 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+#[cfg(feature = "aws-sdk")]
+pub mod aws_sdk;
 pub mod cache;
 pub mod client;
 pub mod config;

@@ -24,6 +24,11 @@ mod google;
 #[path = "../examples/guest.rs"]
 mod guest;
 
+#[cfg(feature = "aws-sdk")]
+#[allow(dead_code)]
+#[path = "../examples/aws_sdk.rs"]
+mod aws_sdk;
+
 const README: &str = include_str!("../README.md");
 
 #[tokio::test]
@@ -152,4 +157,19 @@ async fn guest_keeps_its_identity_id_when_it_signs_in_with_google() {
     );
     assert_ne!(next_person.identity_id, guest.identity_id, "{outcome}");
     assert_eq!(next_person.status, 403, "{outcome}");
+}
+
+#[cfg(feature = "aws-sdk")]
+#[tokio::test]
+async fn aws_sdk_runs_an_sts_client_as_the_signed_in_user() {
+    let target = aws_sdk::Target::emulated().await.expect("emulator");
+    let outcome = aws_sdk::run(target).await.expect("the example runs");
+    assert_eq!(outcome.username, "jdoe");
+    assert_eq!(outcome.account, "123456789012", "{outcome}");
+    assert!(
+        outcome
+            .arn
+            .starts_with("arn:aws:sts::123456789012:assumed-role/CipRole/"),
+        "{outcome}"
+    );
 }
