@@ -33,6 +33,7 @@
 //!   and secret key): keep `aws_sigv4=trace` off in production if you sign headers such as API
 //!   keys.
 
+mod amplify;
 mod request;
 mod response;
 
@@ -60,6 +61,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::signing::Signer;
 use crate::skew::ClockSkew;
 use crate::time::{Clock, SharedClock, share, shift, system_clock};
+pub use amplify::{AmplifyApi, AmplifyApis};
 pub use request::RequestBuilder;
 pub use response::ApiResponse;
 
