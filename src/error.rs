@@ -112,8 +112,9 @@ impl ErrorKind {
     ///
     /// Covers the errors the Cognito API references list for InitiateAuth,
     /// RespondToAuthChallenge, GetTokensFromRefreshToken, RevokeToken, GlobalSignOut,
-    /// AssociateSoftwareToken, VerifySoftwareToken, GetId, GetCredentialsForIdentity and
-    /// GetOpenIdToken, and STS's AssumeRoleWithWebIdentity.
+    /// AssociateSoftwareToken, VerifySoftwareToken, GetId, GetCredentialsForIdentity,
+    /// GetOpenIdToken and STS's AssumeRoleWithWebIdentity, and the error names of the OAuth 2.0
+    /// token endpoint (`invalid_grant`, ...).
     pub fn from_service_code(code: &str) -> ErrorKind {
         let code = code.rsplit('#').next().unwrap_or(code);
         let code = code.split(':').next().unwrap_or(code);
@@ -124,7 +125,9 @@ impl ErrorKind {
             | "ExpiredTokenException"
             // RevokeToken: the client is not allowed to revoke this token (wrong client or
             // secret).
-            | "UnauthorizedException" => ErrorKind::NotAuthorized,
+            | "UnauthorizedException"
+            // OAuth 2.0 (RFC 6749 §5.2): a code, refresh token or PKCE verifier refused.
+            | "invalid_grant" => ErrorKind::NotAuthorized,
             "UserNotFoundException" => ErrorKind::UserNotFound,
             "UserNotConfirmedException" => ErrorKind::UserNotConfirmed,
             "PasswordResetRequiredException" => ErrorKind::PasswordResetRequired,
@@ -146,11 +149,19 @@ impl ErrorKind {
             | "SoftwareTokenMFANotFoundException"
             // GetId / GetCredentialsForIdentity: the login is linked to another identity.
             | "ResourceConflictException"
-            | "DeveloperUserAlreadyRegisteredException" => ErrorKind::InvalidParameter,
+            | "DeveloperUserAlreadyRegisteredException"
+            // OAuth 2.0: a malformed request, or scopes the client may not have.
+            | "invalid_request"
+            | "invalid_scope" => ErrorKind::InvalidParameter,
             "ResourceNotFoundException" => ErrorKind::ResourceNotFound,
             // The pool or app client is set up so that the call cannot work (flow not enabled,
             // token revocation off, SMS/e-mail role missing): fix the setup, do not retry.
-            "UnsupportedOperationException"
+            // OAuth 2.0: the app client (its id, secret, allowed flows) is set up wrong.
+            "invalid_client"
+            | "unauthorized_client"
+            | "unsupported_grant_type"
+            | "unsupported_response_type"
+            | "UnsupportedOperationException"
             | "InvalidUserPoolConfigurationException"
             | "InvalidSmsRoleAccessPolicyException"
             | "InvalidSmsRoleTrustRelationshipException"
@@ -429,11 +440,21 @@ mod tests {
             "ForbiddenException",
             "UserLambdaValidationException",
             "UnsupportedOperationException",
+            // OAuth 2.0: the app client (its id, secret, allowed flows) is set up wrong.
+            "invalid_client",
+            "unauthorized_client",
+            "unsupported_grant_type",
         ] {
             let kind = ErrorKind::from_service_code(code);
             assert!(!kind.ends_session() && !kind.is_retryable(), "{code}");
         }
         assert!(ErrorKind::from_service_code("UnexpectedLambdaException").is_retryable());
         assert!(ErrorKind::from_service_code("UnauthorizedException").ends_session());
+        // OAuth 2.0's names: a refused grant ends a session; a bad request or scope does not.
+        assert!(ErrorKind::from_service_code("invalid_grant").ends_session());
+        for code in ["invalid_request", "invalid_scope"] {
+            assert_eq!(ErrorKind::from_service_code(code), ErrorKind::InvalidParameter);
+        }
+        assert_eq!(ErrorKind::from_service_code("invalid_client"), ErrorKind::Config);
     }
 }

@@ -26,6 +26,8 @@ enum Route {
     },
     /// The JWKS document of a user pool or OIDC issuer, by its issuer path.
     Jwks(String),
+    /// A user pool domain's OAuth 2.0 endpoint: the pool id and the endpoint.
+    OAuth(String, &'static str),
     NotFound,
 }
 
@@ -59,6 +61,9 @@ fn route(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Route 
                 .trim_start_matches('/')
                 .to_owned(),
         );
+    }
+    if let Some((pool, endpoint)) = idp::oauth::parse_path(uri.path()) {
+        return Route::OAuth(pool, endpoint);
     }
     if method == Method::POST {
         let action = url::form_urlencoded::parse(body)
@@ -109,6 +114,21 @@ async fn answer(
             }
         }
         Route::Jwks(issuer_path) => jwks(shared, &issuer_path),
+        Route::OAuth(pool_id, endpoint) => {
+            // Counted and faulted as `oauth2/token`, `login`, ... of cognito-idp.
+            if let Some(fault) = admit(shared, Service::CognitoIdp, endpoint).await {
+                return fault.into_response();
+            }
+            let request = idp::oauth::OAuthRequest {
+                pool_id: &pool_id,
+                endpoint,
+                method,
+                query: uri.query(),
+                headers,
+                body,
+            };
+            idp::oauth::handle(shared, &request)
+        }
         Route::NotFound => WireError::json("UnknownOperationException", "Unknown operation")
             .with_status(StatusCode::NOT_FOUND)
             .into_response(),

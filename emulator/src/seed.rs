@@ -162,6 +162,8 @@ pub struct UserPoolSeed {
     pub mfa_configuration: Option<String>,
     /// App clients.
     pub clients: Vec<AppClientSeed>,
+    /// Resource servers, whose custom scopes app clients may be allowed for OAuth.
+    pub resource_servers: Vec<ResourceServerSeed>,
     /// Groups.
     pub groups: Vec<GroupSeed>,
     /// Users.
@@ -207,6 +209,16 @@ pub struct AppClientSeed {
     /// a simulated PASSWORD_VERIFIER challenge (a stable salt and UUID per name) that fails at
     /// RespondToAuthChallenge; a user whose password must be reset is answered the same way.
     pub prevent_user_existence_errors: bool,
+    /// `AllowedOAuthFlows` of the managed login's OAuth endpoints: `code` and/or
+    /// `client_credentials` (the latter for clients with a secret only, as on AWS).
+    pub allowed_oauth_flows: Vec<String>,
+    /// `AllowedOAuthScopes`: `openid`, `email`, `phone`, `profile`,
+    /// `aws.cognito.signin.user.admin`, and resource servers' `<identifier>/<scope>`.
+    pub allowed_oauth_scopes: Vec<String>,
+    /// `CallbackURLs`: where `/oauth2/authorize` may redirect, compared exactly.
+    pub callback_urls: Vec<String>,
+    /// `LogoutURLs`: where `/logout` may redirect, compared exactly.
+    pub logout_urls: Vec<String>,
 }
 
 impl Default for AppClientSeed {
@@ -228,8 +240,22 @@ impl Default for AppClientSeed {
             refresh_token_rotation: false,
             refresh_token_retry_grace_period_secs: 0,
             prevent_user_existence_errors: false,
+            allowed_oauth_flows: Vec::new(),
+            allowed_oauth_scopes: Vec::new(),
+            callback_urls: Vec::new(),
+            logout_urls: Vec::new(),
         }
     }
+}
+
+/// A resource server of a user pool: custom scopes `<identifier>/<scope>` for OAuth clients.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResourceServerSeed {
+    /// The identifier (often a URL or a short name such as `api`).
+    pub identifier: String,
+    /// Its scopes' names (`read`, `write`, ...).
+    pub scopes: Vec<String>,
 }
 
 impl std::fmt::Debug for AppClientSeed {

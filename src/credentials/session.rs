@@ -118,6 +118,8 @@ pub(super) struct SessionSettings {
     pub(super) background: bool,
     pub(super) background_poll: Duration,
     pub(super) rotation: bool,
+    #[cfg(feature = "oauth")]
+    pub(super) managed_login: Option<crate::oauth::ManagedLogin>,
 }
 
 pub(super) struct Inner {
@@ -380,15 +382,17 @@ impl Session {
     pub async fn sign_out(&self) -> Result<()> {
         let grant = lock(&self.inner.grant).clone();
         self.end_locally(grant.as_ref().map(|g| &g.refresh));
-        match grant {
-            Some(grant) => {
-                self.inner
-                    .user_pool
-                    .revoke_refresh_token(&grant.refresh)
-                    .await
-            }
-            None => Ok(()),
+        let Some(grant) = grant else {
+            return Ok(());
+        };
+        #[cfg(feature = "oauth")]
+        if let Some(login) = &self.inner.settings.managed_login {
+            return login.revoke(&grant.refresh).await;
         }
+        self.inner
+            .user_pool
+            .revoke_refresh_token(&grant.refresh)
+            .await
     }
 
     /// Signs the user out on every device (GlobalSignOut with a fresh access token), then ends
@@ -504,6 +508,10 @@ impl Session {
 
     /// One refresh with `grant`, the way the app client wants.
     async fn refresh_with(&self, grant: &Grant) -> Result<Tokens> {
+        #[cfg(feature = "oauth")]
+        if let Some(login) = &self.inner.settings.managed_login {
+            return login.refresh(&grant.refresh).await;
+        }
         let user_pool = &self.inner.user_pool;
         if self.inner.settings.rotation {
             user_pool
@@ -684,13 +692,15 @@ enum Store<'a> {
 /// users out), and the lack of a refresh token. Everything else keeps the session and is
 /// retried with backoff.
 fn refresh_refused(e: &Error) -> bool {
-    const SIGN_IN_AGAIN: [&str; 6] = [
+    const SIGN_IN_AGAIN: [&str; 7] = [
         "NotAuthorizedException",
         "TokenRevokedException",
         "UserNotFoundException",
         "PasswordResetRequiredException",
         "UserNotConfirmedException",
         "RefreshTokenReuseException",
+        // The OAuth token endpoint's answer for a revoked or expired refresh token.
+        "invalid_grant",
     ];
     e.kind() == ErrorKind::SessionEnded
         || e.service_code()

@@ -36,6 +36,9 @@ pub struct SessionBuilder {
     role: RoleChoice,
     rotation: bool,
     auth_flow: AuthFlow,
+    /// Refresh and revoke through a user pool domain's OAuth 2.0 endpoints.
+    #[cfg(feature = "oauth")]
+    managed_login: Option<crate::oauth::ManagedLogin>,
 }
 
 impl fmt::Debug for SessionBuilder {
@@ -65,7 +68,20 @@ impl SessionBuilder {
             role: RoleChoice::Pool(None),
             rotation: false,
             auth_flow: AuthFlow::Srp,
+            #[cfg(feature = "oauth")]
+            managed_login: None,
         }
+    }
+
+    /// Refreshes through `login`'s token endpoint (the `refresh_token` grant) and revokes
+    /// through its `/oauth2/revoke` at sign-out, for tokens from the managed login
+    /// ([`ManagedLogin::exchange`](crate::oauth::ManagedLogin::exchange), then
+    /// [`from_tokens`](Self::from_tokens)); give it again to [`resume`](Self::resume) such a
+    /// session. An `invalid_grant` answer ends the session, as a revoked refresh token does.
+    #[cfg(feature = "oauth")]
+    pub fn managed_login(mut self, login: crate::oauth::ManagedLogin) -> Self {
+        self.managed_login = Some(login);
+        self
     }
 
     /// The device's clock (default: the system clock). The session corrects it by the skew it
@@ -256,6 +272,8 @@ impl SessionBuilder {
             background: self.background,
             background_poll: self.background_poll,
             rotation: self.rotation,
+            #[cfg(feature = "oauth")]
+            managed_login: self.managed_login,
         };
         Ok(Session::new(
             settings,

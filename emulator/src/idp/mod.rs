@@ -22,6 +22,7 @@
 //! default 0) answers `RefreshTokenReuseException: Refresh Token has been reused`.
 
 mod mfa;
+pub(crate) mod oauth;
 mod refresh;
 mod request;
 mod session;

@@ -8,6 +8,7 @@ use super::identity_pool::{
     IdentityPool, MappingRule, MatchType, OidcIssuer, RoleMapping, RoleResolution, TestLogin,
     UserPoolProvider, test_login_key,
 };
+use super::oauth::OAuthClient;
 use super::shared::State;
 use super::user_pool::{AppClient, Group, User, UserPool, UserStatus};
 use crate::crypto::{random_alnum, random_lower_alnum, random_uuid, totp_code};
@@ -103,6 +104,16 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
         srp_pending: HashMap::new(),
         revoked_origin_jtis: Default::default(),
         outbox: Vec::new(),
+        custom_scopes: p
+            .resource_servers
+            .iter()
+            .flat_map(|r| {
+                r.scopes
+                    .iter()
+                    .map(move |s| format!("{}/{s}", r.identifier))
+            })
+            .collect(),
+        oauth: Default::default(),
         mfa_required: match p.mfa_configuration.as_deref() {
             None | Some("OFF") | Some("OPTIONAL") => false,
             Some("ON") => true,
@@ -116,6 +127,18 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
     };
     for c in &p.clients {
         let mut client = app_client(c)?;
+        if let Some(scope) = client
+            .oauth
+            .scopes
+            .iter()
+            .find(|s| !STANDARD_SCOPES.contains(&s.as_str()) && !pool.custom_scopes.contains(s))
+        {
+            return Err(Error::seed(format!(
+                "app client `{}`: OAuth scope `{scope}` is neither a standard scope nor one of \
+                 the pool's resource servers'",
+                c.name
+            )));
+        }
         // The pool-level flag of older seeds applies to every client.
         client.prevent_user_existence_errors |= p.prevent_user_existence_errors;
         pool.clients.insert(client.id.clone(), client);
@@ -293,6 +316,53 @@ fn app_client(c: &AppClientSeed) -> Result<AppClient, Error> {
         refresh_token_rotation: c.refresh_token_rotation,
         refresh_token_grace: Duration::from_secs(c.refresh_token_retry_grace_period_secs),
         prevent_user_existence_errors: c.prevent_user_existence_errors,
+        oauth: oauth_client(c)?,
+    })
+}
+
+/// The OAuth scopes every pool has.
+const STANDARD_SCOPES: [&str; 5] = [
+    "openid",
+    "email",
+    "phone",
+    "profile",
+    "aws.cognito.signin.user.admin",
+];
+
+/// An app client's OAuth settings, refused where AWS's CreateUserPoolClient refuses them.
+fn oauth_client(c: &AppClientSeed) -> Result<OAuthClient, Error> {
+    for flow in &c.allowed_oauth_flows {
+        if !matches!(flow.as_str(), "code" | "client_credentials" | "implicit") {
+            return Err(Error::seed(format!(
+                "app client `{}`: unknown OAuth flow `{flow}` (code, implicit, client_credentials)",
+                c.name
+            )));
+        }
+    }
+    let has = |flow: &str| c.allowed_oauth_flows.iter().any(|f| f == flow);
+    if has("client_credentials") && (has("code") || has("implicit")) {
+        return Err(Error::seed(format!(
+            "app client `{}`: client_credentials cannot be combined with other OAuth flows (AWS)",
+            c.name
+        )));
+    }
+    if has("client_credentials") && c.secret.is_none() && !c.generate_secret {
+        return Err(Error::seed(format!(
+            "app client `{}`: client_credentials needs a client secret (AWS)",
+            c.name
+        )));
+    }
+    if (has("code") || has("implicit")) && c.callback_urls.is_empty() {
+        return Err(Error::seed(format!(
+            "app client `{}`: the code flow needs callback_urls",
+            c.name
+        )));
+    }
+    Ok(OAuthClient {
+        flows: c.allowed_oauth_flows.clone(),
+        scopes: c.allowed_oauth_scopes.clone(),
+        callback_urls: c.callback_urls.clone(),
+        logout_urls: c.logout_urls.clone(),
     })
 }
 

@@ -17,6 +17,7 @@ mod api;
 mod from_seed;
 mod iam;
 mod identity_pool;
+mod oauth;
 mod shared;
 mod user_pool;
 
@@ -25,6 +26,7 @@ pub(crate) use iam::{IssuedCredentials, WebIdentity, glob_match};
 pub(crate) use identity_pool::{
     IdentityPool, MatchType, RoleMapping, RoleResolution, test_login_key,
 };
+pub(crate) use oauth::{AuthCode, CODE_LIFETIME, OAuthClient, OAuthState};
 pub use shared::IssuedState;
 pub(crate) use shared::{Shared, State};
 pub(crate) use user_pool::{

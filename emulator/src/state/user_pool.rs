@@ -35,6 +35,10 @@ pub(crate) struct UserPool {
     pub(crate) mfa_required: bool,
     /// MFA codes sent by SMS or e-mail, oldest first.
     pub(crate) outbox: Vec<OutboxEntry>,
+    /// The resource servers' scopes, `<identifier>/<scope>`.
+    pub(crate) custom_scopes: Vec<String>,
+    /// The managed login's codes and OAuth refresh tokens' scopes.
+    pub(crate) oauth: super::OAuthState,
 }
 
 impl std::fmt::Debug for UserPool {
@@ -89,6 +93,8 @@ impl UserPool {
         self.refresh_tokens.retain(|_, r| remembered(r.expires_at));
         self.revoked_origin_jtis.retain(|_, until| *until > now);
         self.outbox.retain(|e| remembered(e.expires_at));
+        let tokens = &self.refresh_tokens;
+        self.oauth.forget(now, |t| tokens.contains_key(t));
     }
 
     /// Finds a user by username or, when the pool allows it, by the value of a username
@@ -131,6 +137,8 @@ pub(crate) struct AppClient {
     pub(crate) refresh_token_grace: Duration,
     /// `PreventUserExistenceErrors = ENABLED`.
     pub(crate) prevent_user_existence_errors: bool,
+    /// The managed login's OAuth settings.
+    pub(crate) oauth: super::OAuthClient,
 }
 
 /// A group.
