@@ -29,6 +29,11 @@ mod guest;
 #[path = "../examples/aws_sdk.rs"]
 mod aws_sdk;
 
+#[cfg(feature = "oauth")]
+#[allow(dead_code)]
+#[path = "../examples/m2m.rs"]
+mod m2m;
+
 const README: &str = include_str!("../README.md");
 
 #[tokio::test]
@@ -172,4 +177,12 @@ async fn aws_sdk_runs_an_sts_client_as_the_signed_in_user() {
             .starts_with("arn:aws:sts::123456789012:assumed-role/CipRole/"),
         "{outcome}"
     );
+}
+
+#[cfg(feature = "oauth")]
+#[tokio::test]
+async fn m2m_reaches_the_scoped_route_with_its_scope_only() {
+    let target = m2m::Target::emulated().await.expect("emulator");
+    let statuses = m2m::run(&target).await.expect("the example runs");
+    assert_eq!(statuses, [("api/read", 200), ("api/write", 401)]);
 }
