@@ -35,6 +35,7 @@
 //! # Ok(()) }
 //! ```
 
+mod amplify;
 mod client_credentials;
 mod http;
 mod loopback;
