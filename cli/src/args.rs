@@ -24,6 +24,7 @@ pub enum Command {
     /// Sign in to the user pool and save the session for the profile.
     #[command(
         after_help = "Examples:\n  cognito-sigv4 login --profile dev --username jdoe\n  \
+        cognito-sigv4 login --profile dev --browser --domain https://myapp.auth.eu-west-1.amazoncognito.com\n  \
         printf '%s\\n' \"$PASSWORD\" | cognito-sigv4 login --profile ci --username jdoe --password-stdin"
     )]
     Login(LoginArgs),
@@ -115,6 +116,23 @@ pub struct LoginArgs {
     /// Read the password from the first line of standard input (for scripts).
     #[arg(long)]
     pub password_stdin: bool,
+    /// Sign in on the managed login's pages in a browser (authorization code with PKCE and a
+    /// loopback redirect), instead of with a password here.
+    #[arg(long, conflicts_with_all = ["username", "password_auth", "password_stdin"])]
+    pub browser: bool,
+    /// With --browser: the user pool domain (https://<prefix>.auth.<region>.amazoncognito.com).
+    #[arg(long, requires = "browser")]
+    pub domain: Option<String>,
+    /// With --browser: the redirect URI, one of the app client's callback URLs on localhost
+    /// or 127.0.0.1 [default: http://localhost:8765/callback].
+    #[arg(long, requires = "browser")]
+    pub redirect_uri: Option<String>,
+    /// With --browser: the scopes to ask for [default: openid email profile].
+    #[arg(long, requires = "browser", value_delimiter = ' ')]
+    pub scopes: Vec<String>,
+    /// With --browser: print the URL without trying to open a browser.
+    #[arg(long, requires = "browser")]
+    pub no_open: bool,
 }
 
 /// How `call` authenticates its request.

@@ -12,7 +12,10 @@ use cognito_sigv4::{Clock, CognitoConfig, Session, SystemClock};
 
 use cognito_sigv4::user_pool::Tokens;
 
+use cognito_sigv4::oauth::ManagedLogin;
+
 use crate::cache::{CacheFile, Cached, CachedCredentials, CachedTokens};
+use crate::commands::browser_login;
 use crate::failure::{Failure, OrFail, Outcome};
 use crate::profile::{Home, Resolved};
 use crate::timing::{Timings, stopwatch};
@@ -27,19 +30,25 @@ pub struct ProfileIdentity {
     home: Home,
     cache: CacheFile,
     session: Option<Session>,
+    /// Set for profiles signed in with `login --browser`: their sessions refresh and sign
+    /// out at the managed login's endpoints.
+    managed_login: Option<ManagedLogin>,
 }
 
 impl ProfileIdentity {
     /// The identity of `resolved`'s profile (nothing is read from the network yet).
     pub fn new(home: &Home, resolved: Resolved) -> Outcome<Self> {
         let config = resolved.settings.to_config(&resolved.profile)?;
-        Ok(Self {
+        let mut identity = Self {
             cache: CacheFile::new(home.cache_file(&resolved.profile)),
             profile: resolved.profile,
             config,
             home: home.clone(),
             session: None,
-        })
+            managed_login: None,
+        };
+        identity.managed_login = browser_login::managed_login(&resolved.settings, &identity)?;
+        Ok(identity)
     }
 
     /// The session file's store.
@@ -66,10 +75,11 @@ impl ProfileIdentity {
                     self.profile
                 )));
             }
-            let session = Session::builder(self.config.clone())
-                .store(self.store())
-                .resume()
-                .or_fail(&self.profile)?;
+            let mut builder = Session::builder(self.config.clone()).store(self.store());
+            if let Some(login) = &self.managed_login {
+                builder = builder.managed_login(login.clone());
+            }
+            let session = builder.resume().or_fail(&self.profile)?;
             self.session = Some(session);
         }
         Ok(self.session.as_ref().expect("just set"))

@@ -40,6 +40,13 @@ pub struct Settings {
     /// One endpoint for Cognito and STS (an emulator).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
+    /// The managed login's domain: sessions started with `login --browser` refresh at its
+    /// token endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oauth_domain: Option<String>,
+    /// The loopback redirect URI of `login --browser`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
 }
 
 impl Settings {
@@ -52,6 +59,8 @@ impl Settings {
             client_secret: over.client_secret.or(self.client_secret),
             identity_pool_id: over.identity_pool_id.or(self.identity_pool_id),
             endpoint_url: over.endpoint_url.or(self.endpoint_url),
+            oauth_domain: over.oauth_domain.or(self.oauth_domain),
+            redirect_uri: over.redirect_uri.or(self.redirect_uri),
         }
     }
 
@@ -64,6 +73,8 @@ impl Settings {
             client_secret: None,
             identity_pool_id: args.identity_pool_id.clone(),
             endpoint_url: args.endpoint_url.clone(),
+            oauth_domain: None,
+            redirect_uri: None,
         }
     }
 
@@ -77,6 +88,8 @@ impl Settings {
             client_secret: var("COGNITO_CLIENT_SECRET"),
             identity_pool_id: var("COGNITO_IDENTITY_POOL_ID"),
             endpoint_url: var("AWS_ENDPOINT_URL"),
+            oauth_domain: var("COGNITO_OAUTH_DOMAIN"),
+            redirect_uri: None,
         }
     }
 
@@ -91,6 +104,8 @@ impl Settings {
             client_secret: None,
             identity_pool_id: config.identity_pool_id().map(str::to_owned),
             endpoint_url: None,
+            oauth_domain: None,
+            redirect_uri: None,
         })
     }
 

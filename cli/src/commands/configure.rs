@@ -36,6 +36,8 @@ pub fn run(args: ConfigureArgs) -> Outcome {
             &current.endpoint_url,
             "Endpoint URL (an emulator)",
         )?,
+        oauth_domain: current.oauth_domain.clone(),
+        redirect_uri: current.redirect_uri.clone(),
     };
     // The settings must make a configuration before they are saved.
     settings.to_config(&profile)?;

@@ -9,6 +9,7 @@ use cognito_sigv4::user_pool::{AuthFlow, ChallengeKind, ChallengeResponse, MfaKi
 use cognito_sigv4::{Session, SignInOutcome};
 
 use crate::args::LoginArgs;
+use crate::commands::browser_login;
 use crate::failure::{Failure, OrFail, Outcome};
 use crate::identity::ProfileIdentity;
 use crate::profile::Home;
@@ -22,6 +23,12 @@ pub async fn run(args: LoginArgs) -> Outcome {
     let identity = ProfileIdentity::new(&home, resolved.clone())?;
     let profile = identity.profile.clone();
     identity.config.require_user_pool().or_fail(&profile)?;
+    if args.browser {
+        home.prepare()?;
+        let (session, settings) =
+            browser_login::sign_in(&args, &resolved.settings, &identity).await?;
+        return finish(&home, &identity, &session, settings).await;
+    }
     let prompter = Prompter::new();
 
     let username = match args.username {
@@ -46,21 +53,52 @@ pub async fn run(args: LoginArgs) -> Outcome {
         .await
         .or_fail(&profile)?;
     let session = answer_challenges(outcome, &prompter, &profile).await?;
+    let settings = if saved { None } else { Some(resolved.settings) };
+    finish_with(&home, &identity, &session, settings).await
+}
 
+/// After a browser sign-in: the profile keeps the domain and redirect URI, so that the
+/// session refreshes at the same token endpoint.
+async fn finish(
+    home: &Home,
+    identity: &ProfileIdentity,
+    session: &Session,
+    settings: crate::profile::Settings,
+) -> Outcome {
+    let saved = home.profile(&identity.profile)?;
+    let keep = match saved {
+        Some(mut saved) => {
+            saved.oauth_domain = settings.oauth_domain;
+            saved.redirect_uri = settings.redirect_uri;
+            saved
+        }
+        None => settings,
+    };
+    finish_with(home, identity, session, Some(keep)).await
+}
+
+/// Caches the new tokens, saves `settings` as the profile if given, and says who signed in.
+async fn finish_with(
+    home: &Home,
+    identity: &ProfileIdentity,
+    session: &Session,
+    settings: Option<crate::profile::Settings>,
+) -> Outcome {
+    let profile = &identity.profile;
     // New tokens: whatever the cache held belongs to the previous sign-in; the new tokens
     // spare the next command a refresh.
     identity.cache().clear()?;
     if let Ok(tokens) = session.tokens().await {
         identity.cache_tokens(&tokens);
     }
-    if !saved {
-        let path = home.save_profile(&profile, resolved.settings)?;
+    if let Some(settings) = settings {
+        let path = home.save_profile(profile, settings)?;
         eprintln!("Profile `{profile}` saved in {}", path.display());
     }
     eprintln!(
         "Signed in as {} (profile `{profile}`); session saved in {}",
         session.username().unwrap_or_default(),
-        home.session_file(&profile).display()
+        home.session_file(profile).display()
     );
     Ok(())
 }

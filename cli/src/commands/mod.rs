@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod browser_login;
 pub mod call;
 pub mod configure;
 pub mod credentials;

@@ -1,0 +1,128 @@
+//! `login --browser`: the managed login's pages in a browser (authorization code with PKCE),
+//! the redirect received on a loopback port, and the tokens kept as a session that refreshes
+//! at the domain's token endpoint.
+
+use std::time::Duration;
+
+use cognito_sigv4::Session;
+use cognito_sigv4::oauth::{LoopbackRedirect, ManagedLogin, ManagedLoginBuilder};
+
+use crate::args::LoginArgs;
+use crate::failure::{Failure, OrFail, Outcome};
+use crate::identity::ProfileIdentity;
+use crate::profile::Settings;
+
+/// The redirect URI when neither the flags nor the profile give one.
+const DEFAULT_REDIRECT: &str = "http://localhost:8765/callback";
+/// How long the person has to finish signing in.
+const SIGN_IN_TIME: Duration = Duration::from_secs(300);
+
+/// The managed login of a profile's settings, if it has a domain (sessions started in the
+/// browser refresh and sign out through it).
+pub fn managed_login(
+    settings: &Settings,
+    identity: &ProfileIdentity,
+) -> Outcome<Option<ManagedLogin>> {
+    builder(settings, identity)
+        .map(|b| b.build().or_fail(&identity.profile))
+        .transpose()
+}
+
+fn builder(settings: &Settings, identity: &ProfileIdentity) -> Option<ManagedLoginBuilder> {
+    let domain = settings.oauth_domain.as_ref()?;
+    let client_id = identity.config.client_id().unwrap_or_default();
+    let mut builder = ManagedLogin::builder(domain, client_id)
+        .redirect_uri(settings.redirect_uri.as_deref().unwrap_or(DEFAULT_REDIRECT));
+    if let Some(secret) = identity.config.client_secret() {
+        builder = builder.client_secret(secret.clone());
+    }
+    Some(builder)
+}
+
+/// Signs in in the browser; the session (saved in the profile's store) and the settings the
+/// profile should keep (the domain and redirect URI).
+pub async fn sign_in(
+    args: &LoginArgs,
+    settings: &Settings,
+    identity: &ProfileIdentity,
+) -> Outcome<(Session, Settings)> {
+    let profile = &identity.profile;
+    let mut settings = settings.clone();
+    settings.oauth_domain = args.domain.clone().or(settings.oauth_domain);
+    settings.redirect_uri = args.redirect_uri.clone().or(settings.redirect_uri);
+    if settings.oauth_domain.is_none() {
+        return Err(Failure::config(
+            "login --browser needs the user pool's domain: give --domain https://<prefix>.auth.<region>.amazoncognito.com",
+        ));
+    }
+    let redirect = settings
+        .redirect_uri
+        .clone()
+        .unwrap_or_else(|| DEFAULT_REDIRECT.into());
+    let port = loopback_port(&redirect)?;
+    let scopes = if args.scopes.is_empty() {
+        vec!["openid".into(), "email".into(), "profile".into()]
+    } else {
+        args.scopes.clone()
+    };
+    let login = builder(&settings, identity)
+        .ok_or_else(|| Failure::config("login --browser needs the user pool's domain"))?
+        .scopes(scopes)
+        .build()
+        .or_fail(profile)?;
+    let listener = LoopbackRedirect::bind(port).await.or_fail(profile)?;
+    let request = login.authorization_request();
+    eprintln!(
+        "Open this URL in a browser to sign in:\n  {}",
+        request.url()
+    );
+    if !args.no_open {
+        open_in_browser(request.url().as_str());
+    }
+    eprintln!(
+        "Waiting for the browser (up to {} minutes)...",
+        SIGN_IN_TIME.as_secs() / 60
+    );
+    let redirected = listener.wait(SIGN_IN_TIME).await.or_fail(profile)?;
+    let tokens = login
+        .exchange(&request, &redirected)
+        .await
+        .or_fail(profile)?;
+    let session = Session::builder(identity.config.clone())
+        .store(identity.store())
+        .managed_login(login)
+        .from_tokens(tokens)
+        .or_fail(profile)?;
+    Ok((session, settings))
+}
+
+/// The port of a loopback redirect URI (`http://localhost:<port>/...` or `127.0.0.1`).
+fn loopback_port(uri: &str) -> Outcome<u16> {
+    let url = url::Url::parse(uri)
+        .map_err(|_| Failure::usage(format!("--redirect-uri `{uri}` is not a URL")))?;
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1"));
+    match (url.scheme(), loopback, url.port_or_known_default()) {
+        ("http", true, Some(port)) => Ok(port),
+        _ => Err(Failure::usage(format!(
+            "--redirect-uri `{uri}`: an http://localhost:<port>/... or http://127.0.0.1:<port>/... URL (the app client's callback URL)"
+        ))),
+    }
+}
+
+/// Asks the desktop to open `url`; silently does nothing where it cannot (the URL is printed).
+fn open_in_browser(url: &str) {
+    let opener: &[&str] = if cfg!(target_os = "macos") {
+        &["open"]
+    } else if cfg!(windows) {
+        &["cmd", "/C", "start", ""]
+    } else {
+        &["xdg-open"]
+    };
+    let _ = std::process::Command::new(opener[0])
+        .args(&opener[1..])
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}
