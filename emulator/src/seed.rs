@@ -192,10 +192,10 @@ pub struct AppClientSeed {
     pub access_token_validity_secs: u64,
     /// Refresh token lifetime in seconds (default 30 days; 3600 to 10 years, as on AWS).
     pub refresh_token_validity_secs: u64,
-    /// Custom scopes added to every access token, as a pre-token-generation (V2) Lambda trigger
-    /// adds them (`scopesToAdd`). Without it, access tokens from InitiateAuth carry only
-    /// `aws.cognito.signin.user.admin`, as on AWS: other OAuth scopes come from the hosted UI's
-    /// token endpoint, which the emulator does not serve.
+    /// Custom scopes added to every access token from InitiateAuth, as a pre-token-generation
+    /// (V2) Lambda trigger adds them (`scopesToAdd`): an explicit knob. Without it, those
+    /// access tokens carry only `aws.cognito.signin.user.admin`, as on AWS; OAuth scopes come
+    /// from the managed login's token endpoint (`allowed_oauth_scopes`).
     pub access_token_scopes: Vec<String>,
     /// Rotate refresh tokens: GetTokensFromRefreshToken returns a new one and retires the old.
     /// Reusing a retired token answers `RefreshTokenReuseException`.

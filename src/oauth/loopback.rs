@@ -116,3 +116,32 @@ async fn read_target(stream: &mut tokio::net::TcpStream) -> Option<String> {
     let target = parts.next()?;
     target.starts_with('/').then(|| target.to_owned())
 }
+
+/// Asks the desktop to open `url` in the default browser (`open` on macOS, `start` on
+/// Windows, `xdg-open` elsewhere). Returns at once; the browser's own failures are not seen.
+/// Print the URL too: there may be no desktop (a server, a container, SSH).
+///
+/// Errors: [`ErrorKind::Config`] when the opener cannot be started.
+pub fn open_in_browser(url: &Url) -> Result<()> {
+    let (program, args): (&str, &[&str]) = if cfg!(target_os = "macos") {
+        ("open", &[])
+    } else if cfg!(windows) {
+        ("cmd", &["/C", "start", ""])
+    } else {
+        ("xdg-open", &[])
+    };
+    std::process::Command::new(program)
+        .args(args)
+        .arg(url.as_str())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(drop)
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("cannot open a browser ({program}): {e}"),
+            )
+        })
+}

@@ -3,8 +3,8 @@
 //!
 //! - **Authorization code with PKCE** (S256), for native apps and command-line tools:
 //!   [`ManagedLogin::authorization_request`] gives the URL to open in a browser and what the
-//!   answer is checked against (`state`, the PKCE verifier); [`LoopbackRedirect`] receives the
-//!   browser's redirect on a fixed local port; [`ManagedLogin::exchange`] turns the code into
+//!   answer is checked against (`state`, the PKCE verifier); [`open_in_browser`] shows it;
+//!   [`LoopbackRedirect`] receives the browser's redirect on a fixed local port; [`ManagedLogin::exchange`] turns the code into
 //!   [`Tokens`]; [`SessionBuilder::managed_login`](crate::credentials::SessionBuilder::managed_login)
 //!   makes them a refreshing [`Session`](crate::Session) refreshed through the token endpoint.
 //! - **Client credentials**, for services: [`ClientCredentials`] is a
@@ -57,7 +57,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 pub use client_credentials::{ClientCredentials, MachineToken};
-pub use loopback::LoopbackRedirect;
+pub use loopback::{LoopbackRedirect, open_in_browser};
 
 use http::ClientAuth;
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use cognito_sigv4::Session;
-use cognito_sigv4::oauth::{LoopbackRedirect, ManagedLogin, ManagedLoginBuilder};
+use cognito_sigv4::oauth::{LoopbackRedirect, ManagedLogin, ManagedLoginBuilder, open_in_browser};
 
 use crate::args::LoginArgs;
 use crate::failure::{Failure, OrFail, Outcome};
@@ -76,8 +76,9 @@ pub async fn sign_in(
         "Open this URL in a browser to sign in:\n  {}",
         request.url()
     );
+    // Best effort: the URL is printed for when there is no desktop.
     if !args.no_open {
-        open_in_browser(request.url().as_str());
+        let _ = open_in_browser(request.url());
     }
     eprintln!(
         "Waiting for the browser (up to {} minutes)...",
@@ -107,22 +108,4 @@ fn loopback_port(uri: &str) -> Outcome<u16> {
             "--redirect-uri `{uri}`: an http://localhost:<port>/... or http://127.0.0.1:<port>/... URL (the app client's callback URL)"
         ))),
     }
-}
-
-/// Asks the desktop to open `url`; silently does nothing where it cannot (the URL is printed).
-fn open_in_browser(url: &str) {
-    let opener: &[&str] = if cfg!(target_os = "macos") {
-        &["open"]
-    } else if cfg!(windows) {
-        &["cmd", "/C", "start", ""]
-    } else {
-        &["xdg-open"]
-    };
-    let _ = std::process::Command::new(opener[0])
-        .args(&opener[1..])
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
 }
