@@ -13,6 +13,8 @@ pub mod credentials;
 pub mod error;
 pub mod identity_pool;
 pub mod jwt;
+#[cfg(feature = "oauth")]
+pub mod oauth;
 pub mod secret;
 pub mod signing;
 pub mod skew;

@@ -26,7 +26,10 @@
 //! - **Expired credentials**: a 403 saying the security token is expired (or
 //!   `ExpiredTokenException`) makes the client ask the credentials provider again, re-sign and
 //!   retry once.
-//! - Bodies are buffered ([`Bytes`]): SigV4 for API Gateway signs the payload's SHA-256.
+//! - Request bodies are buffered ([`Bytes`]): SigV4 for API Gateway signs the payload's
+//!   SHA-256. Response bodies are read whole by [`send`](RequestBuilder::send) (up to
+//!   [`max_response_bytes`](ApiClientBuilder::max_response_bytes)), or streamed by
+//!   [`send_streaming`](RequestBuilder::send_streaming).
 //! - **Logs** (`tracing`): a span per request with method, path, auth mode, status and retry
 //!   reason; never a key, token or signature. Note that `aws_sigv4` itself, at `TRACE`, logs
 //!   the canonical request with your signed header values (it redacts only the security token
@@ -36,6 +39,7 @@
 mod amplify;
 mod request;
 mod response;
+mod streaming;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -64,6 +68,7 @@ use crate::time::{Clock, SharedClock, share, shift, system_clock};
 pub use amplify::{AmplifyApi, AmplifyApis};
 pub use request::RequestBuilder;
 pub use response::ApiResponse;
+pub use streaming::{BodyStream, StreamingResponse};
 
 /// How a route is authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tracing::Instrument;
 
-use super::{ApiClient, ApiResponse, AuthMode};
+use super::{ApiClient, ApiResponse, AuthMode, StreamingResponse};
 use crate::error::{Error, ErrorKind, Result};
 use crate::skew::ClockSkew;
 
@@ -133,8 +133,36 @@ impl RequestBuilder {
     }
 
     /// Sends the request (signing it, or adding the token, as its route says), retrying once
-    /// after a clock-skew or expired-credentials answer. Any HTTP status is a response.
+    /// after a clock-skew or expired-credentials answer. Any HTTP status is a response; its
+    /// body is read whole, up to [`max_response_bytes`](super::ApiClientBuilder::max_response_bytes)
+    /// (a larger one is an [`ErrorKind::InvalidResponse`] error).
     pub async fn send(self) -> Result<ApiResponse> {
+        let client = self.client.clone();
+        self.send_with(async move |received| match received {
+            Received::Read(response) => Ok(response),
+            Received::Unread(response) => client.read_body(response).await,
+        })
+        .await
+    }
+
+    /// Like [`send`](Self::send) (the same signing, retry and expired-credentials handling),
+    /// but returns once the status and headers are in, with the body still to be read as a
+    /// stream: for answers larger than
+    /// [`max_response_bytes`](super::ApiClientBuilder::max_response_bytes), or to process
+    /// them as they arrive. A refusal the client inspects for its retry (a 403, or a 401 on a
+    /// user-pool route) has been read already and is streamed from memory.
+    pub async fn send_streaming(self) -> Result<StreamingResponse> {
+        self.send_with(async |received| {
+            Ok(match received {
+                Received::Read(response) => StreamingResponse::read(response),
+                Received::Unread(response) => StreamingResponse::live(response),
+            })
+        })
+        .await
+    }
+
+    /// Sends, then hands the final answer to `finish`, all in the request's span.
+    async fn send_with<T>(self, finish: impl AsyncFnOnce(Received) -> Result<T>) -> Result<T> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -147,11 +175,12 @@ impl RequestBuilder {
             status = tracing::field::Empty,
             retry = tracing::field::Empty,
         );
-        let fut = self.send_inner(auth);
-        fut.instrument(span).await
+        async move { finish(self.send_inner(auth).await?).await }
+            .instrument(span)
+            .await
     }
 
-    async fn send_inner(self, auth: AuthMode) -> Result<ApiResponse> {
+    async fn send_inner(self, auth: AuthMode) -> Result<Received> {
         let client = &self.client;
         let url = self.url()?;
         let uri: http::Uri = url.as_str().parse().map_err(|_| {
@@ -224,7 +253,19 @@ impl RequestBuilder {
                 AuthMode::None => {}
             }
             let response = client.execute(req).await?;
-            tracing::Span::current().record("status", response.status.as_u16());
+            let status = response.status();
+            tracing::Span::current().record("status", status.as_u16());
+            // Only a 403 (IAM) or a 401 (user-pool token) can ask for a retry: any other
+            // answer is final and its body is left to the caller, unread.
+            let inspect = match auth {
+                AuthMode::Iam => status == StatusCode::FORBIDDEN,
+                AuthMode::UserPoolToken { .. } => status == StatusCode::UNAUTHORIZED,
+                AuthMode::None => false,
+            };
+            if !inspect {
+                return Ok(Received::Unread(response));
+            }
+            let response = client.read_body(response).await?;
             let refusal = match auth {
                 AuthMode::Iam => Refusal::of(&response),
                 AuthMode::UserPoolToken { .. } => Refusal::of_token_route(&response),
@@ -248,7 +289,7 @@ impl RequestBuilder {
                     };
                     // The same credentials again would only be refused again: keep the answer.
                     if refused.as_ref() == Some(&fresh) {
-                        return Ok(response);
+                        return Ok(Received::Read(response));
                     }
                     credentials = Some(fresh);
                 }
@@ -260,7 +301,7 @@ impl RequestBuilder {
                     if !ClockSkew::is_plausible(offset)
                         || (!explicit && offset.abs_diff(sent_offset) < MIN_SKEW_SECS)
                     {
-                        return Ok(response);
+                        return Ok(Received::Read(response));
                     }
                     retried_skew = true;
                     let previous = client.inner.skew.offset_secs();
@@ -275,10 +316,16 @@ impl RequestBuilder {
                         "clock skew: re-signing with the server's time"
                     );
                 }
-                _ => return Ok(response),
+                _ => return Ok(Received::Read(response)),
             }
         }
     }
+}
+
+/// The final answer of the retry loop: read when it had to be inspected, else untouched.
+enum Received {
+    Read(ApiResponse),
+    Unread(reqwest::Response),
 }
 
 /// Why an IAM request was refused, as far as a retry can help.
@@ -339,11 +386,16 @@ impl Refusal {
 }
 
 impl ApiClient {
-    async fn execute(&self, req: http::Request<Bytes>) -> Result<ApiResponse> {
+    /// Sends one attempt; the body is left unread.
+    async fn execute(&self, req: http::Request<Bytes>) -> Result<reqwest::Response> {
         let req = reqwest::Request::try_from(req).map_err(|e| {
             Error::new(ErrorKind::Config, "invalid request").with_source(e.without_url())
         })?;
-        let mut resp = self.inner.http.execute(req).await.map_err(network_error)?;
+        self.inner.http.execute(req).await.map_err(network_error)
+    }
+
+    /// Reads a body whole, refusing one over the configured limit before buffering it.
+    async fn read_body(&self, mut resp: reqwest::Response) -> Result<ApiResponse> {
         let status = resp.status();
         let headers = resp.headers().clone();
         let limit = self.inner.max_response_bytes;
@@ -372,7 +424,7 @@ impl ApiClient {
     }
 }
 
-fn network_error(e: reqwest::Error) -> Error {
+pub(super) fn network_error(e: reqwest::Error) -> Error {
     let what = if e.is_timeout() {
         "the request timed out"
     } else if e.is_connect() {
