@@ -150,6 +150,8 @@ impl ErrorKind {
             // GetId / GetCredentialsForIdentity: the login is linked to another identity.
             | "ResourceConflictException"
             | "DeveloperUserAlreadyRegisteredException"
+            // SignUp: the name (or e-mail) is taken.
+            | "UsernameExistsException"
             // OAuth 2.0: a malformed request, or scopes the client may not have.
             | "invalid_request"
             | "invalid_scope" => ErrorKind::InvalidParameter,

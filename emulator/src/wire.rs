@@ -230,17 +230,21 @@ fn json_error(status: StatusCode, error_type: &str, message: &str) -> Response {
 
 /// Checks a JSON 1.1 request's top-level members against the operation's shapes, as AWS's
 /// deserializer does before any validation: every member is a string, except the `structures`
-/// (objects) and the `string_maps` (objects of strings); `null` reads as absent. A member of
+/// (objects), the `string_maps` (objects of strings) and the `lists` (arrays, of whatever:
+/// their items are read by the operation); `null` reads as absent. A member of
 /// another type is a `SerializationException` (400), as on AWS, instead of reading as a
 /// missing member.
 pub(crate) fn check_member_types(
     members: &Map<String, Value>,
     structures: &[&str],
     string_maps: &[&str],
+    lists: &[&str],
 ) -> Result<(), WireError> {
     for (name, value) in members {
         let name = name.as_str();
-        let wrong = if string_maps.contains(&name) {
+        let wrong = if lists.contains(&name) {
+            (!value.is_array() && !value.is_null()).then_some((value, "List"))
+        } else if string_maps.contains(&name) {
             match value {
                 Value::Null => None,
                 Value::Object(m) => m

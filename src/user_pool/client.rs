@@ -42,7 +42,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// caller, guided by [`Error::is_retryable`]; the session layer does it with backoff.
 #[derive(Clone)]
 pub struct UserPoolClient {
-    client: idp::Client,
+    pub(super) client: idp::Client,
     user_pool_id: String,
     client_id: String,
     client_secret: Option<ClientSecret>,
@@ -685,7 +685,7 @@ impl UserPoolClient {
         .await
     }
 
-    fn secret_hash(&self, username: &str) -> Option<String> {
+    pub(super) fn secret_hash(&self, username: &str) -> Option<String> {
         self.client_secret
             .as_ref()
             .map(|s| secret_hash::secret_hash(s, username, &self.client_id))

@@ -25,6 +25,7 @@
 //! access token's `username`), which differs when the person signs in with an e-mail or phone
 //! alias.
 
+mod account;
 mod challenge;
 mod client;
 pub mod secret_hash;
@@ -32,6 +33,7 @@ pub mod srp;
 mod types;
 
 pub use crate::secret::TotpSecret;
+pub use account::{CodeDelivery, SignUpResult};
 pub use client::{DEFAULT_TIMEOUT, UserPoolClient, UserPoolClientBuilder};
 pub use types::{
     AuthFlow, Challenge, ChallengeKind, ChallengeResponse, MfaKind, SignInStep, Tokens, UserInfo,

@@ -72,7 +72,7 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
         }
     };
     if let Some(members) = req.as_object() {
-        wire::check_member_types(members, &[], &["Logins"])?;
+        wire::check_member_types(members, &[], &["Logins"], &[])?;
     }
     let now = shared.now();
     let mut st = shared.lock();

@@ -128,7 +128,7 @@ pub(super) fn mfa_challenge(
 }
 
 /// `+15555551234` → `+*******1234`: every digit but the last four hidden, as Cognito shows it.
-fn mask_phone(phone: &str) -> String {
+pub(super) fn mask_phone(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
     let keep = digits.len().min(4);
     let hidden = digits.len() - keep;
@@ -137,7 +137,7 @@ fn mask_phone(phone: &str) -> String {
 }
 
 /// `jane@example.com` → `j***@e***`: the first letter of each side, as Cognito shows it.
-fn mask_email(email: &str) -> String {
+pub(super) fn mask_email(email: &str) -> String {
     let (local, domain) = email.split_once('@').unwrap_or((email, ""));
     let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
     format!("{}***@{}***", first(local), first(domain))

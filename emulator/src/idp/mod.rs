@@ -21,6 +21,7 @@
 //! them; reusing one after the client's grace period (`refresh_token_retry_grace_period_secs`,
 //! default 0) answers `RefreshTokenReuseException: Refresh Token has been reused`.
 
+mod account;
 mod mfa;
 pub(crate) mod oauth;
 mod refresh;
@@ -75,6 +76,7 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
                 "UserContextData",
             ],
             &["AuthParameters", "ChallengeResponses", "ClientMetadata"],
+            &["UserAttributes", "ValidationData"],
         )?;
     }
     let now = shared.now();
@@ -89,6 +91,15 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
         "AssociateSoftwareToken" => associate_software_token(&mut st, now, &req),
         "VerifySoftwareToken" => verify_software_token(&mut st, now, &req),
         "SetUserMFAPreference" => set_user_mfa_preference(&mut st, now, &req),
+        "SignUp" => account::sign_up(&mut st, now, &req),
+        "ConfirmSignUp" => account::confirm_sign_up(&mut st, now, &req),
+        "ResendConfirmationCode" => account::resend_confirmation_code(&mut st, now, &req),
+        "ForgotPassword" => account::forgot_password(&mut st, now, &req),
+        "ConfirmForgotPassword" => account::confirm_forgot_password(&mut st, now, &req),
+        "ChangePassword" => account::change_password(&mut st, now, &req),
+        "UpdateUserAttributes" => account::update_user_attributes(&mut st, now, &req),
+        "VerifyUserAttribute" => account::verify_user_attribute(&mut st, now, &req),
+        "DeleteUser" => account::delete_user(&mut st, now, &req),
         _ => Err(WireError::json(
             "UnknownOperationException",
             format!("Unknown operation {op}"),

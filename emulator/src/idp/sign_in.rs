@@ -430,7 +430,7 @@ fn password_verifier(
 }
 
 /// Cognito's default password policy: 8 characters, upper and lower case, a digit, a symbol.
-fn check_password_policy(password: &str) -> Result<(), WireError> {
+pub(super) fn check_password_policy(password: &str) -> Result<(), WireError> {
     let problem = if password.chars().count() < 8 {
         Some("Password not long enough")
     } else if !password.chars().any(|c| c.is_lowercase()) {

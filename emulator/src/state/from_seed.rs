@@ -114,6 +114,7 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
             })
             .collect(),
         oauth: Default::default(),
+        account_codes: Default::default(),
         mfa_required: match p.mfa_configuration.as_deref() {
             None | Some("OFF") | Some("OPTIONAL") => false,
             Some("ON") => true,

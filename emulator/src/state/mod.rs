@@ -13,6 +13,7 @@ pub(crate) const EXPIRED_MEMORY: Duration = Duration::from_secs(3600);
 /// first request after it has passed.
 pub(crate) const FORGET_INTERVAL: Duration = Duration::from_secs(60);
 
+mod account;
 mod api;
 mod from_seed;
 mod iam;
@@ -21,6 +22,7 @@ mod oauth;
 mod shared;
 mod user_pool;
 
+pub(crate) use account::{AccountCodes, CodePurpose, PendingCode};
 pub(crate) use api::{Api, MethodAuth, Resource};
 pub(crate) use iam::{IssuedCredentials, WebIdentity, glob_match};
 pub(crate) use identity_pool::{

@@ -39,6 +39,8 @@ pub(crate) struct UserPool {
     pub(crate) custom_scopes: Vec<String>,
     /// The managed login's codes and OAuth refresh tokens' scopes.
     pub(crate) oauth: super::OAuthState,
+    /// Sign-up, password-reset and attribute codes waiting for their answer.
+    pub(crate) account_codes: super::AccountCodes,
 }
 
 impl std::fmt::Debug for UserPool {
@@ -95,6 +97,8 @@ impl UserPool {
         self.outbox.retain(|e| remembered(e.expires_at));
         let tokens = &self.refresh_tokens;
         self.oauth.forget(now, |t| tokens.contains_key(t));
+        self.account_codes
+            .forget(now.checked_sub(EXPIRED_MEMORY).unwrap_or(now));
     }
 
     /// Finds a user by username or, when the pool allows it, by the value of a username

@@ -1,0 +1,422 @@
+//! The account lifecycle: SignUp, ConfirmSignUp, ResendConfirmationCode, ForgotPassword,
+//! ConfirmForgotPassword, ChangePassword, UpdateUserAttributes, VerifyUserAttribute and
+//! DeleteUser.
+//!
+//! Codes are 6 random digits "sent" to the outbox (`RunningEmulator::last_code`): to the
+//! `email` attribute if the user has one, else to `phone_number`. Sign-up and attribute codes
+//! live 24 hours, password-reset codes one hour, as AWS documents; a new code replaces the old.
+//! The fifth wrong answer to a code spends it with `LimitExceededException` (AWS publishes no
+//! number; listed in CHOICES.md). Error names and messages are AWS's.
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use cognito_sigv4::secret::OneTimeCode;
+use serde_json::{Value, json};
+
+use super::mfa::{mask_email, mask_phone};
+use super::request::{
+    Outcome, authorize_access, check_secret_hash, field, find_client, internal, pool_mut, required,
+};
+use super::sign_in::check_password_policy;
+use crate::crypto::random_uuid;
+use crate::srp_server;
+use crate::state::{
+    AppClient, CodePurpose, DeliveryMedium, OutboxEntry, PendingCode, SentCode, State, User,
+    UserPool, UserStatus,
+};
+use crate::wire::WireError;
+
+/// Wrong answers that spend a code.
+const MAX_WRONG: u32 = 5;
+
+fn not_found() -> WireError {
+    WireError::json(
+        "UserNotFoundException",
+        "Username/client id combination not found.",
+    )
+}
+
+/// The client a call names, and its pool (mutable), after the `SecretHash` check for
+/// `username`.
+fn client_and_pool<'a>(
+    st: &'a mut State,
+    req: &Value,
+    username: &str,
+) -> Result<(AppClient, &'a mut UserPool), WireError> {
+    let (pool_id, client) = find_client(st, required(req, "ClientId")?)?;
+    check_secret_hash(&client, username, field(req, "SecretHash"))?;
+    Ok((client, pool_mut(st, &pool_id)?))
+}
+
+/// SignUp: a new UNCONFIRMED user and a confirmation code.
+pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let typed = required(req, "Username")?;
+    let password = required(req, "Password")?;
+    let (_, pool) = client_and_pool(st, req, typed)?;
+    let mut attributes = name_values(req, "UserAttributes");
+    let sub = random_uuid();
+    let username = if pool.username_attributes.is_empty() {
+        typed.to_owned()
+    } else {
+        // The name typed is the e-mail or phone; Cognito's username is generated.
+        let attr = if typed.contains('@') && pool.username_attributes.iter().any(|a| a == "email") {
+            "email"
+        } else if typed.starts_with('+')
+            && pool.username_attributes.iter().any(|a| a == "phone_number")
+        {
+            "phone_number"
+        } else {
+            return Err(WireError::invalid_parameter("Username should be an email."));
+        };
+        attributes.insert(attr.to_owned(), typed.to_owned());
+        sub.clone()
+    };
+    if pool.find_user(typed).is_some() || pool.users.contains_key(&username) {
+        let message = if pool.username_attributes.is_empty() {
+            "User already exists"
+        } else {
+            "An account with the given email already exists."
+        };
+        return Err(WireError::json("UsernameExistsException", message));
+    }
+    check_password_policy(password)?;
+    let salt: [u8; 16] = rand::random();
+    let verifier = srp_server::verifier(pool.srp_pool_name(), &username, password, &salt);
+    pool.users.insert(
+        username.clone(),
+        User {
+            username: username.clone(),
+            sub: sub.clone(),
+            salt: salt.to_vec(),
+            verifier,
+            attributes,
+            groups: Vec::new(),
+            status: UserStatus::Unconfirmed,
+            enabled: true,
+            totp_secret: None,
+            totp_enabled: false,
+            signed_out_at: None,
+            pending_totp_secret: None,
+            sms_mfa_enabled: false,
+            email_mfa_enabled: false,
+            preferred_mfa: None,
+        },
+    );
+    let delivery = send_code(pool, &username, CodePurpose::SignUp, None, now);
+    let mut answer = json!({ "UserConfirmed": false, "UserSub": sub });
+    if let Some(d) = delivery {
+        answer["CodeDeliveryDetails"] = d;
+    }
+    Ok(answer)
+}
+
+/// ConfirmSignUp: the sign-up code makes the user CONFIRMED (and the address verified).
+pub(super) fn confirm_sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let typed = required(req, "Username")?;
+    let code = required(req, "ConfirmationCode")?;
+    let (_, pool) = client_and_pool(st, req, typed)?;
+    let username = pool
+        .find_user(typed)
+        .ok_or_else(not_found)?
+        .username
+        .clone();
+    if pool.users[&username].status == UserStatus::Confirmed {
+        return Err(WireError::not_authorized(
+            "User cannot be confirmed. Current status is CONFIRMED",
+        ));
+    }
+    answer_code(pool, &username, CodePurpose::SignUp, code, now)?;
+    let user = pool.users.get_mut(&username).ok_or_else(internal)?;
+    user.status = UserStatus::Confirmed;
+    let verified = verified_attribute(user);
+    if let Some(attr) = verified {
+        user.attributes
+            .insert(format!("{attr}_verified"), "true".into());
+    }
+    Ok(json!({}))
+}
+
+/// ResendConfirmationCode: a new sign-up code for an unconfirmed user.
+pub(super) fn resend_confirmation_code(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let typed = required(req, "Username")?;
+    let (_, pool) = client_and_pool(st, req, typed)?;
+    let user = pool.find_user(typed).ok_or_else(not_found)?;
+    if user.status == UserStatus::Confirmed {
+        return Err(WireError::invalid_parameter("User is already confirmed."));
+    }
+    let username = user.username.clone();
+    let delivery = send_code(pool, &username, CodePurpose::SignUp, None, now).ok_or_else(|| {
+        WireError::invalid_parameter("No email or phone_number to send a code to")
+    })?;
+    Ok(json!({ "CodeDeliveryDetails": delivery }))
+}
+
+/// ForgotPassword: a reset code to the user's e-mail or phone. With PreventUserExistenceErrors
+/// an unknown user gets a made-up delivery, as AWS documents.
+pub(super) fn forgot_password(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let typed = required(req, "Username")?;
+    let (client, pool) = client_and_pool(st, req, typed)?;
+    let Some(user) = pool.find_user(typed) else {
+        if client.prevent_user_existence_errors {
+            return Ok(json!({ "CodeDeliveryDetails": {
+                "AttributeName": "email", "DeliveryMedium": "EMAIL", "Destination": "***@***"
+            }}));
+        }
+        return Err(not_found());
+    };
+    let username = user.username.clone();
+    let delivery = send_code(pool, &username, CodePurpose::ResetPassword, None, now).ok_or_else(
+        || {
+            WireError::invalid_parameter(
+                "Cannot reset password for the user as there is no registered/verified email or phone_number",
+            )
+        },
+    )?;
+    Ok(json!({ "CodeDeliveryDetails": delivery }))
+}
+
+/// ConfirmForgotPassword: the reset code and a new password.
+pub(super) fn confirm_forgot_password(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let typed = required(req, "Username")?;
+    let code = required(req, "ConfirmationCode")?;
+    let password = required(req, "Password")?;
+    let (_, pool) = client_and_pool(st, req, typed)?;
+    let username = pool
+        .find_user(typed)
+        .ok_or_else(not_found)?
+        .username
+        .clone();
+    answer_code(pool, &username, CodePurpose::ResetPassword, code, now)?;
+    check_password_policy(password)?;
+    set_password(pool, &username, password)?;
+    let user = pool.users.get_mut(&username).ok_or_else(internal)?;
+    if user.status == UserStatus::ResetRequired {
+        user.status = UserStatus::Confirmed;
+    }
+    Ok(json!({}))
+}
+
+/// ChangePassword: the previous password must be right.
+pub(super) fn change_password(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let (pool_id, username) = authorize_access(st, now, required(req, "AccessToken")?)?;
+    let previous = required(req, "PreviousPassword")?;
+    let proposed = required(req, "ProposedPassword")?;
+    let pool = pool_mut(st, &pool_id)?;
+    let user = pool.users.get(&username).ok_or_else(internal)?;
+    if !srp_server::password_matches(
+        pool.srp_pool_name(),
+        &user.username,
+        previous,
+        &user.salt,
+        &user.verifier,
+    ) {
+        return Err(WireError::not_authorized("Incorrect username or password."));
+    }
+    check_password_policy(proposed)?;
+    set_password(pool, &username, proposed)?;
+    Ok(json!({}))
+}
+
+/// UpdateUserAttributes: a changed `email` or `phone_number` is unverified until its code is
+/// answered (VerifyUserAttribute).
+pub(super) fn update_user_attributes(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let (pool_id, username) = authorize_access(st, now, required(req, "AccessToken")?)?;
+    let updates = name_values(req, "UserAttributes");
+    if updates
+        .keys()
+        .any(|k| k == "sub" || k.ends_with("_verified"))
+    {
+        return Err(WireError::invalid_parameter(
+            "Cannot modify an already provided sub or verification attribute",
+        ));
+    }
+    let pool = pool_mut(st, &pool_id)?;
+    let user = pool.users.get_mut(&username).ok_or_else(internal)?;
+    let mut to_verify = Vec::new();
+    for (name, value) in updates {
+        let changed = user.attributes.get(&name) != Some(&value);
+        if changed && (name == "email" || name == "phone_number") {
+            user.attributes
+                .insert(format!("{name}_verified"), "false".into());
+            to_verify.push(name.clone());
+        }
+        user.attributes.insert(name, value);
+    }
+    let deliveries: Vec<Value> = to_verify
+        .into_iter()
+        .filter_map(|attr| {
+            send_code(
+                pool,
+                &username,
+                CodePurpose::Attribute(attr.clone()),
+                Some(&attr),
+                now,
+            )
+        })
+        .collect();
+    Ok(json!({ "CodeDeliveryDetailsList": deliveries }))
+}
+
+/// VerifyUserAttribute: the code sent for an attribute marks it verified.
+pub(super) fn verify_user_attribute(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let (pool_id, username) = authorize_access(st, now, required(req, "AccessToken")?)?;
+    let attr = required(req, "AttributeName")?.to_owned();
+    let code = required(req, "Code")?;
+    let pool = pool_mut(st, &pool_id)?;
+    answer_code(
+        pool,
+        &username,
+        CodePurpose::Attribute(attr.clone()),
+        code,
+        now,
+    )?;
+    let user = pool.users.get_mut(&username).ok_or_else(internal)?;
+    user.attributes
+        .insert(format!("{attr}_verified"), "true".into());
+    Ok(json!({}))
+}
+
+/// DeleteUser: the user and every sign-in of theirs.
+pub(super) fn delete_user(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let (pool_id, username) = authorize_access(st, now, required(req, "AccessToken")?)?;
+    let pool = pool_mut(st, &pool_id)?;
+    pool.users.remove(&username);
+    let until = now + pool.longest_access_token_validity();
+    let families: Vec<String> = pool
+        .refresh_tokens
+        .values_mut()
+        .filter(|r| r.username == username)
+        .map(|r| {
+            r.revoked = true;
+            r.origin_jti.clone()
+        })
+        .collect();
+    pool.revoked_origin_jtis
+        .extend(families.into_iter().map(|f| (f, until)));
+    pool.account_codes
+        .pending
+        .retain(|(u, _), _| *u != username);
+    Ok(json!({}))
+}
+
+/// `[{Name, Value}]` members as a map.
+fn name_values(req: &Value, member: &str) -> BTreeMap<String, String> {
+    req.get(member)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|a| {
+                    Some((
+                        a.get("Name")?.as_str()?.to_owned(),
+                        a.get("Value")?.as_str()?.to_owned(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The attribute a code goes to: `email` if the user has one, else `phone_number`.
+fn verified_attribute(user: &User) -> Option<&'static str> {
+    ["email", "phone_number"]
+        .into_iter()
+        .find(|a| user.attributes.contains_key(*a))
+}
+
+/// Sends a new code for `purpose` (to `attribute`, else the user's e-mail or phone) and
+/// returns its `CodeDeliveryDetails`, or `None` when the user has nowhere to send it.
+fn send_code(
+    pool: &mut UserPool,
+    username: &str,
+    purpose: CodePurpose,
+    attribute: Option<&str>,
+    now: SystemTime,
+) -> Option<Value> {
+    let user = pool.users.get(username)?;
+    let attr = match attribute {
+        Some(a) => a,
+        None => verified_attribute(user)?,
+    };
+    let destination = user.attributes.get(attr)?.clone();
+    let (medium, masked) = if attr == "email" {
+        (DeliveryMedium::Email, mask_email(&destination))
+    } else {
+        (DeliveryMedium::Sms, mask_phone(&destination))
+    };
+    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+    let expires_at = now + purpose.lifetime();
+    pool.account_codes.pending.insert(
+        (username.to_owned(), purpose),
+        PendingCode {
+            code: code.clone(),
+            expires_at,
+            wrong: 0,
+        },
+    );
+    pool.outbox.push(OutboxEntry {
+        username: username.to_owned(),
+        sent: SentCode {
+            medium,
+            destination,
+            code: OneTimeCode::new(code),
+        },
+        expires_at,
+    });
+    Some(json!({
+        "AttributeName": attr,
+        "DeliveryMedium": medium.as_str(),
+        "Destination": masked,
+    }))
+}
+
+/// Checks `code` against the pending code for `purpose`; a right answer spends it.
+fn answer_code(
+    pool: &mut UserPool,
+    username: &str,
+    purpose: CodePurpose,
+    code: &str,
+    now: SystemTime,
+) -> Result<(), WireError> {
+    let key = (username.to_owned(), purpose);
+    let mismatch = || {
+        WireError::json(
+            "CodeMismatchException",
+            "Invalid verification code provided, please try again.",
+        )
+    };
+    let Some(pending) = pool.account_codes.pending.get_mut(&key) else {
+        return Err(mismatch());
+    };
+    if now >= pending.expires_at {
+        pool.account_codes.pending.remove(&key);
+        return Err(WireError::json(
+            "ExpiredCodeException",
+            "Invalid code provided, please request a code again.",
+        ));
+    }
+    if !crate::crypto::ct_eq(pending.code.as_bytes(), code.as_bytes()) {
+        pending.wrong += 1;
+        if pending.wrong >= MAX_WRONG {
+            pool.account_codes.pending.remove(&key);
+            return Err(WireError::json(
+                "LimitExceededException",
+                "Attempt limit exceeded, please try after some time.",
+            ));
+        }
+        return Err(mismatch());
+    }
+    pool.account_codes.pending.remove(&key);
+    Ok(())
+}
+
+/// A new password for `username` (a new salt and verifier over Cognito's username).
+fn set_password(pool: &mut UserPool, username: &str, password: &str) -> Result<(), WireError> {
+    let salt: [u8; 16] = rand::random();
+    let verifier = srp_server::verifier(pool.srp_pool_name(), username, password, &salt);
+    let user = pool.users.get_mut(username).ok_or_else(internal)?;
+    user.salt = salt.to_vec();
+    user.verifier = verifier;
+    Ok(())
+}
