@@ -10,6 +10,9 @@ mod support;
 
 use cognito_sigv4::jwt::UnverifiedClaims;
 use cognito_sigv4::oauth::ManagedLogin;
+use cognito_sigv4::secret::{OneTimeCode, Password};
+use cognito_sigv4::user_pool::UserPoolClient;
+use cognito_sigv4::{CognitoConfig, ErrorKind};
 use serde_json::Value;
 use support::peers::{self, Bootstrapped, Unavailable};
 use url::Url;
@@ -122,4 +125,65 @@ async fn the_code_flow_with_pkce_is_accepted_by_ministack() {
     // The code is spent.
     let e = login.exchange(&request, &location).await.unwrap_err();
     assert_eq!(e.service_code(), Some("invalid_grant"), "{e:?}");
+}
+
+/// A user-pool client of the `native` app client, on MiniStack.
+fn native_client(ms: &MiniStack) -> UserPoolClient {
+    let config = CognitoConfig::builder()
+        .region(ms.id("region"))
+        .user_pool_id(ms.id("user_pool_id"))
+        .client_id(ms.id("native_client_id"))
+        .endpoint_url(format!("{}/", ms.peer.endpoint()).parse().unwrap())
+        .build()
+        .unwrap();
+    UserPoolClient::new(&config).unwrap()
+}
+
+#[tokio::test]
+async fn sign_up_and_a_password_reset_are_accepted_by_ministack() {
+    let Some(ms) = ministack("sign_up_and_a_password_reset_are_accepted_by_ministack") else {
+        return;
+    };
+    let client = native_client(ms);
+    let password = Password::new("Interop-Signup-1!");
+    let result = client
+        .sign_up("bob", &password, [("email", "bob@example.com")])
+        .await
+        .expect("MiniStack signs up");
+    assert!(!result.user_confirmed);
+    let e = client
+        .sign_up("bob", &password, [("email", "bob@example.com")])
+        .await
+        .unwrap_err();
+    assert_eq!(e.service_code(), Some("UsernameExistsException"), "{e:?}");
+    let e = client
+        .confirm_sign_up("bob", &OneTimeCode::new("000000"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CodeMismatch, "{e:?}");
+    // MiniStack's fixed sign-up code.
+    client
+        .confirm_sign_up("bob", &OneTimeCode::new("123456"))
+        .await
+        .expect("confirmed");
+    let tokens = support::done(client.sign_in("bob", &password).await.expect("SRP sign-in"));
+
+    let changed = Password::new("Interop-Changed-2!");
+    client
+        .change_password(&tokens.access, &password, &changed)
+        .await
+        .expect("changed");
+    client.forgot_password("bob").await.expect("a reset code");
+    let reset = Password::new("Interop-Reset-3!");
+    // MiniStack's fixed reset code.
+    client
+        .confirm_forgot_password("bob", &OneTimeCode::new("654321"), &reset)
+        .await
+        .expect("reset");
+    support::done(
+        client
+            .sign_in("bob", &reset)
+            .await
+            .expect("the new password"),
+    );
 }
