@@ -1,16 +1,33 @@
 //! [`ApiClient`]: calls an API Gateway stage over `reqwest`, authenticating each route with
 //! SigV4 (IAM), a user-pool token, or nothing.
 //!
-//! ```no_run
-//! # async fn demo(session: cognito_sigv4::Session) -> cognito_sigv4::Result<()> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = cognito_sigv4_emulator::Emulator::builder()
+//! #     .seed(cognito_sigv4_emulator::Seed::reference())
+//! #     .start()
+//! #     .await?;
+//! # let session = match cognito_sigv4::Session::builder(emulator.config("quickstart", "web")?)
+//! #     .sign_in("jdoe", &cognito_sigv4::Password::new("Quickstart-Passw0rd!"))
+//! #     .await?
+//! # {
+//! #     cognito_sigv4::SignInOutcome::Done(session) => session,
+//! #     _ => unreachable!(),
+//! # };
 //! use cognito_sigv4::client::{ApiClient, AuthMode};
-//! let api = ApiClient::builder("https://abc123.execute-api.us-east-1.amazonaws.com/prod")
+//! let stage = "https://abc123defg.execute-api.us-east-1.amazonaws.com/prod";
+//! # let stage = "http://abc123defg.execute-api.us-east-1.amazonaws.com/prod"; // no TLS locally
+//! let api = ApiClient::builder(stage)
+//!     .connect_to(emulator.addr()) // the local emulator; not against AWS
 //!     .session(&session) // SigV4 with its credentials, and its tokens for user-pool routes
-//!     .route(None, "/public", AuthMode::None)
-//!     .route(None, "/me", AuthMode::id_token())
+//!     .route(None, "/cup", AuthMode::id_token())
 //!     .build()?;
-//! let pets = api.request(http::Method::GET, "/pets").query("limit", "10").send().await?;
-//! println!("{} {}", pets.status(), pets.text());
+//! let answer = api.request(http::Method::GET, "/cip").query("limit", "10").send().await?;
+//! assert_eq!(answer.status(), 200);
+//! let answer = api.request(http::Method::GET, "/cup").send().await?;
+//! assert_eq!(answer.status(), 200);
+//! # emulator.shutdown().await;
 //! # Ok(()) }
 //! ```
 //!

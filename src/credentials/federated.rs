@@ -97,17 +97,36 @@ struct Inner {
 /// (Google, Facebook, Amazon, Apple, OIDC, SAML, several at once) or a guest. Cheap to clone;
 /// clones share the cache. See the [module docs](crate::credentials).
 ///
-/// ```no_run
-/// # async fn demo(config: cognito_sigv4::CognitoConfig) -> cognito_sigv4::Result<()> {
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = cognito_sigv4_emulator::Emulator::builder()
+/// #     .seed(cognito_sigv4_emulator::Seed::reference())
+/// #     .start()
+/// #     .await?;
+/// # let config = emulator.config("quickstart", "web")?;
+/// # let emulator = std::sync::Arc::new(emulator);
+/// # let google_sign_in = emulator.clone();
 /// use cognito_sigv4::credentials::{FederatedCredentials, token_fn};
 /// use cognito_sigv4::identity_pool::LoginProvider;
-/// use cognito_sigv4::secret::Jwt;
 ///
-/// let google = token_fn(|| async { Ok(Jwt::new(std::env::var("GOOGLE_ID_TOKEN").unwrap_or_default())) });
+/// // Asked for a fresh Google ID token whenever the credentials are renewed (here, the
+/// // emulator's Google stand-in mints one).
+/// let google = token_fn(move || {
+///     let token = google_sign_in.mint_oidc_token(
+///         "https://accounts.google.com",
+///         "google-user-0001",
+///         "quickstart.apps.googleusercontent.com",
+///         std::time::Duration::from_secs(3600),
+///         serde_json::json!({}),
+///     );
+///     async move { token.map_err(Into::into) }
+/// });
 /// let credentials = FederatedCredentials::builder(config)
 ///     .login(LoginProvider::Google, google)
 ///     .build()?;
 /// let creds = credentials.credentials().await?;
+/// assert!(creds.session_token().is_some());
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

@@ -1,20 +1,27 @@
 //! The refreshing session: one signed-in user's tokens, identity id and AWS credentials, kept
 //! fresh for as long as the app runs.
 //!
-//! ```no_run
-//! # async fn demo() -> cognito_sigv4::Result<()> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = cognito_sigv4_emulator::Emulator::builder()
+//! #     .seed(cognito_sigv4_emulator::Seed::reference())
+//! #     .start()
+//! #     .await?;
+//! # let dir = tempfile::tempdir()?;
 //! use cognito_sigv4::{CognitoConfig, Session};
 //! use cognito_sigv4::credentials::SignInOutcome;
 //! use cognito_sigv4::secret::Password;
 //! use cognito_sigv4::store::FileStore;
 //!
-//! let config = CognitoConfig::from_env()?;
-//! let store = FileStore::new("session.json");
+//! // `CognitoConfig::from_env()` in an app; here, the local emulator's pools.
+//! let config: CognitoConfig = emulator.config("quickstart", "web")?;
+//! let store = FileStore::new(dir.path().join("session.json"));
 //! let session = match Session::resume(config.clone(), store.clone()) {
 //!     Ok(session) => session,
 //!     Err(_) => match Session::builder(config)
 //!         .store(store)
-//!         .sign_in("jdoe", &Password::new("correct horse"))
+//!         .sign_in("jdoe", &Password::new("Quickstart-Passw0rd!"))
 //!         .await?
 //!     {
 //!         SignInOutcome::Done(session) => session,
@@ -24,7 +31,9 @@
 //!     },
 //! };
 //! let creds = session.credentials().await?; // fresh, shared, refreshed before expiry
-//! # let _ = creds; Ok(()) }
+//! assert!(creds.session_token().is_some());
+//! # emulator.shutdown().await;
+//! # Ok(()) }
 //! ```
 //!
 //! How it behaves:

@@ -5,18 +5,25 @@
 //! any, and **no credentials**: every operation used here is unauthenticated, so the client
 //! never walks the default credentials chain nor probes the instance metadata service.
 //!
-//! ```no_run
-//! # async fn demo() -> cognito_sigv4::Result<()> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = cognito_sigv4_emulator::Emulator::builder()
+//! #     .seed(cognito_sigv4_emulator::Seed::reference())
+//! #     .start()
+//! #     .await?;
 //! use cognito_sigv4::CognitoConfig;
 //! use cognito_sigv4::secret::Password;
 //! use cognito_sigv4::user_pool::{SignInStep, UserPoolClient};
 //!
-//! let config = CognitoConfig::from_env()?;
+//! // `CognitoConfig::from_env()` in an app; here, the local emulator's pool.
+//! let config: CognitoConfig = emulator.config("quickstart", "web")?;
 //! let client = UserPoolClient::new(&config)?;
-//! match client.sign_in("alice", &Password::new("correct horse")).await? {
-//!     SignInStep::Done(tokens) => println!("signed in as {}", tokens.username),
-//!     SignInStep::Challenge(ch) => println!("answer {} first", ch.name()),
+//! match client.sign_in("alice", &Password::new("Quickstart-Passw0rd!")).await? {
+//!     SignInStep::Done(tokens) => assert_eq!(tokens.username, "alice"),
+//!     SignInStep::Challenge(ch) => panic!("answer {} first", ch.name()),
 //! }
+//! # emulator.shutdown().await;
 //! # Ok(()) }
 //! ```
 //!
