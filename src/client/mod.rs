@@ -54,6 +54,8 @@
 //!   keys.
 
 mod amplify;
+#[cfg(feature = "reqwest-middleware")]
+mod middleware;
 mod request;
 mod response;
 mod streaming;
@@ -83,6 +85,8 @@ use crate::signing::Signer;
 use crate::skew::ClockSkew;
 use crate::time::{Clock, SharedClock, share, shift, system_clock};
 pub use amplify::{AmplifyApi, AmplifyApis};
+#[cfg(feature = "reqwest-middleware")]
+pub use middleware::CognitoMiddleware;
 pub use request::RequestBuilder;
 pub use response::ApiResponse;
 pub use streaming::{BodyStream, StreamingResponse};

@@ -181,12 +181,68 @@ impl RequestBuilder {
     }
 
     async fn send_inner(self, auth: AuthMode) -> Result<Received> {
-        let client = &self.client;
         let url = self.url()?;
         let uri: http::Uri = url.as_str().parse().map_err(|_| {
             Error::new(ErrorKind::Config, "the request URL is not a valid HTTP URI")
         })?;
+        let outgoing = Outgoing {
+            method: self.method,
+            uri,
+            headers: self.headers,
+            body: self.body,
+        };
+        let client = self.client;
+        client.exchange(outgoing, auth, &mut Direct(&client)).await
+    }
+}
 
+/// A request as it leaves the caller, before authentication.
+pub(super) struct Outgoing {
+    pub(super) method: Method,
+    pub(super) uri: http::Uri,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Bytes,
+}
+
+/// How one attempt reaches the server: the client's own HTTP client, or the rest of a
+/// middleware stack.
+pub(super) trait Transport: Send {
+    /// Sends one authenticated attempt; the body is left unread.
+    fn send(
+        &mut self,
+        req: http::Request<Bytes>,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<reqwest::Response>> + Send + '_>>;
+}
+
+/// The client's own HTTP client.
+struct Direct<'a>(&'a ApiClient);
+
+impl Transport for Direct<'_> {
+    fn send(
+        &mut self,
+        req: http::Request<Bytes>,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<reqwest::Response>> + Send + '_>> {
+        Box::pin(self.0.execute(req))
+    }
+}
+
+impl ApiClient {
+    /// Sends `outgoing` authenticated by `auth` through `transport`, retrying once after a
+    /// clock-skew or an expired-credentials refusal: the one loop behind `send`,
+    /// `send_streaming` and the reqwest middleware.
+    pub(super) async fn exchange(
+        &self,
+        outgoing: Outgoing,
+        auth: AuthMode,
+        transport: &mut dyn Transport,
+    ) -> Result<Received> {
+        let client = self;
+        let Outgoing {
+            method,
+            uri,
+            headers,
+            body,
+        } = outgoing;
         let mut credentials = match auth {
             AuthMode::Iam => Some(client.credentials().await?),
             _ => None,
@@ -201,11 +257,11 @@ impl RequestBuilder {
             // another request may have learned a new one meanwhile.
             let sent_offset = client.inner.skew.offset_secs();
             let mut req = http::Request::builder()
-                .method(self.method.clone())
+                .method(method.clone())
                 .uri(uri.clone())
-                .body(self.body.clone())
+                .body(body.clone())
                 .map_err(|e| Error::new(ErrorKind::Config, "invalid request").with_source(e))?;
-            *req.headers_mut() = self.headers.clone();
+            *req.headers_mut() = headers.clone();
             match &auth {
                 AuthMode::Iam => {
                     let time = client.signing_time();
@@ -252,7 +308,7 @@ impl RequestBuilder {
                 }
                 AuthMode::None => {}
             }
-            let response = client.execute(req).await?;
+            let response = transport.send(req).await?;
             let status = response.status();
             tracing::Span::current().record("status", status.as_u16());
             // Only a 403 (IAM) or a 401 (user-pool token) can ask for a retry: any other
@@ -323,7 +379,7 @@ impl RequestBuilder {
 }
 
 /// The final answer of the retry loop: read when it had to be inspected, else untouched.
-enum Received {
+pub(super) enum Received {
     Read(ApiResponse),
     Unread(reqwest::Response),
 }
