@@ -51,7 +51,6 @@
 //! package.
 //!
 #![doc = include_str!("../CHOICES.md")]
-
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
@@ -87,7 +86,7 @@ pub use error::{Error, ErrorKind};
 pub use fault::Fault;
 pub use seed::{
     ApiSeed, AppClientSeed, GroupSeed, IdentityPoolSeed, MappingRuleSeed, MethodSeed,
-    OidcProviderSeed, ResourceSeed, RoleMappingSeed, RoleSeed, Seed, TestLoginSeed, TrustSeed,
-    UserPoolProviderSeed, UserPoolSeed, UserSeed,
+    OidcProviderSeed, ResourceSeed, ResourceServerSeed, RoleMappingSeed, RoleSeed, Seed,
+    TestLoginSeed, TrustSeed, UserPoolProviderSeed, UserPoolSeed, UserSeed,
 };
 pub use state::{DeliveryMedium, IssuedState, SentCode};
