@@ -66,6 +66,29 @@ fn session(c: &mut Criterion) {
         b.to_async(&rt)
             .iter(|| async { session.credentials().await.expect("credentials") })
     });
+    // 10,000 reads by one task, then by two tasks on the runtime's two workers (5,000 each):
+    // contention on the shared credentials, per 10,000 reads.
+    let rt2 = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let reads = |session: Session, n: usize| async move {
+        for _ in 0..n {
+            std::hint::black_box(session.credentials().await.expect("credentials"));
+        }
+    };
+    c.bench_function("session/credentials_cached_x10000_one_task", |b| {
+        b.to_async(&rt2)
+            .iter(|| async { tokio::spawn(reads(session.clone(), 10_000)).await })
+    });
+    c.bench_function("session/credentials_cached_x10000_two_workers", |b| {
+        b.to_async(&rt2).iter(|| async {
+            let a = tokio::spawn(reads(session.clone(), 5_000));
+            let b = tokio::spawn(reads(session.clone(), 5_000));
+            let _ = (a.await, b.await);
+        })
+    });
 }
 
 criterion_group!(benches, cell, session);

@@ -41,6 +41,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+use arc_swap::ArcSwapOption;
+
 use tokio::sync::OwnedMutexGuard;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -57,6 +59,9 @@ pub const DEFAULT_MAX_JITTER: f64 = 0.5;
 pub struct ExpiringCell<T> {
     /// Shared with a detached refresh, which records its outcome here after its caller left.
     slot: Arc<Mutex<Slot<T>>>,
+    /// The slot's current entry, readable without a lock: the hot path of every signed
+    /// request reads it. Written only with the slot's lock held, right after the slot.
+    fast: Arc<ArcSwapOption<Entry<T>>>,
     /// Held by the one refresh in flight; waiters queue on it.
     flight: Arc<tokio::sync::Mutex<()>>,
     policy: Policy,
@@ -85,7 +90,7 @@ struct Entry<T> {
 }
 
 struct Slot<T> {
-    entry: Option<Entry<T>>,
+    entry: Option<Arc<Entry<T>>>,
     /// Completed refresh attempts; a waiter that sees it move shares that attempt's outcome.
     generation: u64,
     /// The error of the last attempt, when it failed: handed to the callers that waited for
@@ -165,6 +170,14 @@ fn lock<T>(slot: &Mutex<Slot<T>>) -> MutexGuard<'_, Slot<T>> {
     slot.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Replaces the slot's entry, and its lock-free copy (the caller holds the slot's lock, so
+/// that writers publish in the order they wrote).
+fn put<T>(slot: &mut Slot<T>, fast: &ArcSwapOption<Entry<T>>, entry: Option<Entry<T>>) {
+    let entry = entry.map(Arc::new);
+    fast.store(entry.clone());
+    slot.entry = entry;
+}
+
 impl<T> ExpiringCell<T> {
     /// An empty cell with the default backoff (1 s doubling to 60 s) and jitter (up to 50%).
     pub fn new() -> Self {
@@ -176,6 +189,7 @@ impl<T> ExpiringCell<T> {
                 retry_after: None,
                 backoff: DEFAULT_INITIAL_BACKOFF,
             })),
+            fast: Arc::new(ArcSwapOption::empty()),
             flight: Arc::new(tokio::sync::Mutex::new(())),
             policy: Policy {
                 initial_backoff: DEFAULT_INITIAL_BACKOFF,
@@ -212,7 +226,7 @@ impl<T> ExpiringCell<T> {
     pub fn set(&self, value: T, now: SystemTime, expires_at: SystemTime) {
         let entry = self.policy.entry(value, now, expires_at);
         let mut slot = self.lock();
-        slot.entry = Some(entry);
+        put(&mut slot, &self.fast, Some(entry));
         slot.last_error = None;
         slot.retry_after = None;
         slot.backoff = self.policy.initial_backoff;
@@ -221,7 +235,7 @@ impl<T> ExpiringCell<T> {
     /// Empties the cell (and forgets any failure and backoff).
     pub fn clear(&self) {
         let mut slot = self.lock();
-        slot.entry = None;
+        put(&mut slot, &self.fast, None);
         slot.last_error = None;
         slot.retry_after = None;
         slot.backoff = self.policy.initial_backoff;
@@ -232,7 +246,7 @@ impl<T> ExpiringCell<T> {
     pub fn invalidate_if(&self, is_it: impl FnOnce(&T) -> bool) -> bool {
         let mut slot = self.lock();
         if slot.entry.as_ref().is_some_and(|e| is_it(&e.value)) {
-            slot.entry = None;
+            put(&mut slot, &self.fast, None);
             true
         } else {
             false
@@ -262,6 +276,17 @@ impl<T: Clone> ExpiringCell<T> {
         self.lock().entry.as_ref().map(|e| e.value.clone())
     }
 
+    /// The current value if it is fresh at `now` for `margin` (not yet due for refresh),
+    /// read without a lock: the fast path of a caller that would otherwise go through
+    /// [`get_or_refresh`](Self::get_or_refresh) only to be served the same value.
+    pub fn get_fresh(&self, now: SystemTime, margin: Duration) -> Option<T> {
+        self.fast
+            .load()
+            .as_ref()
+            .filter(|e| e.is_fresh(now, margin))
+            .map(|e| e.value.clone())
+    }
+
     /// The current value if it is still valid at `now` (margin ignored).
     pub fn get_valid(&self, now: SystemTime) -> Option<T> {
         self.lock()
@@ -289,10 +314,10 @@ impl<T: Clone> ExpiringCell<T> {
         Fut: Future<Output = Result<(T, SystemTime)>>,
     {
         let policy = self.policy;
-        let slot = &self.slot;
+        let (slot, fast) = (&self.slot, &self.fast);
         self.get_with(clock, margin, move |guard| async move {
             let result = refresh().await;
-            let outcome = record(slot, policy, clock.now(), result);
+            let outcome = record(slot, fast, policy, clock.now(), result);
             drop(guard);
             outcome
         })
@@ -310,18 +335,18 @@ impl<T: Clone> ExpiringCell<T> {
         refresh: F,
     ) -> Result<T>
     where
-        T: Send + 'static,
+        T: Send + Sync + 'static,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<(T, SystemTime)>> + Send + 'static,
     {
         let policy = self.policy;
-        let slot = self.slot.clone();
+        let (slot, fast) = (self.slot.clone(), self.fast.clone());
         let task_clock = clock.clone();
         self.get_with(&**clock, margin, move |guard| {
             let pending = refresh();
             let attempt = async move {
                 let result = pending.await;
-                let outcome = record(&slot, policy, task_clock.now(), result);
+                let outcome = record(&slot, &fast, policy, task_clock.now(), result);
                 drop(guard);
                 outcome
             };
@@ -415,6 +440,7 @@ impl<T: Clone> ExpiringCell<T> {
 ///   session is over.
 fn record<T: Clone>(
     slot: &Mutex<Slot<T>>,
+    fast: &ArcSwapOption<Entry<T>>,
     policy: Policy,
     now: SystemTime,
     result: Result<(T, SystemTime)>,
@@ -430,14 +456,18 @@ fn record<T: Clone>(
     slot.generation += 1;
     match result {
         Ok((value, expires_at)) => {
-            slot.entry = Some(policy.entry(value.clone(), now, expires_at));
+            put(
+                &mut slot,
+                fast,
+                Some(policy.entry(value.clone(), now, expires_at)),
+            );
             slot.last_error = None;
             slot.retry_after = None;
             slot.backoff = policy.initial_backoff;
             Ok(value)
         }
         Err(e) if e.kind() == ErrorKind::SessionEnded => {
-            slot.entry = None;
+            put(&mut slot, fast, None);
             slot.last_error = Some(e.clone());
             slot.retry_after = None;
             Err(e)

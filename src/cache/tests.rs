@@ -391,3 +391,39 @@ async fn jitter_stays_within_half_the_margin_and_margin_within_half_the_lifetime
     // A 5-minute margin on a 5-minute value refreshes at half-life, not on every call.
     assert_eq!(cell.next_refresh_at(secs(300)), Some(now + secs(150)));
 }
+
+#[tokio::test]
+async fn the_lock_free_read_follows_every_write() {
+    let clock = ManualClock::at_epoch_secs(1_000);
+    let cell = cell();
+    assert_eq!(cell.get_fresh(clock.now(), MARGIN), None, "empty");
+    cell.set(7, clock.now(), clock.now() + secs(600));
+    assert_eq!(cell.get_fresh(clock.now(), MARGIN), Some(7));
+    // Due within the margin: not fresh, so the caller takes the refreshing path.
+    clock.advance(secs(541));
+    assert_eq!(cell.get_fresh(clock.now(), MARGIN), None);
+    let v = cell
+        .get_or_refresh(&clock, MARGIN, || async {
+            Ok((8, clock.now() + secs(600)))
+        })
+        .await;
+    assert_eq!(v.ok(), Some(8));
+    assert_eq!(
+        cell.get_fresh(clock.now(), MARGIN),
+        Some(8),
+        "a refresh publishes"
+    );
+    assert!(cell.invalidate_if(|v| *v == 8));
+    assert_eq!(
+        cell.get_fresh(clock.now(), MARGIN),
+        None,
+        "an invalidation unpublishes"
+    );
+    cell.set(9, clock.now(), clock.now() + secs(600));
+    cell.clear();
+    assert_eq!(
+        cell.get_fresh(clock.now(), MARGIN),
+        None,
+        "a clear unpublishes"
+    );
+}

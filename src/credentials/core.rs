@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+use arc_swap::ArcSwap;
 use aws_credential_types::Credentials;
 
 use crate::cache::ExpiringCell;
@@ -122,6 +123,9 @@ struct CoreInner {
     state: Mutex<State>,
     /// Set when an exchange adopted another identity id, until the owner saves it.
     identity_changed: AtomicBool,
+    /// The state's current cell, readable without the state's lock (the hot path of every
+    /// signed request); replaced together with it, under that lock.
+    current: ArcSwap<ExpiringCell<Credentials>>,
 }
 
 impl fmt::Debug for IdentityCredentials {
@@ -144,6 +148,7 @@ impl IdentityCredentials {
         role: RoleChoice,
         identity: Option<Identity>,
     ) -> Self {
+        let cell = Arc::new(ExpiringCell::new());
         Self {
             inner: Arc::new(CoreInner {
                 client,
@@ -151,10 +156,11 @@ impl IdentityCredentials {
                 role,
                 state: Mutex::new(State {
                     identity,
-                    cell: Arc::new(ExpiringCell::new()),
+                    cell: cell.clone(),
                     generation: 0,
                 }),
                 identity_changed: AtomicBool::new(false),
+                current: ArcSwap::new(cell),
             }),
         }
     }
@@ -260,6 +266,15 @@ impl IdentityCredentials {
         self.inner.identity_changed.swap(false, Ordering::SeqCst)
     }
 
+    /// The cached credentials if they are fresh for `margin`, without a lock or an await: what
+    /// nearly every call finds.
+    pub(crate) fn fresh(&self, margin: Duration) -> Option<Credentials> {
+        self.inner
+            .current
+            .load()
+            .get_fresh(self.inner.clock.now(), margin)
+    }
+
     /// Whether credentials were obtained since the last change of sign-in.
     pub(crate) fn has_credentials(&self) -> bool {
         self.expires_at().is_some()
@@ -302,18 +317,19 @@ impl IdentityCredentials {
         if let Some(identity) = st.identity.as_mut() {
             identity.authenticated = authenticated;
         }
-        Self::reset(&mut st);
+        self.reset(&mut st);
     }
 
     /// Forgets the identity id and the credentials (sign-out).
     pub(crate) fn forget(&self) {
         let mut st = self.state();
         st.identity = None;
-        Self::reset(&mut st);
+        self.reset(&mut st);
     }
 
-    fn reset(st: &mut State) {
+    fn reset(&self, st: &mut State) {
         st.cell = Arc::new(ExpiringCell::new());
         st.generation += 1;
+        self.inner.current.store(st.cell.clone());
     }
 }

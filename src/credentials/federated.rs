@@ -280,6 +280,10 @@ impl FederatedCredentials {
     /// source's own error; network, throttling and service errors when the credentials have
     /// expired and cannot be renewed now.
     pub async fn credentials(&self) -> Result<Credentials> {
+        // The fast path: fresh credentials, read without a lock.
+        if let Some(fresh) = self.inner.core.fresh(self.inner.margin) {
+            return Ok(fresh);
+        }
         let this = self.clone();
         // Boxed: keeps the nested future types (and so compile times) small.
         self.inner

@@ -321,7 +321,18 @@ impl Session {
     /// [`ErrorKind::SessionEnded`]; [`ErrorKind::RoleNotAllowed`]; network, throttling and
     /// service errors when the credentials have expired and cannot be renewed now.
     pub async fn credentials(&self) -> Result<Credentials> {
-        self.credentials_with_margin(self.foreground_margin()).await
+        let margin = self.foreground_margin();
+        // The fast path: fresh credentials, read without a lock.
+        if !self.has_ended()
+            && let Some(fresh) = self
+                .inner
+                .credentials
+                .as_ref()
+                .and_then(|c| c.fresh(margin))
+        {
+            return Ok(fresh);
+        }
+        self.credentials_with_margin(margin).await
     }
 
     pub(super) async fn credentials_with_margin(&self, margin: Duration) -> Result<Credentials> {
