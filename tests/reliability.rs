@@ -318,6 +318,44 @@ async fn an_expired_token_refusal_makes_a_session_fetch_new_credentials() {
     assert_ne!(now.access_key_id(), first.access_key_id());
 }
 
+#[tokio::test]
+async fn an_expired_token_refusal_at_a_cognito_authorizer_makes_a_session_refresh() {
+    let emu = emulator(|_| {}).await;
+    // The device clock lags the service by 30 s: too little to be learned as skew (under a
+    // minute), enough for a token to expire at the service while it looks valid here.
+    let device = DeviceClock::new(&emu.clock, 0);
+    let session = signed_in(
+        builder(&emu, device.clone()).refresh_margin(secs(5)),
+        "jdoe",
+    )
+    .await;
+    let base = emu.api_url("reference", "prod").expect("api url");
+    let api = ApiClient::builder(base.as_str())
+        .region(emu.region())
+        .session(&session)
+        .route(None, "/cup", cognito_sigv4::AuthMode::id_token())
+        .build()
+        .expect("api client");
+    let expiry = session.tokens_expire_at().expect("tokens");
+    device.set_offset(-30);
+    emu.clock.set(expiry + secs(1));
+    let before = emu.calls("InitiateAuth");
+    let resp = api
+        .request(http::Method::GET, "/cup")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        resp.status(),
+        200,
+        "one retry with a refreshed token: {}",
+        resp.text()
+    );
+    assert_eq!(emu.calls("InitiateAuth"), before + 1, "one refresh");
+    // Not from the refusal (under a minute), but from the new tokens' `iat`.
+    assert_eq!(session.clock_skew().offset_secs(), 30);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_dropped_during_a_rotating_refresh_keeps_the_session() {
     let emu = emulator(|seed| {

@@ -247,7 +247,9 @@ impl ApiClient {
             AuthMode::Iam => Some(client.credentials().await?),
             _ => None,
         };
-        let (mut retried_skew, mut retried_creds) = (false, false);
+        let (mut retried_skew, mut retried_creds, mut retried_token) = (false, false, false);
+        // The user-pool token the last attempt carried, to report if it is refused as expired.
+        let mut sent_token = None;
         // After a time refusal, the offset its `Date` implied is used at once (so that a
         // session sharing it sees its tokens and credentials in the server's time) but kept
         // only if the retry is not refused for its time as well: a lying `Date` is rolled back.
@@ -293,7 +295,9 @@ impl ApiClient {
                         Error::config("token_source", "a token source for user-pool routes")
                     })?;
                     let jwt = source.token().await?;
-                    let mut value = HeaderValue::from_str(jwt.expose_secret()).map_err(|_| {
+                    let value = HeaderValue::from_str(jwt.expose_secret());
+                    sent_token = Some(jwt);
+                    let mut value = value.map_err(|_| {
                         Error::new(
                             ErrorKind::InvalidToken,
                             "the token is not a valid header value",
@@ -332,6 +336,16 @@ impl ApiClient {
             {
                 client.inner.skew.set(previous);
                 tracing::debug!("the server refused its own time too: offset rolled back");
+            }
+            // A Cognito authorizer said the token has expired: whatever the clocks say, the
+            // source is told, so that the retry carries a renewed token, not the same one.
+            if let (AuthMode::UserPoolToken { token, .. }, Refusal::Time { explicit: true, .. }) =
+                (&auth, &refusal)
+                && !retried_token
+                && let (Some(source), Some(sent)) = (client.inner.tokens.get(*token), &sent_token)
+            {
+                retried_token = true;
+                source.refused(sent);
             }
             match refusal {
                 Refusal::ExpiredCredentials if !retried_creds => {

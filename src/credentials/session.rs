@@ -764,6 +764,24 @@ impl TokenSource for Session {
     fn token(&self) -> TokenFuture<'_> {
         Box::pin(self.id_token())
     }
+
+    fn refused(&self, token: &Jwt) {
+        self.token_refused(token);
+    }
+}
+
+impl Session {
+    /// A service refused `token` as expired: if the session still holds it, its tokens are
+    /// dropped and the next call refreshes them (the refresh token is kept).
+    fn token_refused(&self, token: &Jwt) {
+        let dropped = self
+            .inner
+            .tokens
+            .invalidate_if(|held| held.id == *token || held.access == *token);
+        if dropped {
+            tracing::debug!("a token refused as expired by the service: dropped");
+        }
+    }
 }
 
 /// One of a session's tokens as a [`TokenSource`]; made by [`Session::token_source`].
@@ -782,5 +800,9 @@ impl TokenSource for SessionToken {
                 TokenKind::Access => tokens.access.clone(),
             })
         })
+    }
+
+    fn refused(&self, token: &Jwt) {
+        self.session.token_refused(token);
     }
 }

@@ -24,6 +24,11 @@ pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Jwt>> + Send + 'a>
 pub trait TokenSource: Send + Sync + fmt::Debug {
     /// A valid token.
     fn token(&self) -> TokenFuture<'_>;
+
+    /// A service refused `token` as expired although it looked valid here (a clock that is
+    /// off, a token the service no longer accepts): a source that caches tokens drops it if it
+    /// still holds it, so that the next call renews it. The default does nothing.
+    fn refused(&self, _token: &Jwt) {}
 }
 
 /// Which user-pool token a consumer wants.
@@ -48,6 +53,10 @@ impl TokenSource for Jwt {
 impl<S: TokenSource + ?Sized> TokenSource for std::sync::Arc<S> {
     fn token(&self) -> TokenFuture<'_> {
         (**self).token()
+    }
+
+    fn refused(&self, token: &Jwt) {
+        (**self).refused(token)
     }
 }
 

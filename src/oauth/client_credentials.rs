@@ -131,4 +131,8 @@ impl TokenSource for ClientCredentials {
     fn token(&self) -> TokenFuture<'_> {
         Box::pin(async move { ClientCredentials::token(self).await.map(|t| t.access) })
     }
+
+    fn refused(&self, token: &Jwt) {
+        self.inner.cell.invalidate_if(|held| held.access == *token);
+    }
 }
