@@ -34,6 +34,11 @@ mod aws_sdk;
 #[path = "../examples/m2m.rs"]
 mod m2m;
 
+#[cfg(feature = "oauth")]
+#[allow(dead_code)]
+#[path = "../examples/browser_login.rs"]
+mod browser_login;
+
 const README: &str = include_str!("../README.md");
 
 #[tokio::test]
@@ -185,4 +190,38 @@ async fn m2m_reaches_the_scoped_route_with_its_scope_only() {
     let target = m2m::Target::emulated().await.expect("emulator");
     let statuses = m2m::run(&target).await.expect("the example runs");
     assert_eq!(statuses, [("api/read", 200), ("api/write", 401)]);
+}
+
+/// The person at the browser: opens the authorize URL, signs in on the form, and follows the
+/// redirect back to the example's loopback listener.
+#[cfg(feature = "oauth")]
+async fn sign_in_as_jdoe(domain: String, url: url::Url) -> Result<(), Box<dyn std::error::Error>> {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    assert_eq!(browser.get(url.clone()).send().await?.status(), 200);
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    form.extend_pairs(url.query_pairs());
+    form.append_pair("username", "jdoe");
+    form.append_pair("password", "Quickstart-Passw0rd!");
+    let answer = browser
+        .post(format!("{domain}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.finish())
+        .send()
+        .await?;
+    let back = answer.headers()["location"].to_str()?.to_owned();
+    assert_eq!(browser.get(back).send().await?.status(), 200);
+    Ok(())
+}
+
+#[cfg(feature = "oauth")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_login_signs_in_through_the_loopback_and_calls_an_iam_route() {
+    let target = browser_login::Target::emulated().await.expect("emulator");
+    let domain = target.domain().to_owned();
+    let status = browser_login::run(&target, |url| sign_in_as_jdoe(domain, url))
+        .await
+        .expect("the example runs");
+    assert_eq!(status, 200);
 }
