@@ -455,8 +455,14 @@ mod tests {
         // OAuth 2.0's names: a refused grant ends a session; a bad request or scope does not.
         assert!(ErrorKind::from_service_code("invalid_grant").ends_session());
         for code in ["invalid_request", "invalid_scope"] {
-            assert_eq!(ErrorKind::from_service_code(code), ErrorKind::InvalidParameter);
+            assert_eq!(
+                ErrorKind::from_service_code(code),
+                ErrorKind::InvalidParameter
+            );
         }
-        assert_eq!(ErrorKind::from_service_code("invalid_client"), ErrorKind::Config);
+        assert_eq!(
+            ErrorKind::from_service_code("invalid_client"),
+            ErrorKind::Config
+        );
     }
 }
