@@ -329,15 +329,13 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<SystemTime> {
     let [weekday, month, day, time, zone, year] = parts.as_slice() else {
         return None;
     };
-    if *zone != "UTC" {
+    // As AWS reads it (measured by MiniStack's authors): names in any case, a one- or
+    // two-digit day, and the zone `UTC` or `GMT`, case-sensitively.
+    if !matches!(*zone, "UTC" | "GMT") {
         return None;
     }
-    let month = MONTHS.iter().position(|m| m == month)? as u32 + 1;
-    if day.is_empty()
-        || day.len() > 2
-        || day.starts_with('0')
-        || !day.bytes().all(|b| b.is_ascii_digit())
-    {
+    let month = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(month))? as u32 + 1;
+    if day.is_empty() || day.len() > 2 || !day.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let day: u32 = day.parse().ok()?;
@@ -350,7 +348,7 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<SystemTime> {
         return None;
     };
     let date = NaiveDate::from_ymd_opt(year, month, day)?;
-    if WEEKDAYS[date.weekday().num_days_from_monday() as usize] != *weekday {
+    if !WEEKDAYS[date.weekday().num_days_from_monday() as usize].eq_ignore_ascii_case(weekday) {
         return None;
     }
     let secs = date
@@ -372,12 +370,13 @@ pub(crate) fn timestamp_is_well_formed(text: &str) -> bool {
         return false;
     };
     let hms: Vec<&str> = time.split(':').collect();
-    WEEKDAYS.contains(weekday)
-        && MONTHS.contains(month)
+    let named = |names: &[&str], s: &str| names.iter().any(|n| n.eq_ignore_ascii_case(s));
+    named(&WEEKDAYS, weekday)
+        && named(&MONTHS, month)
         && digits(day, &[1, 2])
         && hms.len() == 3
         && hms.iter().all(|p| digits(p, &[2]))
-        && *zone == "UTC"
+        && matches!(*zone, "UTC" | "GMT")
         && digits(year, &[4])
 }
 
@@ -622,23 +621,29 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_follow_cognito_format_strictly() {
+    fn timestamps_are_read_as_aws_reads_them() {
         let t = parse_timestamp("Mon Jan 5 09:04:03 UTC 2026").unwrap();
         assert_eq!(
             t.duration_since(UNIX_EPOCH).unwrap().as_secs(),
             1_767_603_843
         );
         assert_eq!(format_timestamp(t), "Mon Jan 5 09:04:03 UTC 2026");
-        assert!(
-            parse_timestamp("Mon Jan 05 09:04:03 UTC 2026").is_none(),
-            "zero-padded day"
-        );
+        // As AWS reads them (measured by MiniStack's authors): names in any case, a
+        // zero-padded day, GMT; the zone is the one part read case-sensitively.
+        for same in [
+            "Mon Jan 05 09:04:03 UTC 2026",
+            "mon JAN 5 09:04:03 UTC 2026",
+            "Mon Jan 5 09:04:03 GMT 2026",
+        ] {
+            assert_eq!(parse_timestamp(same), Some(t), "{same}");
+            assert!(timestamp_is_well_formed(same), "{same}");
+        }
+        assert!(!timestamp_is_well_formed("Mon Jan 5 09:04:03 utc 2026"));
         assert!(
             parse_timestamp("Tue Jan 5 09:04:03 UTC 2026").is_none(),
             "wrong weekday"
         );
         assert!(parse_timestamp("Mon Jan 5 9:04:03 UTC 2026").is_none());
-        assert!(parse_timestamp("Mon Jan 5 09:04:03 GMT 2026").is_none());
         assert!(parse_timestamp("Mon Jan  5 09:04:03 UTC 2026").is_none());
         assert!(parse_timestamp("Thu Feb 29 12:00:00 UTC 2024").is_some());
         assert!(timestamp_is_acceptable(

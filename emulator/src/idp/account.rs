@@ -200,7 +200,11 @@ pub(super) fn confirm_forgot_password(st: &mut State, now: SystemTime, req: &Val
 /// ChangePassword: the previous password must be right.
 pub(super) fn change_password(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let (pool_id, username) = authorize_access(st, now, required(req, "AccessToken")?)?;
-    let previous = required(req, "PreviousPassword")?;
+    // AWS names the member `OldPassword` in this message, and asks for it before it looks at
+    // the proposed password (measured by MiniStack's authors).
+    let previous = field(req, "PreviousPassword")
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| WireError::invalid_parameter("Missing required parameter OldPassword"))?;
     let proposed = required(req, "ProposedPassword")?;
     let pool = pool_mut(st, &pool_id)?;
     let user = pool.users.get(&username).ok_or_else(internal)?;

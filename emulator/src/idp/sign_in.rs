@@ -258,6 +258,12 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
     let name = required(req, "ChallengeName")?;
     let (pool_id, client) = find_client(st, client_id)?;
     let responses = string_map(req, "ChallengeResponses");
+    // AWS's own words for an answer with no responses at all (measured by MiniStack's authors).
+    if responses.is_empty() {
+        return Err(WireError::invalid_parameter(
+            "Missing required parameter challenge responses.",
+        ));
+    }
     let typed = param(&responses, "USERNAME")?;
     check_secret_hash(
         &client,
@@ -385,18 +391,25 @@ fn password_verifier(
     now: SystemTime,
     responses: &BTreeMap<String, String>,
 ) -> Outcome {
+    // The answer's shape is checked before the proof, key by key in AWS's order, then the
+    // TIMESTAMP's format and the signature's base64 (all measured against AWS by MiniStack's
+    // authors, `_srp_response_format_error`; tests/interop_ministack_measured.rs).
     let typed = param(responses, "USERNAME")?;
-    let block_b64 = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
-    let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
     let timestamp = param(responses, "TIMESTAMP")?;
-    let username = lookup_username(pool, client, typed)?;
-    // A TIMESTAMP that is not of Cognito's shape is a malformed parameter (measured by MiniStack's
-    // authors; the message is the emulator's); one of the right shape but wrong is a wrong proof.
+    let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+    let block_b64 = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+    // A TIMESTAMP of the right shape but wrong is a wrong proof, not a malformed parameter.
     if !srp_server::timestamp_is_well_formed(timestamp) {
         return Err(WireError::invalid_parameter(
-            "TIMESTAMP is not of the form 'EEE MMM d HH:mm:ss z yyyy'.",
+            "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.",
         ));
     }
+    if base64::Engine::decode(&base64::engine::general_purpose::STANDARD, signature).is_err() {
+        return Err(WireError::invalid_parameter(
+            "Invalid PASSWORD_CLAIM_SIGNATURE format. Must be a Base64 string.",
+        ));
+    }
+    let username = lookup_username(pool, client, typed)?;
     // One attempt per exchange: a failed proof needs a new InitiateAuth, as on AWS.
     let pending = pool
         .srp_pending

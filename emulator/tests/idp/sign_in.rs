@@ -528,7 +528,7 @@ async fn a_malformed_srp_a_or_timestamp_is_an_invalid_parameter() {
         malformed.unwrap_err(),
         err(
             "InvalidParameterException",
-            "TIMESTAMP is not of the form 'EEE MMM d HH:mm:ss z yyyy'."
+            "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
         )
     );
     env.emu.shutdown().await;
