@@ -120,7 +120,7 @@ pub struct LoginArgs {
     /// loopback redirect), instead of with a password here.
     #[arg(long, conflicts_with_all = ["username", "password_auth", "password_stdin"])]
     pub browser: bool,
-    /// With --browser: the user pool domain (https://<prefix>.auth.<region>.amazoncognito.com).
+    /// With --browser: the user pool domain, such as `https://PREFIX.auth.REGION.amazoncognito.com`.
     #[arg(long, requires = "browser")]
     pub domain: Option<String>,
     /// With --browser: the redirect URI, one of the app client's callback URLs on localhost
