@@ -25,7 +25,7 @@ use crate::credentials::verify_issued;
 use crate::crypto::random_uuid;
 use crate::keys::claim_str;
 use crate::sigv4::{self, Rejection, SignedRequest};
-use crate::state::{Api, MethodAuth, Resource, Shared, State, glob_match};
+use crate::state::{Api, ApiMethod, MethodAuth, Resource, Shared, State, glob_match};
 use crate::time::epoch_secs;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -198,18 +198,46 @@ fn route<'a>(st: &'a State, target: &Target<'_>, method: &Method) -> Option<Matc
     }
     let (_, resource, path_params) = best?;
     let wanted = method.as_str().to_ascii_uppercase();
-    // An explicit method wins over ANY, as in API Gateway.
-    let m = resource
-        .methods
-        .iter()
-        .find(|m| m.http_method == wanted)
-        .or_else(|| resource.methods.iter().find(|m| m.http_method == "ANY"))?;
+    if let Some(m) = serving(resource, &wanted) {
+        return Some(Matched {
+            api,
+            resource,
+            auth: &m.auth,
+            path_params,
+        });
+    }
+    // API Gateway routes on the resource and method together: when the resource the path
+    // matches best does not serve the verb, the request falls through to the most specific
+    // greedy `{proxy+}` resource that does (measured against AWS by MiniStack's authors,
+    // `_match_greedy_fallback`; routing comes before authorization).
+    let mut fallback: Option<(Vec<u8>, &Resource, BTreeMap<String, String>)> = None;
+    for resource in api.resources.iter().filter(|r| r.path.ends_with("+}")) {
+        let Some((score, params)) = match_template(&resource.path, &segments) else {
+            continue;
+        };
+        if serving(resource, &wanted).is_some()
+            && fallback.as_ref().is_none_or(|(s, _, _)| score > *s)
+        {
+            fallback = Some((score, resource, params));
+        }
+    }
+    let (_, resource, path_params) = fallback?;
     Some(Matched {
         api,
         resource,
-        auth: &m.auth,
+        auth: &serving(resource, &wanted)?.auth,
         path_params,
     })
+}
+
+/// The resource's method for `wanted` (upper case): an explicit one wins over ANY, as in API
+/// Gateway.
+fn serving<'a>(resource: &'a Resource, wanted: &str) -> Option<&'a ApiMethod> {
+    resource
+        .methods
+        .iter()
+        .find(|m| m.http_method == wanted)
+        .or_else(|| resource.methods.iter().find(|m| m.http_method == "ANY"))
 }
 
 /// Matches a resource template (`/items/{id}`, `/{proxy+}`) against decoded path segments.

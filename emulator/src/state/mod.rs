@@ -23,7 +23,7 @@ mod shared;
 mod user_pool;
 
 pub(crate) use account::{AccountCodes, CodePurpose, PendingCode};
-pub(crate) use api::{Api, MethodAuth, Resource};
+pub(crate) use api::{Api, Method as ApiMethod, MethodAuth, Resource};
 pub(crate) use iam::{IssuedCredentials, WebIdentity, glob_match};
 pub(crate) use identity_pool::{
     IdentityPool, MatchType, RoleMapping, RoleResolution, test_login_key,
