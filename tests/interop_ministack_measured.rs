@@ -77,8 +77,8 @@ async fn emulator() -> RunningEmulator {
     Emulator::builder().seed(seed).start().await.unwrap()
 }
 
-/// One cognito-idp call; `(status, __type without its prefix, message)`.
-async fn call(side: &Side, op: &str, body: Value) -> (u16, String, String) {
+/// One cognito-idp call: the status and the JSON answer.
+async fn post(side: &Side, op: &str, body: Value) -> (u16, Value) {
     let answer = reqwest::Client::new()
         .post(&side.endpoint)
         .header(
@@ -91,7 +91,12 @@ async fn call(side: &Side, op: &str, body: Value) -> (u16, String, String) {
         .await
         .unwrap();
     let status = answer.status().as_u16();
-    let body: Value = answer.json().await.unwrap_or(Value::Null);
+    (status, answer.json().await.unwrap_or(Value::Null))
+}
+
+/// One cognito-idp call; `(status, __type without its prefix, message)`.
+async fn call(side: &Side, op: &str, body: Value) -> (u16, String, String) {
+    let (status, body) = post(side, op, body).await;
     let kind = body["__type"].as_str().unwrap_or_default();
     let kind = kind.rsplit('#').next().unwrap_or(kind).to_owned();
     let message = body["message"]
@@ -104,25 +109,16 @@ async fn call(side: &Side, op: &str, body: Value) -> (u16, String, String) {
 
 /// A PASSWORD_VERIFIER answer with `responses`, after a real USER_SRP_AUTH start.
 async fn verifier(side: &Side, responses: Value) -> (u16, String, String) {
-    let started = reqwest::Client::new()
-        .post(&side.endpoint)
-        .header(
-            "x-amz-target",
-            "AWSCognitoIdentityProviderService.InitiateAuth",
-        )
-        .header("content-type", "application/x-amz-json-1.1")
-        .body(
-            json!({
-                "AuthFlow": "USER_SRP_AUTH",
-                "ClientId": side.client_id,
-                "AuthParameters": {"USERNAME": "alice", "SRP_A": "2"},
-            })
-            .to_string(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let started: Value = started.json().await.unwrap();
+    let (_, started) = post(
+        side,
+        "InitiateAuth",
+        json!({
+            "AuthFlow": "USER_SRP_AUTH",
+            "ClientId": side.client_id,
+            "AuthParameters": {"USERNAME": "alice", "SRP_A": "2"},
+        }),
+    )
+    .await;
     let session = started["Session"].as_str().unwrap_or_default().to_owned();
     call(
         side,
@@ -223,25 +219,16 @@ async fn the_emulator_answers_as_ministack_measured_aws() {
     // ChangePassword without the previous password, with a proposed one that breaks the policy.
     let mut change = Vec::new();
     for side in &sides {
-        let answer = reqwest::Client::new()
-            .post(&side.endpoint)
-            .header(
-                "x-amz-target",
-                "AWSCognitoIdentityProviderService.InitiateAuth",
-            )
-            .header("content-type", "application/x-amz-json-1.1")
-            .body(
-                json!({
-                    "AuthFlow": "USER_PASSWORD_AUTH",
-                    "ClientId": side.client_id,
-                    "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD},
-                })
-                .to_string(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let tokens: Value = answer.json().await.unwrap();
+        let (_, tokens) = post(
+            side,
+            "InitiateAuth",
+            json!({
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "ClientId": side.client_id,
+                "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD},
+            }),
+        )
+        .await;
         let access = tokens["AuthenticationResult"]["AccessToken"]
             .as_str()
             .unwrap()

@@ -191,16 +191,7 @@ pub(super) fn revoke_token(st: &mut State, now: SystemTime, req: &Value) -> Outc
             "Token does not belong to this client",
         ));
     }
-    // The whole family: every refresh token of the sign-in, and its access tokens.
-    for r in pool
-        .refresh_tokens
-        .values_mut()
-        .filter(|r| r.origin_jti == record.origin_jti)
-    {
-        r.revoked = true;
-    }
-    let until = now + pool.longest_access_token_validity();
-    pool.revoked_origin_jtis.insert(record.origin_jti, until);
+    pool.revoke_sign_in(&record.origin_jti, now);
     Ok(json!({}))
 }
 

@@ -101,6 +101,21 @@ impl UserPool {
             .forget(now.checked_sub(EXPIRED_MEMORY).unwrap_or(now));
     }
 
+    /// Revokes a sign-in's whole family (RevokeToken, `/oauth2/revoke`): every refresh token
+    /// issued from it, and its access tokens until the longest of them would have expired.
+    pub(crate) fn revoke_sign_in(&mut self, origin_jti: &str, now: SystemTime) {
+        for r in self
+            .refresh_tokens
+            .values_mut()
+            .filter(|r| r.origin_jti == origin_jti)
+        {
+            r.revoked = true;
+        }
+        let until = now + self.longest_access_token_validity();
+        self.revoked_origin_jtis
+            .insert(origin_jti.to_owned(), until);
+    }
+
     /// Finds a user by username or, when the pool allows it, by the value of a username
     /// attribute (an e-mail address or phone number, verified or not, as on AWS) or of an
     /// alias attribute (unless its `<name>_verified` is `"false"`: AWS signs in by alias only

@@ -206,15 +206,7 @@ fn revoke(st: &mut State, now: SystemTime, req: &OAuthRequest<'_>) -> Response {
     if record.client_id != client_id {
         return oauth_error("unauthorized_client", None);
     }
-    for r in pool
-        .refresh_tokens
-        .values_mut()
-        .filter(|r| r.origin_jti == record.origin_jti)
-    {
-        r.revoked = true;
-    }
-    let until = now + pool.longest_access_token_validity();
-    pool.revoked_origin_jtis.insert(record.origin_jti, until);
+    pool.revoke_sign_in(&record.origin_jti, now);
     StatusCode::OK.into_response()
 }
 
