@@ -39,6 +39,10 @@ mod m2m;
 #[path = "../examples/browser_login.rs"]
 mod browser_login;
 
+#[allow(dead_code)]
+#[path = "../examples/websocket.rs"]
+mod websocket;
+
 const README: &str = include_str!("../README.md");
 
 #[tokio::test]
@@ -224,4 +228,13 @@ async fn browser_login_signs_in_through_the_loopback_and_calls_an_iam_route() {
         .await
         .expect("the example runs");
     assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn websocket_echoes_through_an_iam_authorized_connect() {
+    let target = websocket::Target::emulated().await.expect("emulator");
+    let answer = websocket::run(&target, "ping")
+        .await
+        .expect("the example runs");
+    assert_eq!(answer, "ping");
 }

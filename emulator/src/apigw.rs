@@ -77,7 +77,15 @@ pub(crate) fn handle(
     };
     let caller = match matched.auth {
         MethodAuth::None => Ok(json!({})),
-        MethodAuth::AwsIam => authorize_iam(&st, &target, method, uri, headers, body, now),
+        MethodAuth::AwsIam => {
+            let path = target
+                .resource_path
+                .strip_prefix('/')
+                .unwrap_or(target.resource_path);
+            let method_name = method.as_str().to_ascii_uppercase();
+            let resource = format!("{}/{}/{method_name}/{path}", target.api_id, target.stage);
+            authorize_iam(&st, &resource, method, uri, headers, body, now)
+        }
         MethodAuth::CognitoUserPools {
             user_pool_id,
             scopes,
@@ -272,10 +280,11 @@ fn match_template(
     (parts.len() == segments.len()).then_some((score, params))
 }
 
-/// AWS_IAM: signature, issued credentials and the role's permission.
+/// AWS_IAM: signature, issued credentials and the role's permission to invoke `resource`
+/// (`<api>/<stage>/<METHOD>/<path>`, or `<api>/<stage>/$connect` for a WebSocket API).
 fn authorize_iam(
     st: &State,
-    target: &Target<'_>,
+    resource: &str,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -305,17 +314,11 @@ fn authorize_iam(
         other => Denial::Rejection(other),
     })?;
     let (creds, user_arn) = (caller.issued, &caller.arn);
-    let method_name = method.as_str().to_ascii_uppercase();
-    let path = target
-        .resource_path
-        .strip_prefix('/')
-        .unwrap_or(target.resource_path);
-    let resource = format!("{}/{}/{method_name}/{path}", target.api_id, target.stage);
     let role = st.roles.get(&creds.role_arn);
     let allowed = role.is_some_and(|role| {
         role.invoke
             .iter()
-            .any(|pattern| glob_match(pattern, &resource))
+            .any(|pattern| glob_match(pattern, resource))
     });
     if !allowed {
         // API Gateway masks the account id in the resource ARN (`********1790`), not in the
@@ -407,6 +410,30 @@ fn authorize_user_pool(
 fn mask_account(account: &str) -> String {
     let keep = account.len().saturating_sub(4);
     format!("{}{}", "*".repeat(keep), &account[keep..])
+}
+
+/// A WebSocket API's `$connect` (a `GET` upgrade at `/<stage>`): `None` when it may connect,
+/// else the refusal to answer instead of upgrading.
+pub(crate) fn refuse_connect(shared: &Shared, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+    let now = shared.now();
+    let st = shared.lock();
+    let Some(target) = target(uri, headers, &st.region) else {
+        return Some(missing_token());
+    };
+    let api = st
+        .apis
+        .get(&target.api_id)
+        .filter(|a| a.stages.contains(&target.stage) && target.resource_path == "/");
+    match api.and_then(|a| a.websocket.as_ref()) {
+        None => Some(missing_token()),
+        Some(MethodAuth::AwsIam) => {
+            let resource = format!("{}/{}/$connect", target.api_id, target.stage);
+            authorize_iam(&st, &resource, &Method::GET, uri, headers, b"", now)
+                .err()
+                .map(|denial| denial.response())
+        }
+        Some(_) => None,
+    }
 }
 
 fn missing_token() -> Response {

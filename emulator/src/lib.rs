@@ -72,6 +72,7 @@ mod tokens;
 mod wire;
 
 mod apigw;
+mod apigw_ws;
 mod identity;
 mod idp;
 mod sts;

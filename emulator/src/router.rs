@@ -7,7 +7,7 @@ use crate::fault::Fault;
 use crate::state::Shared;
 use crate::time::http_date;
 use crate::wire::{Service, WireError};
-use crate::{identity, idp, sts};
+use crate::{apigw_ws, identity, idp, sts};
 use axum::body::Bytes;
 use axum::extract::State as AxumState;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -76,15 +76,27 @@ fn route(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Route 
     Route::NotFound
 }
 
+/// The most a request body may hold: API Gateway accepts payloads up to 10 MB (REST API
+/// quotas, "Payload size").
+const MAX_BODY: usize = 10 * 1024 * 1024;
+
 /// The axum handler behind every path.
 pub(crate) async fn dispatch(
     AxumState(shared): AxumState<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    request: axum::extract::Request,
 ) -> Response {
-    let mut response = answer(&shared, &method, &uri, &headers, &body).await;
+    let mut response = if apigw_ws::is_upgrade(request.headers()) {
+        match admit(&shared, Service::ApiGateway, "$connect").await {
+            Some(fault) => fault.into_response(),
+            None => apigw_ws::handle(&shared, request).await,
+        }
+    } else {
+        let (parts, body) = request.into_parts();
+        match axum::body::to_bytes(body, MAX_BODY).await {
+            Ok(body) => answer(&shared, &parts.method, &parts.uri, &parts.headers, &body).await,
+            Err(_) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        }
+    };
     // Every AWS answer carries `Date`, and clients learn their clock skew from it: it must be
     // the emulated services' time, not the host's (hyper adds the host's only when absent).
     if let Ok(date) = HeaderValue::from_str(&http_date(shared.now())) {

@@ -522,8 +522,15 @@ pub struct ApiSeed {
     pub name: String,
     /// Stage names (default `["prod"]`).
     pub stages: Vec<String>,
-    /// Resources.
+    /// Resources (REST APIs).
     pub resources: Vec<ResourceSeed>,
+    /// `REST` (default) or `WEBSOCKET`: a WebSocket API accepts a WebSocket upgrade at
+    /// `/<stage>` (the `$connect` route) and echoes every message back.
+    pub protocol: Option<String>,
+    /// A WebSocket API's `$connect` authorization: `AWS_IAM` (a SigV4 signature, in the query
+    /// or headers, of credentials whose role may invoke `<api>/<stage>/$connect`) or `NONE`
+    /// (default).
+    pub connect_authorization: Option<String>,
 }
 
 /// A resource of an API (`/cip`) and its methods.

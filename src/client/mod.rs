@@ -533,6 +533,34 @@ impl ApiClient {
         self.inner.skew.offset_secs()
     }
 
+    /// The `$connect` URL of a WebSocket API whose `$connect` route is `AWS_IAM`, for a client
+    /// built on the stage's URL (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`):
+    /// the base URL as `wss://` (`ws://` for `http://`), presigned with SigV4 in the query
+    /// (`X-Amz-Security-Token` included) with the client's credentials, refreshed first if
+    /// due, valid for `expires_in` (1 second to 7 days). Ask for a new one for every
+    /// connection: it holds the credentials of the moment.
+    ///
+    /// Errors: [`ErrorKind::Config`] without a credentials provider or with an expiry out of
+    /// range; the provider's errors.
+    pub async fn websocket_url(&self, expires_in: Duration) -> Result<url::Url> {
+        let credentials = self.credentials().await?;
+        let mut base = self.inner.base.clone();
+        base.set_path(&self.inner.base_path);
+        let mut url = self.inner.signer.presign(
+            &Method::GET,
+            &base,
+            &HeaderMap::new(),
+            b"",
+            &credentials,
+            self.signing_time(),
+            expires_in,
+        )?;
+        let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+        url.set_scheme(scheme)
+            .map_err(|()| Error::config("base_url", "an http(s) URL"))?;
+        Ok(url)
+    }
+
     fn auth_for(&self, method: &Method, path: &str) -> AuthMode {
         self.inner
             .routes

@@ -1,12 +1,14 @@
 //! API Gateway REST APIs: stages, resources, and how each method is authorized.
 
-/// An API Gateway REST API.
+/// An API Gateway REST API, or a WebSocket API.
 #[derive(Debug, Clone)]
 pub(crate) struct Api {
     pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) stages: Vec<String>,
     pub(crate) resources: Vec<Resource>,
+    /// For a WebSocket API, how `$connect` is authorized; `None` for a REST API.
+    pub(crate) websocket: Option<MethodAuth>,
 }
 
 /// A resource and its methods.

@@ -518,11 +518,31 @@ fn api(st: &State, a: &ApiSeed) -> Result<Api, Error> {
             methods,
         });
     }
+    let websocket = match a.protocol.as_deref().unwrap_or("REST") {
+        "REST" => None,
+        "WEBSOCKET" => Some(match a.connect_authorization.as_deref().unwrap_or("NONE") {
+            "NONE" => MethodAuth::None,
+            "AWS_IAM" => MethodAuth::AwsIam,
+            other => {
+                return Err(Error::seed(format!(
+                    "api `{}`: connect_authorization `{other}` (NONE or AWS_IAM)",
+                    a.name
+                )));
+            }
+        }),
+        other => {
+            return Err(Error::seed(format!(
+                "api `{}`: protocol `{other}` (REST or WEBSOCKET)",
+                a.name
+            )));
+        }
+    };
     Ok(Api {
         id,
         name: a.name.clone(),
         stages,
         resources,
+        websocket,
     })
 }
 
