@@ -91,12 +91,20 @@ impl SdkIdentity for FederatedCredentials {
 /// An [`SdkConfig`] for any aws-sdk-rust client, as `identity`, in `config`'s region (see the
 /// [module docs](self) for what it holds).
 ///
-/// ```no_run
-/// # fn demo(config: cognito_sigv4::CognitoConfig) -> cognito_sigv4::Result<()> {
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = cognito_sigv4_emulator::Emulator::builder()
+/// #     .seed(cognito_sigv4_emulator::Seed::reference())
+/// #     .start()
+/// #     .await?;
+/// # let config = emulator.config("quickstart", "web")?; // the emulator's pools and endpoint
 /// use cognito_sigv4::FederatedCredentials;
 /// let guest = FederatedCredentials::guest(config.clone())?;
 /// let sts = aws_sdk_sts::Client::new(&cognito_sigv4::aws_sdk::sdk_config(&config, &guest));
-/// # let _ = sts; Ok(()) }
+/// let me = sts.get_caller_identity().send().await?;
+/// assert!(me.arn().unwrap_or_default().contains("assumed-role/GuestRole/"));
+/// # Ok(()) }
 /// ```
 pub fn sdk_config(config: &CognitoConfig, identity: &impl SdkIdentity) -> SdkConfig {
     sdk_config_builder(config, identity).build()

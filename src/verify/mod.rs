@@ -2,8 +2,22 @@
 //! signature against the user pool's JWKS, and its claims, as awslabs' `aws-jwt-verify` does
 //! for JavaScript.
 //!
-//! ```no_run
-//! # async fn f(token: &str) -> Result<(), cognito_sigv4::Error> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = cognito_sigv4_emulator::Emulator::builder()
+//! #     .seed(cognito_sigv4_emulator::Seed::reference())
+//! #     .start()
+//! #     .await?;
+//! # let config = emulator.config("quickstart", "web")?;
+//! # let tokens = match cognito_sigv4::UserPoolClient::new(&config)?
+//! #     .sign_in("jdoe", &cognito_sigv4::Password::new("Quickstart-Passw0rd!"))
+//! #     .await?
+//! # {
+//! #     cognito_sigv4::SignInStep::Done(tokens) => tokens,
+//! #     _ => unreachable!(),
+//! # };
+//! # let token = tokens.access.expose_secret();
 //! use cognito_sigv4::jwt::TokenUse;
 //! use cognito_sigv4::verify::CognitoJwtVerifier;
 //!
@@ -12,8 +26,14 @@
 //!     .client_ids(["3n4b5urk1ft4fl3mg5e62d9ado"])
 //!     .scopes(["api/read"])
 //!     .build()?;
+//! # // This doctest runs on the emulator: its pool, its app client, its JWKS.
+//! # let verifier = CognitoJwtVerifier::builder_for(&config)?
+//! #     .token_use(TokenUse::Access)
+//! #     .scopes(["api/read"])
+//! #     .build()?;
 //! let claims = verifier.verify(token).await?;
 //! println!("caller: {:?}", claims.sub());
+//! # assert!(claims.has_scope("api/read"));
 //! # Ok(()) }
 //! ```
 //!
