@@ -76,8 +76,8 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError, future};
 
+use super::TokenKind;
 use super::core::{BoxFuture, IdentityCredentials};
-use super::{TokenFuture, TokenKind, TokenSource};
 use crate::cache::ExpiringCell;
 use crate::config::CognitoConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -88,6 +88,10 @@ use crate::skew::ClockSkew;
 use crate::store::{SessionStore, StoredSession};
 use crate::time::{SharedClock, epoch_secs};
 use crate::user_pool::{Tokens, UserPoolClient};
+
+mod token_source;
+
+pub use token_source::SessionToken;
 
 /// The default longest real-time sleep of the background task between two looks at the clock:
 /// the task sleeps exactly until the next refresh is due when that is sooner, so this only
@@ -755,54 +759,5 @@ impl super::RefreshableCredentials for Session {
         if let Some(core) = &self.inner.credentials {
             core.refused(credentials);
         }
-    }
-}
-
-/// A session is the source of its (refreshed) ID token: for routes behind a Cognito
-/// authorizer, or as one login among others in [`FederatedCredentials`](super::FederatedCredentials).
-impl TokenSource for Session {
-    fn token(&self) -> TokenFuture<'_> {
-        Box::pin(self.id_token())
-    }
-
-    fn refused(&self, token: &Jwt) {
-        self.token_refused(token);
-    }
-}
-
-impl Session {
-    /// A service refused `token` as expired: if the session still holds it, its tokens are
-    /// dropped and the next call refreshes them (the refresh token is kept).
-    fn token_refused(&self, token: &Jwt) {
-        let dropped = self
-            .inner
-            .tokens
-            .invalidate_if(|held| held.id == *token || held.access == *token);
-        if dropped {
-            tracing::debug!("a token refused as expired by the service: dropped");
-        }
-    }
-}
-
-/// One of a session's tokens as a [`TokenSource`]; made by [`Session::token_source`].
-#[derive(Debug, Clone)]
-pub struct SessionToken {
-    session: Session,
-    kind: TokenKind,
-}
-
-impl TokenSource for SessionToken {
-    fn token(&self) -> TokenFuture<'_> {
-        Box::pin(async move {
-            let tokens = self.session.shared_tokens().await?;
-            Ok(match self.kind {
-                TokenKind::Id => tokens.id.clone(),
-                TokenKind::Access => tokens.access.clone(),
-            })
-        })
-    }
-
-    fn refused(&self, token: &Jwt) {
-        self.session.token_refused(token);
     }
 }
