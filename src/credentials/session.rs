@@ -301,7 +301,7 @@ impl Session {
         Ok(self.shared_tokens().await?.access.clone())
     }
 
-    /// One of the session's tokens as a [`TokenSource`] (the session itself is the source of
+    /// One of the session's tokens as a [`TokenSource`](super::TokenSource) (the session itself is the source of
     /// its ID token).
     pub fn token_source(&self, kind: TokenKind) -> SessionToken {
         SessionToken {

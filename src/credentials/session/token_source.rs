@@ -6,7 +6,7 @@ use crate::credentials::{TokenFuture, TokenKind, TokenSource};
 use crate::secret::Jwt;
 
 /// A session is the source of its (refreshed) ID token: for routes behind a Cognito
-/// authorizer, or as one login among others in [`FederatedCredentials`](super::FederatedCredentials).
+/// authorizer, or as one login among others in [`FederatedCredentials`](crate::FederatedCredentials).
 impl TokenSource for Session {
     fn token(&self) -> TokenFuture<'_> {
         Box::pin(self.id_token())
