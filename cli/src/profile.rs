@@ -18,8 +18,9 @@ use crate::failure::{Failure, Outcome};
 /// The profile used when none is named.
 pub const DEFAULT_PROFILE: &str = "default";
 
-/// The settings of one profile; every field optional, so that layers can be merged.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The settings of one profile; every field optional, so that layers can be merged. `Debug`
+/// never shows the client secret.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// The region of the pools.
@@ -47,6 +48,21 @@ pub struct Settings {
     /// The loopback redirect URI of `login --browser`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("region", &self.region)
+            .field("user_pool_id", &self.user_pool_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .field("identity_pool_id", &self.identity_pool_id)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("oauth_domain", &self.oauth_domain)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish()
+    }
 }
 
 impl Settings {
@@ -297,4 +313,21 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Outcome<()> {
     file.write_all(bytes).map_err(fail)?;
     file.sync_all().map_err(fail)?;
     fs::rename(&temp, path).map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_client_secret() {
+        let settings = Settings {
+            client_id: Some("client".into()),
+            client_secret: Some("MARKER-client-secret".into()),
+            ..Settings::default()
+        };
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("MARKER"), "{shown}");
+        assert!(shown.contains("client"), "{shown}");
+    }
 }

@@ -98,11 +98,9 @@ impl EmulatorBuilder {
             .await
             .map_err(cannot_listen)?;
         let addr = listener.local_addr().map_err(cannot_listen)?;
-        // API Gateway accepts payloads up to 10 MB (REST API quotas, "Payload size"); axum's
-        // default limit of 2 MB would refuse bodies that AWS serves.
+        // Bodies are read (up to API Gateway's 10 MB) by the router itself.
         let app = axum::Router::new()
             .fallback(dispatch)
-            .layer(axum::extract::DefaultBodyLimit::max(10 * 1024 * 1024))
             .with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

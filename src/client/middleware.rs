@@ -95,7 +95,16 @@ impl Transport for Stack<'_> {
                 .clone()
                 .run(req, self.extensions)
                 .await
-                .map_err(|e| Error::new(ErrorKind::Network, "the request failed").with_source(e))
+                .map_err(|e| {
+                    let failed = Error::new(ErrorKind::Network, "the request failed");
+                    // Without the URL, as every other HTTP error of the crate.
+                    match e {
+                        reqwest_middleware::Error::Reqwest(e) => {
+                            failed.with_source(e.without_url())
+                        }
+                        other => failed.with_source(other),
+                    }
+                })
         })
     }
 }

@@ -538,7 +538,8 @@ impl ApiClient {
     /// the base URL as `wss://` (`ws://` for `http://`), presigned with SigV4 in the query
     /// (`X-Amz-Security-Token` included) with the client's credentials, refreshed first if
     /// due, valid for `expires_in` (1 second to 7 days). Ask for a new one for every
-    /// connection: it holds the credentials of the moment.
+    /// connection: it holds the credentials of the moment. Treat it as a secret: its query
+    /// carries the session token, so it must not be logged or shown.
     ///
     /// Errors: [`ErrorKind::Config`] without a credentials provider or with an expiry out of
     /// range; the provider's errors.

@@ -477,11 +477,9 @@ impl AuthorizationRequest {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.into_owned())
         };
-        let state_ok = param("state").is_some_and(|s| {
-            // Constant time: the state guards against forged redirects.
-            use subtle_eq::eq;
-            eq(s.as_bytes(), self.state.secret().as_bytes())
-        });
+        // Constant time: the state guards against forged redirects.
+        let state_ok =
+            param("state").is_some_and(|s| ct_eq(s.as_bytes(), self.state.secret().as_bytes()));
         if !state_ok {
             return Err(Error::new(
                 ErrorKind::NotAuthorized,
@@ -507,9 +505,6 @@ impl AuthorizationRequest {
 }
 
 /// Constant-time equality of two byte strings (their lengths are not secret).
-mod subtle_eq {
-    /// Whether `a == b`, in time independent of where they differ.
-    pub(super) fn eq(a: &[u8], b: &[u8]) -> bool {
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-    }
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

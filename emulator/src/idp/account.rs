@@ -286,18 +286,7 @@ pub(super) fn delete_user(st: &mut State, now: SystemTime, req: &Value) -> Outco
     let (pool_id, username) = authorize_access(st, now, required(req, "AccessToken")?)?;
     let pool = pool_mut(st, &pool_id)?;
     pool.users.remove(&username);
-    let until = now + pool.longest_access_token_validity();
-    let families: Vec<String> = pool
-        .refresh_tokens
-        .values_mut()
-        .filter(|r| r.username == username)
-        .map(|r| {
-            r.revoked = true;
-            r.origin_jti.clone()
-        })
-        .collect();
-    pool.revoked_origin_jtis
-        .extend(families.into_iter().map(|f| (f, until)));
+    pool.revoke_user(&username, now);
     pool.account_codes
         .pending
         .retain(|(u, _), _| *u != username);

@@ -203,17 +203,6 @@ pub(super) fn global_sign_out(st: &mut State, now: SystemTime, req: &Value) -> O
     if let Some(user) = pool.users.get_mut(&username) {
         user.signed_out_at = Some(now);
     }
-    let mut families = Vec::new();
-    for r in pool
-        .refresh_tokens
-        .values_mut()
-        .filter(|r| r.username == username)
-    {
-        r.revoked = true;
-        families.push(r.origin_jti.clone());
-    }
-    let until = now + pool.longest_access_token_validity();
-    pool.revoked_origin_jtis
-        .extend(families.into_iter().map(|f| (f, until)));
+    pool.revoke_user(&username, now);
     Ok(json!({}))
 }

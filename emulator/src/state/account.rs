@@ -27,8 +27,8 @@ impl CodePurpose {
     }
 }
 
-/// A code sent and not yet used.
-#[derive(Debug, Clone)]
+/// A code sent and not yet used. Not `Debug`: the code is a secret.
+#[derive(Clone)]
 pub(crate) struct PendingCode {
     pub(crate) code: String,
     pub(crate) expires_at: SystemTime,

@@ -116,6 +116,20 @@ impl UserPool {
             .insert(origin_jti.to_owned(), until);
     }
 
+    /// Revokes every sign-in of `username` (GlobalSignOut, DeleteUser): each refresh token,
+    /// and the access tokens of each family.
+    pub(crate) fn revoke_user(&mut self, username: &str, now: SystemTime) {
+        let families: Vec<String> = self
+            .refresh_tokens
+            .values()
+            .filter(|r| r.username == username)
+            .map(|r| r.origin_jti.clone())
+            .collect();
+        for family in families {
+            self.revoke_sign_in(&family, now);
+        }
+    }
+
     /// Finds a user by username or, when the pool allows it, by the value of a username
     /// attribute (an e-mail address or phone number, verified or not, as on AWS) or of an
     /// alias attribute (unless its `<name>_verified` is `"false"`: AWS signs in by alias only

@@ -15,6 +15,7 @@ use super::{OAuthRequest, client_of, param};
 use crate::crypto::random_uuid;
 use crate::srp_server;
 use crate::state::{AuthCode, CODE_LIFETIME, State, UserStatus};
+use crate::wire::xml_escape;
 
 /// The authorization request's parameters, as the page carries them.
 struct Authorize {
@@ -197,7 +198,7 @@ pub(super) fn error_page(message: &str) -> Response {
     let body = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Error</title></head>\
          <body><h1>An error was encountered with the requested page.</h1><p id=\"error\">{}</p></body></html>",
-        html_escape(message)
+        xml_escape(message)
     );
     (StatusCode::BAD_REQUEST, Html(body)).into_response()
 }
@@ -220,12 +221,12 @@ fn sign_in_page(pool_id: &str, raw: &[u8], error: Option<&str>) -> Response {
         .map(|(name, value)| {
             format!(
                 "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-                html_escape(&value)
+                xml_escape(&value)
             )
         })
         .collect();
     let error = error
-        .map(|e| format!("<p id=\"error\" role=\"alert\">{}</p>", html_escape(e)))
+        .map(|e| format!("<p id=\"error\" role=\"alert\">{}</p>", xml_escape(e)))
         .unwrap_or_default();
     let body = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sign in</title></head><body>\
@@ -235,12 +236,4 @@ fn sign_in_page(pool_id: &str, raw: &[u8], error: Option<&str>) -> Response {
          <button id=\"signin\" type=\"submit\">Sign in</button></form></body></html>"
     );
     (StatusCode::OK, Html(body)).into_response()
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
