@@ -91,5 +91,23 @@ fn session(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, cell, session);
+/// The floor of a credential read: the three steps it cannot skip, each alone. (The figure in
+/// BENCHMARKS.md explains why `session/credentials_cached` stays above 50 ns.)
+fn floor(c: &mut Criterion) {
+    // The clock read every expiry decision needs; measuring it is the point here.
+    #[allow(clippy::disallowed_methods)]
+    c.bench_function("floor/system_time_now", |b| {
+        b.iter(|| std::hint::black_box(std::time::SystemTime::now()))
+    });
+    let swap = arc_swap::ArcSwap::from_pointee(7u64);
+    c.bench_function("floor/arc_swap_load", |b| {
+        b.iter(|| **std::hint::black_box(&swap).load())
+    });
+    let shared = Arc::new(7u64);
+    c.bench_function("floor/arc_clone_drop", |b| {
+        b.iter(|| std::hint::black_box(Arc::clone(&shared)))
+    });
+}
+
+criterion_group!(benches, cell, session, floor);
 criterion_main!(benches);
