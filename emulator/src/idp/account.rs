@@ -11,10 +11,9 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use cognito_sigv4::secret::OneTimeCode;
 use serde_json::{Value, json};
 
-use super::mfa::{mask_email, mask_phone};
+use super::mfa::send_new_code;
 use super::request::{
     Outcome, authorize_access, check_secret_hash, field, find_client, internal, pool_mut, required,
 };
@@ -22,8 +21,7 @@ use super::sign_in::check_password_policy;
 use crate::crypto::random_uuid;
 use crate::srp_server;
 use crate::state::{
-    AppClient, CodePurpose, DeliveryMedium, OutboxEntry, PendingCode, SentCode, State, User,
-    UserPool, UserStatus,
+    AppClient, CodePurpose, DeliveryMedium, PendingCode, State, User, UserPool, UserStatus,
 };
 use crate::wire::WireError;
 
@@ -333,30 +331,21 @@ fn send_code(
         None => verified_attribute(user)?,
     };
     let destination = user.attributes.get(attr)?.clone();
-    let (medium, masked) = if attr == "email" {
-        (DeliveryMedium::Email, mask_email(&destination))
+    let medium = if attr == "email" {
+        DeliveryMedium::Email
     } else {
-        (DeliveryMedium::Sms, mask_phone(&destination))
+        DeliveryMedium::Sms
     };
-    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
     let expires_at = now + purpose.lifetime();
+    let (code, masked) = send_new_code(pool, username, medium, destination, expires_at);
     pool.account_codes.pending.insert(
         (username.to_owned(), purpose),
         PendingCode {
-            code: code.clone(),
+            code,
             expires_at,
             wrong: 0,
         },
     );
-    pool.outbox.push(OutboxEntry {
-        username: username.to_owned(),
-        sent: SentCode {
-            medium,
-            destination,
-            code: OneTimeCode::new(code),
-        },
-        expires_at,
-    });
     Some(json!({
         "AttributeName": attr,
         "DeliveryMedium": medium.as_str(),

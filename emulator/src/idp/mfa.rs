@@ -98,24 +98,11 @@ pub(super) fn mfa_challenge(
     let user = pool.users.get(username).ok_or_else(internal)?;
     // The seed (and SetUserMFAPreference) make sure the attribute is there.
     let destination = user.attributes.get(attr).cloned().ok_or_else(internal)?;
-    let masked = match medium {
-        DeliveryMedium::Sms => mask_phone(&destination),
-        DeliveryMedium::Email => mask_email(&destination),
-    };
-    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
     let session = open_session(pool, username, &client.id, kind, now);
+    let (code, masked) = send_new_code(pool, username, medium, destination, now + SESSION_LIFETIME);
     if let Some(open) = pool.sessions.get_mut(&session) {
-        open.code = Some(code.clone());
+        open.code = Some(code);
     }
-    pool.outbox.push(OutboxEntry {
-        username: username.to_owned(),
-        sent: SentCode {
-            medium,
-            destination,
-            code: OneTimeCode::new(code),
-        },
-        expires_at: now + SESSION_LIFETIME,
-    });
     Ok(json!({
         "ChallengeName": kind,
         "Session": session,
@@ -127,8 +114,35 @@ pub(super) fn mfa_challenge(
     }))
 }
 
+/// Sends a new 6-digit code to `destination` by `medium` (into the outbox, kept until
+/// `expires_at`, when its challenge or purpose ends): the code, and the destination masked as
+/// Cognito shows it.
+pub(super) fn send_new_code(
+    pool: &mut UserPool,
+    username: &str,
+    medium: DeliveryMedium,
+    destination: String,
+    expires_at: SystemTime,
+) -> (String, String) {
+    let masked = match medium {
+        DeliveryMedium::Sms => mask_phone(&destination),
+        DeliveryMedium::Email => mask_email(&destination),
+    };
+    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+    pool.outbox.push(OutboxEntry {
+        username: username.to_owned(),
+        sent: SentCode {
+            medium,
+            destination,
+            code: OneTimeCode::new(code.clone()),
+        },
+        expires_at,
+    });
+    (code, masked)
+}
+
 /// `+15555551234` → `+*******1234`: every digit but the last four hidden, as Cognito shows it.
-pub(super) fn mask_phone(phone: &str) -> String {
+fn mask_phone(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
     let keep = digits.len().min(4);
     let hidden = digits.len() - keep;
@@ -137,7 +151,7 @@ pub(super) fn mask_phone(phone: &str) -> String {
 }
 
 /// `jane@example.com` → `j***@e***`: the first letter of each side, as Cognito shows it.
-pub(super) fn mask_email(email: &str) -> String {
+fn mask_email(email: &str) -> String {
     let (local, domain) = email.split_once('@').unwrap_or((email, ""));
     let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
     format!("{}***@{}***", first(local), first(domain))

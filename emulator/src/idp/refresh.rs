@@ -44,22 +44,36 @@ pub(super) fn issue_tokens(
         "IdToken": pool.key.mint(&Value::Object(id)),
     });
     if with_refresh {
-        let token = new_refresh_token();
-        pool.refresh_tokens.insert(
-            token.clone(),
-            RefreshTokenRecord {
-                username,
-                client_id: client.id.clone(),
-                expires_at: now + client.refresh_token_validity,
-                origin_jti,
-                revoked: false,
-                retired_at: None,
-                auth_time,
-            },
-        );
+        let token = remember_refresh_token(pool, &username, client, origin_jti, auth_time, now);
         result["RefreshToken"] = json!(token);
     }
     Ok(result)
+}
+
+/// A new refresh token of sign-in `origin_jti` for `username` through `client`, recorded in
+/// the pool (InitiateAuth, rotation, and the OAuth token endpoint).
+pub(super) fn remember_refresh_token(
+    pool: &mut UserPool,
+    username: &str,
+    client: &AppClient,
+    origin_jti: String,
+    auth_time: SystemTime,
+    now: SystemTime,
+) -> String {
+    let token = new_refresh_token();
+    pool.refresh_tokens.insert(
+        token.clone(),
+        RefreshTokenRecord {
+            username: username.to_owned(),
+            client_id: client.id.clone(),
+            expires_at: now + client.refresh_token_validity,
+            origin_jti,
+            revoked: false,
+            retired_at: None,
+            auth_time,
+        },
+    );
+    token
 }
 
 /// How a refresh call proves the client's secret.

@@ -9,11 +9,12 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 use std::time::SystemTime;
 
+use super::super::refresh::remember_refresh_token;
 use super::{OAuthRequest, authenticate, oauth_error, param};
 use crate::crypto::{ct_eq, random_uuid};
-use crate::state::{AppClient, RefreshTokenRecord, State, UserPool};
+use crate::state::{AppClient, State, UserPool};
 use crate::time::epoch_secs;
-use crate::tokens::{Grant, new_refresh_token};
+use crate::tokens::Grant;
 
 /// `POST /oauth2/token`.
 pub(super) fn token(st: &mut State, now: SystemTime, req: &OAuthRequest<'_>) -> Response {
@@ -216,17 +217,8 @@ impl Issue<'_> {
             answer["id_token"] = json!(pool.key.mint(&Value::Object(id)));
         }
         if with_refresh {
-            let token = new_refresh_token();
-            let record = RefreshTokenRecord {
-                username: username.to_owned(),
-                client_id: client.id.clone(),
-                expires_at: now + client.refresh_token_validity,
-                origin_jti,
-                revoked: false,
-                retired_at: None,
-                auth_time: self.auth_time,
-            };
-            pool.refresh_tokens.insert(token.clone(), record);
+            let token =
+                remember_refresh_token(pool, username, client, origin_jti, self.auth_time, now);
             pool.oauth
                 .refresh_scopes
                 .insert(token.clone(), self.scopes.to_vec());
