@@ -76,6 +76,24 @@ async fn sign_in_page(env: &TestEmulator, authorize: &Url, user: &str, password:
     Url::parse(location).unwrap()
 }
 
+/// `url` with the query parameter `key` set to `value` (the others kept, in order).
+fn with_param(url: &Url, key: &str, value: &str) -> Url {
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == key {
+                value.to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    let mut out = url.clone();
+    out.query_pairs_mut().clear().extend_pairs(pairs);
+    out
+}
+
 /// A raw token-endpoint call; the status and the `error`.
 async fn token_call(env: &TestEmulator, form: &[(&str, &str)]) -> (u16, String) {
     let answer = post_form(format!("{}/oauth2/token", domain(env)), form)
@@ -237,27 +255,11 @@ async fn each_bad_code_exchange_and_redirect_is_refused() {
 
     // The authorize request itself: an unregistered redirect URI gets an error page (no
     // redirect to it), an unknown scope is sent back as `invalid_scope` with the state.
-    let mut bad = request.url().clone();
-    let pairs: Vec<(String, String)> = bad
-        .query_pairs()
-        .map(|(k, v)| match k.as_ref() {
-            "redirect_uri" => (k.into_owned(), "http://evil.example/cb".to_owned()),
-            _ => (k.into_owned(), v.into_owned()),
-        })
-        .collect();
-    bad.query_pairs_mut().clear().extend_pairs(pairs);
+    let bad = with_param(request.url(), "redirect_uri", "http://evil.example/cb");
     let page = browser().get(bad).send().await.unwrap();
     assert_eq!(page.status(), 400);
     assert!(page.text().await.unwrap().contains("redirect_mismatch"));
-    let mut scoped = request.url().clone();
-    let pairs: Vec<(String, String)> = scoped
-        .query_pairs()
-        .map(|(k, v)| match k.as_ref() {
-            "scope" => (k.into_owned(), "openid api/write".to_owned()),
-            _ => (k.into_owned(), v.into_owned()),
-        })
-        .collect();
-    scoped.query_pairs_mut().clear().extend_pairs(pairs);
+    let scoped = with_param(request.url(), "scope", "openid api/write");
     let answer = browser().get(scoped).send().await.unwrap();
     assert_eq!(answer.status(), 302);
     let location = Url::parse(answer.headers()["location"].to_str().unwrap()).unwrap();
