@@ -12,12 +12,10 @@ use cognito_sigv4::{Clock, CognitoConfig, Session, SystemClock};
 
 use cognito_sigv4::user_pool::Tokens;
 
-use cognito_sigv4::oauth::ManagedLogin;
-
 use crate::cache::{CacheFile, Cached, CachedCredentials, CachedTokens};
 use crate::commands::browser_login;
 use crate::failure::{Failure, OrFail, Outcome};
-use crate::profile::{Home, Resolved};
+use crate::profile::{Home, Resolved, Settings};
 use crate::timing::{Timings, stopwatch};
 
 /// One profile's identity.
@@ -30,25 +28,24 @@ pub struct ProfileIdentity {
     home: Home,
     cache: CacheFile,
     session: Option<Session>,
-    /// Set for profiles signed in with `login --browser`: their sessions refresh and sign
-    /// out at the managed login's endpoints.
-    managed_login: Option<ManagedLogin>,
+    /// The profile's settings: those of `login --browser` (a domain) make its sessions refresh
+    /// and sign out at the managed login's endpoints. Read only when a session is resumed, so
+    /// that a command served from the cache builds no HTTP client.
+    settings: Settings,
 }
 
 impl ProfileIdentity {
     /// The identity of `resolved`'s profile (nothing is read from the network yet).
     pub fn new(home: &Home, resolved: Resolved) -> Outcome<Self> {
         let config = resolved.settings.to_config(&resolved.profile)?;
-        let mut identity = Self {
+        Ok(Self {
             cache: CacheFile::new(home.cache_file(&resolved.profile)),
             profile: resolved.profile,
             config,
             home: home.clone(),
             session: None,
-            managed_login: None,
-        };
-        identity.managed_login = browser_login::managed_login(&resolved.settings, &identity)?;
-        Ok(identity)
+            settings: resolved.settings,
+        })
     }
 
     /// The session file's store.
@@ -76,8 +73,8 @@ impl ProfileIdentity {
                 )));
             }
             let mut builder = Session::builder(self.config.clone()).store(self.store());
-            if let Some(login) = &self.managed_login {
-                builder = builder.managed_login(login.clone());
+            if let Some(login) = browser_login::managed_login(&self.settings, self)? {
+                builder = builder.managed_login(login);
             }
             let session = builder.resume().or_fail(&self.profile)?;
             self.session = Some(session);
