@@ -11,6 +11,7 @@ pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod error;
+mod http_body;
 pub mod identity_pool;
 pub mod jwt;
 #[cfg(feature = "oauth")]

@@ -465,7 +465,7 @@ impl ApiClient {
     }
 
     /// Reads a body whole, refusing one over the configured limit before buffering it.
-    async fn read_body(&self, mut resp: reqwest::Response) -> Result<ApiResponse> {
+    async fn read_body(&self, resp: reqwest::Response) -> Result<ApiResponse> {
         let status = resp.status();
         let headers = resp.headers().clone();
         let limit = self.inner.max_response_bytes;
@@ -475,17 +475,7 @@ impl ApiClient {
                 format!("the response body is larger than {limit} bytes"),
             )
         };
-        if resp.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(too_large());
-        }
-        let mut body = bytes::BytesMut::new();
-        while let Some(chunk) = resp.chunk().await.map_err(network_error)? {
-            if body.len() + chunk.len() > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let body = body.freeze();
+        let body = crate::http_body::read_limited(resp, limit, too_large, network_error).await?;
         Ok(ApiResponse {
             status,
             headers,

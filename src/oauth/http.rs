@@ -159,18 +159,16 @@ async fn send(client: &reqwest::Client, request: HttpRequest) -> Result<HttpResp
     Ok(answer)
 }
 
-async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(network)? {
-        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err(Error::new(
-                ErrorKind::InvalidResponse,
-                "the OAuth answer is larger than 1 MiB",
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+async fn read_limited(response: reqwest::Response) -> Result<Vec<u8>> {
+    let too_large = || {
+        Error::new(
+            ErrorKind::InvalidResponse,
+            "the OAuth answer is larger than 1 MiB",
+        )
+    };
+    crate::http_body::read_limited(response, MAX_ANSWER_BYTES, too_large, network)
+        .await
+        .map(Vec::from)
 }
 
 fn network(e: reqwest::Error) -> Error {

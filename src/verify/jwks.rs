@@ -234,7 +234,7 @@ impl JwksCache {
         let network = |e: reqwest::Error| {
             Error::new(ErrorKind::Network, "cannot fetch the JWKS").with_source(e.without_url())
         };
-        let mut response = self
+        let response = self
             .inner
             .http
             .get(url)
@@ -254,16 +254,9 @@ impl JwksCache {
                 format!("the JWKS URL answered HTTP {}", status.as_u16()),
             ));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(network)? {
-            if body.len() + chunk.len() > MAX_JWKS_BYTES {
-                return Err(Error::new(
-                    ErrorKind::InvalidResponse,
-                    "the JWKS document is too large",
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let too_large = || Error::new(ErrorKind::InvalidResponse, "the JWKS document is too large");
+        let body =
+            crate::http_body::read_limited(response, MAX_JWKS_BYTES, too_large, network).await?;
         tracing::debug!(keys_bytes = body.len(), "fetched a JWKS");
         parse_jwks(&body)
     }
