@@ -43,6 +43,10 @@ mod browser_login;
 #[path = "../examples/websocket.rs"]
 mod websocket;
 
+#[allow(dead_code)]
+#[path = "../examples/passwordless.rs"]
+mod passwordless;
+
 const README: &str = include_str!("../README.md");
 
 #[tokio::test]
@@ -135,6 +139,15 @@ async fn cip_reaches_cip_but_not_google() {
         [("/cip", 200), ("/google", 403)],
         "{outcome}"
     );
+}
+
+#[tokio::test]
+async fn passwordless_signs_in_with_an_emailed_code_and_calls_an_iam_route() {
+    let target = passwordless::Target::emulated().await.expect("emulator");
+    let outcome = passwordless::run(target).await.expect("the example runs");
+    assert_eq!(outcome.username, "jdoe");
+    assert_eq!(outcome.destination.as_deref(), Some("j***@e***"));
+    assert_eq!(outcome.response, ("/cip".to_owned(), 200), "{outcome}");
 }
 
 #[tokio::test]

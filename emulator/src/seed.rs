@@ -160,6 +160,15 @@ pub struct UserPoolSeed {
     /// `OFF` (default), `OPTIONAL` or `ON`. With `ON`, a user without TOTP is sent the
     /// `MFA_SETUP` challenge at sign-in.
     pub mfa_configuration: Option<String>,
+    /// AWS's `SignInPolicy.AllowedFirstAuthFactors`, for choice-based sign-in (`USER_AUTH`, app
+    /// clients with `ALLOW_USER_AUTH` in `explicit_auth_flows`): `PASSWORD` (always allowed,
+    /// as AWS requires), `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN` (passkeys).
+    pub allowed_first_auth_factors: Vec<String>,
+    /// `WebAuthnRelyingPartyID`: the domain passkeys are bound to (default `localhost`);
+    /// `https://` origins of it and its subdomains are accepted (`http://localhost` too).
+    pub web_authn_relying_party_id: Option<String>,
+    /// `WebAuthnUserVerification`: `preferred` (default) or `required`.
+    pub web_authn_user_verification: Option<String>,
     /// App clients.
     pub clients: Vec<AppClientSeed>,
     /// Resource servers, whose custom scopes app clients may be allowed for OAuth.

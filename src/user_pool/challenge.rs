@@ -145,6 +145,22 @@ pub(super) fn challenge_kind(
                 .map(|k| MfaKind::parse(k))
                 .collect(),
         },
+        // USER_AUTH: the factors come in the answer's `AvailableChallenges`, filled in there.
+        "SELECT_CHALLENGE" => ChallengeKind::SelectChallenge {
+            available: Vec::new(),
+        },
+        "SMS_OTP" => ChallengeKind::SmsOtp {
+            destination: get("CODE_DELIVERY_DESTINATION"),
+        },
+        "PASSWORD" => ChallengeKind::Password,
+        "PASSWORD_SRP" => ChallengeKind::PasswordSrp,
+        "WEB_AUTHN" => ChallengeKind::WebAuthn {
+            request_options: params
+                .get("CREDENTIAL_REQUEST_OPTIONS")
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+                .filter(serde_json::Value::is_object)
+                .ok_or_else(|| invalid("WEB_AUTHN without CREDENTIAL_REQUEST_OPTIONS"))?,
+        },
         other => {
             return Err(Error::new(
                 ErrorKind::UnknownChallenge,

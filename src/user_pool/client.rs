@@ -330,6 +330,15 @@ impl UserPoolClient {
             (ChallengeKind::SelectMfaType { .. }, ChallengeResponse::SelectMfa(kind)) => {
                 answers.push(("ANSWER".into(), kind.as_str().to_owned()));
             }
+            // USER_AUTH's challenges (EMAIL_OTP is answered above, as for MFA).
+            (
+                ChallengeKind::SelectChallenge { .. }
+                | ChallengeKind::SmsOtp { .. }
+                | ChallengeKind::Password
+                | ChallengeKind::PasswordSrp
+                | ChallengeKind::WebAuthn { .. },
+                response,
+            ) => return self.respond_user_auth(challenge, response).await,
             (ChallengeKind::MfaSetup { .. }, _) => {
                 return Err(Error::new(
                     ErrorKind::InvalidParameter,
@@ -708,15 +717,21 @@ fn refresh_token_of(tokens: &Tokens) -> Result<&RefreshToken> {
     })
 }
 
-fn response_name(response: &ChallengeResponse) -> &'static str {
+pub(super) fn response_name(response: &ChallengeResponse) -> &'static str {
     match response {
         ChallengeResponse::NewPassword { .. } => "a new password",
         ChallengeResponse::MfaCode(_) => "a code",
         ChallengeResponse::SelectMfa(_) => "an MFA choice",
+        ChallengeResponse::SelectChallenge(_) => "a first-factor choice",
+        ChallengeResponse::SelectPassword(_) | ChallengeResponse::SelectPasswordSrp(_) => {
+            "a password choice"
+        }
+        ChallengeResponse::Password(_) => "a password",
+        ChallengeResponse::WebAuthnCredential(_) => "a passkey assertion",
     }
 }
 
-fn log_outcome(step: &Result<SignInStep>) {
+pub(super) fn log_outcome(step: &Result<SignInStep>) {
     match step {
         Ok(SignInStep::Done(_)) => tracing::debug!(outcome = "signed in"),
         Ok(SignInStep::Challenge(ch)) => {

@@ -38,6 +38,8 @@ mod client;
 pub mod secret_hash;
 pub mod srp;
 mod types;
+mod user_auth;
+mod webauthn;
 
 pub use crate::secret::TotpSecret;
 pub use account::{CodeDelivery, SignUpResult};
@@ -45,3 +47,5 @@ pub use client::{DEFAULT_TIMEOUT, UserPoolClient, UserPoolClientBuilder};
 pub use types::{
     AuthFlow, Challenge, ChallengeKind, ChallengeResponse, MfaKind, SignInStep, Tokens, UserInfo,
 };
+pub use user_auth::FirstFactor;
+pub use webauthn::{PasskeyAssertion, PasskeyCredential};

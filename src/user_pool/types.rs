@@ -167,6 +167,33 @@ pub enum ChallengeKind {
         /// The kinds that may be set up.
         options: Vec<MfaKind>,
     },
+    /// `SELECT_CHALLENGE` (a `USER_AUTH` sign-in): choose the first factor, with
+    /// [`ChallengeResponse::SelectChallenge`], [`ChallengeResponse::SelectPassword`] or
+    /// [`ChallengeResponse::SelectPasswordSrp`].
+    SelectChallenge {
+        /// The factors the user may sign in with (Cognito's `AvailableChallenges`).
+        available: Vec<super::FirstFactor>,
+    },
+    /// `SMS_OTP`: a sign-in code was sent by SMS (passwordless; answer with
+    /// [`ChallengeResponse::MfaCode`]).
+    SmsOtp {
+        /// The masked phone number (`+*******1234`), if given.
+        destination: Option<String>,
+    },
+    /// `PASSWORD`: the password (answer with [`ChallengeResponse::Password`]).
+    Password,
+    /// `PASSWORD_SRP`: the password, proven by SRP (answer with
+    /// [`ChallengeResponse::Password`]; the crate runs the SRP exchange).
+    PasswordSrp,
+    /// `WEB_AUTHN`: a passkey. Give `request_options` to the authenticator
+    /// (`navigator.credentials.get()` or a platform API) and answer with its response,
+    /// [`ChallengeResponse::WebAuthnCredential`].
+    WebAuthn {
+        /// Cognito's `CREDENTIAL_REQUEST_OPTIONS` (WebAuthn's
+        /// `PublicKeyCredentialRequestOptionsJSON`: `challenge`, `rpId`, `allowCredentials`,
+        /// `userVerification`, `timeout`).
+        request_options: serde_json::Value,
+    },
 }
 
 impl ChallengeKind {
@@ -179,6 +206,11 @@ impl ChallengeKind {
             ChallengeKind::EmailOtp { .. } => "EMAIL_OTP",
             ChallengeKind::SelectMfaType { .. } => "SELECT_MFA_TYPE",
             ChallengeKind::MfaSetup { .. } => "MFA_SETUP",
+            ChallengeKind::SelectChallenge { .. } => "SELECT_CHALLENGE",
+            ChallengeKind::SmsOtp { .. } => "SMS_OTP",
+            ChallengeKind::Password => "PASSWORD",
+            ChallengeKind::PasswordSrp => "PASSWORD_SRP",
+            ChallengeKind::WebAuthn { .. } => "WEB_AUTHN",
         }
     }
 }
@@ -262,10 +294,22 @@ pub enum ChallengeResponse {
         /// Attribute values to set.
         attributes: BTreeMap<String, String>,
     },
-    /// Answers `SMS_MFA`, `SOFTWARE_TOKEN_MFA` or `EMAIL_OTP` with the code.
+    /// Answers `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP` or `SMS_OTP` with the code.
     MfaCode(OneTimeCode),
     /// Answers `SELECT_MFA_TYPE` with the chosen kind.
     SelectMfa(MfaKind),
+    /// Answers `SELECT_CHALLENGE` with a passwordless first factor (`EmailOtp`, `SmsOtp`,
+    /// `WebAuthn`); a password factor is chosen with [`SelectPassword`](Self::SelectPassword)
+    /// or [`SelectPasswordSrp`](Self::SelectPasswordSrp).
+    SelectChallenge(super::FirstFactor),
+    /// Answers `SELECT_CHALLENGE` with `PASSWORD` and the password, in one call.
+    SelectPassword(Password),
+    /// Answers `SELECT_CHALLENGE` with `PASSWORD_SRP`, then proves the password by SRP.
+    SelectPasswordSrp(Password),
+    /// Answers `PASSWORD` or `PASSWORD_SRP` with the password.
+    Password(Password),
+    /// Answers `WEB_AUTHN` with the authenticator's response.
+    WebAuthnCredential(super::PasskeyAssertion),
 }
 
 /// The user an access token belongs to, as GetUser answers

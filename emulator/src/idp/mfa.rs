@@ -91,7 +91,8 @@ pub(super) fn mfa_challenge(
                 "ChallengeParameters": { "USER_ID_FOR_SRP": username },
             }));
         }
-        "SMS_MFA" => (DeliveryMedium::Sms, "phone_number"),
+        // USER_AUTH's SMS_OTP and EMAIL_OTP first factors send their codes the same way.
+        "SMS_MFA" | "SMS_OTP" => (DeliveryMedium::Sms, "phone_number"),
         "EMAIL_OTP" => (DeliveryMedium::Email, "email"),
         _ => return Err(internal()),
     };

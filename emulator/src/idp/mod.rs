@@ -28,6 +28,8 @@ mod refresh;
 mod request;
 mod session;
 mod sign_in;
+mod user_auth;
+mod webauthn;
 
 use crate::state::Shared;
 use crate::wire::{self, WireError};
@@ -66,14 +68,27 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
             }
         };
     if let Some(members) = req.as_object() {
+        // ListWebAuthnCredentials' `MaxResults` is read as a number (and not applied).
+        let mut members = members.clone();
+        if let Some(max) = members.remove("MaxResults")
+            && !max.is_u64()
+            && !max.is_null()
+        {
+            return Err(WireError::json(
+                "SerializationException",
+                "MaxResults can not be converted to an Integer",
+            ));
+        }
         wire::check_member_types(
-            members,
+            &members,
             &[
                 "SoftwareTokenMfaSettings",
                 "SMSMfaSettings",
                 "EmailMfaSettings",
                 "AnalyticsMetadata",
                 "UserContextData",
+                // CompleteWebAuthnRegistration's RegistrationResponseJSON (a document).
+                "Credential",
             ],
             &["AuthParameters", "ChallengeResponses", "ClientMetadata"],
             &["UserAttributes", "ValidationData"],
@@ -100,6 +115,10 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
         "UpdateUserAttributes" => account::update_user_attributes(&mut st, now, &req),
         "VerifyUserAttribute" => account::verify_user_attribute(&mut st, now, &req),
         "DeleteUser" => account::delete_user(&mut st, now, &req),
+        "StartWebAuthnRegistration" => webauthn::start_registration(&mut st, now, &req),
+        "CompleteWebAuthnRegistration" => webauthn::complete_registration(&mut st, now, &req),
+        "ListWebAuthnCredentials" => webauthn::list_credentials(&mut st, now, &req),
+        "DeleteWebAuthnCredential" => webauthn::delete_credential(&mut st, now, &req),
         _ => Err(WireError::json(
             "UnknownOperationException",
             format!("Unknown operation {op}"),

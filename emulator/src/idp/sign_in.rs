@@ -26,7 +26,14 @@ pub(super) fn initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Out
     let client_id = required(req, "ClientId")?;
     match flow {
         "USER_SRP_AUTH" | "USER_PASSWORD_AUTH" | "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {}
-        "CUSTOM_AUTH" | "USER_AUTH" => {
+        "USER_AUTH" => {
+            let (pool_id, client) = find_client(st, client_id)?;
+            let params = string_map(req, "AuthParameters");
+            let region = st.region.clone();
+            let pool = pool_mut(st, &pool_id)?;
+            return super::user_auth::initiate(pool, &region, &client, now, &params);
+        }
+        "CUSTOM_AUTH" => {
             return Err(WireError::invalid_parameter(format!(
                 "{flow} flow not enabled for this client"
             )));
@@ -74,7 +81,7 @@ pub(super) fn initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Out
 }
 
 /// USER_SRP_AUTH's first step: the server's ephemeral `B` and the PASSWORD_VERIFIER challenge.
-fn start_srp(
+pub(super) fn start_srp(
     pool: &mut UserPool,
     client: &AppClient,
     now: SystemTime,
@@ -179,7 +186,7 @@ fn user_not_confirmed() -> WireError {
 }
 
 /// USER_PASSWORD_AUTH: the password checked against the SRP verifier.
-fn password_auth(
+pub(super) fn password_auth(
     pool: &mut UserPool,
     region: &str,
     client: &AppClient,
@@ -275,12 +282,16 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
     if name == "PASSWORD_VERIFIER" {
         return password_verifier(pool, &region, &client, now, &responses);
     }
+    if matches!(name, "SELECT_CHALLENGE" | "WEB_AUTHN") {
+        return super::user_auth::respond(pool, &region, &client, now, name, req, &responses);
+    }
     if !matches!(
         name,
         "NEW_PASSWORD_REQUIRED"
             | "SOFTWARE_TOKEN_MFA"
             | "SMS_MFA"
             | "EMAIL_OTP"
+            | "SMS_OTP"
             | "SELECT_MFA_TYPE"
             | "MFA_SETUP"
     ) {
@@ -339,11 +350,12 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             let tokens = issue_tokens(pool, &region, &client, &username, now, None, true)?;
             Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
         }
-        "SMS_MFA" | "EMAIL_OTP" => {
-            let key = if name == "SMS_MFA" {
-                "SMS_MFA_CODE"
-            } else {
-                "EMAIL_OTP_CODE"
+        // EMAIL_OTP is an MFA and a USER_AUTH first factor; SMS_OTP the latter only.
+        "SMS_MFA" | "EMAIL_OTP" | "SMS_OTP" => {
+            let key = match name {
+                "SMS_MFA" => "SMS_MFA_CODE",
+                "SMS_OTP" => "SMS_OTP_CODE",
+                _ => "EMAIL_OTP_CODE",
             };
             let code = param(&responses, key)?;
             let sent = open.code.as_deref().unwrap_or_default();

@@ -21,6 +21,7 @@ mod identity_pool;
 mod oauth;
 mod shared;
 mod user_pool;
+mod webauthn;
 
 pub(crate) use account::{AccountCodes, CodePurpose, PendingCode};
 pub(crate) use api::{Api, Method as ApiMethod, MethodAuth, Resource};
@@ -36,3 +37,4 @@ pub(crate) use user_pool::{
     UserStatus,
 };
 pub use user_pool::{DeliveryMedium, SentCode};
+pub(crate) use webauthn::{Passkey, Passwordless, PendingRegistration};

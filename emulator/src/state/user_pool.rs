@@ -41,6 +41,8 @@ pub(crate) struct UserPool {
     pub(crate) oauth: super::OAuthState,
     /// Sign-up, password-reset and attribute codes waiting for their answer.
     pub(crate) account_codes: super::AccountCodes,
+    /// `USER_AUTH`'s first factors, the passkey relying party, and users' passkeys.
+    pub(crate) passwordless: super::Passwordless,
 }
 
 impl std::fmt::Debug for UserPool {

@@ -113,6 +113,7 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
             .collect(),
         oauth: Default::default(),
         account_codes: Default::default(),
+        passwordless: super::Passwordless::from_seed(p)?,
         mfa_required: match p.mfa_configuration.as_deref() {
             None | Some("OFF") | Some("OPTIONAL") => false,
             Some("ON") => true,
