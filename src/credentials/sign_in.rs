@@ -2,7 +2,7 @@
 //! obtained elsewhere, and resuming a stored session.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::core::{Identity, IdentityCredentials, RoleChoice};
@@ -21,6 +21,10 @@ use crate::user_pool::{
 
 /// Configures a [`Session`]: made by [`Session::builder`], finished by
 /// [`sign_in`](Self::sign_in), [`from_tokens`](Self::from_tokens) or [`resume`](Self::resume).
+///
+/// Sessions made from one builder and its clones share its Cognito clients and its clock skew
+/// (one device clock): an app holding many users' sessions configures one builder and clones
+/// it per user, so that each session holds little more than its own tokens and credentials.
 #[derive(Clone)]
 #[must_use]
 pub struct SessionBuilder {
@@ -39,6 +43,20 @@ pub struct SessionBuilder {
     /// Refresh and revoke through a user pool domain's OAuth 2.0 endpoints.
     #[cfg(feature = "oauth")]
     managed_login: Option<crate::oauth::ManagedLogin>,
+    /// The Cognito clients, built by the first session and shared by every session made from
+    /// this builder or its clones: they depend only on the configuration, the clock and the
+    /// skew, which clones share, and each costs tens of KiB (an aws-sdk client's
+    /// configuration), several times a session's own tokens and credentials.
+    clients: Arc<OnceLock<Clients>>,
+}
+
+/// What every session of one builder uses to talk to Cognito; cheap to clone.
+#[derive(Clone)]
+struct Clients {
+    user_pool: UserPoolClient,
+    identity_pool: Option<IdentityPoolClient>,
+    /// The device clock corrected by the builder's skew: what expiry decisions read.
+    clock: SharedClock,
 }
 
 impl fmt::Debug for SessionBuilder {
@@ -70,6 +88,7 @@ impl SessionBuilder {
             auth_flow: AuthFlow::Srp,
             #[cfg(feature = "oauth")]
             managed_login: None,
+            clients: Arc::default(),
         }
     }
 
@@ -90,6 +109,8 @@ impl SessionBuilder {
     /// the service's time.
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = share(clock);
+        // Clients built with the previous clock are not this builder's any more.
+        self.clients = Arc::default();
         self
     }
 
@@ -150,10 +171,34 @@ impl SessionBuilder {
     }
 
     fn user_pool_client(&self) -> Result<UserPoolClient> {
-        UserPoolClient::builder(&self.config)
+        Ok(self.clients()?.user_pool.clone())
+    }
+
+    /// The clients shared by this builder's sessions, built on first use.
+    fn clients(&self) -> Result<&Clients> {
+        if let Some(clients) = self.clients.get() {
+            return Ok(clients);
+        }
+        let user_pool = UserPoolClient::builder(&self.config)
             .clock(self.clock.clone())
             .clock_skew(self.skew.clone())
-            .build()
+            .build()?;
+        // Every expiry decision is made in the service's time, as best known.
+        let clock: SharedClock = Arc::new(SkewedClock::new(self.clock.clone(), self.skew.clone()));
+        let identity_pool = match self.config.identity_pool_id() {
+            Some(_) => Some(
+                IdentityPoolClient::builder(&self.config)
+                    .clock(clock.clone())
+                    .build()?,
+            ),
+            None => None,
+        };
+        // Two sessions starting at once may both build: one set is kept, both are equivalent.
+        Ok(self.clients.get_or_init(|| Clients {
+            user_pool,
+            identity_pool,
+            clock,
+        }))
     }
 
     /// Signs in (SRP by default) and, when no challenge remains, starts the session and saves
@@ -165,22 +210,6 @@ impl SessionBuilder {
         let step = client
             .sign_in_with_flow(username, password, self.auth_flow)
             .await?;
-        self.outcome(client, step)
-    }
-
-    /// Starts a choice-based or passwordless sign-in (`USER_AUTH`): an e-mail or SMS code, a
-    /// passkey, or the factor the user picks from `SELECT_CHALLENGE`; answer with
-    /// [`PendingSignIn::respond`]. See [`UserPoolClient::sign_in_user_auth`].
-    ///
-    /// Errors: as [`UserPoolClient::sign_in_user_auth`]; [`ErrorKind::Store`] if the store
-    /// cannot save.
-    pub async fn sign_in_user_auth(
-        self,
-        username: &str,
-        preferred: Option<crate::user_pool::FirstFactor>,
-    ) -> Result<SignInOutcome> {
-        let client = self.user_pool_client()?;
-        let step = client.sign_in_user_auth(username, preferred).await?;
         self.outcome(client, step)
     }
 
@@ -262,22 +291,13 @@ impl SessionBuilder {
         identity: Option<Identity>,
         device_key: Option<String>,
     ) -> Result<Session> {
-        // Every expiry decision is made in the service's time, as best known.
-        let clock: SharedClock = Arc::new(SkewedClock::new(self.clock.clone(), self.skew.clone()));
-        let credentials = match self.config.identity_pool_id() {
-            Some(_) => {
-                let client = IdentityPoolClient::builder(&self.config)
-                    .clock(clock.clone())
-                    .build()?;
-                Some(IdentityCredentials::new(
-                    client,
-                    clock.clone(),
-                    self.role,
-                    identity,
-                ))
-            }
-            None => None,
-        };
+        let Clients {
+            identity_pool,
+            clock,
+            ..
+        } = self.clients()?.clone();
+        let credentials = identity_pool
+            .map(|client| IdentityCredentials::new(client, clock.clone(), self.role, identity));
         let settings = SessionSettings {
             config: self.config,
             clock,
