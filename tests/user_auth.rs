@@ -549,6 +549,62 @@ async fn a_passkey_registers_signs_in_and_a_tampered_assertion_is_refused() {
     env.shutdown().await;
 }
 
+#[tokio::test]
+async fn no_code_session_password_or_assertion_reaches_the_logs() {
+    // TRACE for every target (the AWS SDK's, hyper's, the emulator's) for this test binary.
+    let logs = support::capture_all_logs();
+    let env = start().await;
+    let client = env.user_pool_client(POOL, "secret");
+    let ch = challenge(
+        client
+            .sign_in_user_auth("jdoe", Some(FirstFactor::EmailOtp))
+            .await
+            .unwrap(),
+    );
+    let session = ch.session().expect("a session").expose_secret().to_owned();
+    let sent = code(&env, "jdoe");
+    let tokens = done(
+        client
+            .respond(&ch, ChallengeResponse::MfaCode(sent.clone()))
+            .await
+            .unwrap(),
+    );
+    let select = challenge(client.sign_in_user_auth("jdoe", None).await.unwrap());
+    let answer = ChallengeResponse::SelectPasswordSrp(Password::new(PASSWORD));
+    done(client.respond(&select, answer).await.unwrap());
+    let options = client
+        .start_web_authn_registration(&tokens.access)
+        .await
+        .unwrap();
+    let mut passkey = SoftwarePasskey::new("https://localhost");
+    client
+        .complete_web_authn_registration(&tokens.access, &passkey.register(&options))
+        .await
+        .unwrap();
+    let (ch, options) = passkey_challenge(&client).await;
+    let assertion = passkey.assert(&options);
+    let signature = assertion["response"]["signature"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer = ChallengeResponse::WebAuthnCredential(PasskeyAssertion::from_json(&assertion));
+    done(client.respond(&ch, answer).await.unwrap());
+
+    let text = logs.text();
+    assert!(text.contains("USER_AUTH"), "the flow was logged");
+    let code = sent.expose_secret();
+    for (what, secret) in [
+        ("challenge session", session.as_str()),
+        ("passkey signature", signature.as_str()),
+        ("password", PASSWORD),
+        ("code, quoted", &format!("\"{code}\"")),
+        ("code, as a field", &format!("={code}")),
+    ] {
+        assert!(!text.contains(secret), "the {what} is in the logs");
+    }
+    env.shutdown().await;
+}
+
 #[test]
 fn codes_and_assertions_never_show_in_debug() {
     let code = ChallengeResponse::MfaCode(OneTimeCode::new("MARKER-123456"));
