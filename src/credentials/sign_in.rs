@@ -213,6 +213,22 @@ impl SessionBuilder {
         self.outcome(client, step)
     }
 
+    /// Starts a choice-based or passwordless sign-in (`USER_AUTH`): an e-mail or SMS code, a
+    /// passkey, or the factor the user picks from `SELECT_CHALLENGE`; answer with
+    /// [`PendingSignIn::respond`]. See [`UserPoolClient::sign_in_user_auth`].
+    ///
+    /// Errors: as [`UserPoolClient::sign_in_user_auth`]; [`ErrorKind::Store`] if the store
+    /// cannot save.
+    pub async fn sign_in_user_auth(
+        self,
+        username: &str,
+        preferred: Option<crate::user_pool::FirstFactor>,
+    ) -> Result<SignInOutcome> {
+        let client = self.user_pool_client()?;
+        let step = client.sign_in_user_auth(username, preferred).await?;
+        self.outcome(client, step)
+    }
+
     fn outcome(self, client: UserPoolClient, step: SignInStep) -> Result<SignInOutcome> {
         match step {
             SignInStep::Done(tokens) => Ok(SignInOutcome::Done(self.start(client, tokens)?)),
