@@ -378,7 +378,53 @@ impl UserPoolClient {
 
 #[cfg(test)]
 mod tests {
+    use super::super::challenge::challenge_kind;
     use super::*;
+
+    #[test]
+    fn user_auth_challenges_parse_into_typed_kinds() {
+        let params = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let none = params(&[]);
+        assert_eq!(
+            challenge_kind("SELECT_CHALLENGE", &none).unwrap(),
+            ChallengeKind::SelectChallenge { available: vec![] }
+        );
+        assert_eq!(
+            challenge_kind("PASSWORD", &none).unwrap(),
+            ChallengeKind::Password
+        );
+        assert_eq!(
+            challenge_kind("PASSWORD_SRP", &none).unwrap(),
+            ChallengeKind::PasswordSrp
+        );
+        let sms = params(&[("CODE_DELIVERY_DESTINATION", "+*******0100")]);
+        assert_eq!(
+            challenge_kind("SMS_OTP", &sms).unwrap(),
+            ChallengeKind::SmsOtp {
+                destination: Some("+*******0100".into())
+            }
+        );
+        let web = params(&[(
+            "CREDENTIAL_REQUEST_OPTIONS",
+            r#"{"challenge":"abc","rpId":"example.com"}"#,
+        )]);
+        let ChallengeKind::WebAuthn { request_options } =
+            challenge_kind("WEB_AUTHN", &web).unwrap()
+        else {
+            panic!("not WEB_AUTHN");
+        };
+        assert_eq!(request_options["rpId"], "example.com");
+        // Options that are missing or not a JSON object are the service's fault.
+        for bad in [none, params(&[("CREDENTIAL_REQUEST_OPTIONS", "[1]")])] {
+            let e = challenge_kind("WEB_AUTHN", &bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+        }
+    }
 
     #[test]
     fn first_factors_round_trip_their_names() {
