@@ -104,6 +104,11 @@ secret_string!(
     ChallengeSession
 );
 secret_string!(
+    /// A remembered device's random password (base64 of 40 random bytes): with the device key
+    /// and group key, it proves the device at sign-in (device SRP).
+    DevicePassword
+);
+secret_string!(
     /// A TOTP secret from
     /// [`UserPoolClient::associate_software_token`](crate::user_pool::UserPoolClient::associate_software_token)
     /// (base32), to be shown to the user once (as a QR code or text) for their authenticator

@@ -54,7 +54,8 @@ use zeroize::Zeroize;
 
 use crate::config::CognitoConfig;
 use crate::error::{Error, ErrorKind, Result};
-use crate::secret::RefreshToken;
+use crate::secret::{DevicePassword, RefreshToken};
+use crate::user_pool::RememberedDevice;
 
 /// The format version written by this crate. Files with another version are refused.
 pub const STORED_SESSION_VERSION: u32 = 1;
@@ -82,9 +83,9 @@ pub struct StoredSession {
     /// The user's identity id in that identity pool, once known.
     #[serde(default)]
     pub identity_id: Option<String>,
-    /// A remembered device's key, once device tracking is supported.
+    /// The remembered device the session signs in and refreshes on (its password is a secret).
     #[serde(default)]
-    pub device_key: Option<String>,
+    pub device: Option<StoredDevice>,
     /// The app client rotates refresh tokens: refresh with GetTokensFromRefreshToken (its
     /// clients may not use REFRESH_TOKEN_AUTH). Kept so a resumed session refreshes the same way.
     #[serde(default)]
@@ -102,7 +103,32 @@ impl fmt::Debug for StoredSession {
             .field("identity_pool_id", &self.identity_pool_id)
             .field("refresh_token_rotation", &self.refresh_token_rotation)
             .field("identity_id", &self.identity_id)
-            .field("device_key", &self.device_key.as_ref().map(|_| "***"))
+            .field("device", &self.device)
+            .finish()
+    }
+}
+
+/// A remembered device as stored: its key, group key and password.
+///
+/// `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StoredDevice {
+    /// `DeviceKey`.
+    pub key: String,
+    /// `DeviceGroupKey`.
+    pub group_key: String,
+    /// The device's password.
+    #[serde(with = "crate::secret::exposed")]
+    pub password: DevicePassword,
+}
+
+impl fmt::Debug for StoredDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredDevice")
+            .field("key", &self.key)
+            .field("group_key", &self.group_key)
+            .field("password", &"***")
             .finish()
     }
 }
@@ -123,9 +149,25 @@ impl StoredSession {
             refresh_token,
             identity_pool_id: None,
             identity_id: None,
-            device_key: None,
+            device: None,
             refresh_token_rotation: false,
         }
+    }
+
+    /// The stored device, as the session uses it.
+    pub fn device(&self) -> Option<RememberedDevice> {
+        self.device
+            .as_ref()
+            .map(|d| RememberedDevice::new(&d.key, &d.group_key, d.password.clone()))
+    }
+
+    /// Stores `device` (or none).
+    pub fn set_device(&mut self, device: Option<&RememberedDevice>) {
+        self.device = device.map(|d| StoredDevice {
+            key: d.key().to_owned(),
+            group_key: d.group_key().to_owned(),
+            password: d.password().clone(),
+        });
     }
 
     /// Checks that this session is of the current version and belongs to the user pool and app

@@ -47,6 +47,10 @@ mod websocket;
 #[path = "../examples/passwordless.rs"]
 mod passwordless;
 
+#[allow(dead_code)]
+#[path = "../examples/devices.rs"]
+mod devices;
+
 const README: &str = include_str!("../README.md");
 
 #[tokio::test]
@@ -250,4 +254,11 @@ async fn websocket_echoes_through_an_iam_authorized_connect() {
         .await
         .expect("the example runs");
     assert_eq!(answer, "ping");
+}
+
+#[tokio::test]
+async fn devices_signs_in_again_on_the_remembered_device_without_mfa() {
+    let prompts = devices::run().await.expect("the example runs");
+    assert_eq!(prompts.first, ["SOFTWARE_TOKEN_MFA"]);
+    assert!(prompts.second.is_empty(), "{prompts:?}");
 }

@@ -120,6 +120,10 @@ pub struct LoginArgs {
     /// loopback redirect), instead of with a password here.
     #[arg(long, conflicts_with_all = ["username", "password_auth", "password_stdin"])]
     pub browser: bool,
+    /// Remember this device (pools that track devices): later logins on it, even after
+    /// `logout`, prove the device instead of asking for the MFA code, where the pool allows.
+    #[arg(long, conflicts_with = "browser")]
+    pub remember_device: bool,
     /// With --browser: the user pool domain, such as `https://PREFIX.auth.REGION.amazoncognito.com`.
     #[arg(long, requires = "browser")]
     pub domain: Option<String>,
@@ -242,6 +246,9 @@ pub struct LogoutArgs {
     /// Sign out of every device (GlobalSignOut), not only this session.
     #[arg(long)]
     pub global: bool,
+    /// Also forget this device (ForgetDevice), so that the next login asks for MFA again.
+    #[arg(long)]
+    pub forget_device: bool,
 }
 
 /// `configure`.

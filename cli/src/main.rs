@@ -6,6 +6,7 @@
 mod args;
 mod cache;
 mod commands;
+mod device;
 mod failure;
 mod identity;
 mod profile;

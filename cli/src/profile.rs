@@ -201,6 +201,11 @@ impl Home {
         self.dir.join("sessions").join(format!("{profile}.json"))
     }
 
+    /// The remembered device of `profile` (`login --remember-device`).
+    pub fn device_file(&self, profile: &str) -> PathBuf {
+        self.dir.join("devices").join(format!("{profile}.json"))
+    }
+
     /// The credential and token cache of `profile`.
     pub fn cache_file(&self, profile: &str) -> PathBuf {
         self.dir.join("cache").join(format!("{profile}.json"))
@@ -212,6 +217,7 @@ impl Home {
             self.dir.clone(),
             self.dir.join("sessions"),
             self.dir.join("cache"),
+            self.dir.join("devices"),
         ] {
             create_private_dir(&dir)?;
         }

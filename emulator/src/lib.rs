@@ -86,7 +86,8 @@ pub use emulator::{Emulator, EmulatorBuilder, RunningEmulator};
 pub use error::{Error, ErrorKind};
 pub use fault::Fault;
 pub use seed::{
-    ApiSeed, AppClientSeed, GroupSeed, IdentityPoolSeed, MappingRuleSeed, MethodSeed,
+    ApiSeed, AppClientSeed, DeviceConfigurationSeed, GroupSeed, IdentityPoolSeed, MappingRuleSeed,
+    MethodSeed,
     OidcProviderSeed, ResourceSeed, ResourceServerSeed, RoleMappingSeed, RoleSeed, Seed,
     TestLoginSeed, TrustSeed, UserPoolProviderSeed, UserPoolSeed, UserSeed,
 };

@@ -160,6 +160,10 @@ pub struct UserPoolSeed {
     /// `OFF` (default), `OPTIONAL` or `ON`. With `ON`, a user without TOTP is sent the
     /// `MFA_SETUP` challenge at sign-in.
     pub mfa_configuration: Option<String>,
+    /// AWS's `DeviceConfiguration`: when set, the pool tracks devices (each sign-in that does
+    /// not prove a known device returns `NewDeviceMetadata`, refresh tokens are bound to their
+    /// device, a remembered device skips MFA).
+    pub device_configuration: Option<DeviceConfigurationSeed>,
     /// AWS's `SignInPolicy.AllowedFirstAuthFactors`, for choice-based sign-in (`USER_AUTH`, app
     /// clients with `ALLOW_USER_AUTH` in `explicit_auth_flows`): `PASSWORD` (always allowed,
     /// as AWS requires), `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN` (passkeys).
@@ -177,6 +181,17 @@ pub struct UserPoolSeed {
     pub groups: Vec<GroupSeed>,
     /// Users.
     pub users: Vec<UserSeed>,
+}
+
+/// A user pool's `DeviceConfiguration`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeviceConfigurationSeed {
+    /// `ChallengeRequiredOnNewDevice`.
+    pub challenge_required_on_new_device: bool,
+    /// `DeviceOnlyRememberedOnUserPrompt`: devices are remembered only when the user says so
+    /// (UpdateDeviceStatus); otherwise ConfirmDevice remembers them ("Always").
+    pub device_only_remembered_on_user_prompt: bool,
 }
 
 /// An app client of a user pool. `Debug` shows whether it has a secret, not the secret.

@@ -28,7 +28,7 @@ use aws_credential_types::provider::ProvideCredentials;
 pub use self::core::BasicFlow;
 pub use federated::{FederatedCredentials, FederatedCredentialsBuilder, LoginSources};
 pub use session::{DEFAULT_BACKGROUND_POLL, Session, SessionToken};
-pub use sign_in::{PendingSignIn, SessionBuilder, SignInOutcome};
+pub use sign_in::{DEFAULT_DEVICE_NAME, PendingSignIn, SessionBuilder, SignInOutcome};
 pub use token::{FnTokenSource, TokenFuture, TokenKind, TokenSource, token_fn};
 
 /// A credentials provider that can be told the service refused its credentials as expired, so

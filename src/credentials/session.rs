@@ -87,7 +87,7 @@ use crate::secret::{Jwt, RefreshToken};
 use crate::skew::ClockSkew;
 use crate::store::{SessionStore, StoredSession};
 use crate::time::{SharedClock, epoch_secs};
-use crate::user_pool::{Tokens, UserPoolClient};
+use crate::user_pool::{RememberedDevice, Tokens, UserPoolClient};
 
 mod token_source;
 
@@ -145,7 +145,8 @@ pub(super) struct Inner {
     /// Shared, so that serving them per call copies no token. Empty after a resume until the
     /// first refresh.
     tokens: ExpiringCell<Arc<Tokens>>,
-    device_key: Mutex<Option<String>>,
+    /// The remembered device the session signs in and refreshes on.
+    device: Option<RememberedDevice>,
     ended: AtomicBool,
     /// Held while saving to or wiping the store, so that the two never interleave.
     persisting: Mutex<()>,
@@ -185,7 +186,7 @@ impl Session {
         user_pool: UserPoolClient,
         credentials: Option<IdentityCredentials>,
         grant: Option<Grant>,
-        device_key: Option<String>,
+        device: Option<RememberedDevice>,
     ) -> Self {
         Session {
             inner: Arc::new(Inner {
@@ -194,7 +195,7 @@ impl Session {
                 credentials,
                 grant: Mutex::new(grant),
                 tokens: ExpiringCell::new(),
-                device_key: Mutex::new(device_key),
+                device,
                 ended: AtomicBool::new(false),
                 persisting: Mutex::new(()),
                 task: Mutex::new(None),
@@ -308,6 +309,15 @@ impl Session {
             session: self.clone(),
             kind,
         }
+    }
+
+    /// The remembered device this session signs in and refreshes on: the one the builder was
+    /// given, the one stored, or the new one confirmed at sign-in
+    /// ([`SessionBuilder::remember_new_device`](super::SessionBuilder::remember_new_device)).
+    /// Keep it (a secret) to sign in on this device again after signing out
+    /// ([`SessionBuilder::device`](super::SessionBuilder::device)).
+    pub fn remembered_device(&self) -> Option<RememberedDevice> {
+        self.inner.device.clone()
     }
 
     /// Cognito's username for the signed-in user (`None` once the session has ended).
@@ -624,7 +634,7 @@ impl Session {
             .credentials
             .as_ref()
             .and_then(|c| c.identity_id());
-        stored.device_key = lock(&self.inner.device_key).clone();
+        stored.set_device(self.inner.device.as_ref());
         stored.refresh_token_rotation = s.rotation;
         let saved = match how {
             Store::Always => {

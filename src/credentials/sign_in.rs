@@ -16,8 +16,13 @@ use crate::skew::{ClockSkew, SkewedClock};
 use crate::store::SessionStore;
 use crate::time::{Clock, SharedClock, share, system_clock};
 use crate::user_pool::{
-    AuthFlow, Challenge, ChallengeResponse, SignInStep, Tokens, TotpSecret, UserPoolClient,
+    AuthFlow, Challenge, ChallengeResponse, DeviceStatus, RememberedDevice, SignInStep, Tokens,
+    TotpSecret, UserPoolClient,
 };
+
+/// The name a session gives a new device it confirms without
+/// [`SessionBuilder::remember_new_device`].
+pub const DEFAULT_DEVICE_NAME: &str = "cognito-sigv4";
 
 /// Configures a [`Session`]: made by [`Session::builder`], finished by
 /// [`sign_in`](Self::sign_in), [`from_tokens`](Self::from_tokens) or [`resume`](Self::resume).
@@ -48,6 +53,10 @@ pub struct SessionBuilder {
     /// skew, which clones share, and each costs tens of KiB (an aws-sdk client's
     /// configuration), several times a session's own tokens and credentials.
     clients: Arc<OnceLock<Clients>>,
+    /// The remembered device sign-ins and refreshes are on.
+    device: Option<RememberedDevice>,
+    /// Remember a new device a sign-in ends on, under this name (it is confirmed either way).
+    device_name: Option<String>,
 }
 
 /// What every session of one builder uses to talk to Cognito; cheap to clone.
@@ -89,6 +98,8 @@ impl SessionBuilder {
             #[cfg(feature = "oauth")]
             managed_login: None,
             clients: Arc::default(),
+            device: None,
+            device_name: None,
         }
     }
 
@@ -170,8 +181,49 @@ impl SessionBuilder {
         self
     }
 
+    /// Signs in and refreshes on `device` (a remembered device from an earlier session,
+    /// [`Session::remembered_device`]): the sign-in proves it instead of asking for MFA where
+    /// the pool allows, and refreshes send its key, as pools that track devices require.
+    pub fn device(mut self, device: RememberedDevice) -> Self {
+        self.device = Some(device);
+        self
+    }
+
+    /// When a sign-in ends on a new device (a pool that tracks devices), names it `name` and
+    /// remembers it, so that later sign-ins on it ([`Session::remembered_device`], then
+    /// [`device`](Self::device)) can skip MFA.
+    ///
+    /// Without this, the new device is still confirmed (under the name
+    /// [`DEFAULT_DEVICE_NAME`]), as such pools refuse to refresh an unconfirmed device's tokens,
+    /// but remembered only where the pool remembers every confirmed device.
+    pub fn remember_new_device(mut self, name: impl Into<String>) -> Self {
+        self.device_name = Some(name.into());
+        self
+    }
+
     fn user_pool_client(&self) -> Result<UserPoolClient> {
-        Ok(self.clients()?.user_pool.clone())
+        Ok(self.clients()?.user_pool.with_device(self.device.clone()))
+    }
+
+    /// [`outcome`](Self::outcome), after confirming the new device the sign-in ended on (and
+    /// remembering it when the builder asks): the session then refreshes on it.
+    async fn settle(mut self, client: UserPoolClient, step: SignInStep) -> Result<SignInOutcome> {
+        let SignInStep::Done(tokens) = &step else {
+            return self.outcome(client, step);
+        };
+        let Some(new) = &tokens.new_device else {
+            return self.outcome(client, step);
+        };
+        let name = self.device_name.as_deref().unwrap_or(DEFAULT_DEVICE_NAME);
+        let confirmed = client.confirm_device(&tokens.access, new, name).await?;
+        if confirmed.user_confirmation_necessary && self.device_name.is_some() {
+            client
+                .update_device_status(&tokens.access, new.key(), DeviceStatus::Remembered)
+                .await?;
+        }
+        self.device = Some(confirmed.device.clone());
+        let client = client.with_device(Some(confirmed.device));
+        self.outcome(client, step)
     }
 
     /// The clients shared by this builder's sessions, built on first use.
@@ -210,7 +262,7 @@ impl SessionBuilder {
         let step = client
             .sign_in_with_flow(username, password, self.auth_flow)
             .await?;
-        self.outcome(client, step)
+        self.settle(client, step).await
     }
 
     /// Starts a choice-based or passwordless sign-in (`USER_AUTH`): an e-mail or SMS code, a
@@ -226,7 +278,7 @@ impl SessionBuilder {
     ) -> Result<SignInOutcome> {
         let client = self.user_pool_client()?;
         let step = client.sign_in_user_auth(username, preferred).await?;
-        self.outcome(client, step)
+        self.settle(client, step).await
     }
 
     fn outcome(self, client: UserPoolClient, step: SignInStep) -> Result<SignInOutcome> {
@@ -254,7 +306,8 @@ impl SessionBuilder {
             refresh,
             username: tokens.username.clone(),
         });
-        let session = self.build(client, grant, None, None)?;
+        let device = client.device().cloned();
+        let session = self.build(client, grant, None, device)?;
         session.store_tokens(tokens);
         session.persist_sign_in()?;
         session.spawn_background()?;
@@ -295,7 +348,9 @@ impl SessionBuilder {
             username: stored.username.clone(),
         };
         // No tokens yet: the first call that needs them refreshes with the grant.
-        let session = self.build(client, Some(grant), identity, stored.device_key.clone())?;
+        let device = self.device.clone().or_else(|| stored.device());
+        let client = client.with_device(device.clone());
+        let session = self.build(client, Some(grant), identity, device)?;
         session.spawn_background()?;
         Ok(session)
     }
@@ -305,7 +360,7 @@ impl SessionBuilder {
         user_pool: UserPoolClient,
         grant: Option<Grant>,
         identity: Option<Identity>,
-        device_key: Option<String>,
+        device: Option<RememberedDevice>,
     ) -> Result<Session> {
         let Clients {
             identity_pool,
@@ -332,7 +387,7 @@ impl SessionBuilder {
             user_pool,
             credentials,
             grant,
-            device_key,
+            device,
         ))
     }
 }
@@ -377,7 +432,7 @@ impl PendingSignIn {
     /// Answers the challenge; see [`UserPoolClient::respond`].
     pub async fn respond(self, response: ChallengeResponse) -> Result<SignInOutcome> {
         let step = self.client.respond(&self.challenge, response).await?;
-        self.builder.outcome(self.client, step)
+        self.builder.settle(self.client, step).await
     }
 
     /// For an `MFA_SETUP` challenge: the TOTP secret to show the user; then call
@@ -397,6 +452,6 @@ impl PendingSignIn {
             .client
             .verify_software_token(&self.challenge, code)
             .await?;
-        self.builder.outcome(self.client, step)
+        self.builder.settle(self.client, step).await
     }
 }

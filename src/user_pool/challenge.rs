@@ -7,7 +7,9 @@ use std::time::Duration;
 use aws_sdk_cognitoidentityprovider::types::{AuthenticationResultType, ChallengeNameType};
 
 use super::types::earliest;
-use super::{Challenge, ChallengeKind, MfaKind, SignInStep, Tokens, UserPoolClient};
+use super::{
+    Challenge, ChallengeKind, MfaKind, NewDeviceMetadata, SignInStep, Tokens, UserPoolClient,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::jwt::UnverifiedClaims;
 use crate::secret::{ChallengeSession, Jwt, RefreshToken};
@@ -100,6 +102,12 @@ impl UserPoolClient {
             refresh,
             expires_at,
             username,
+            new_device: result.new_device_metadata().and_then(|m| {
+                Some(NewDeviceMetadata::new(
+                    m.device_key()?,
+                    m.device_group_key()?,
+                ))
+            }),
         })
     }
 }

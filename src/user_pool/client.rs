@@ -13,9 +13,10 @@ use tracing::Instrument as _;
 use zeroize::Zeroize;
 
 use super::challenge::{Answer, answer_of, invalid};
+use super::device::is_unknown_device;
 use super::{
-    AuthFlow, Challenge, ChallengeKind, ChallengeResponse, SignInStep, Tokens, UserInfo,
-    secret_hash, srp,
+    AuthFlow, Challenge, ChallengeKind, ChallengeResponse, RememberedDevice, SignInStep, Tokens,
+    UserInfo, secret_hash, srp,
 };
 use crate::config::{CognitoConfig, Service};
 use crate::error::{Error, ErrorKind, Result, from_sdk};
@@ -50,6 +51,8 @@ pub struct UserPoolClient {
     /// The device clock's learned error: SRP timestamps and expiry fallbacks are corrected
     /// by it, and every answer's `Date` is noted in it.
     pub(super) skew: Arc<ClockSkew>,
+    /// The device sign-ins and refreshes are on ([`UserPoolClient::with_device`]).
+    pub(super) device: Option<Arc<RememberedDevice>>,
 }
 
 impl fmt::Debug for UserPoolClient {
@@ -59,6 +62,7 @@ impl fmt::Debug for UserPoolClient {
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
             .field("clock", &self.clock)
+            .field("device", &self.device)
             .finish_non_exhaustive()
     }
 }
@@ -120,6 +124,7 @@ impl UserPoolClientBuilder {
             client_secret: config.client_secret().cloned(),
             clock,
             skew,
+            device: None,
         })
     }
 }
@@ -199,8 +204,21 @@ impl UserPoolClient {
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
         }
-        let out = req.send().await.map_err(|e| from_sdk("InitiateAuth", e))?;
-        self.next_step(answer_of!(out), username)
+        let Some(device) = &self.device else {
+            let out = req.send().await.map_err(|e| from_sdk("InitiateAuth", e))?;
+            return self.advance(answer_of!(out), username).await;
+        };
+        let named = req.clone().auth_parameters("DEVICE_KEY", device.key());
+        match named.send().await.map_err(|e| from_sdk("InitiateAuth", e)) {
+            Ok(out) => self.advance(answer_of!(out), username).await,
+            // The device is gone: sign in as a new one (the result names it).
+            Err(e) if is_unknown_device(&e) => {
+                let out = req.send().await.map_err(|e| from_sdk("InitiateAuth", e))?;
+                let fresh = self.with_device(None);
+                fresh.advance(answer_of!(out), username).await
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn sign_in_srp(&self, username: &str, password: &Password) -> Result<SignInStep> {
@@ -222,7 +240,7 @@ impl UserPoolClient {
             // Some pools (e.g. with a migration trigger) may skip straight to a result or another
             // challenge: handle that like any other answer.
             _ => {
-                return self.next_step(answer_of!(out), username);
+                return self.advance(answer_of!(out), username).await;
             }
         }
 
@@ -266,11 +284,33 @@ impl UserPoolClient {
         if let Some(session) = out.session() {
             req = req.session(session);
         }
-        let out = req
+        // The device is named with the proof, as AWS's clients do: Cognito then asks it to
+        // prove itself (DEVICE_SRP_AUTH), or says it is gone before the proof is spent.
+        let Some(device) = &self.device else {
+            let out = req
+                .send()
+                .await
+                .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
+            return self.advance(answer_of!(out), user_id).await;
+        };
+        let named = req.clone().challenge_responses("DEVICE_KEY", device.key());
+        match named
             .send()
             .await
-            .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
-        self.next_step(answer_of!(out), user_id)
+            .map_err(|e| from_sdk("RespondToAuthChallenge", e))
+        {
+            Ok(out) => self.advance(answer_of!(out), user_id).await,
+            Err(e) if is_unknown_device(&e) => {
+                let out = req
+                    .send()
+                    .await
+                    .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
+                self.with_device(None)
+                    .advance(answer_of!(out), user_id)
+                    .await
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Answers a challenge. Sends Cognito's username, the challenge's session and (for clients
@@ -396,7 +436,7 @@ impl UserPoolClient {
             .send()
             .await
             .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
-        self.next_step(answer_of!(out), &challenge.username)
+        self.advance(answer_of!(out), &challenge.username).await
     }
 
     /// Starts setting up an authenticator app to answer an `MFA_SETUP` challenge
@@ -538,6 +578,10 @@ impl UserPoolClient {
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
         }
+        // Sign-ins name the device to prove; refreshes, the device their token is bound to.
+        if let Some(device) = &self.device {
+            req = req.auth_parameters("DEVICE_KEY", device.key());
+        }
         let out = req.send().await.map_err(|e| from_sdk("InitiateAuth", e))?;
         match out.authentication_result() {
             Some(result) => self.tokens_from(result, Some(refresh)),
@@ -581,7 +625,8 @@ impl UserPoolClient {
             .client
             .get_tokens_from_refresh_token()
             .client_id(&self.client_id)
-            .refresh_token(refresh.expose_secret());
+            .refresh_token(refresh.expose_secret())
+            .set_device_key(self.device.as_ref().map(|d| d.key().to_owned()));
         if let Some(secret) = &self.client_secret {
             req = req.client_secret(secret.expose_secret());
         }

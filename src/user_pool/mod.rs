@@ -35,6 +35,7 @@
 mod account;
 mod challenge;
 mod client;
+mod device;
 pub mod secret_hash;
 pub mod srp;
 mod types;
@@ -44,6 +45,7 @@ mod webauthn;
 pub use crate::secret::TotpSecret;
 pub use account::{CodeDelivery, SignUpResult};
 pub use client::{DEFAULT_TIMEOUT, UserPoolClient, UserPoolClientBuilder};
+pub use device::{ConfirmedDevice, DeviceInfo, DeviceStatus, NewDeviceMetadata, RememberedDevice};
 pub use types::{
     AuthFlow, Challenge, ChallengeKind, ChallengeResponse, MfaKind, SignInStep, Tokens, UserInfo,
 };

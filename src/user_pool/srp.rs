@@ -438,6 +438,28 @@ fn left_pad<const W: usize>(bytes: &[u8]) -> [u8; W] {
     out
 }
 
+/// What a device registers with ConfirmDevice (`DeviceSecretVerifierConfig`): a random salt
+/// and the verifier g^x mod N, x = H(salt ‖ H(groupKey ‖ deviceKey ‖ ":" ‖ password)), both as
+/// padded big-endian bytes (amazon-cognito-identity-js `generateHashDevice`). Returns
+/// `(salt, verifier)`. The same maths as a user's, with the device group key in place of the
+/// pool name and the device key in place of the username.
+pub(crate) fn device_verifier(
+    group_key: &str,
+    device_key: &str,
+    password: &Password,
+) -> (Vec<u8>, Vec<u8>) {
+    let mut raw = [0u8; 16];
+    rand::fill(&mut raw);
+    let salt = pad_bytes(&raw);
+    let mut x = compute_x(group_key, device_key, password, &salt);
+    let mut x_int = U256::from_be_slice(&x);
+    // x is secret (it proves the device): the constant-time exponentiation, as for `g^x`.
+    let verifier = GROUP.g.pow_bounded_exp(&x_int, 256).retrieve();
+    x.zeroize();
+    x_int.as_mut_words().zeroize();
+    (salt, pad_uint(&verifier))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,6 +47,10 @@ pub struct Tokens {
     /// Cognito's username for the user (the access token's `username` claim), which may differ
     /// from the e-mail or phone number typed at sign-in.
     pub username: String,
+    /// The device this sign-in ended on, when the pool tracks devices and it is new: confirm it
+    /// ([`UserPoolClient::confirm_device`](super::UserPoolClient::confirm_device)), or refreshing
+    /// will fail.
+    pub new_device: Option<super::NewDeviceMetadata>,
 }
 
 impl Tokens {
@@ -72,6 +76,7 @@ impl Tokens {
             refresh,
             expires_at,
             username,
+            new_device: None,
         })
     }
 }
@@ -92,6 +97,7 @@ impl fmt::Debug for Tokens {
             .field("refresh", &self.refresh.as_ref().map(|_| "***"))
             .field("expires_at", &self.expires_at)
             .field("username", &self.username)
+            .field("new_device", &self.new_device)
             .finish()
     }
 }

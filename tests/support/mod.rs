@@ -79,6 +79,19 @@ impl TestEmulator {
             .expect("user pool client")
     }
 
+    /// An aws-sdk cognito-idp client of the emulator, for calls the crate makes differently or
+    /// not at all (a request shaped by hand, another implementation's values).
+    pub fn idp_sdk(&self) -> aws_sdk_cognitoidentityprovider::Client {
+        use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
+        aws_sdk_cognitoidentityprovider::Client::from_conf(
+            aws_sdk_cognitoidentityprovider::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .endpoint_url(self.emulator.endpoint().as_str())
+                .build(),
+        )
+    }
+
     /// Stops the emulator and waits for it.
     pub async fn shutdown(self) {
         self.emulator.shutdown().await;

@@ -10,10 +10,14 @@ use cognito_sigv4::{Session, SignInOutcome};
 
 use crate::args::LoginArgs;
 use crate::commands::browser_login;
+use crate::device;
 use crate::failure::{Failure, OrFail, Outcome};
 use crate::identity::ProfileIdentity;
 use crate::profile::Home;
 use crate::prompt::{Prompter, read_line};
+
+/// The name a remembered device gets (ListDevices shows it).
+const DEVICE_NAME: &str = "cognito-sigv4 CLI";
 
 /// Runs `login`.
 pub async fn run(args: LoginArgs) -> Outcome {
@@ -46,13 +50,29 @@ pub async fn run(args: LoginArgs) -> Outcome {
     } else {
         AuthFlow::Srp
     };
-    let outcome = Session::builder(identity.config.clone())
+    let mut builder = Session::builder(identity.config.clone())
         .store(identity.store())
-        .auth_flow(flow)
+        .auth_flow(flow);
+    let device_file = home.device_file(&profile);
+    if let Some(device) = device::load(&device_file) {
+        builder = builder.device(device);
+    }
+    if args.remember_device {
+        builder = builder.remember_new_device(DEVICE_NAME);
+    }
+    let outcome = builder
         .sign_in(&username, &Password::new(password))
         .await
         .or_fail(&profile)?;
     let session = answer_challenges(outcome, &prompter, &profile).await?;
+    // The device this session is on (pools that track devices): kept past `logout` when asked
+    // to remember it, or when it was already kept.
+    if let Some(device) = session.remembered_device()
+        && (args.remember_device || device_file.exists())
+    {
+        device::save(&device_file, &device)?;
+        eprintln!("Device remembered: later logins on it skip MFA where the pool allows");
+    }
     let settings = if saved { None } else { Some(resolved.settings) };
     finish_with(&home, &identity, &session, settings).await
 }

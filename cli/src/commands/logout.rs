@@ -1,7 +1,13 @@
 //! `logout`: revoke the refresh token (RevokeToken), or sign out everywhere (GlobalSignOut),
 //! then forget the session and the cache.
 
+use std::path::Path;
+
+use cognito_sigv4::user_pool::UserPoolClient;
+use cognito_sigv4::{CognitoConfig, Session};
+
 use crate::args::LogoutArgs;
+use crate::device;
 use crate::failure::{OrFail, Outcome};
 use crate::identity::ProfileIdentity;
 use crate::profile::Home;
@@ -16,7 +22,12 @@ pub async fn run(args: LogoutArgs) -> Outcome {
         eprintln!("Not signed in with profile `{profile}`: nothing to do");
         return Ok(());
     }
+    let config = identity.config.clone();
     let session = identity.session()?;
+    let device_file = home.device_file(&profile);
+    if args.forget_device {
+        forget_device(&config, &profile, session, &device_file).await?;
+    }
     if args.global {
         session.global_sign_out().await.or_fail(&profile)?;
     } else {
@@ -30,5 +41,26 @@ pub async fn run(args: LogoutArgs) -> Outcome {
         "Signed out of profile `{profile}`{}",
         if args.global { " on every device" } else { "" }
     );
+    Ok(())
+}
+
+/// ForgetDevice for the session's device (while its access token is still valid), then the
+/// saved device file.
+async fn forget_device(
+    config: &CognitoConfig,
+    profile: &str,
+    session: &Session,
+    file: &Path,
+) -> Outcome {
+    if let Some(device) = session.remembered_device().or_else(|| device::load(file)) {
+        let access = session.access_token().await.or_fail(profile)?;
+        UserPoolClient::new(config)
+            .or_fail(profile)?
+            .forget_device(&access, device.key())
+            .await
+            .or_fail(profile)?;
+        eprintln!("Forgot device {}", device.key());
+    }
+    device::remove(file);
     Ok(())
 }

@@ -49,6 +49,11 @@ pub fn seed() -> Seed {
     seed
 }
 
+/// The TOTP user's current code.
+pub fn totp_code_now() -> String {
+    totp_code(TOTP_SECRET, SystemClock.now()).unwrap()
+}
+
 /// An emulator, a private configuration directory, and every output seen (for the secret
 /// check at the end).
 pub struct Env {
@@ -59,7 +64,12 @@ pub struct Env {
 
 impl Env {
     pub async fn start() -> Env {
-        let emulator = Emulator::builder().seed(seed()).start().await.unwrap();
+        Env::with_seed(seed()).await
+    }
+
+    /// An environment on `seed` (built from [`seed`]: `configure` expects its pool and API).
+    pub async fn with_seed(seed: Seed) -> Env {
+        let emulator = Emulator::builder().seed(seed).start().await.unwrap();
         Env {
             emulator,
             home: tempfile::tempdir().unwrap(),
@@ -120,7 +130,7 @@ impl Env {
 
     /// `login` as the TOTP user, the password and the current code on standard input.
     pub fn login(&self) -> Output {
-        let code = totp_code(TOTP_SECRET, SystemClock.now()).unwrap();
+        let code = totp_code_now();
         self.run(
             &[
                 "login",

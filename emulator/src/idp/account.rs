@@ -285,6 +285,7 @@ pub(super) fn delete_user(st: &mut State, now: SystemTime, req: &Value) -> Outco
     let pool = pool_mut(st, &pool_id)?;
     pool.users.remove(&username);
     pool.revoke_user(&username, now);
+    pool.devices.retain(|_, d| d.username != username);
     pool.account_codes
         .pending
         .retain(|(u, _), _| *u != username);

@@ -2,7 +2,7 @@
 //! to the pool's outbox), TOTP association and verification, MFA preferences, and GetUser,
 //! which reports them.
 
-use super::refresh::issue_tokens;
+use super::device::{set_session_device, sign_in_tokens};
 use super::request::{Outcome, authorize_access, field, internal, pool_mut, required};
 use super::session::{MFA_SETUP_VERIFIED, SESSION_LIFETIME, open_session, session};
 use crate::crypto::{new_totp_secret, totp_matches};
@@ -15,14 +15,35 @@ use serde_json::{Value, json};
 use std::time::SystemTime;
 
 /// What follows a confirmed sign-in: the MFA challenge the user's settings call for (or
-/// SELECT_MFA_TYPE, or MFA_SETUP when the pool requires MFA), else tokens.
-pub(super) fn mfa_or_tokens(
+/// SELECT_MFA_TYPE, or MFA_SETUP when the pool requires MFA), else tokens. The sign-in is on
+/// device `device_key` (proven, not remembered) or on a new device (`None`): the challenge
+/// session carries it to the tokens.
+pub(super) fn mfa_or_tokens_on_device(
     pool: &mut UserPool,
     region: &str,
     client: &AppClient,
     username: &str,
     now: SystemTime,
+    device_key: Option<&str>,
 ) -> Outcome {
+    match mfa_or_none(pool, client, username, now)? {
+        None => sign_in_tokens(pool, region, client, username, now, device_key),
+        Some(challenge) => {
+            if let (Some(key), Some(session)) = (device_key, challenge["Session"].as_str()) {
+                set_session_device(pool, session, key);
+            }
+            Ok(challenge)
+        }
+    }
+}
+
+/// The MFA (or MFA_SETUP) challenge the user's settings and the pool call for, if any.
+fn mfa_or_none(
+    pool: &mut UserPool,
+    client: &AppClient,
+    username: &str,
+    now: SystemTime,
+) -> Result<Option<Value>, WireError> {
     let user = pool.users.get(username).ok_or_else(internal)?;
     let enabled = enabled_mfa(user);
     let preferred = user
@@ -31,31 +52,30 @@ pub(super) fn mfa_or_tokens(
         .filter(|p| enabled.contains(p));
     match (enabled.as_slice(), preferred) {
         ([], _) => {}
-        ([only], _) => return mfa_challenge(pool, client, username, only, now),
+        ([only], _) => return mfa_challenge(pool, client, username, only, now).map(Some),
         (_, Some(p)) => {
             let p = p.to_owned();
-            return mfa_challenge(pool, client, username, &p, now);
+            return mfa_challenge(pool, client, username, &p, now).map(Some);
         }
         (several, None) => {
             let can_choose = json!(several).to_string();
             let session = open_session(pool, username, &client.id, "SELECT_MFA_TYPE", now);
-            return Ok(json!({
+            return Ok(Some(json!({
                 "ChallengeName": "SELECT_MFA_TYPE",
                 "Session": session,
                 "ChallengeParameters": { "MFAS_CAN_CHOOSE": can_choose, "USER_ID_FOR_SRP": username },
-            }));
+            })));
         }
     }
     if pool.mfa_required {
         let session = open_session(pool, username, &client.id, "MFA_SETUP", now);
-        return Ok(json!({
+        return Ok(Some(json!({
             "ChallengeName": "MFA_SETUP",
             "Session": session,
             "ChallengeParameters": { "MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]", "USER_ID_FOR_SRP": username },
-        }));
+        })));
     }
-    let tokens = issue_tokens(pool, region, client, username, now, None, true)?;
-    Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
+    Ok(None)
 }
 
 /// The second factors a user has enabled, in the order Cognito lists them in `MFAS_CAN_CHOOSE`.
@@ -262,6 +282,9 @@ pub(super) fn associate_software_token(st: &mut State, now: SystemTime, req: &Va
             }
             pool.sessions.remove(&session);
             let next = open_session(pool, &username, &state.client_id, "MFA_SETUP", now);
+            if let Some(key) = &state.device_key {
+                set_session_device(pool, &next, key);
+            }
             Ok(json!({ "SecretCode": secret, "Session": next }))
         }
     }
@@ -299,6 +322,9 @@ pub(super) fn verify_software_token(st: &mut State, now: SystemTime, req: &Value
             user.totp_enabled = true;
             pool.sessions.remove(&session);
             let next = open_session(pool, &username, &state.client_id, MFA_SETUP_VERIFIED, now);
+            if let Some(key) = &state.device_key {
+                set_session_device(pool, &next, key);
+            }
             Ok(json!({ "Status": "SUCCESS", "Session": next }))
         }
     }

@@ -22,6 +22,7 @@
 //! default 0) answers `RefreshTokenReuseException: Refresh Token has been reused`.
 
 mod account;
+mod device;
 mod mfa;
 pub(crate) mod oauth;
 mod refresh;
@@ -68,8 +69,18 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
             }
         };
     if let Some(members) = req.as_object() {
-        // ListWebAuthnCredentials' `MaxResults` is read as a number (and not applied).
+        // ListDevices' `Limit` is the one number member of these operations.
         let mut members = members.clone();
+        if let Some(limit) = members.remove("Limit")
+            && !limit.is_u64()
+            && !limit.is_null()
+        {
+            return Err(WireError::json(
+                "SerializationException",
+                "Limit can not be converted to an Integer",
+            ));
+        }
+        // ListWebAuthnCredentials' `MaxResults` likewise (read as a number, not applied).
         if let Some(max) = members.remove("MaxResults")
             && !max.is_u64()
             && !max.is_null()
@@ -87,6 +98,7 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
                 "EmailMfaSettings",
                 "AnalyticsMetadata",
                 "UserContextData",
+                "DeviceSecretVerifierConfig",
                 // CompleteWebAuthnRegistration's RegistrationResponseJSON (a document).
                 "Credential",
             ],
@@ -119,6 +131,11 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
         "CompleteWebAuthnRegistration" => webauthn::complete_registration(&mut st, now, &req),
         "ListWebAuthnCredentials" => webauthn::list_credentials(&mut st, now, &req),
         "DeleteWebAuthnCredential" => webauthn::delete_credential(&mut st, now, &req),
+        "ConfirmDevice" => device::confirm_device(&mut st, now, &req),
+        "UpdateDeviceStatus" => device::update_device_status(&mut st, now, &req),
+        "GetDevice" => device::get_device(&mut st, now, &req),
+        "ListDevices" => device::list_devices(&mut st, now, &req),
+        "ForgetDevice" => device::forget_device(&mut st, now, &req),
         _ => Err(WireError::json(
             "UnknownOperationException",
             format!("Unknown operation {op}"),

@@ -1,6 +1,7 @@
 //! Tokens after sign-in: issuing them, refreshing (with optional rotation), revoking a
 //! sign-in's family, and global sign-out.
 
+use super::device::check_refresh_device;
 use super::request::{
     Outcome, authorize_access, check_client_secret, check_flow, check_secret_hash, field,
     find_client, internal, pool_mut, required,
@@ -71,6 +72,7 @@ pub(super) fn remember_refresh_token(
             revoked: false,
             retired_at: None,
             auth_time,
+            device_key: None,
         },
     );
     token
@@ -94,6 +96,14 @@ fn reused() -> WireError {
     )
 }
 
+/// What a refresh presents: the refresh token, the client's proof, and the device's key (pools
+/// that track devices bind refresh tokens to one).
+pub(super) struct Presented<'a> {
+    pub(super) token: &'a str,
+    pub(super) secret: Secret<'a>,
+    pub(super) device_key: Option<&'a str>,
+}
+
 /// New tokens from a refresh token. With `rotate`, a new refresh token replaces the old one;
 /// the old one still works for the client's grace period after its first rotation (each use
 /// rotating again), then answers `RefreshTokenReuseException`.
@@ -102,10 +112,14 @@ pub(super) fn refresh(
     region: &str,
     client: &AppClient,
     now: SystemTime,
-    token: &str,
-    secret: Secret<'_>,
+    presented: Presented<'_>,
     rotate: bool,
 ) -> Outcome {
+    let Presented {
+        token,
+        secret,
+        device_key,
+    } = presented;
     let invalid = || WireError::not_authorized("Invalid Refresh Token");
     let record = pool
         .refresh_tokens
@@ -126,6 +140,7 @@ pub(super) fn refresh(
     if now >= record.expires_at {
         return Err(WireError::not_authorized("Refresh Token has expired"));
     }
+    check_refresh_device(pool, record.device_key.as_deref(), device_key)?;
     if let Some(retired) = record.retired_at
         && now >= retired + client.refresh_token_grace
     {
@@ -147,6 +162,12 @@ pub(super) fn refresh(
         Some((record.origin_jti.clone(), record.auth_time)),
         rotate,
     )?;
+    if let (Some(bound), Some(new)) = (&record.device_key, tokens["RefreshToken"].as_str())
+        && let Some(new) = pool.refresh_tokens.get_mut(new)
+    {
+        // A rotated token stays bound to its sign-in's device.
+        new.device_key = Some(bound.clone());
+    }
     if rotate {
         // Retired: after the grace period the old token no longer refreshes, but its family
         // (origin_jti) lives on. The grace period counts from the first rotation.
@@ -175,8 +196,11 @@ pub(super) fn get_tokens_from_refresh_token(
         &region,
         &client,
         now,
-        token,
-        Secret::Plain(field(req, "ClientSecret")),
+        Presented {
+            token,
+            secret: Secret::Plain(field(req, "ClientSecret")),
+            device_key: field(req, "DeviceKey"),
+        },
         rotate,
     )?;
     Ok(json!({ "AuthenticationResult": tokens }))

@@ -48,6 +48,7 @@ pub(super) fn open_session(
             code: None,
             wrong_codes: 0,
             exhausted: false,
+            device_key: None,
         },
     );
     id

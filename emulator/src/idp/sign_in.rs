@@ -1,8 +1,9 @@
 //! Sign-in: InitiateAuth (SRP, password, refresh token) and RespondToAuthChallenge (the SRP
 //! proof, a new password, the second factors, MFA setup).
 
-use super::mfa::{enabled_mfa, mfa_challenge, mfa_or_tokens};
-use super::refresh::{Secret, issue_tokens, refresh};
+use super::device::{self, after_primary_auth, check_device, set_session_device, sign_in_tokens};
+use super::mfa::{enabled_mfa, mfa_challenge};
+use super::refresh::{Presented, Secret, refresh};
 use super::request::{
     INCORRECT, Outcome, check_flow, check_secret_hash, field, find_client, internal,
     lookup_username, missing, param, pool_mut, required, string_map,
@@ -71,8 +72,11 @@ pub(super) fn initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Out
                 &region,
                 &client,
                 now,
-                token,
-                Secret::Hash(params.get("SECRET_HASH")),
+                Presented {
+                    token,
+                    secret: Secret::Hash(params.get("SECRET_HASH")),
+                    device_key: params.get("DEVICE_KEY").map(String::as_str),
+                },
                 false,
             )?;
             Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
@@ -117,6 +121,7 @@ pub(super) fn start_srp(
             b_pub: eph.b_pub.clone(),
             secret_block: secret_block.to_vec(),
             expires_at: now + SESSION_LIFETIME,
+            device_key: params.get("DEVICE_KEY").cloned(),
         },
     );
     Ok(json!({
@@ -214,16 +219,20 @@ pub(super) fn password_auth(
     ) {
         return Err(WireError::not_authorized(INCORRECT));
     }
-    after_password(pool, region, client, &username, now)
+    let device_key = params.get("DEVICE_KEY").map(String::as_str);
+    check_device(pool, &username, device_key)?;
+    after_password(pool, region, client, &username, now, device_key)
 }
 
-/// What follows a verified password: the account's status, then MFA, then tokens.
+/// What follows a verified password: the account's status, then a known device's proof or
+/// MFA, then tokens.
 fn after_password(
     pool: &mut UserPool,
     region: &str,
     client: &AppClient,
     username: &str,
     now: SystemTime,
+    device_key: Option<&str>,
 ) -> Outcome {
     let user = pool.users.get(username).ok_or_else(internal)?;
     match user.status {
@@ -245,6 +254,9 @@ fn after_password(
                 .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                 .collect();
             let session = open_session(pool, username, &client.id, "NEW_PASSWORD_REQUIRED", now);
+            if let Some(key) = device_key {
+                set_session_device(pool, &session, key);
+            }
             Ok(json!({
                 "ChallengeName": "NEW_PASSWORD_REQUIRED",
                 "Session": session,
@@ -255,7 +267,9 @@ fn after_password(
                 },
             }))
         }
-        UserStatus::Confirmed => mfa_or_tokens(pool, region, client, username, now),
+        UserStatus::Confirmed => {
+            after_primary_auth(pool, region, client, username, now, device_key)
+        }
     }
 }
 
@@ -281,6 +295,9 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
     let pool = pool_mut(st, &pool_id)?;
     if name == "PASSWORD_VERIFIER" {
         return password_verifier(pool, &region, &client, now, &responses);
+    }
+    if matches!(name, "DEVICE_SRP_AUTH" | "DEVICE_PASSWORD_VERIFIER") {
+        return device::respond(pool, &region, &client, now, name, req, &responses);
     }
     if matches!(name, "SELECT_CHALLENGE" | "WEB_AUTHN") {
         return super::user_auth::respond(pool, &region, &client, now, name, req, &responses);
@@ -333,7 +350,8 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
                 }
             }
             pool.sessions.remove(session_id);
-            mfa_or_tokens(pool, &region, &client, &username, now)
+            let device_key = open.device_key.as_deref();
+            after_primary_auth(pool, &region, &client, &username, now, device_key)
         }
         "SOFTWARE_TOKEN_MFA" => {
             let code = param(&responses, "SOFTWARE_TOKEN_MFA_CODE")?;
@@ -347,8 +365,8 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
                 ));
             }
             pool.sessions.remove(session_id);
-            let tokens = issue_tokens(pool, &region, &client, &username, now, None, true)?;
-            Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
+            let device_key = open.device_key.as_deref();
+            sign_in_tokens(pool, &region, &client, &username, now, device_key)
         }
         // EMAIL_OTP is an MFA and a USER_AUTH first factor; SMS_OTP the latter only.
         "SMS_MFA" | "EMAIL_OTP" | "SMS_OTP" => {
@@ -368,8 +386,8 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             }
             // Single use: the code goes with its session.
             pool.sessions.remove(session_id);
-            let tokens = issue_tokens(pool, &region, &client, &username, now, None, true)?;
-            Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
+            let device_key = open.device_key.as_deref();
+            sign_in_tokens(pool, &region, &client, &username, now, device_key)
         }
         "SELECT_MFA_TYPE" => {
             let answer = param(&responses, "ANSWER")?;
@@ -380,7 +398,11 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
                 )));
             };
             pool.sessions.remove(session_id);
-            mfa_challenge(pool, &client, &username, kind, now)
+            let next = mfa_challenge(pool, &client, &username, kind, now)?;
+            if let (Some(key), Some(session)) = (&open.device_key, next["Session"].as_str()) {
+                set_session_device(pool, session, key);
+            }
+            Ok(next)
         }
         _ => {
             if open.challenge != MFA_SETUP_VERIFIED {
@@ -389,8 +411,8 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
                 ));
             }
             pool.sessions.remove(session_id);
-            let tokens = issue_tokens(pool, &region, &client, &username, now, None, true)?;
-            Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
+            let device_key = open.device_key.as_deref();
+            sign_in_tokens(pool, &region, &client, &username, now, device_key)
         }
     }
 }
@@ -422,6 +444,10 @@ fn password_verifier(
         ));
     }
     let username = lookup_username(pool, client, typed)?;
+    // Before the exchange is spent: a client told its device is gone answers again without
+    // it (amazon-cognito-identity-js does, on `ResourceNotFoundException` naming a device).
+    let named = responses.get("DEVICE_KEY").map(String::as_str);
+    check_device(pool, &username, named)?;
     // One attempt per exchange: a failed proof needs a new InitiateAuth, as on AWS.
     let pending = pool
         .srp_pending
@@ -451,7 +477,9 @@ fn password_verifier(
     if !user.enabled {
         return Err(WireError::not_authorized("User is disabled."));
     }
-    after_password(pool, region, client, &username, now)
+    // AWS's clients name the device here (amazon-cognito-identity-js) or at InitiateAuth.
+    let device_key = named.or(pending.device_key.as_deref());
+    after_password(pool, region, client, &username, now, device_key)
 }
 
 /// Cognito's default password policy: 8 characters, upper and lower case, a digit, a symbol.

@@ -15,6 +15,7 @@ pub(crate) const FORGET_INTERVAL: Duration = Duration::from_secs(60);
 
 mod account;
 mod api;
+mod device;
 mod from_seed;
 mod iam;
 mod identity_pool;
@@ -24,6 +25,7 @@ mod user_pool;
 mod webauthn;
 
 pub(crate) use account::{AccountCodes, CodePurpose, PendingCode};
+pub(crate) use device::{Device, DeviceTracking, Devices};
 pub(crate) use api::{Api, Method as ApiMethod, MethodAuth, Resource};
 pub(crate) use iam::{IssuedCredentials, WebIdentity, glob_match};
 pub(crate) use identity_pool::{

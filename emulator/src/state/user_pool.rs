@@ -43,6 +43,10 @@ pub(crate) struct UserPool {
     pub(crate) account_codes: super::AccountCodes,
     /// `USER_AUTH`'s first factors, the passkey relying party, and users' passkeys.
     pub(crate) passwordless: super::Passwordless,
+    /// `DeviceConfiguration`, when the pool tracks devices.
+    pub(crate) device_tracking: Option<super::DeviceTracking>,
+    /// The devices users signed in on, by device key.
+    pub(crate) devices: super::Devices,
 }
 
 impl std::fmt::Debug for UserPool {
@@ -267,6 +271,9 @@ pub(crate) struct RefreshTokenRecord {
     pub(crate) retired_at: Option<SystemTime>,
     /// When the user signed in (the tokens' `auth_time`).
     pub(crate) auth_time: SystemTime,
+    /// The device the sign-in was bound to (pools that track devices): refreshing needs its
+    /// `DEVICE_KEY`, and stops working once the device is forgotten.
+    pub(crate) device_key: Option<String>,
 }
 
 /// What an open challenge session is waiting for.
@@ -283,6 +290,9 @@ pub(crate) struct ChallengeState {
     pub(crate) wrong_codes: u32,
     /// Too many wrong codes: the session is spent and answers nothing any more.
     pub(crate) exhausted: bool,
+    /// The device this sign-in proved (DEVICE_SRP_AUTH) or named (`DEVICE_KEY`), carried to
+    /// the tokens at the end.
+    pub(crate) device_key: Option<String>,
 }
 
 impl std::fmt::Debug for ChallengeState {
@@ -320,6 +330,8 @@ pub(crate) struct SrpPending {
     pub(crate) b_pub: Vec<u8>,
     pub(crate) secret_block: Vec<u8>,
     pub(crate) expires_at: SystemTime,
+    /// The `DEVICE_KEY` InitiateAuth named (user SRP), or the device being proven (device SRP).
+    pub(crate) device_key: Option<String>,
 }
 
 impl std::fmt::Debug for SrpPending {

@@ -3,6 +3,7 @@
 //! at start-up instead of as a puzzling service error later.
 
 use super::api::{Api, Method, MethodAuth, Resource};
+use super::device::DeviceTracking;
 use super::iam::{Role, TrustStatement, federated_name};
 use super::oauth::OAuthClient;
 use super::shared::State;
@@ -114,6 +115,11 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
         oauth: Default::default(),
         account_codes: Default::default(),
         passwordless: super::Passwordless::from_seed(p)?,
+        device_tracking: p.device_configuration.map(|d| DeviceTracking {
+            challenge_required_on_new_device: d.challenge_required_on_new_device,
+            only_remembered_on_user_prompt: d.device_only_remembered_on_user_prompt,
+        }),
+        devices: Default::default(),
         mfa_required: match p.mfa_configuration.as_deref() {
             None | Some("OFF") | Some("OPTIONAL") => false,
             Some("ON") => true,
