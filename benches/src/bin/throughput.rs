@@ -5,18 +5,20 @@
 //! signing (issue 17's target: at least 0.9 of plain `reqwest`).
 //!
 //! ```text
-//! cargo run --release -p cognito-sigv4-benches --bin throughput [-- REQUESTS CONCURRENCY ROUNDS]
+//! cargo run --release -p cognito-sigv4-benches --bin throughput [-- REQUESTS CONCURRENCY ROUNDS [ONLY]]
 //! ```
 //!
-//! Rounds alternate (A, B, A, B, ...) so that drift in the machine's speed hits both; the
-//! ratio is taken round by round and its median reported.
+//! A third candidate, `ApiClient` with no authentication, shows how much of the difference is
+//! signing and how much the client's own request handling. Each round runs the three, starting
+//! with a different one each time, so that drift in the machine's speed hits all; the ratios
+//! are taken round by round and their medians reported.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use cognito_sigv4::client::ApiClient;
+use cognito_sigv4::client::{ApiClient, AuthMode};
 use cognito_sigv4::secret::Password;
 use cognito_sigv4::{Session, SignInOutcome};
 use cognito_sigv4_emulator::{Emulator, Seed};
@@ -94,6 +96,13 @@ fn main() {
             .unwrap_or(default)
     };
     let (total, concurrency, rounds) = (arg(1, 20_000), arg(2, 16), arg(3, 7));
+    // For profiling one candidate alone: `signed`, `unauthenticated` or `reqwest`.
+    let only = std::env::args().nth(4).map(|o| match o.as_str() {
+        "signed" => 0,
+        "unauthenticated" => 1,
+        "reqwest" => 2,
+        _ => panic!("ONLY: signed, unauthenticated or reqwest"),
+    });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -123,19 +132,29 @@ fn main() {
             .http_client(http_client(server))
             .build()
             .expect("api client");
+        // The same client with no authentication: its own cost without signing, to show
+        // where the difference goes.
+        let api_none = ApiClient::builder(base.clone())
+            .default_auth(AuthMode::None)
+            .http_client(http_client(server))
+            .build()
+            .expect("api client");
         let plain = http_client(server);
         let url = format!("{base}/cip");
-        let signed = move || {
-            let api = api.clone();
-            async move {
-                let r = api
-                    .request(http::Method::GET, "/cip")
-                    .send()
-                    .await
-                    .expect("signed request");
-                r.status().as_u16()
+        let through = |api: ApiClient| {
+            move || {
+                let api = api.clone();
+                async move {
+                    let r = api
+                        .request(http::Method::GET, "/cip")
+                        .send()
+                        .await
+                        .expect("request through ApiClient");
+                    r.status().as_u16()
+                }
             }
         };
+        let (signed, not_signed) = (through(api), through(api_none));
         let unsigned = move || {
             let (plain, url) = (plain.clone(), url.clone());
             async move {
@@ -145,32 +164,48 @@ fn main() {
                 status
             }
         };
-        // Warm-up: connections open, caches filled, on both sides.
+        // Warm-up: connections open, caches filled, on every side.
         run(total / 10, concurrency, signed.clone()).await;
+        run(total / 10, concurrency, not_signed.clone()).await;
         run(total / 10, concurrency, unsigned.clone()).await;
-        let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        let mut rates = [Vec::new(), Vec::new(), Vec::new()];
+        let (mut ratios, mut own) = (Vec::new(), Vec::new());
         for round in 0..rounds {
-            let (x, y) = if round % 2 == 0 {
-                let x = run(total, concurrency, signed.clone()).await;
-                (x, run(total, concurrency, unsigned.clone()).await)
-            } else {
-                let y = run(total, concurrency, unsigned.clone()).await;
-                (run(total, concurrency, signed.clone()).await, y)
-            };
+            // Each round starts with another candidate, so none always runs first.
+            let mut got = [0.0; 3];
+            for k in 0..3 {
+                let which = (round + k) % 3;
+                if only.is_some_and(|o| o != which) {
+                    continue;
+                }
+                got[which] = match which {
+                    0 => run(total, concurrency, signed.clone()).await,
+                    1 => run(total, concurrency, not_signed.clone()).await,
+                    _ => run(total, concurrency, unsigned.clone()).await,
+                };
+            }
+            let [x, z, y] = got;
             println!(
-                "round {round}: ApiClient (signed) {x:.0} req/s, reqwest (unsigned) {y:.0} req/s, ratio {:.3}",
+                "round {round}: ApiClient signed {x:.0} req/s, ApiClient unauthenticated \
+                 {z:.0} req/s, reqwest {y:.0} req/s; signed / reqwest {:.3}",
                 x / y
             );
-            a.push(x);
-            b.push(y);
+            for (rate, value) in rates.iter_mut().zip(got) {
+                rate.push(value);
+            }
             ratios.push(x / y);
+            own.push(z / y);
         }
+        let [a, c, b] = &mut rates;
         println!(
             "median of {rounds} rounds of {total} requests, {concurrency} concurrent: \
-             ApiClient {:.0} req/s, reqwest {:.0} req/s, ratio {:.3} (target >= 0.9)",
-            median(&mut a),
-            median(&mut b),
-            median(&mut ratios)
+             ApiClient signed {:.0} req/s, reqwest {:.0} req/s, ratio {:.3} (target >= 0.9); \
+             ApiClient unauthenticated {:.0} req/s, ratio {:.3}",
+            median(a),
+            median(b),
+            median(&mut ratios),
+            median(c),
+            median(&mut own),
         );
         emulator.shutdown().await;
     });
