@@ -17,7 +17,9 @@ use cognito_sigv4::user_pool::{
     UserPoolClient,
 };
 use cognito_sigv4::{Clock, ErrorKind};
-use cognito_sigv4_emulator::{AppClientSeed, Seed, UserSeed};
+use cognito_sigv4_emulator::{
+    AppClientSeed, DeviceConfigurationSeed, Seed, UserPoolSeed, UserSeed,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use support::{CLIENT, PASSWORD, POOL, TestEmulator, challenge, done};
@@ -546,6 +548,86 @@ async fn a_passkey_registers_signs_in_and_a_tampered_assertion_is_refused() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ResourceNotFound);
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn on_a_pool_that_tracks_devices_user_auth_ends_on_a_device_and_proves_a_remembered_one() {
+    let mut erin = UserSeed {
+        username: "erin".into(),
+        password: PASSWORD.into(),
+        email_mfa: true,
+        ..Default::default()
+    };
+    erin.attributes
+        .insert("email".into(), "erin@example.com".into());
+    let mut pat = UserSeed {
+        username: "pat".into(),
+        password: PASSWORD.into(),
+        ..Default::default()
+    };
+    pat.attributes
+        .insert("email".into(), "pat@example.com".into());
+    let mut client = AppClientSeed {
+        name: "app".into(),
+        ..Default::default()
+    };
+    client.explicit_auth_flows.push("ALLOW_USER_AUTH".into());
+    let env = TestEmulator::with_seed(Seed {
+        user_pools: vec![UserPoolSeed {
+            name: "devices".into(),
+            allowed_first_auth_factors: vec!["PASSWORD".into(), "EMAIL_OTP".into()],
+            device_configuration: Some(DeviceConfigurationSeed::default()),
+            clients: vec![client],
+            users: vec![erin, pat],
+            ..Default::default()
+        }],
+        ..Default::default()
+    })
+    .await;
+    let client = env.user_pool_client("devices", "app");
+    // A passwordless sign-in ends on a new device too.
+    let ch = challenge(
+        client
+            .sign_in_user_auth("pat", Some(FirstFactor::EmailOtp))
+            .await
+            .unwrap(),
+    );
+    let answer = ChallengeResponse::MfaCode(code(&env, "pat"));
+    let tokens = done(client.respond(&ch, answer).await.unwrap());
+    assert!(tokens.new_device.is_some(), "{tokens:?}");
+
+    // Erin's password by SRP, then her MFA code: a new device, confirmed (and so remembered).
+    let pw = Password::new(PASSWORD);
+    let step = client
+        .sign_in_user_auth_with_password("erin", &pw, AuthFlow::Srp)
+        .await
+        .unwrap();
+    let ch = challenge(step);
+    assert!(
+        matches!(ch.kind(), ChallengeKind::EmailOtp { .. }),
+        "{ch:?}"
+    );
+    let answer = ChallengeResponse::MfaCode(code(&env, "erin"));
+    let tokens = done(client.respond(&ch, answer).await.unwrap());
+    let new = tokens.new_device.clone().expect("a new device");
+    let device = client
+        .confirm_device(&tokens.access, &new, "laptop")
+        .await
+        .unwrap()
+        .device;
+    // On it, the password by SRP (chosen or preferred) is followed by the device's proof, no MFA.
+    let on_device = client.with_device(Some(device));
+    let tokens = done(
+        on_device
+            .sign_in_user_auth_with_password("erin", &pw, AuthFlow::Srp)
+            .await
+            .unwrap(),
+    );
+    assert!(tokens.new_device.is_none(), "the same device: {tokens:?}");
+    let select = challenge(on_device.sign_in_user_auth("erin", None).await.unwrap());
+    let answer = ChallengeResponse::SelectPasswordSrp(pw.clone());
+    done(on_device.respond(&select, answer).await.unwrap());
     env.shutdown().await;
 }
 

@@ -24,6 +24,7 @@ use zeroize::Zeroize;
 
 use super::challenge::{Answer, answer_of, invalid};
 use super::client::log_outcome;
+use super::device::is_unknown_device;
 use super::{
     AuthFlow, Challenge, ChallengeKind, ChallengeResponse, SignInStep, UserPoolClient, srp,
 };
@@ -202,17 +203,19 @@ impl UserPoolClient {
                 .await;
         }
         self.user_auth_step(answer_of!(out), out.available_challenges(), username)
+            .await
     }
 
-    /// The next step of a `USER_AUTH` answer; `SELECT_CHALLENGE` gets its factors from the
-    /// answer's top-level `AvailableChallenges`.
-    fn user_auth_step(
+    /// The next step of a `USER_AUTH` answer (a remembered device proven first when Cognito
+    /// asks); `SELECT_CHALLENGE` gets its factors from the answer's top-level
+    /// `AvailableChallenges`.
+    async fn user_auth_step(
         &self,
         answer: Answer<'_>,
         available: &[ChallengeNameType],
         username: &str,
     ) -> Result<SignInStep> {
-        let mut step = self.next_step(answer, username)?;
+        let mut step = self.advance(answer, username).await?;
         if let SignInStep::Challenge(ch) = &mut step
             && let ChallengeKind::SelectChallenge { available: list } = &mut ch.kind
         {
@@ -297,6 +300,7 @@ impl UserPoolClient {
         }
         // A RespondToAuthChallenge answer has no AvailableChallenges of its own.
         self.user_auth_step(answer_of!(out), &[], &challenge.username)
+            .await
     }
 
     /// RespondToAuthChallenge `name` with USERNAME, SECRET_HASH, the session and `answers`
@@ -364,15 +368,41 @@ impl UserPoolClient {
             username: user_id.to_owned(),
             session: session.map(crate::secret::ChallengeSession::new),
         };
-        let answers = vec![
-            ("PASSWORD_CLAIM_SECRET_BLOCK", secret_block.to_owned()),
-            ("PASSWORD_CLAIM_SIGNATURE", signature),
-            ("TIMESTAMP", timestamp),
-        ];
-        let out = self
-            .send_raw_answer(&verifier, "PASSWORD_VERIFIER", answers)
-            .await?;
-        self.user_auth_step(answer_of!(out), &[], user_id)
+        let answers = || {
+            vec![
+                ("PASSWORD_CLAIM_SECRET_BLOCK", secret_block.to_owned()),
+                ("PASSWORD_CLAIM_SIGNATURE", signature.clone()),
+                ("TIMESTAMP", timestamp.clone()),
+            ]
+        };
+        // A remembered device is named with the proof, as USER_SRP_AUTH names it; one Cognito
+        // no longer knows is refused before the proof is spent: sign in as a new device.
+        let (client, out) = match self.device() {
+            Some(device) => {
+                let mut named = answers();
+                named.push(("DEVICE_KEY", device.key().to_owned()));
+                match self
+                    .send_raw_answer(&verifier, "PASSWORD_VERIFIER", named)
+                    .await
+                {
+                    Err(e) if is_unknown_device(&e) => {
+                        let fresh = self.with_device(None);
+                        let out = fresh
+                            .send_raw_answer(&verifier, "PASSWORD_VERIFIER", answers())
+                            .await?;
+                        (fresh, out)
+                    }
+                    out => (self.clone(), out?),
+                }
+            }
+            None => {
+                let out = self
+                    .send_raw_answer(&verifier, "PASSWORD_VERIFIER", answers())
+                    .await?;
+                (self.clone(), out)
+            }
+        };
+        client.user_auth_step(answer_of!(out), &[], user_id).await
     }
 }
 

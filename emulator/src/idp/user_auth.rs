@@ -11,8 +11,8 @@
 //! the pool has MFA on (AWS: passwordless sign-in and MFA do not go together; a passwordless
 //! factor is the whole sign-in, no MFA follows it).
 
+use super::device::sign_in_tokens;
 use super::mfa::{enabled_mfa, mfa_challenge};
-use super::refresh::issue_tokens;
 use super::request::{
     Outcome, check_secret_hash, field, internal, lookup_username, missing, param,
 };
@@ -188,9 +188,9 @@ pub(super) fn respond(
         pool.sessions.remove(session_id);
         verify_assertion(pool, &sub, &challenge, credential)
             .map_err(|e| WireError::not_authorized(e.message().to_owned()))?;
-        // A passkey is the whole sign-in: no MFA.
-        let tokens = issue_tokens(pool, region, client, &username, now, None, true)?;
-        return Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }));
+        // A passkey is the whole sign-in: no MFA. In a pool that tracks devices the sign-in
+        // ends on a new device, as after a code.
+        return sign_in_tokens(pool, region, client, &username, now, None);
     }
     let answer = param(responses, "ANSWER")?;
     let factors = available(pool, user);
