@@ -1,7 +1,8 @@
 //! cognito-idp (`AWSCognitoIdentityProviderService`) over JSON 1.1: sign-in with SRP or a
 //! password, the challenges that follow (new password, SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA,
-//! SELECT_MFA_TYPE, MFA setup), refresh (with optional rotation), revocation, global sign-out,
-//! TOTP association, and RS256 ID and access tokens carrying Cognito's claims.
+//! SELECT_MFA_TYPE, MFA setup), choice-based and passwordless sign-in (`USER_AUTH`: e-mail and
+//! SMS codes, passkeys; `user_auth`, `webauthn`), refresh (with optional rotation), revocation,
+//! global sign-out, TOTP association, and RS256 ID and access tokens carrying Cognito's claims.
 //!
 //! Error names and messages follow AWS (`__type`, `message`). Time is the emulator's clock.
 //!

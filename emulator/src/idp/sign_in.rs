@@ -21,7 +21,8 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-/// InitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH.
+/// InitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH (USER_AUTH goes on in
+/// `user_auth`).
 pub(super) fn initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let flow = required(req, "AuthFlow")?;
     let client_id = required(req, "ClientId")?;
