@@ -531,4 +531,50 @@ mod tests {
         // Registration data without the attested-credential flag has no key to read.
         assert!(attested_credential(&data).is_err());
     }
+
+    /// Registration authenticator data for credential `id` with COSE key `key`.
+    fn registration_data(id: &[u8], key: &ciborium::Value) -> Vec<u8> {
+        let mut data = Sha256::digest(b"localhost").to_vec();
+        data.extend_from_slice(&[USER_PRESENT | ATTESTED_CREDENTIAL, 0, 0, 0, 0]);
+        data.extend_from_slice(&[0; 16]);
+        data.extend_from_slice(&u16::try_from(id.len()).unwrap().to_be_bytes());
+        data.extend_from_slice(id);
+        ciborium::into_writer(key, &mut data).unwrap();
+        data
+    }
+
+    #[test]
+    fn only_es256_p256_cose_keys_are_taken() {
+        use ciborium::Value as C;
+        let ec2 = |kty: i64, alg: i64, crv: i64, x_len: usize| {
+            C::Map(vec![
+                (1.into(), kty.into()),
+                (3.into(), alg.into()),
+                ((-1).into(), crv.into()),
+                ((-2).into(), C::Bytes(vec![1; x_len])),
+                ((-3).into(), C::Bytes(vec![2; 32])),
+            ])
+        };
+        let (id, point) = attested_credential(&registration_data(b"cred", &ec2(2, -7, 1, 32)))
+            .expect("an ES256 key");
+        assert_eq!(id, b"cred");
+        assert_eq!((point.len(), point[0], point[1], point[64]), (65, 4, 1, 2));
+        let rsa = C::Map(vec![(1.into(), 3.into()), (3.into(), (-257).into())]);
+        for key in [
+            rsa,
+            ec2(2, -7, 2, 32),
+            ec2(2, -35, 1, 32),
+            ec2(2, -7, 1, 31),
+        ] {
+            let err = attested_credential(&registration_data(b"cred", &key)).unwrap_err();
+            assert_eq!(err.code(), "WebAuthnCredentialNotSupportedException");
+        }
+        // A credential id longer than the data is malformed, not a panic.
+        let mut data = registration_data(b"cred", &ec2(2, -7, 1, 32));
+        data[53] = 0xff;
+        assert_eq!(
+            attested_credential(&data).err().map(|e| e.code()),
+            Some("InvalidParameterException")
+        );
+    }
 }
