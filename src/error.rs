@@ -132,7 +132,9 @@ impl ErrorKind {
             "UserNotConfirmedException" => ErrorKind::UserNotConfirmed,
             "PasswordResetRequiredException" => ErrorKind::PasswordResetRequired,
             "CodeMismatchException" | "EnableSoftwareTokenMFAException" => ErrorKind::CodeMismatch,
-            "ExpiredCodeException" => ErrorKind::ExpiredCode,
+            "ExpiredCodeException"
+            // Passkey registration: no pending registration (it expired, or was another).
+            | "WebAuthnChallengeNotFoundException" => ErrorKind::ExpiredCode,
             "InvalidParameterException"
             | "InvalidPasswordException"
             | "PasswordHistoryPolicyViolationException"
@@ -154,7 +156,13 @@ impl ErrorKind {
             | "UsernameExistsException"
             // OAuth 2.0: a malformed request, or scopes the client may not have.
             | "invalid_request"
-            | "invalid_scope" => ErrorKind::InvalidParameter,
+            | "invalid_scope"
+            // A passkey response from another origin or relying party, or of a kind the pool
+            // does not take.
+            | "WebAuthnOriginNotAllowedException"
+            | "WebAuthnRelyingPartyMismatchException"
+            | "WebAuthnCredentialNotSupportedException"
+            | "WebAuthnClientMismatchException" => ErrorKind::InvalidParameter,
             "ResourceNotFoundException" => ErrorKind::ResourceNotFound,
             // The pool or app client is set up so that the call cannot work (flow not enabled,
             // token revocation off, SMS/e-mail role missing): fix the setup, do not retry.
@@ -167,7 +175,10 @@ impl ErrorKind {
             | "InvalidUserPoolConfigurationException"
             | "InvalidSmsRoleAccessPolicyException"
             | "InvalidSmsRoleTrustRelationshipException"
-            | "InvalidEmailRoleAccessPolicyException" => ErrorKind::Config,
+            | "InvalidEmailRoleAccessPolicyException"
+            // Passkeys are not among the pool's sign-in factors, or it has no relying party.
+            | "WebAuthnNotEnabledException"
+            | "WebAuthnConfigurationMissingException" => ErrorKind::Config,
             "TooManyRequestsException"
             | "LimitExceededException"
             | "ThrottlingException"
@@ -431,6 +442,13 @@ mod tests {
             ("InvalidLambdaResponseException", ServiceUnavailable),
             ("UnexpectedLambdaException", ServiceUnavailable),
             ("LimitExceededException", Throttled),
+            ("WebAuthnChallengeNotFoundException", ExpiredCode),
+            ("WebAuthnOriginNotAllowedException", InvalidParameter),
+            ("WebAuthnRelyingPartyMismatchException", InvalidParameter),
+            ("WebAuthnCredentialNotSupportedException", InvalidParameter),
+            ("WebAuthnClientMismatchException", InvalidParameter),
+            ("WebAuthnNotEnabledException", Config),
+            ("WebAuthnConfigurationMissingException", Config),
         ] {
             assert_eq!(ErrorKind::from_service_code(code), kind, "{code}");
             let prefixed = format!("com.amazonaws.cognito.identity.idp.model#{code}");

@@ -477,6 +477,7 @@ async fn a_passkey_registers_signs_in_and_a_tampered_assertion_is_refused() {
         .await
         .unwrap_err();
     assert_eq!(e.service_code(), Some("WebAuthnOriginNotAllowedException"));
+    assert_eq!(e.kind(), ErrorKind::InvalidParameter, "{e}");
     client
         .complete_web_authn_registration(&tokens.access, &passkey.register(&options))
         .await
