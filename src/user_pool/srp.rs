@@ -44,12 +44,13 @@
 //! A negative salt is therefore accepted and hashed as its two's complement, like the Java and
 //! JS clients do. `tests/data/srp_vectors.json` holds both answers for the disputed salts.
 //!
-//! # Constant time
+//! # Constant time, and speed
 //!
 //! Exponentiations with a secret exponent (`g^a`, `g^x`, the exponent `a + u·x`) run in
-//! constant time with `crypto-bigint`'s Montgomery arithmetic over a fixed, public exponent
-//! width. Encoding results as minimal bytes (which the protocol requires) reveals only the
-//! number of leading zero bytes.
+//! constant time over a fixed, public exponent width, in the group arithmetic of `srp/group.rs`:
+//! Montgomery arithmetic specialised to N, fixed-base combs for g (built once per process), and
+//! one windowed exponentiation for S, the only one whose base is not fixed. Encoding results as
+//! minimal bytes (which the protocol requires) reveals only the number of leading zero bytes.
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -57,8 +58,7 @@ use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
-use crypto_bigint::{NonZero, Odd, U256, U3072, U4096, Uint};
+use crypto_bigint::{Limb, U256, U3072, U4096, Uint, Word};
 use hkdf::Hkdf;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
@@ -66,16 +66,8 @@ use zeroize::Zeroize;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Password;
 
-const N_HEX: &str = concat!(
-    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD",
-    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED",
-    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F",
-    "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B",
-    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510",
-    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7",
-    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C",
-    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF",
-);
+mod group;
+use group::{FIXED_BASE, GROUP, Mont, N_HEX};
 
 /// Limbs of a number modulo N.
 const L: usize = U3072::LIMBS;
@@ -89,27 +81,28 @@ const PRIVATE_A_BYTES: usize = 128;
 /// The HKDF info string of Cognito's key derivation.
 const DERIVED_KEY_INFO: &[u8] = b"Caldera Derived Key";
 
-/// The group's constants, computed once.
-struct Group {
-    params: FixedMontyParams<L>,
-    n: NonZero<U3072>,
-    g: FixedMontyForm<L>,
-    k: FixedMontyForm<L>,
-}
-
-static GROUP: LazyLock<Group> = LazyLock::new(|| {
+/// k = H(pad(N) ‖ pad(g)) in Montgomery form, computed once.
+static K: LazyLock<Mont> = LazyLock::new(|| {
     let n = U3072::from_be_hex(N_HEX);
-    let params = FixedMontyParams::new_vartime(Odd::<U3072>::from_be_hex(N_HEX));
-    let g = U3072::from_u8(2);
     let k = U3072::from_be_slice(&left_pad::<N_BYTES>(&H(&[&pad_uint(&n), &[2u8]])));
-    Group {
-        params,
-        // N is an odd constant, so it is non-zero.
-        n: NonZero::<U3072>::from_be_hex(N_HEX),
-        g: FixedMontyForm::new(&g, &params),
-        k: FixedMontyForm::new(&k, &params),
-    }
+    GROUP.to_mont(&limbs(&k))
 });
+
+/// g^e mod N in Montgomery form for an `e` below 2^`bits`, in constant time for a given
+/// (public) `bits`: a fixed-base comb up to 1024 bits (every generated `a`, every x), the
+/// general exponentiation above (only for a longer `a` given to `from_private_hex`).
+fn g_pow(e: &[u64], bits: u32) -> Mont {
+    let group = &*GROUP;
+    if bits <= 256 {
+        FIXED_BASE.bits256.pow(group, e)
+    } else if bits <= 1024 {
+        FIXED_BASE.bits1024.pow(group, e)
+    } else {
+        let mut two = [0u64; group::LIMBS];
+        two[0] = 2;
+        group.pow(&group.to_mont(&two), e, bits)
+    }
+}
 
 /// The client's ephemeral key pair: the private `a` (a secret: never printed, zeroized on drop)
 /// and the public `A = g^a mod N`, sent as `SRP_A`.
@@ -156,8 +149,9 @@ impl SrpClientEphemeral {
     }
 
     fn from_private(a: U3072, a_bits: u32) -> Option<Self> {
-        let group = &*GROUP;
-        let big_a = group.g.pow_bounded_exp(&a, a_bits).retrieve();
+        let mut a_limbs: [u64; group::LIMBS] = limbs(&a);
+        let big_a = uint(&GROUP.retrieve(&g_pow(&a_limbs, a_bits)));
+        a_limbs.zeroize();
         if bool::from(big_a.is_zero()) || bool::from(a.is_zero()) {
             return None;
         }
@@ -222,8 +216,9 @@ pub fn password_claim_signature(
         parse_hex_magnitude(ch.srp_b_hex).ok_or_else(|| bad("SRP_B is not a hex number"))?;
     let b = uint_from_be::<L>(&b_mag).ok_or_else(|| bad("SRP_B is longer than 3072 bits"))?;
     let group = &*GROUP;
-    let b = b.rem(&group.n);
-    if bool::from(b.is_zero()) {
+    // B mod N in Montgomery form: `to_mont` reduces any value below 2^3072.
+    let b = group.to_mont(&limbs(&b));
+    if b.is_zero_vartime() {
         return Err(bad("SRP_B is 0 modulo N"));
     }
     let salt = parse_salt(ch.salt_hex)?;
@@ -240,18 +235,22 @@ pub fn password_claim_signature(
 
     // S = (B − k·g^x)^(a + u·x) mod N
     // x, a and every value derived from them are secrets: each copy is named so it can be
-    // zeroized below (the Montgomery forms g^x and the base cannot be: crypto-bigint's
-    // `zeroize` feature is off).
+    // zeroized below.
     let mut x_int = U256::from_be_slice(&x);
+    let mut x_limbs: [u64; 4] = limbs(&x_int);
     let mut x_wide = x_int.resize::<WL>();
     let mut a_wide = eph.a.resize::<WL>();
     let u_int = U256::from_be_slice(&u);
-    let gx = group.g.pow_bounded_exp(&x_int, 256);
-    let base = FixedMontyForm::new(&b, &group.params) - group.k * gx;
+    let mut gx = g_pow(&x_limbs, 256);
+    let mut kgx = group.mul(&K, &gx);
+    let mut base = group.sub(&b, &kgx);
+    // a + u·x without reduction (a < 2^3072, u·x < 2^512: no overflow in 4096 bits).
     let mut ux = x_wide.wrapping_mul(&u_int.resize::<WL>());
     let mut exp = a_wide.wrapping_add(&ux);
+    let mut exp_limbs: [u64; WL * Word::BITS as usize / 64] = limbs(&exp);
     let exp_bits = eph.a_bits.max(512) + 1;
-    let mut s = base.pow_bounded_exp(&exp, exp_bits).retrieve();
+    let mut s_mont = group.pow(&base, &exp_limbs, exp_bits);
+    let mut s = uint(&group.retrieve(&s_mont));
     let mut key = derive_key(&s, &u);
 
     let signature = sign(
@@ -263,10 +262,16 @@ pub fn password_claim_signature(
     );
     x.zeroize();
     x_int.as_mut_words().zeroize();
+    x_limbs.zeroize();
     x_wide.as_mut_words().zeroize();
     a_wide.as_mut_words().zeroize();
     ux.as_mut_words().zeroize();
     exp.as_mut_words().zeroize();
+    exp_limbs.zeroize();
+    gx.zeroize();
+    kgx.zeroize();
+    base.zeroize();
+    s_mont.zeroize();
     s.as_mut_words().zeroize();
     key.zeroize();
     Ok(signature)
@@ -430,6 +435,31 @@ fn uint_from_be<const LIMBS: usize>(bytes: &[u8]) -> Option<Uint<LIMBS>> {
     Some(x)
 }
 
+/// A `Uint`'s value as 64-bit little-endian limbs, whatever the platform's word size (`N` must
+/// hold `W` words).
+#[allow(
+    clippy::useless_conversion,
+    reason = "a word is a u64 here, a u32 on 32-bit targets"
+)]
+fn limbs<const W: usize, const N: usize>(x: &Uint<W>) -> [u64; N] {
+    let per = (64 / Limb::BITS) as usize;
+    let mut out = [0u64; N];
+    for (i, &word) in x.as_words().iter().enumerate() {
+        out[i / per] |= u64::from(word) << ((i % per) as u32 * Limb::BITS);
+    }
+    out
+}
+
+/// The inverse of [`limbs`] for a number modulo N.
+fn uint(x: &[u64; group::LIMBS]) -> U3072 {
+    let per = (64 / Limb::BITS) as usize;
+    let mut words = [0 as Word; L];
+    for (i, word) in words.iter_mut().enumerate() {
+        *word = (x[i / per] >> ((i % per) as u32 * Limb::BITS)) as Word;
+    }
+    U3072::from_words(words)
+}
+
 /// A hash left-padded to a fixed width (for turning a constant into a `Uint`).
 fn left_pad<const W: usize>(bytes: &[u8]) -> [u8; W] {
     let mut out = [0u8; W];
@@ -454,7 +484,9 @@ pub(crate) fn device_verifier(
     let mut x = compute_x(group_key, device_key, password, &salt);
     let mut x_int = U256::from_be_slice(&x);
     // x is secret (it proves the device): the constant-time exponentiation, as for `g^x`.
-    let verifier = GROUP.g.pow_bounded_exp(&x_int, 256).retrieve();
+    let mut x_limbs: [u64; 4] = limbs(&x_int);
+    let verifier = uint(&GROUP.retrieve(&g_pow(&x_limbs, 256)));
+    x_limbs.zeroize();
     x.zeroize();
     x_int.as_mut_words().zeroize();
     (salt, pad_uint(&verifier))
@@ -501,7 +533,7 @@ mod tests {
     #[test]
     fn k_is_the_value_every_cognito_client_uses() {
         // k = H(00 ‖ N ‖ 02), as printed by amazon-cognito-identity-js's AuthenticationHelper.
-        let k = GROUP.k.retrieve();
+        let k = uint(&GROUP.retrieve(&K));
         assert_eq!(
             minimal_hex(&k),
             "538282c4354742d7cbbde2359fcf67f9f5b3a6b08791e5011b43b8a5b66d9ee6"
