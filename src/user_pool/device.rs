@@ -161,7 +161,7 @@ impl UserPoolClient {
     /// only an SRP verifier of it, with `name` (shown in ListDevices). Keep the returned
     /// device: later sign-ins and refreshes need it ([`with_device`](Self::with_device)).
     ///
-    /// Errors: [`ErrorKind::NotAuthorized`] for a bad access token; [`ErrorKind::NotFound`]
+    /// Errors: [`ErrorKind::NotAuthorized`] for a bad access token; [`ErrorKind::ResourceNotFound`]
     /// if the device does not exist; network and service errors.
     pub async fn confirm_device(
         &self,
@@ -200,7 +200,7 @@ impl UserPoolClient {
 
     /// Remembers or stops remembering a device (UpdateDeviceStatus).
     ///
-    /// Errors: [`ErrorKind::NotAuthorized`], [`ErrorKind::NotFound`], network and service
+    /// Errors: [`ErrorKind::NotAuthorized`], [`ErrorKind::ResourceNotFound`], network and service
     /// errors.
     pub async fn update_device_status(
         &self,
@@ -251,7 +251,7 @@ impl UserPoolClient {
 
     /// One device of the user (GetDevice).
     ///
-    /// Errors: [`ErrorKind::NotAuthorized`], [`ErrorKind::NotFound`], network and service
+    /// Errors: [`ErrorKind::NotAuthorized`], [`ErrorKind::ResourceNotFound`], network and service
     /// errors.
     pub async fn get_device(&self, access: &Jwt, device_key: &str) -> Result<DeviceInfo> {
         let out = self
@@ -270,7 +270,7 @@ impl UserPoolClient {
     /// Forgets a device (ForgetDevice): its refresh tokens stop working and it must sign in
     /// as a new device.
     ///
-    /// Errors: [`ErrorKind::NotAuthorized`], [`ErrorKind::NotFound`], network and service
+    /// Errors: [`ErrorKind::NotAuthorized`], [`ErrorKind::ResourceNotFound`], network and service
     /// errors.
     pub async fn forget_device(&self, access: &Jwt, device_key: &str) -> Result<()> {
         self.client

@@ -36,6 +36,7 @@ mod account;
 mod challenge;
 mod client;
 mod device;
+mod refresh;
 pub mod secret_hash;
 pub mod srp;
 mod types;
