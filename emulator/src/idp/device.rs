@@ -10,10 +10,11 @@ use super::refresh::issue_tokens;
 use super::request::{
     Outcome, authorize_access, field, internal, missing, param, pool_mut, required,
 };
-use super::session::{SESSION_LIFETIME, open_session, session, srp_key};
+use super::session::{open_session, open_srp_exchange, proof_holds, session, srp_key};
+use super::sign_in::parse_srp_a;
 use crate::crypto::{random_alnum, random_uuid};
 use crate::srp_server;
-use crate::state::{AppClient, Device, SrpPending, State, UserPool};
+use crate::state::{AppClient, Device, State, UserPool};
 use crate::time::epoch_secs;
 use crate::wire::WireError;
 use base64::Engine as _;
@@ -167,28 +168,13 @@ fn start_device_srp(
     device_key: &str,
     responses: &BTreeMap<String, String>,
 ) -> Outcome {
-    let a_hex = param(responses, "SRP_A")?;
-    let a_pub = srp_server::parse_hex_number(a_hex)
-        .filter(|a| srp_server::public_a_is_valid(a))
-        .ok_or_else(|| WireError::invalid_parameter("Invalid SRP_A value."))?;
+    let a_pub = parse_srp_a(param(responses, "SRP_A")?)?;
     let device = pool.devices.get(device_key).ok_or_else(internal)?;
     let verifier = device.verifier.clone().ok_or_else(internal)?;
     let salt_hex = srp_server::number_hex(&device.salt);
-    let eph = srp_server::server_ephemeral(&verifier).ok_or_else(internal)?;
-    let secret_block: [u8; 96] = rand::random();
-    let block_b64 = B64.encode(secret_block);
-    pool.srp_pending.insert(
-        srp_key(username, &block_b64),
-        SrpPending {
-            client_id: client.id.clone(),
-            b: eph.b,
-            a_pub,
-            b_pub: eph.b_pub.clone(),
-            secret_block: secret_block.to_vec(),
-            expires_at: now + SESSION_LIFETIME,
-            device_key: Some(device_key.to_owned()),
-        },
-    );
+    let owner = Some(device_key.to_owned());
+    let (b_hex, block_b64) =
+        open_srp_exchange(pool, username, &client.id, &verifier, a_pub, now, owner)?;
     let session = open_session(pool, username, &client.id, DEVICE_PASSWORD_VERIFIER, now);
     set_session_device(pool, &session, device_key);
     Ok(json!({
@@ -198,7 +184,7 @@ fn start_device_srp(
             "DEVICE_KEY": device_key,
             "SALT": salt_hex,
             "SECRET_BLOCK": block_b64,
-            "SRP_B": srp_server::number_hex(&eph.b_pub),
+            "SRP_B": b_hex,
             "USERNAME": username,
         },
     }))
@@ -234,18 +220,10 @@ fn device_password_verifier(
     }
     let device = pool.devices.get(device_key).ok_or_else(refused)?;
     let verifier = device.verifier.as_deref().ok_or_else(refused)?;
-    let claim = srp_server::Claim {
-        pool_name: &device.group_key,
-        user_id_for_srp: device_key,
-        verifier,
-        a_pub: &pending.a_pub,
-        b: &pending.b,
-        b_pub: &pending.b_pub,
-        secret_block: &pending.secret_block,
-        timestamp,
-        signature,
-    };
-    if !srp_server::verify_claim(&claim) {
+    let group_key = &device.group_key;
+    if !proof_holds(
+        &pending, group_key, device_key, verifier, timestamp, signature,
+    ) {
         return Err(refused());
     }
     Ok(device_key.to_owned())

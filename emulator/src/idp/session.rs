@@ -1,9 +1,13 @@
 //! Challenge sessions (the `Session` string of NEW_PASSWORD_REQUIRED, MFA and MFA_SETUP) and
 //! SRP exchanges in progress.
 
+use super::request::internal;
 use crate::crypto::random_alnum;
-use crate::state::{ChallengeState, UserPool};
+use crate::srp_server;
+use crate::state::{ChallengeState, SrpPending, UserPool};
 use crate::wire::WireError;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
 use std::time::{Duration, SystemTime};
 
 /// How long a challenge `Session` (and an SRP exchange) stays open: AWS's default, 3 minutes.
@@ -92,4 +96,59 @@ pub(super) fn wrong_code(pool: &mut UserPool, id: &str, message: &str) -> WireEr
         }
     }
     WireError::json("CodeMismatchException", message)
+}
+
+/// Opens an SRP exchange of `username` (or of a device) over `verifier` with the client's
+/// public `A`: the server's ephemeral and a fresh SECRET_BLOCK, kept until the proof comes or
+/// [`SESSION_LIFETIME`] passes. Returns `SRP_B` (hex) and `SECRET_BLOCK` (base64).
+pub(super) fn open_srp_exchange(
+    pool: &mut UserPool,
+    username: &str,
+    client_id: &str,
+    verifier: &[u8],
+    a_pub: Vec<u8>,
+    now: SystemTime,
+    device_key: Option<String>,
+) -> Result<(String, String), WireError> {
+    let eph = srp_server::server_ephemeral(verifier).ok_or_else(internal)?;
+    let secret_block: [u8; 96] = rand::random();
+    let block_b64 = B64.encode(secret_block);
+    let b_hex = srp_server::number_hex(&eph.b_pub);
+    pool.srp_pending.insert(
+        srp_key(username, &block_b64),
+        SrpPending {
+            client_id: client_id.to_owned(),
+            b: eph.b,
+            a_pub,
+            b_pub: eph.b_pub,
+            secret_block: secret_block.to_vec(),
+            expires_at: now + SESSION_LIFETIME,
+            device_key,
+        },
+    );
+    Ok((b_hex, block_b64))
+}
+
+/// Whether the client's proof (`PASSWORD_CLAIM_SIGNATURE` over `timestamp`) holds for an
+/// exchange over `verifier`, hashed with `pool_name` and `user_id` (a user's, or a device's
+/// group key and key).
+pub(super) fn proof_holds(
+    pending: &SrpPending,
+    pool_name: &str,
+    user_id: &str,
+    verifier: &[u8],
+    timestamp: &str,
+    signature: &str,
+) -> bool {
+    srp_server::verify_claim(&srp_server::Claim {
+        pool_name,
+        user_id_for_srp: user_id,
+        verifier,
+        a_pub: &pending.a_pub,
+        b: &pending.b,
+        b_pub: &pending.b_pub,
+        secret_block: &pending.secret_block,
+        timestamp,
+        signature,
+    })
 }

@@ -9,11 +9,11 @@ use super::request::{
     lookup_username, missing, param, pool_mut, required, string_map,
 };
 use super::session::{
-    MFA_SETUP_VERIFIED, SESSION_LIFETIME, open_session, session, srp_key, wrong_code,
+    MFA_SETUP_VERIFIED, open_session, open_srp_exchange, proof_holds, session, srp_key, wrong_code,
 };
 use crate::crypto::{ct_eq, totp_matches};
 use crate::srp_server;
-use crate::state::{AppClient, SrpPending, State, UserPool, UserStatus};
+use crate::state::{AppClient, State, UserPool, UserStatus};
 use crate::wire::WireError;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -109,27 +109,17 @@ pub(super) fn start_srp(
         return Err(user_not_confirmed());
     }
     let a_pub = parse_srp_a(a_hex)?;
-    let eph = srp_server::server_ephemeral(&user.verifier).ok_or_else(internal)?;
     let salt_hex = srp_server::number_hex(&user.salt);
-    let secret_block: [u8; 96] = rand::random();
-    let block_b64 = B64.encode(secret_block);
-    pool.srp_pending.insert(
-        srp_key(&username, &block_b64),
-        SrpPending {
-            client_id: client.id.clone(),
-            b: eph.b,
-            a_pub,
-            b_pub: eph.b_pub.clone(),
-            secret_block: secret_block.to_vec(),
-            expires_at: now + SESSION_LIFETIME,
-            device_key: params.get("DEVICE_KEY").cloned(),
-        },
-    );
+    let verifier = user.verifier.clone();
+    let device_key = params.get("DEVICE_KEY").cloned();
+    let (b_hex, block_b64) = open_srp_exchange(
+        pool, &username, &client.id, &verifier, a_pub, now, device_key,
+    )?;
     Ok(json!({
         "ChallengeName": "PASSWORD_VERIFIER",
         "ChallengeParameters": {
             "SALT": salt_hex,
-            "SRP_B": srp_server::number_hex(&eph.b_pub),
+            "SRP_B": b_hex,
             "SECRET_BLOCK": block_b64,
             "USER_ID_FOR_SRP": username,
             "USERNAME": username,
@@ -180,7 +170,7 @@ fn simulated_srp(pool: &UserPool, typed: &str, a_hex: &str) -> Outcome {
 /// The client's SRP_A: a malformed one (not hex, too long, or a multiple of N) is an
 /// InvalidParameterException, as MiniStack's authors measured on AWS. The message is the
 /// emulator's: AWS's is not published.
-fn parse_srp_a(a_hex: &str) -> Result<Vec<u8>, WireError> {
+pub(super) fn parse_srp_a(a_hex: &str) -> Result<Vec<u8>, WireError> {
     srp_server::parse_hex_number(a_hex)
         .filter(|a| srp_server::public_a_is_valid(a))
         .ok_or_else(|| WireError::invalid_parameter("SRP_A is not a valid SRP public value."))
@@ -461,18 +451,15 @@ fn password_verifier(
         return Err(WireError::not_authorized(INCORRECT));
     }
     let user = pool.users.get(&username).ok_or_else(internal)?;
-    let claim = srp_server::Claim {
-        pool_name: pool.srp_pool_name(),
-        user_id_for_srp: &username,
-        verifier: &user.verifier,
-        a_pub: &pending.a_pub,
-        b: &pending.b,
-        b_pub: &pending.b_pub,
-        secret_block: &pending.secret_block,
+    let pool_name = pool.srp_pool_name();
+    if !proof_holds(
+        &pending,
+        pool_name,
+        &username,
+        &user.verifier,
         timestamp,
         signature,
-    };
-    if !srp_server::verify_claim(&claim) {
+    ) {
         return Err(WireError::not_authorized(INCORRECT));
     }
     if !user.enabled {
