@@ -22,7 +22,7 @@ use crate::config::{CognitoConfig, Service};
 use crate::error::{Error, ErrorKind, Result, from_sdk};
 use crate::secret::{ChallengeSession, ClientSecret, Jwt, OneTimeCode, Password, TotpSecret};
 use crate::skew::{ClockSkew, ServerDateObserver};
-use crate::time::{Clock, SharedClock, share, shift, system_clock};
+use crate::time::{Clock, SharedClock, share, system_clock};
 
 /// How long one call may take in all, unless [`UserPoolClientBuilder::timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -242,73 +242,8 @@ impl UserPoolClient {
             }
         }
 
-        let params = out
-            .challenge_parameters()
-            .ok_or_else(|| invalid("PASSWORD_VERIFIER without challenge parameters"))?;
-        let param = |name: &str| {
-            params
-                .get(name)
-                .map(String::as_str)
-                .ok_or_else(|| invalid(&format!("PASSWORD_VERIFIER without {name}")))
-        };
-        let user_id = param("USER_ID_FOR_SRP")?;
-        let secret_block = param("SECRET_BLOCK")?;
-        let challenge = srp::PasswordVerifierChallenge {
-            user_pool_id: &self.user_pool_id,
-            user_id_for_srp: user_id,
-            salt_hex: param("SALT")?,
-            srp_b_hex: param("SRP_B")?,
-            secret_block_b64: secret_block,
-        };
-        // Cognito's time, as best known: a timestamp cannot be retried (the challenge is
-        // single-use), so a `Date` from this very exchange may correct it.
-        let timestamp =
-            srp::cognito_timestamp(shift(self.clock.now(), self.skew.offset_for_timestamp()));
-        let signature = srp::password_claim_signature(&eph, &challenge, password, &timestamp)?;
-
-        let mut req = self
-            .client
-            .respond_to_auth_challenge()
-            .client_id(&self.client_id)
-            .challenge_name(ChallengeNameType::PasswordVerifier)
-            .challenge_responses("USERNAME", user_id)
-            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", secret_block)
-            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", signature)
-            .challenge_responses("TIMESTAMP", timestamp);
-        // From here on Cognito's own username, not the alias typed.
-        if let Some(hash) = self.secret_hash(user_id) {
-            req = req.challenge_responses("SECRET_HASH", hash);
-        }
-        if let Some(session) = out.session() {
-            req = req.session(session);
-        }
-        // The device is named with the proof, as AWS's clients do: Cognito then asks it to
-        // prove itself (DEVICE_SRP_AUTH), or says it is gone before the proof is spent.
-        let Some(device) = &self.device else {
-            let out = req
-                .send()
-                .await
-                .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
-            return self.advance(answer_of!(out), user_id).await;
-        };
-        let named = req.clone().challenge_responses("DEVICE_KEY", device.key());
-        match named
-            .send()
+        self.answer_password_verifier(&eph, password, out.challenge_parameters(), out.session())
             .await
-            .map_err(|e| from_sdk("RespondToAuthChallenge", e))
-        {
-            Ok(out) => self.advance(answer_of!(out), user_id).await,
-            Err(e) if is_unknown_device(&e) => {
-                let out = req
-                    .send()
-                    .await
-                    .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
-                self.with_device(None)
-                    .advance(answer_of!(out), user_id)
-                    .await
-            }
-            Err(e) => Err(e),
-        }
     }
 
     /// Answers a challenge. Sends Cognito's username, the challenge's session and (for clients

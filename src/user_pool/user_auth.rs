@@ -334,9 +334,11 @@ impl UserPoolClient {
             .map_err(|e| from_sdk("RespondToAuthChallenge", e))
     }
 
-    /// Finishes a PASSWORD_SRP first factor: the PASSWORD_VERIFIER proof, as USER_SRP_AUTH
-    /// does it, with the timestamp in Cognito's time as best known.
-    async fn answer_password_verifier(
+    /// Answers PASSWORD_VERIFIER (USER_SRP_AUTH, and USER_AUTH's PASSWORD_SRP): the SRP proof,
+    /// with the timestamp in Cognito's time as best known (a timestamp cannot be retried: the
+    /// challenge is single-use, so a `Date` from this very exchange may correct it). From here
+    /// on Cognito's own username (`USER_ID_FOR_SRP`), not the alias typed.
+    pub(super) async fn answer_password_verifier(
         &self,
         eph: &srp::SrpClientEphemeral,
         password: &Password,
