@@ -286,6 +286,21 @@ pub fn cognito_timestamp(t: SystemTime) -> String {
         .to_string()
 }
 
+/// Not part of the API: the constant-time exponentiation that [`password_claim_signature`]
+/// runs for S, as compiled in this crate, for the reference row of `benches/benches/srp.rs`.
+/// Returns base^exp mod N (big-endian) for a big-endian `base` and the low `exp_bits` bits of
+/// a big-endian `exp`.
+#[doc(hidden)]
+pub fn modpow_ct_for_bench(base: &[u8; 384], exp: &[u8; 512], exp_bits: u32) -> Vec<u8> {
+    let group = &*GROUP;
+    let base = group.to_mont(&limbs(&U3072::from_be_slice(base)));
+    let exp: [u64; WL * Word::BITS as usize / 64] = limbs(&U4096::from_be_slice(exp));
+    uint(&group.retrieve(&group.pow(&base, &exp, exp_bits)))
+        .to_be_bytes()
+        .as_ref()
+        .to_vec()
+}
+
 // ---------------------------------------------------------------------------------------------
 
 fn bad(message: &str) -> Error {
@@ -596,6 +611,18 @@ mod tests {
         let ch = challenge("a1b2c3", "1234abcd", "AAEC");
         assert_eq!(sig(&e1, &ch).unwrap(), sig(&e1, &ch).unwrap());
         assert_ne!(sig(&e1, &ch).unwrap(), sig(&e2, &ch).unwrap());
+    }
+
+    #[test]
+    fn the_benches_exponentiation_is_the_groups() {
+        let (mut base, mut exp) = ([0u8; 384], [0u8; 512]);
+        base[383] = 3;
+        exp[511] = 0b101;
+        let out = modpow_ct_for_bench(&base, &exp, 3);
+        assert_eq!(out[..383], [0u8; 383]);
+        assert_eq!(out[383], 243);
+        // Bits above `exp_bits` are ignored: 3^(0b101 mod 4) = 3.
+        assert_eq!(modpow_ct_for_bench(&base, &exp, 2)[383], 3);
     }
 
     #[test]
