@@ -436,3 +436,65 @@ fn a_time_after_year_9999_is_a_signing_error() {
     let err = signer.sign(&mut request, &credentials, time).unwrap_err();
     assert_eq!(err.kind(), cognito_sigv4::ErrorKind::Signing);
 }
+
+/// `call -v` prints the canonical request the signer logs at TRACE; it must read as
+/// `aws-sigv4`'s did, with the same values redacted (the session token's among them).
+#[test]
+fn the_logged_canonical_request_is_aws_sigv4s() {
+    use std::sync::{Arc, Mutex};
+    use tracing::field::{Field, Visit};
+    use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<String>>>);
+    struct Fields(Option<String>);
+    impl Visit for Fields {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "canonical_request" {
+                self.0 = Some(format!("{value:?}"));
+            }
+        }
+    }
+    impl<S: tracing::Subscriber> Layer<S> for Capture {
+        fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+            let mut fields = Fields(None);
+            event.record(&mut fields);
+            if let Some(creq) = fields.0 {
+                self.0.lock().unwrap().push(creq);
+            }
+        }
+    }
+
+    let token = "IQoJb3JpZ2luX2Vj/TOKEN+x==";
+    let credentials = Credentials::new("ASIAX", "secret", Some(token.into()), None, "t");
+    for (region, service) in [("us-east-1", "execute-api"), ("eu-west-2", "s3")] {
+        let signer = Signer::new(region, service);
+        let mut request = Request::builder()
+            .method("POST")
+            .uri("https://h.example/prod/a%20b/./c?b=2&a=1")
+            .header("x-a", "  one  two ")
+            .header("cookie", "c=1")
+            .body(Bytes::from_static(b"{}"))
+            .unwrap();
+        request
+            .headers_mut()
+            .append("x-a", HeaderValue::from_static("3"));
+        let mut slow = request.clone();
+        let capture = Capture::default();
+        let subscriber = tracing_subscriber::registry().with(capture.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            signer.sign(&mut request, &credentials, UNIX_EPOCH).unwrap();
+            oracle::sign(&signer, &mut slow, &credentials, UNIX_EPOCH).unwrap();
+        });
+        let logged = capture.0.lock().unwrap().clone();
+        assert_eq!(logged.len(), 2, "{logged:?}");
+        assert_eq!(logged[0], logged[1]);
+        let hidden = format!(
+            "x-amz-security-token:** redacted (length={}) **",
+            token.len()
+        );
+        assert!(logged[0].contains(&hidden), "{}", logged[0]);
+        assert!(logged[0].contains("cookie:** redacted (length=3) **"));
+        assert!(!logged[0].contains(token));
+    }
+}

@@ -447,8 +447,8 @@ fn bench_parts(c: &mut Criterion<ThreadCpuTime>, fixture: &Fixture, get: &Reques
 
 /// The benchmark thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`) instead of wall time: the
 /// project's 2-core machine is shared, and time spent descheduled would otherwise land in
-/// whichever candidate was running. `SIGV4_BENCH_CLOCK=wall` measures wall time instead (on an
-/// idle machine the two agree within a few percent).
+/// whichever candidate was running. `SIGV4_BENCH_CLOCK=wall` measures wall time instead (the
+/// ratios between candidates come out the same; BENCHMARKS.md has both).
 struct ThreadCpuTime {
     wall: WallTime,
     use_wall: bool,

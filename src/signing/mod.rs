@@ -139,6 +139,8 @@ impl Signer {
         credentials: &Credentials,
         time: SystemTime,
     ) -> Result<()> {
+        // `call -v` times signing from this event to "signed request".
+        tracing::trace!("signing request");
         // A retry may carry the previous attempt's values; they must not be signed again.
         let headers = request.headers_mut();
         headers.remove(http::header::AUTHORIZATION);
@@ -225,6 +227,9 @@ impl Signer {
         };
         let mut buffer = Vec::new();
         let signed_headers = canonical.write(&mut buffer);
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(canonical_request = %canonical.redacted(), "canonical request");
+        }
         let signature = self.signature(credentials, &stamp, &buffer);
 
         let key_id = credentials.access_key_id();

@@ -220,6 +220,18 @@ impl CanonicalRequest<'_> {
     /// Writes the canonical request into `out` (cleared first); returns where its signed
     /// headers list (`a;b;c`) is, for the `Authorization` header.
     pub(super) fn write(&self, out: &mut Vec<u8>) -> Range<usize> {
+        self.write_inner(out, false)
+    }
+
+    /// The canonical request as `aws-sigv4` logged it at TRACE: the values of its sensitive
+    /// headers (the session token's among them) replaced by their length. For `call -v`.
+    pub(super) fn redacted(&self) -> String {
+        let mut out = Vec::new();
+        self.write_inner(&mut out, true);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    fn write_inner(&self, out: &mut Vec<u8>, redact: bool) -> Range<usize> {
         out.clear();
         out.reserve(self.len_hint());
         out.extend_from_slice(self.method.as_bytes());
@@ -242,7 +254,7 @@ impl CanonicalRequest<'_> {
         out.push(b'\n');
         self.write_query(out);
         out.push(b'\n');
-        self.write_headers(out);
+        self.write_headers(out, redact);
         out.push(b'\n');
         let start = out.len();
         push_signed_headers(out, self.headers, b";");
@@ -287,30 +299,51 @@ impl CanonicalRequest<'_> {
         }
     }
 
-    fn write_headers(&self, out: &mut Vec<u8>) {
-        let mut previous: Option<&str> = None;
-        for entry in self.headers {
-            if previous == Some(entry.name) {
-                out.push(b',');
-            } else {
-                if previous.is_some() {
-                    out.push(b'\n');
+    fn write_headers(&self, out: &mut Vec<u8>, redact: bool) {
+        let mut i = 0;
+        while i < self.headers.len() {
+            let name = self.headers[i].name;
+            let end = i + self.headers[i..]
+                .iter()
+                .take_while(|h| h.name == name)
+                .count();
+            out.extend_from_slice(name.as_bytes());
+            out.push(b':');
+            let hidden = redact && REDACTED_IN_LOGS.contains(&name);
+            let start = out.len();
+            for (k, entry) in self.headers[i..end].iter().enumerate() {
+                if k > 0 && !hidden {
+                    out.push(b',');
                 }
-                out.extend_from_slice(entry.name.as_bytes());
-                out.push(b':');
+                if entry.trim {
+                    super::canonical::push_trimmed(out, entry.value);
+                } else {
+                    out.extend_from_slice(entry.value.as_bytes());
+                }
             }
-            if entry.trim {
-                super::canonical::push_trimmed(out, entry.value);
-            } else {
-                out.extend_from_slice(entry.value.as_bytes());
+            if hidden {
+                let len = out.len() - start;
+                out.truncate(start);
+                out.extend_from_slice(format!("** redacted (length={len}) **").as_bytes());
             }
-            previous = Some(entry.name);
-        }
-        if previous.is_some() {
             out.push(b'\n');
+            i = end;
         }
     }
 }
+
+/// Headers whose values the logged canonical request hides (`aws-sigv4`'s list).
+const REDACTED_IN_LOGS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "x-amz-security-token",
+    "cookie",
+    "set-cookie",
+    "x-amz-server-side-encryption-customer-key",
+    "x-amz-server-side-encryption-customer-key-md5",
+    "x-amz-copy-source-server-side-encryption-customer-key",
+    "x-amz-copy-source-server-side-encryption-customer-key-md5",
+];
 
 /// The signature (lower-case hex) of a canonical request: HMAC, with the signing key already
 /// in `mac`, of the string to sign.
