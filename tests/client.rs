@@ -501,8 +501,8 @@ async fn no_secret_in_debug_output() {
     let marker = "MARKER-SECRET-xyz";
     let (p, _) = provider(vec![creds(marker, marker)]);
     let api = client(&server, p, synced_clock());
-    // An API key is a secret of the app's, not of this crate's: aws-sigv4 itself logs signed
-    // header values at TRACE (the client docs say so), so it gets a marker the log test ignores.
+    // An API key is a secret of the app's, not of this crate's: the signer logs signed header
+    // values at TRACE (the client docs say so), so it gets a marker the log test ignores.
     let builder = api
         .request(http::Method::GET, "/iam/x")
         .header("x-api-key", "MARKER-APIKEY");

@@ -1,5 +1,5 @@
-//! `call -v`: where the time went, and the canonical request that was signed (as `aws-sigv4`
-//! reports it, with the session token already redacted by that crate).
+//! `call -v`: where the time went, and the canonical request that was signed (as the crate's
+//! signer reports it at TRACE, with the session token already redacted, in aws-sigv4's form).
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};

@@ -48,10 +48,10 @@
 //!   [`max_response_bytes`](ApiClientBuilder::max_response_bytes)), or streamed by
 //!   [`send_streaming`](RequestBuilder::send_streaming).
 //! - **Logs** (`tracing`): a span per request with method, path, auth mode, status and retry
-//!   reason; never a key, token or signature. Note that `aws_sigv4` itself, at `TRACE`, logs
-//!   the canonical request with your signed header values (it redacts only the security token
-//!   and secret key): keep `aws_sigv4=trace` off in production if you sign headers such as API
-//!   keys.
+//!   reason; never a key, token or signature. Note that the signer, at `TRACE`
+//!   (`cognito_sigv4::signing`), logs the canonical request with your signed header values (it
+//!   redacts only the security token, as aws-sigv4 does; `call -v` shows it): keep that target
+//!   below `TRACE` in production if you sign headers such as API keys.
 
 mod amplify;
 #[cfg(feature = "reqwest-middleware")]
