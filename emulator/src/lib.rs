@@ -87,8 +87,7 @@ pub use error::{Error, ErrorKind};
 pub use fault::Fault;
 pub use seed::{
     ApiSeed, AppClientSeed, DeviceConfigurationSeed, GroupSeed, IdentityPoolSeed, MappingRuleSeed,
-    MethodSeed,
-    OidcProviderSeed, ResourceSeed, ResourceServerSeed, RoleMappingSeed, RoleSeed, Seed,
-    TestLoginSeed, TrustSeed, UserPoolProviderSeed, UserPoolSeed, UserSeed,
+    MethodSeed, OidcProviderSeed, ResourceSeed, ResourceServerSeed, RoleMappingSeed, RoleSeed,
+    Seed, TestLoginSeed, TrustSeed, UserPoolProviderSeed, UserPoolSeed, UserSeed,
 };
 pub use state::{DeliveryMedium, IssuedState, SentCode};
