@@ -35,14 +35,22 @@ async fn no_device_password_reaches_the_logs() {
         .expect("confirm")
         .device;
     let on_device = client.with_device(Some(device.clone()));
-    let again = done(on_device.sign_in("pat", &password).await.expect("device SRP"));
+    let again = done(
+        on_device
+            .sign_in("pat", &password)
+            .await
+            .expect("device SRP"),
+    );
     on_device.refresh(&again).await.expect("refresh");
     let forged = RememberedDevice::new(
         device.key(),
         device.group_key(),
         DevicePassword::new("MARKER-forged-device-password"),
     );
-    let refused = client.with_device(Some(forged)).sign_in("pat", &password).await;
+    let refused = client
+        .with_device(Some(forged))
+        .sign_in("pat", &password)
+        .await;
     assert!(
         !matches!(refused, Ok(SignInStep::Done(_))),
         "a forged device password is refused"

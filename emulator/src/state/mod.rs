@@ -25,8 +25,8 @@ mod user_pool;
 mod webauthn;
 
 pub(crate) use account::{AccountCodes, CodePurpose, PendingCode};
-pub(crate) use device::{Device, DeviceTracking, Devices};
 pub(crate) use api::{Api, Method as ApiMethod, MethodAuth, Resource};
+pub(crate) use device::{Device, DeviceTracking, Devices};
 pub(crate) use iam::{IssuedCredentials, WebIdentity, glob_match};
 pub(crate) use identity_pool::{
     IdentityPool, MatchType, RoleMapping, RoleResolution, test_login_key,
