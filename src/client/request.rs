@@ -101,6 +101,59 @@ impl RequestBuilder {
         self
     }
 
+    /// The URI without the `url` crate's parse, for the common request whose path and query
+    /// `url` would leave as they are (no character it encodes, no dot segment it resolves):
+    /// `None` sends the others through [`url`](Self::url). Measured: the throughput harness's
+    /// signed GET spent about 1.3% of its time in `url`'s parser.
+    fn plain_uri(&self) -> Option<http::Uri> {
+        let inner = &self.client.inner;
+        let (path, raw_query) = match self.path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (self.path.as_str(), None),
+        };
+        let path_ok = path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b))
+            && !path
+                .split('/')
+                .any(|seg| seg == "." || seg == ".." || seg.contains("%2"));
+        let query_ok = raw_query.is_none_or(|q| {
+            q.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/?%".contains(&b))
+        });
+        if !path_ok || !query_ok {
+            return None;
+        }
+        let mut out = String::with_capacity(inner.base.as_str().len() + self.path.len() + 16);
+        out.push_str(&inner.base[..url::Position::BeforePath]);
+        let origin = out.len();
+        out.push_str(&inner.base_path);
+        if !(path.starts_with('/') || path.is_empty()) {
+            out.push('/');
+        }
+        out.push_str(path);
+        if out.len() == origin {
+            // An empty path is `/`, as `url` makes it.
+            out.push('/');
+        }
+        let mut first = true;
+        let mut sep = |out: &mut String| {
+            out.push(if first { '?' } else { '&' });
+            first = false;
+        };
+        if let Some(q) = raw_query.filter(|q| !q.is_empty()) {
+            sep(&mut out);
+            out.push_str(q);
+        }
+        for (k, v) in &self.query {
+            sep(&mut out);
+            out.extend(utf8_percent_encode(k, QUERY_ENCODE));
+            out.push('=');
+            out.extend(utf8_percent_encode(v, QUERY_ENCODE));
+        }
+        http::Uri::try_from(out).ok()
+    }
+
     fn url(&self) -> Result<url::Url> {
         let inner = &self.client.inner;
         let (path, raw_query) = match self.path.split_once('?') {
@@ -181,10 +234,12 @@ impl RequestBuilder {
     }
 
     async fn send_inner(self, auth: AuthMode) -> Result<Received> {
-        let url = self.url()?;
-        let uri: http::Uri = url.as_str().parse().map_err(|_| {
-            Error::new(ErrorKind::Config, "the request URL is not a valid HTTP URI")
-        })?;
+        let uri = match self.plain_uri() {
+            Some(uri) => uri,
+            None => self.url()?.as_str().parse().map_err(|_| {
+                Error::new(ErrorKind::Config, "the request URL is not a valid HTTP URI")
+            })?,
+        };
         let outgoing = Outgoing {
             method: self.method,
             uri,
@@ -514,6 +569,64 @@ mod tests {
         assert_eq!(
             url.as_str(),
             "https://abc.execute-api.us-east-1.amazonaws.com/prod/a%20b/%2F?x=1&q=a%20b%2Bc%2Fd"
+        );
+    }
+
+    /// The shortcut gives the very URI `url` gives, whenever it applies.
+    #[test]
+    fn the_plain_uri_is_the_url_crates_when_it_applies() {
+        let mut applied = 0;
+        for base in [
+            "https://abc.execute-api.us-east-1.amazonaws.com/prod/",
+            "https://abc.execute-api.us-east-1.amazonaws.com",
+            "http://127.0.0.1:4566/_aws/execute-api/abc/prod",
+        ] {
+            let c = ApiClient::builder(base)
+                .default_auth(AuthMode::None)
+                .region("us-east-1")
+                .build()
+                .unwrap();
+            for path in [
+                "",
+                "/",
+                "cip",
+                "/cip",
+                "/a/b/c",
+                "/a b",
+                "/a/./b",
+                "/a/../b",
+                "/%2e/x",
+                "/a%2Fb",
+                "/é",
+                "/a?x=1",
+                "/a?x=1&y=",
+                "/a?x=a b",
+                "/a?",
+                "/a?x='",
+                "/a#f",
+                "/a\\b",
+                "/{proxy}",
+                "/a;b=c,d@e:f",
+                "//double",
+                "/a?x=%41&y=?z",
+            ] {
+                for query in [None, Some(("q", "a b+c/d")), Some(("k k", ""))] {
+                    let mut req = c.request(Method::GET, path);
+                    if let Some((k, v)) = query {
+                        req = req.query(k, v);
+                    }
+                    let Some(plain) = req.plain_uri() else {
+                        continue;
+                    };
+                    applied += 1;
+                    let through_url: http::Uri = req.url().unwrap().as_str().parse().unwrap();
+                    assert_eq!(plain, through_url, "{base} {path} {query:?}");
+                }
+            }
+        }
+        assert!(
+            applied > 50,
+            "the shortcut applies to common requests ({applied})"
         );
     }
 }
