@@ -71,10 +71,7 @@ async fn emulator() -> TestEmulator {
 }
 
 fn node_ready(test: &str) -> bool {
-    match peers::node_has("amazon-cognito-identity-js") {
-        Ok(_) => true,
-        Err(reason) => peers::missing::<()>(test, reason).is_some(),
-    }
+    peers::node_ready(test, "amazon-cognito-identity-js")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -44,10 +44,7 @@ totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 "#;
 
 fn node_ready(test: &str) -> bool {
-    match peers::node_has("amazon-cognito-identity-js") {
-        Ok(_) => true,
-        Err(reason) => peers::missing::<()>(test, reason).is_some(),
-    }
+    peers::node_ready(test, "amazon-cognito-identity-js")
 }
 
 /// One JS sign-in of `username`, with `device` in the JS client's storage if given.

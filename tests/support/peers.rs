@@ -59,6 +59,15 @@ pub fn missing<T>(test: &str, reason: impl Display) -> Option<T> {
     None
 }
 
+/// Whether node and the npm `package` are installed for `test`; when not, as [`missing`]
+/// says (under CI it panics).
+pub fn node_ready(test: &str, package: &str) -> bool {
+    match node_has(package) {
+        Ok(_) => true,
+        Err(reason) => missing::<()>(test, reason).is_some(),
+    }
+}
+
 /// The Python interpreter: `$PYTHON`, else `python3`.
 pub fn python() -> String {
     std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned())
