@@ -98,6 +98,18 @@ impl ClockSkew {
         }
     }
 
+    /// Sets the offset to `new` only if it is still `expected` (and `new` is plausible); returns
+    /// whether it did. A provisional offset is tried, and rolled back, this way, so that an
+    /// offset learned meanwhile by someone else sharing the skew (a session reading fresh
+    /// tokens' `iat`) is never overwritten by a stale one.
+    pub fn replace(&self, expected: i64, new: i64) -> bool {
+        Self::is_plausible(new)
+            && self
+                .offset_secs
+                .compare_exchange(expected, new, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
     /// Whether an offset is small enough to be a clock's error rather than a lie.
     pub fn is_plausible(offset_secs: i64) -> bool {
         offset_secs.unsigned_abs() <= Self::MAX_SECS.unsigned_abs()
@@ -194,6 +206,25 @@ mod tests {
     use super::*;
     use crate::time::ManualClock;
     use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn a_rollback_never_overwrites_an_offset_learned_meanwhile() {
+        let skew = ClockSkew::default();
+        skew.set(600);
+        // A request tries a provisional offset...
+        assert!(skew.replace(600, 900));
+        // ...a session learns the right one from fresh tokens meanwhile...
+        assert!(skew.adopt(-120));
+        // ...and the request's rollback, now stale, changes nothing.
+        assert!(!skew.replace(900, 600));
+        assert_eq!(skew.offset_secs(), -120);
+        // A rollback nobody raced with restores the offset it replaced.
+        assert!(skew.replace(-120, 300));
+        assert!(skew.replace(300, -120));
+        assert_eq!(skew.offset_secs(), -120);
+        // Implausible offsets are never set.
+        assert!(!skew.replace(-120, i64::MAX));
+    }
 
     #[test]
     fn skew_is_bounded_and_shared_by_every_skewed_clock() {

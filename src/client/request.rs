@@ -308,7 +308,8 @@ impl ApiClient {
         // After a time refusal, the offset its `Date` implied is used at once (so that a
         // session sharing it sees its tokens and credentials in the server's time) but kept
         // only if the retry is not refused for its time as well: a lying `Date` is rolled back.
-        let mut provisional: Option<i64> = None;
+        // (the offset it replaced, the offset tried)
+        let mut provisional: Option<(i64, i64)> = None;
         loop {
             // The offset this attempt is made with: a refusal is judged against it, since
             // another request may have learned a new one meanwhile.
@@ -386,11 +387,13 @@ impl ApiClient {
                 AuthMode::UserPoolToken { .. } => Refusal::of_token_route(&response),
                 _ => Refusal::None,
             };
-            if let Some(previous) = provisional.take()
+            if let Some((previous, tried)) = provisional.take()
                 && matches!(refusal, Refusal::Time { .. })
             {
-                client.inner.skew.set(previous);
-                tracing::debug!("the server refused its own time too: offset rolled back");
+                // Only if nobody learned another offset meanwhile: that one stays.
+                if client.inner.skew.replace(tried, previous) {
+                    tracing::debug!("the server refused its own time too: offset rolled back");
+                }
             }
             // A Cognito authorizer said the token has expired: whatever the clocks say, the
             // source is told, so that the retry carries a renewed token, not the same one.
@@ -431,9 +434,10 @@ impl ApiClient {
                     retried_skew = true;
                     let previous = client.inner.skew.offset_secs();
                     // Already learned by a concurrent request: just retry with it.
-                    if offset.abs_diff(previous) >= MIN_SKEW_SECS {
-                        client.inner.skew.set(offset);
-                        provisional = Some(previous);
+                    if offset.abs_diff(previous) >= MIN_SKEW_SECS
+                        && client.inner.skew.replace(previous, offset)
+                    {
+                        provisional = Some((previous, offset));
                     }
                     tracing::Span::current().record("retry", "clock_skew");
                     tracing::debug!(
