@@ -345,19 +345,35 @@ impl UserPoolClient {
         challenge: &Challenge,
         name: &str,
         session: Option<&ChallengeSession>,
-        mut answers: Vec<(String, String)>,
+        answers: Vec<(String, String)>,
     ) -> Result<SignInStep> {
+        let out = self
+            .send_raw_answer(&challenge.username, name, session, answers)
+            .await?;
+        self.advance(answer_of!(out), &challenge.username).await
+    }
+
+    /// RespondToAuthChallenge `name` for `username` (Cognito's) with SECRET_HASH, `session` and
+    /// `answers` (zeroized once in the request): the raw answer, which the caller turns into
+    /// the next step (or, for a PASSWORD_VERIFIER, answers first).
+    pub(super) async fn send_raw_answer<K: AsRef<str>>(
+        &self,
+        username: &str,
+        name: &str,
+        session: Option<&ChallengeSession>,
+        mut answers: Vec<(K, String)>,
+    ) -> Result<idp::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput> {
         let mut req = self
             .client
             .respond_to_auth_challenge()
             .client_id(&self.client_id)
             .challenge_name(ChallengeNameType::from(name))
-            .challenge_responses("USERNAME", &challenge.username);
-        if let Some(hash) = self.secret_hash(&challenge.username) {
+            .challenge_responses("USERNAME", username);
+        if let Some(hash) = self.secret_hash(username) {
             req = req.challenge_responses("SECRET_HASH", hash);
         }
         for (k, v) in &answers {
-            req = req.challenge_responses(k, v);
+            req = req.challenge_responses(k.as_ref(), v);
         }
         for (_, v) in &mut answers {
             v.zeroize();
@@ -365,11 +381,9 @@ impl UserPoolClient {
         if let Some(session) = session {
             req = req.session(session.expose_secret());
         }
-        let out = req
-            .send()
+        req.send()
             .await
-            .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
-        self.advance(answer_of!(out), &challenge.username).await
+            .map_err(|e| from_sdk("RespondToAuthChallenge", e))
     }
 
     /// Starts setting up an authenticator app to answer an `MFA_SETUP` challenge

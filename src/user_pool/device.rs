@@ -21,7 +21,7 @@ use tracing::Instrument as _;
 use super::challenge::{Answer, answer_of, invalid};
 use super::{SignInStep, UserPoolClient, srp};
 use crate::error::{Error, ErrorKind, Result, from_sdk};
-use crate::secret::{DevicePassword, Jwt, Password};
+use crate::secret::{ChallengeSession, DevicePassword, Jwt, Password};
 use crate::time::shift;
 
 /// The device a sign-in ended on, announced in `NewDeviceMetadata` when the pool tracks
@@ -312,22 +312,14 @@ impl UserPoolClient {
         session: Option<&str>,
     ) -> Result<SignInStep> {
         let eph = srp::SrpClientEphemeral::generate();
-        let mut req = self
-            .client
-            .respond_to_auth_challenge()
-            .client_id(self.client_id())
-            .challenge_name(ChallengeNameType::DeviceSrpAuth)
-            .challenge_responses("USERNAME", username)
-            .challenge_responses("DEVICE_KEY", &device.key)
-            .challenge_responses("SRP_A", eph.public_a_hex())
-            .set_session(session.map(str::to_owned));
-        if let Some(hash) = self.secret_hash(username) {
-            req = req.challenge_responses("SECRET_HASH", hash);
-        }
-        let out = req
-            .send()
-            .await
-            .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
+        let answers = vec![
+            ("DEVICE_KEY", device.key.clone()),
+            ("SRP_A", eph.public_a_hex()),
+        ];
+        let session = session.map(ChallengeSession::new);
+        let out = self
+            .send_raw_answer(username, "DEVICE_SRP_AUTH", session.as_ref(), answers)
+            .await?;
         if out.challenge_name() != Some(&ChallengeNameType::DevicePasswordVerifier) {
             return self.next_step(answer_of!(out), username);
         }
@@ -355,24 +347,17 @@ impl UserPoolClient {
             srp::cognito_timestamp(shift(self.clock.now(), self.skew.offset_for_timestamp()));
         let password = Password::new(device.password.expose_secret());
         let signature = srp::password_claim_signature(&eph, &challenge, &password, &timestamp)?;
-        let mut req = self
-            .client
-            .respond_to_auth_challenge()
-            .client_id(self.client_id())
-            .challenge_name(ChallengeNameType::DevicePasswordVerifier)
-            .challenge_responses("USERNAME", username)
-            .challenge_responses("DEVICE_KEY", &device.key)
-            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", secret_block)
-            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", signature)
-            .challenge_responses("TIMESTAMP", timestamp)
-            .set_session(out.session().map(str::to_owned));
-        if let Some(hash) = self.secret_hash(username) {
-            req = req.challenge_responses("SECRET_HASH", hash);
-        }
-        let out = req
-            .send()
-            .await
-            .map_err(|e| from_sdk("RespondToAuthChallenge", e))?;
+        let answers = vec![
+            ("DEVICE_KEY", device.key.clone()),
+            ("PASSWORD_CLAIM_SECRET_BLOCK", secret_block.to_owned()),
+            ("PASSWORD_CLAIM_SIGNATURE", signature),
+            ("TIMESTAMP", timestamp),
+        ];
+        let session = out.session().map(ChallengeSession::new);
+        let name = "DEVICE_PASSWORD_VERIFIER";
+        let out = self
+            .send_raw_answer(username, name, session.as_ref(), answers)
+            .await?;
         self.next_step(answer_of!(out), username)
     }
 }

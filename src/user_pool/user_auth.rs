@@ -290,7 +290,10 @@ impl UserPoolClient {
                 )));
             }
         };
-        let out = self.send_raw_answer(challenge, name, answers).await?;
+        let session = challenge.session.as_ref();
+        let out = self
+            .send_raw_answer(&challenge.username, name, session, answers)
+            .await?;
         if let (Some(ChallengeNameType::PasswordVerifier), Some((eph, password))) =
             (out.challenge_name(), &srp)
         {
@@ -301,37 +304,6 @@ impl UserPoolClient {
         // A RespondToAuthChallenge answer has no AvailableChallenges of its own.
         self.user_auth_step(answer_of!(out), &[], &challenge.username)
             .await
-    }
-
-    /// RespondToAuthChallenge `name` with USERNAME, SECRET_HASH, the session and `answers`
-    /// (zeroized once in the request); the raw answer, which may be a PASSWORD_VERIFIER.
-    async fn send_raw_answer(
-        &self,
-        challenge: &Challenge,
-        name: &str,
-        mut answers: Vec<(&str, String)>,
-    ) -> Result<idp::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput> {
-        let mut req = self
-            .client
-            .respond_to_auth_challenge()
-            .client_id(self.client_id())
-            .challenge_name(ChallengeNameType::from(name))
-            .challenge_responses("USERNAME", &challenge.username);
-        if let Some(hash) = self.secret_hash(&challenge.username) {
-            req = req.challenge_responses("SECRET_HASH", hash);
-        }
-        for (k, v) in &answers {
-            req = req.challenge_responses(*k, v);
-        }
-        for (_, v) in &mut answers {
-            v.zeroize();
-        }
-        if let Some(session) = &challenge.session {
-            req = req.session(session.expose_secret());
-        }
-        req.send()
-            .await
-            .map_err(|e| from_sdk("RespondToAuthChallenge", e))
     }
 
     /// Answers PASSWORD_VERIFIER (USER_SRP_AUTH, and USER_AUTH's PASSWORD_SRP): the SRP proof,
@@ -384,13 +356,23 @@ impl UserPoolClient {
                 let mut named = answers();
                 named.push(("DEVICE_KEY", device.key().to_owned()));
                 match self
-                    .send_raw_answer(&verifier, "PASSWORD_VERIFIER", named)
+                    .send_raw_answer(
+                        &verifier.username,
+                        "PASSWORD_VERIFIER",
+                        verifier.session.as_ref(),
+                        named,
+                    )
                     .await
                 {
                     Err(e) if is_unknown_device(&e) => {
                         let fresh = self.with_device(None);
                         let out = fresh
-                            .send_raw_answer(&verifier, "PASSWORD_VERIFIER", answers())
+                            .send_raw_answer(
+                                &verifier.username,
+                                "PASSWORD_VERIFIER",
+                                verifier.session.as_ref(),
+                                answers(),
+                            )
                             .await?;
                         (fresh, out)
                     }
@@ -399,7 +381,12 @@ impl UserPoolClient {
             }
             None => {
                 let out = self
-                    .send_raw_answer(&verifier, "PASSWORD_VERIFIER", answers())
+                    .send_raw_answer(
+                        &verifier.username,
+                        "PASSWORD_VERIFIER",
+                        verifier.session.as_ref(),
+                        answers(),
+                    )
                     .await?;
                 (self.clone(), out)
             }
