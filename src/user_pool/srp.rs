@@ -250,7 +250,8 @@ pub fn password_claim_signature(
     let mut exp_limbs: [u64; WL * Word::BITS as usize / 64] = limbs(&exp);
     let exp_bits = eph.a_bits.max(512) + 1;
     let mut s_mont = group.pow(&base, &exp_limbs, exp_bits);
-    let mut s = uint(&group.retrieve(&s_mont));
+    let mut s_limbs = group.retrieve(&s_mont);
+    let mut s = uint(&s_limbs);
     let mut key = derive_key(&s, &u);
 
     let signature = sign(
@@ -272,6 +273,7 @@ pub fn password_claim_signature(
     kgx.zeroize();
     base.zeroize();
     s_mont.zeroize();
+    s_limbs.zeroize();
     s.as_mut_words().zeroize();
     key.zeroize();
     Ok(signature)
@@ -340,7 +342,9 @@ fn compute_x(pool_name: &str, user_id: &str, password: &Password, salt: &[u8]) -
 
 /// K = HKDF-SHA256(ikm = pad(S), salt = pad(u), info = "Caldera Derived Key"), 16 bytes.
 fn derive_key(s: &U3072, u: &[u8; 32]) -> [u8; 16] {
-    let mut ikm = pad_uint(s);
+    let mut s_bytes = s.to_be_bytes();
+    let mut ikm = pad_bytes(s_bytes.as_ref());
+    s_bytes.as_mut().zeroize();
     let mut key = [0u8; 16];
     // 16 bytes is far below HKDF-SHA256's 8160-byte limit, so expand cannot fail.
     let _ = Hkdf::<Sha256>::new(Some(&pad_bytes(u)), &ikm).expand(DERIVED_KEY_INFO, &mut key);
