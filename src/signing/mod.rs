@@ -277,15 +277,7 @@ impl Signer {
         time: SystemTime,
         expires_in: Duration,
     ) -> Result<url::Url> {
-        if expires_in < Duration::from_secs(1) || expires_in > MAX_PRESIGN_EXPIRY {
-            return Err(Error::config("expires_in", "between 1 second and 7 days"));
-        }
-        let uri: Uri = url[..url::Position::AfterQuery].parse().map_err(|_| {
-            Error::new(
-                ErrorKind::Signing,
-                "the URL cannot be used as an HTTP request URI",
-            )
-        })?;
+        let uri = presign_uri(url, expires_in)?;
         let target = SigningTarget::from_uri(&uri)?;
         // The caller sends `headers` as they are; AWS reads a tab the way `sign` rewrites it,
         // so that reading is what gets signed.
@@ -403,6 +395,20 @@ struct HeaderSignature {
     authorization: Vec<u8>,
     content_sha256: Option<HeaderValue>,
     token: Option<HeaderValue>,
+}
+
+/// The checks both presigners run first: `expires_in` within 1 second to 7 days (else a
+/// [`ErrorKind::Config`] error), and `url` (up to its query) as an HTTP request URI.
+fn presign_uri(url: &url::Url, expires_in: Duration) -> Result<Uri> {
+    if expires_in < Duration::from_secs(1) || expires_in > MAX_PRESIGN_EXPIRY {
+        return Err(Error::config("expires_in", "between 1 second and 7 days"));
+    }
+    url[..url::Position::AfterQuery].parse().map_err(|_| {
+        Error::new(
+            ErrorKind::Signing,
+            "the URL cannot be used as an HTTP request URI",
+        )
+    })
 }
 
 /// At most the first four characters of the access key id (`AKIA`/`ASIA` tell permanent from

@@ -26,7 +26,7 @@ use super::canonical::{
     QUERY_ENCODE, SigningTarget, UNSIGNED_HEADERS, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN,
     canonical_query_reference, header_pairs, normalize_tabs, tabs_normalized,
 };
-use super::{MAX_PRESIGN_EXPIRY, Signer, signing_error};
+use super::{Signer, presign_uri, signing_error};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The `aws-sigv4` settings the signer has always used: double-encoded paths except for `s3`,
@@ -114,15 +114,7 @@ pub fn presign(
     time: SystemTime,
     expires_in: Duration,
 ) -> Result<url::Url> {
-    if expires_in < Duration::from_secs(1) || expires_in > MAX_PRESIGN_EXPIRY {
-        return Err(Error::config("expires_in", "between 1 second and 7 days"));
-    }
-    let uri: Uri = url[..url::Position::AfterQuery].parse().map_err(|_| {
-        Error::new(
-            ErrorKind::Signing,
-            "the URL cannot be used as an HTTP request URI",
-        )
-    })?;
+    let uri = presign_uri(url, expires_in)?;
     let target = target(&uri)?;
     let headers = tabs_normalized(headers);
     let header_pairs = header_pairs(&headers)?;
