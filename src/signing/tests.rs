@@ -204,9 +204,17 @@ fn presign_rejects_expiry_outside_one_second_to_seven_days() {
 #[test]
 fn signer_debug_shows_no_secret_and_s3_is_single_encoded() {
     let signer = Signer::new("eu-west-2", "s3");
-    let dbg = format!("{signer:?}");
+    // After a signature, so that the key cache and the token header are filled.
+    let credentials = creds(Some("SESSIONTOKEN"));
+    let mut req = request("https://bucket.s3.eu-west-2.amazonaws.com/k");
+    signer.sign(&mut req, &credentials, t0()).unwrap();
+    let dbg = format!("{signer:?} {signer:#?}");
     assert!(
         dbg.contains("eu-west-2") && dbg.contains("double_encode_path: false"),
+        "{dbg}"
+    );
+    assert!(
+        !dbg.contains(credentials.secret_access_key()) && !dbg.contains("SESSIONTOKEN"),
         "{dbg}"
     );
     assert!(format!("{:?}", Signer::execute_api("x")).contains("double_encode_path: true"));
