@@ -5,19 +5,13 @@ use std::fmt;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use tracing::Instrument;
 
 use super::{ApiClient, ApiResponse, AuthMode, StreamingResponse};
 use crate::error::{Error, ErrorKind, Result};
+use crate::signing::QUERY_ENCODE;
 use crate::skew::ClockSkew;
-
-/// Query keys and values are encoded with everything but RFC 3986's unreserved characters.
-const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// A skew smaller than this is not worth a retry on a bare `InvalidSignatureException`.
 const MIN_SKEW_SECS: u64 = 60;

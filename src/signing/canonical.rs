@@ -13,7 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 /// Everything but RFC 3986's unreserved characters is percent-encoded in a canonical query.
 /// The same set as `aws-smithy-http`'s `BASE_SET`, which `aws-sigv4` encodes query parameters
 /// with (and, less `/`, the path in double-encoding mode).
-pub(super) const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')

@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
 /// HMAC-SHA256, as SigV4 uses it.
-pub(super) type HmacSha256 = Hmac<Sha256>;
+pub(crate) type HmacSha256 = Hmac<Sha256>;
 
 /// The last signing key a [`Signer`](super::Signer) derived, shared by its clones. Lock-free:
 /// a hit is one atomic load and a copy of the HMAC state; a miss derives the key and replaces
@@ -124,7 +124,7 @@ fn hmac(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
 }
 
 /// An HMAC-SHA256 keyed with `key`.
-pub(super) fn keyed(key: &[u8]) -> HmacSha256 {
+pub(crate) fn keyed(key: &[u8]) -> HmacSha256 {
     // HMAC accepts keys of any length, so this cannot fail.
     match <HmacSha256 as KeyInit>::new_from_slice(key) {
         Ok(mac) => mac,

@@ -63,12 +63,16 @@ mod key;
 pub mod oracle;
 mod v4;
 
+pub(crate) use canonical::QUERY_ENCODE;
 use canonical::{
-    QUERY_ENCODE, SigningTarget, X_AMZ_CONTENT_SHA256, X_AMZ_CONTENT_SHA256_NAME, X_AMZ_DATE,
-    X_AMZ_DATE_NAME, X_AMZ_SECURITY_TOKEN, X_AMZ_SECURITY_TOKEN_NAME, normalize_tabs,
-    remove_dot_segments, tabs_normalized,
+    SigningTarget, X_AMZ_CONTENT_SHA256, X_AMZ_CONTENT_SHA256_NAME, X_AMZ_DATE, X_AMZ_DATE_NAME,
+    X_AMZ_SECURITY_TOKEN, X_AMZ_SECURITY_TOKEN_NAME, normalize_tabs, remove_dot_segments,
+    tabs_normalized,
 };
 use key::KeyCache;
+// Shared with the rest of the crate: SECRET_HASH and SRP's proof are HMACs too, and
+// `ApiClient` encodes query values as a canonical query does.
+pub(crate) use key::keyed as hmac_sha256;
 use v4::{CanonicalRequest, HeaderEntries, HeaderEntry, Stamp};
 
 /// The longest validity AWS accepts for a presigned URL.

@@ -3,8 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use hmac::Mac;
 
 use crate::secret::ClientSecret;
 
@@ -30,21 +29,11 @@ pub fn secret_hash(client_secret: &ClientSecret, username: &str, client_id: &str
 /// Base64(HMAC-SHA256(key, the concatenation of `parts`)): `SECRET_HASH` and SRP's
 /// `PASSWORD_CLAIM_SIGNATURE` are both this.
 pub(crate) fn hmac_sha256_base64(key: &[u8], parts: &[&[u8]]) -> String {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => unreachable_hmac_key(),
-    };
+    let mut mac = crate::signing::hmac_sha256(key);
     for part in parts {
         mac.update(part);
     }
     STANDARD.encode(mac.finalize().into_bytes())
-}
-
-#[cold]
-fn unreachable_hmac_key() -> ! {
-    // HMAC-SHA256 takes a key of any length; a failure here is a bug in the hmac crate.
-    unreachable!("HMAC-SHA256 rejected a key")
 }
 
 #[cfg(test)]
