@@ -13,14 +13,11 @@
 use std::process::ExitCode;
 
 use cognito_sigv4::client::ApiClient;
-use cognito_sigv4::config::Service;
 use cognito_sigv4::secret::Password;
-use cognito_sigv4::{CognitoConfig, Session, SignInOutcome};
+use cognito_sigv4::{Session, SignInOutcome};
+use cognito_sigv4_benches::reference_config;
 
-/// The emulator's reference seed (`emulator/seeds/reference.toml`).
-const USER_POOL: &str = "us-east-1_QuickStrt";
-const APP_CLIENT: &str = "quickstartwebclient0000001";
-const IDENTITY_POOL: &str = "us-east-1:4a1f9e1c-7b6d-4c3a-9e2f-0d5b8c7a6e41";
+/// The reference seed's API stage (`emulator/seeds/reference.toml`).
 const STAGE: &str = "http://abc123defg.execute-api.us-east-1.amazonaws.com/prod";
 
 // One thread, as a command-line tool would run: nothing here runs in parallel.
@@ -46,17 +43,7 @@ async fn run(endpoint: &str) -> Result<(), Box<dyn std::error::Error>> {
         .into_iter()
         .next()
         .ok_or("the endpoint has no address")?;
-    let config = Service::ALL
-        .into_iter()
-        .fold(
-            CognitoConfig::builder()
-                .region("us-east-1")
-                .user_pool_id(USER_POOL)
-                .client_id(APP_CLIENT)
-                .identity_pool_id(IDENTITY_POOL),
-            |b, service| b.endpoint(service, endpoint.clone()),
-        )
-        .build()?;
+    let config = reference_config(&endpoint)?;
     let SignInOutcome::Done(session) = Session::builder(config)
         .sign_in("jdoe", &Password::new("Quickstart-Passw0rd!"))
         .await?

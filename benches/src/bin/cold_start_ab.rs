@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use cognito_sigv4_benches::median;
 use cognito_sigv4_emulator::{Emulator, Seed};
 
 #[allow(
@@ -33,16 +34,6 @@ fn time(command: &mut Command) -> Duration {
     let took = start.elapsed();
     assert!(status.success(), "{command:?} failed: {status}");
     took
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 fn main() {

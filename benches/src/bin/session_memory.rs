@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use cognito_sigv4::config::Service;
 use cognito_sigv4::secret::{Jwt, Password, RefreshToken};
 use cognito_sigv4::user_pool::Tokens;
-use cognito_sigv4::{CognitoConfig, Session, SignInOutcome};
+use cognito_sigv4::{Session, SignInOutcome};
+use cognito_sigv4_benches::reference_config;
 use cognito_sigv4_emulator::{Emulator, Seed};
 
 /// Counts the bytes currently allocated through it.
@@ -71,11 +71,6 @@ fn live() -> isize {
     LIVE.load(Ordering::Relaxed)
 }
 
-/// The emulator's reference ids (`emulator/seeds/reference.toml`).
-const USER_POOL: &str = "us-east-1_QuickStrt";
-const APP_CLIENT: &str = "quickstartwebclient0000001";
-const IDENTITY_POOL: &str = "us-east-1:4a1f9e1c-7b6d-4c3a-9e2f-0d5b8c7a6e41";
-
 /// `--emulator`: serves the reference scenario and prints its endpoint, until standard input
 /// closes. The emulator runs in this child process so that what it keeps (identities, issued
 /// credentials) is not counted as the sessions' memory.
@@ -114,18 +109,7 @@ fn main() {
         .read_line(&mut endpoint)
         .expect("the emulator's endpoint");
     let endpoint = url::Url::parse(endpoint.trim()).expect("an endpoint URL");
-    let config = Service::ALL
-        .into_iter()
-        .fold(
-            CognitoConfig::builder()
-                .region("us-east-1")
-                .user_pool_id(USER_POOL)
-                .client_id(APP_CLIENT)
-                .identity_pool_id(IDENTITY_POOL),
-            |b, service| b.endpoint(service, endpoint.clone()),
-        )
-        .build()
-        .expect("config");
+    let config = reference_config(&endpoint).expect("config");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -21,6 +21,7 @@ use std::time::Duration;
 use cognito_sigv4::client::{ApiClient, AuthMode};
 use cognito_sigv4::secret::Password;
 use cognito_sigv4::{Session, SignInOutcome};
+use cognito_sigv4_benches::median;
 use cognito_sigv4_emulator::{Emulator, Seed};
 
 /// The API's AWS host name: what `Host` and the signature carry.
@@ -76,16 +77,6 @@ where
         t.await.expect("worker");
     }
     total as f64 / start.elapsed().as_secs_f64()
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 fn main() {
