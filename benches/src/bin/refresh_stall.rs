@@ -7,16 +7,17 @@
 //! ```
 //!
 //! The emulator's Cognito operations all take 50 ms more (fault injection), so a refresh that
-//! any request waited for would show as a 50–100 ms request. `CONCURRENCY` workers send
-//! requests back to back, alternately `GET /cip` (SigV4 with the session's credentials) and
+//! any request waited for would show as a 50–100 ms request. `CONCURRENCY` workers each start
+//! a request every 2 ms, alternately `GET /cip` (SigV4 with the session's credentials) and
 //! `GET /cup` (the session's ID token). A driver moves the manual clock that the emulator and
 //! the session share: quickly (10 s a millisecond) up to just before the earliest refresh time
 //! jitter allows, then at 250× real time until both tokens and credentials have been
 //! renewed by the background task, and on to the next boundary.
 //!
-//! A request belongs to a boundary when it overlaps the time from the first refresh call the
-//! emulator admits (less 5 ms, for the client's work before sending) to the second renewal
-//! seen (plus 20 ms); it is steady when it is at least 200 ms away from every boundary. The
+//! A request belongs to a boundary when it overlaps one of its two refreshes (tokens,
+//! credentials), each from the emulator admitting its call (less 5 ms, for the client's work
+//! before sending) to its renewal seen (plus 5 ms); it is steady when it is at least 200 ms
+//! away from every refresh. The
 //! report gives the steady percentiles, each boundary's slowest request, and the same
 //! statistic over steady windows as long as a boundary, since the slowest of a few hundred
 //! requests on a shared machine is itself a tail figure.
