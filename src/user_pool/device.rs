@@ -333,11 +333,8 @@ impl UserPoolClient {
                 .ok_or_else(|| invalid(&format!("DEVICE_PASSWORD_VERIFIER without {name}")))
         };
         let secret_block = param("SECRET_BLOCK")?;
-        // The device's SRP hashes the group key where a user's hashes the pool name; the
-        // challenge type takes a pool id (`<region>_<name>`) and hashes what follows its `_`.
-        let pool_id = format!("device_{}", device.group_key);
         let challenge = srp::PasswordVerifierChallenge {
-            user_pool_id: &pool_id,
+            user_pool_id: self.user_pool_id(),
             user_id_for_srp: &device.key,
             salt_hex: param("SALT")?,
             srp_b_hex: param("SRP_B")?,
@@ -346,7 +343,13 @@ impl UserPoolClient {
         let timestamp =
             srp::cognito_timestamp(shift(self.clock.now(), self.skew.offset_for_timestamp()));
         let password = Password::new(device.password.expose_secret());
-        let signature = srp::password_claim_signature(&eph, &challenge, &password, &timestamp)?;
+        let signature = srp::device_claim_signature(
+            &eph,
+            &device.group_key,
+            &challenge,
+            &password,
+            &timestamp,
+        )?;
         let answers = vec![
             ("DEVICE_KEY", device.key.clone()),
             ("PASSWORD_CLAIM_SECRET_BLOCK", secret_block.to_owned()),

@@ -211,7 +211,31 @@ pub fn password_claim_signature(
     password: &Password,
     timestamp: &str,
 ) -> Result<String> {
-    let pool_name = pool_name(ch.user_pool_id)?;
+    claim_signature(eph, pool_name(ch.user_pool_id)?, ch, password, timestamp)
+}
+
+/// A remembered device's `PASSWORD_CLAIM_SIGNATURE` (DEVICE_PASSWORD_VERIFIER): the same proof
+/// with the device group key hashed where a user's proof hashes the pool name (`ch`'s
+/// `user_id_for_srp` is the device key; its `user_pool_id` is not used), as
+/// amazon-cognito-identity-js's `getDeviceResponse` computes it.
+pub(crate) fn device_claim_signature(
+    eph: &SrpClientEphemeral,
+    group_key: &str,
+    ch: &PasswordVerifierChallenge<'_>,
+    password: &Password,
+    timestamp: &str,
+) -> Result<String> {
+    claim_signature(eph, group_key, ch, password, timestamp)
+}
+
+/// The proof over `pool_name` (a pool's name, or a device group key).
+fn claim_signature(
+    eph: &SrpClientEphemeral,
+    pool_name: &str,
+    ch: &PasswordVerifierChallenge<'_>,
+    password: &Password,
+    timestamp: &str,
+) -> Result<String> {
     let b_mag =
         parse_hex_magnitude(ch.srp_b_hex).ok_or_else(|| bad("SRP_B is not a hex number"))?;
     let b = uint_from_be::<L>(&b_mag).ok_or_else(|| bad("SRP_B is longer than 3072 bits"))?;
