@@ -80,6 +80,18 @@ async fn sessions_from_one_builder_share_its_clients_and_stay_small() {
         per_session < 12 * 1024,
         "{per_session} bytes a session with tokens only (16 KiB is the budget with credentials)"
     );
+    // And at least each session's own copy of the token text, so that the bound above is
+    // not met by a count that misses the sessions' allocations.
+    let token_text = tokens.id.expose_secret().len()
+        + tokens.access.expose_secret().len()
+        + tokens
+            .refresh
+            .as_ref()
+            .map_or(0, |r| r.expose_secret().len());
+    assert!(
+        per_session >= token_text as isize,
+        "{per_session} bytes counted a session, less than its {token_text} bytes of tokens"
+    );
     // They work: one of them gets credentials with the shared clients.
     let last = sessions.pop().expect("a session");
     last.credentials().await.expect("credentials");
