@@ -226,6 +226,25 @@ mod tests {
         assert!(!skew.replace(-120, i64::MAX));
     }
 
+    /// Issue 23, item 4: a learn that confirms the offset a request is trying (within
+    /// `MIN_CHANGE_SECS` of it) is evidence too; the request's rollback must not undo it.
+    #[test]
+    fn a_rollback_never_undoes_a_confirming_learn() {
+        let skew = ClockSkew::default();
+        skew.set(600);
+        // A request tries 900...
+        assert!(skew.replace(600, 900));
+        // ...fresh tokens' `iat` says 910: the request's offset was right...
+        skew.adopt(910);
+        // ...then the request's retry is refused for another reason and it rolls back.
+        skew.replace(900, 600);
+        assert!(
+            skew.offset_secs().abs_diff(910) < 30,
+            "the learned offset stays: {}",
+            skew.offset_secs()
+        );
+    }
+
     #[test]
     fn skew_is_bounded_and_shared_by_every_skewed_clock() {
         let device: SharedClock = Arc::new(ManualClock::at_epoch_secs(100_000_000));

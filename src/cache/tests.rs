@@ -427,3 +427,74 @@ async fn the_lock_free_read_follows_every_write() {
         "a clear unpublishes"
     );
 }
+
+/// Issue 23, item 5: a backoff is a span of time, not a date. A wall clock stepped back (NTP, a
+/// corrected skew) right after a failure must not make the cell refuse to try for as long as
+/// the step.
+#[tokio::test]
+async fn a_clock_stepped_back_never_stretches_the_backoff() {
+    let clock = ManualClock::at_epoch_secs(100_000);
+    let cell = cell();
+    let attempts = AtomicUsize::new(0);
+    let fail = || async {
+        attempts.fetch_add(1, Ordering::SeqCst);
+        Err::<(u32, SystemTime), _>(Error::new(ErrorKind::Throttled, "slow down"))
+    };
+    assert!(cell.get_or_refresh(&clock, MARGIN, fail).await.is_err());
+    assert_eq!(attempts.load(Ordering::SeqCst), 1);
+    // The wall clock steps back ten minutes; then the longest first backoff passes.
+    clock.set(clock.now() - secs(600));
+    clock.advance(secs(2));
+    let exp = clock.now() + secs(600);
+    let v = cell
+        .get_or_refresh(&clock, MARGIN, || async move { Ok((5, exp)) })
+        .await;
+    assert_eq!(v.ok(), Some(5), "tried again once the backoff was over");
+}
+
+/// Issue 23, item 5: cells that failed together (a fleet meeting the same outage) do not all
+/// retry at the same moment.
+#[tokio::test]
+async fn failures_at_the_same_moment_are_retried_at_spread_times() {
+    let clock = ManualClock::at_epoch_secs(100_000);
+    let cells: Vec<ExpiringCell<u32>> = (0..200).map(|_| ExpiringCell::new()).collect();
+    for cell in &cells {
+        let failed = cell
+            .get_or_refresh(&clock, MARGIN, || async {
+                Err::<(u32, SystemTime), _>(Error::new(ErrorKind::ServiceUnavailable, "down"))
+            })
+            .await;
+        assert!(failed.is_err());
+    }
+    // Step through the first backoff (1 s) in tenths: count who tries in each tenth.
+    let mut retried = vec![false; cells.len()];
+    let mut per_step = Vec::new();
+    for _ in 0..12 {
+        clock.advance(Duration::from_millis(100));
+        let mut now = 0;
+        for (i, cell) in cells.iter().enumerate() {
+            if retried[i] {
+                continue;
+            }
+            let exp = clock.now() + secs(600);
+            let tried = AtomicUsize::new(0);
+            let _ = cell
+                .get_or_refresh(&clock, MARGIN, || async {
+                    tried.fetch_add(1, Ordering::SeqCst);
+                    Ok((1, exp))
+                })
+                .await;
+            if tried.load(Ordering::SeqCst) > 0 {
+                retried[i] = true;
+                now += 1;
+            }
+        }
+        per_step.push(now);
+    }
+    assert!(retried.iter().all(|r| *r), "every cell retried: {per_step:?}");
+    let most = per_step.iter().copied().max().unwrap_or(0);
+    assert!(
+        most * 5 <= cells.len(),
+        "no tenth of a second holds more than 20% of the retries: {per_step:?}"
+    );
+}

@@ -5,6 +5,7 @@
 //! Each test file says `mod support;` and uses a part of it.
 #![allow(dead_code)] // each test file uses a part
 
+pub mod faulty_store;
 pub mod peers;
 
 use std::ops::Deref;

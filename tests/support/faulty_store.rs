@@ -1,0 +1,155 @@
+//! A session store that fails, stalls or panics on demand, around a real store: the faults a
+//! disk, a file system or a user's own store implementation bring.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
+
+use cognito_sigv4::secret::RefreshToken;
+use cognito_sigv4::store::{SessionStore, StoredSession};
+use cognito_sigv4::{Error, ErrorKind};
+
+/// A store around `inner` whose next operations fail, stall or panic as told; clones share the
+/// faults and the counts.
+#[derive(Debug, Clone)]
+pub struct FaultyStore<S> {
+    inner: S,
+    faults: Arc<Faults>,
+}
+
+#[derive(Debug, Default)]
+struct Faults {
+    failing_saves: AtomicU32,
+    panicking_loads: AtomicU32,
+    save_delay_ms: AtomicU64,
+    loads: AtomicU64,
+    saves: AtomicU64,
+}
+
+/// Takes one from `counter` if it is above zero; says whether it did.
+fn take_one(counter: &AtomicU32) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+impl<S: SessionStore> FaultyStore<S> {
+    /// `inner`, with no fault planned.
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            faults: Arc::default(),
+        }
+    }
+
+    /// The next `n` writes (saves, conditional saves) fail with a store error, as a full
+    /// disk does, and write nothing.
+    pub fn fail_saves(&self, n: u32) {
+        self.faults.failing_saves.store(n, Ordering::SeqCst);
+    }
+
+    /// The next `n` loads panic (a bug in a user's store).
+    pub fn panic_loads(&self, n: u32) {
+        self.faults.panicking_loads.store(n, Ordering::SeqCst);
+    }
+
+    /// Every write first sleeps `delay` (the calling thread: a slow disk or fsync).
+    pub fn delay_saves(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.faults.save_delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// Loads so far.
+    pub fn loads(&self) -> u64 {
+        self.faults.loads.load(Ordering::SeqCst)
+    }
+
+    /// Writes attempted so far (failed ones included).
+    pub fn saves(&self) -> u64 {
+        self.faults.saves.load(Ordering::SeqCst)
+    }
+
+    fn before_write(&self) -> Result<(), Error> {
+        self.faults.saves.fetch_add(1, Ordering::SeqCst);
+        let delay = self.faults.save_delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            std::thread::sleep(Duration::from_millis(delay));
+        }
+        if take_one(&self.faults.failing_saves) {
+            return Err(Error::new(
+                ErrorKind::Store,
+                "injected: no space left on device",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<S: SessionStore> SessionStore for FaultyStore<S> {
+    fn load(&self) -> Result<Option<StoredSession>, Error> {
+        self.faults.loads.fetch_add(1, Ordering::SeqCst);
+        if take_one(&self.faults.panicking_loads) {
+            panic!("injected: a bug in the store");
+        }
+        self.inner.load()
+    }
+
+    fn save(&self, session: &StoredSession) -> Result<(), Error> {
+        self.before_write()?;
+        self.inner.save(session)
+    }
+
+    fn clear(&self) -> Result<(), Error> {
+        self.inner.clear()
+    }
+
+    fn save_if_current(
+        &self,
+        expected: Option<&RefreshToken>,
+        session: &StoredSession,
+    ) -> Result<bool, Error> {
+        self.before_write()?;
+        self.inner.save_if_current(expected, session)
+    }
+
+    fn clear_if_current(&self, token: &RefreshToken) -> Result<bool, Error> {
+        self.inner.clear_if_current(token)
+    }
+}
+
+/// Records how late a 10 ms ticker runs on the current runtime: a stalled worker shows as lag.
+#[derive(Debug)]
+pub struct Ticker {
+    max_lag_us: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Ticker {
+    /// Starts ticking on the current runtime.
+    pub fn start() -> Self {
+        let max_lag_us = Arc::new(AtomicU64::new(0));
+        let lag = max_lag_us.clone();
+        let task = tokio::spawn(async move {
+            let period = Duration::from_millis(10);
+            loop {
+                let before = std::time::Instant::now();
+                tokio::time::sleep(period).await;
+                let late = before.elapsed().saturating_sub(period);
+                let us = u64::try_from(late.as_micros()).unwrap_or(u64::MAX);
+                lag.fetch_max(us, Ordering::SeqCst);
+            }
+        });
+        Self { max_lag_us, task }
+    }
+
+    /// The largest lag seen so far.
+    pub fn max_lag(&self) -> Duration {
+        Duration::from_micros(self.max_lag_us.load(Ordering::SeqCst))
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
