@@ -26,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use cognito_sigv4::client::ApiClient;
 use cognito_sigv4::credentials::{FederatedCredentials, Session, SessionBuilder, token_fn};
 use cognito_sigv4::identity_pool::LoginProvider;
-use cognito_sigv4::store::{FileStore, SessionStore};
+use cognito_sigv4::store::FileStore;
 use cognito_sigv4::{Clock, ManualClock};
 use cognito_sigv4_emulator::Seed;
 use support::faulty_store::{FaultyStore, Ticker};
@@ -191,7 +191,7 @@ fn a_held_store_lock_never_stalls_a_current_thread_runtime() {
 #[tokio::test]
 async fn a_panicking_store_during_refresh_serves_the_valid_value_and_backs_off() {
     let emu = emulator(false).await;
-    let store = FaultyStore::new(cognito_sigv4::store::MemoryStore::new());
+    let store = FaultyStore::new(Arc::new(cognito_sigv4::store::MemoryStore::new()));
     let session = signed_in(
         builder(&emu, emu.clock.clone())
             .store(store.clone())
@@ -326,9 +326,9 @@ async fn a_trial_clock_offset_never_outlives_its_request() {
     for then in [Then::ServerError, Then::CallerLeaves] {
         let emu = emulator(false).await;
         let session = signed_in(builder(&emu, emu.clock.clone()), "jdoe").await;
-        // A `Signature expired` whose `Date` is two hours ahead; the retry meets a 503, or a
-        // caller that gives up.
-        let liar = LyingProxy::start(&emu, then).await;
+        // A `Signature expired` whose `Date` is two minutes ahead (the credentials still valid
+        // in that time); the retry meets a 503, or a caller that gives up.
+        let liar = LyingProxy::start(&emu, 120, then).await;
         let mut base = emu.api_url("reference", "prod").expect("api url");
         base.set_port(Some(liar.addr.port())).expect("port");
         let api = ApiClient::builder(base.as_str())
@@ -359,7 +359,7 @@ async fn a_trial_clock_offset_never_outlives_its_request() {
 async fn a_lying_date_is_rolled_back_and_the_request_still_succeeds() {
     let emu = emulator(false).await;
     let session = signed_in(builder(&emu, emu.clock.clone()), "jdoe").await;
-    let liar = LyingProxy::start(&emu, Then::Pass).await;
+    let liar = LyingProxy::start(&emu, 7_200, Then::Pass).await;
     let mut base = emu.api_url("reference", "prod").expect("api url");
     base.set_port(Some(liar.addr.port())).expect("port");
     let api = ApiClient::builder(base.as_str())
@@ -489,6 +489,7 @@ struct LyingProxy {
 struct LyingState {
     upstream: String,
     now: ManualClock,
+    lie_secs: u64,
     seen: Arc<AtomicUsize>,
     then: Then,
     http: reqwest::Client,
@@ -534,7 +535,7 @@ async fn forward(upstream: &str, http: &reqwest::Client, req: Request) -> Respon
 async fn lie(State(st): State<LyingState>, req: Request) -> Response {
     match st.seen.fetch_add(1, Ordering::SeqCst) {
         0 => {
-            let lie = st.now.now() + secs(7_200);
+            let lie = st.now.now() + secs(st.lie_secs);
             let body = r#"{"message":"Signature expired: 20200101T000000Z is now earlier than 20200101T000000Z (20200101T000500Z - 5 min.)"}"#;
             (
                 StatusCode::FORBIDDEN,
@@ -558,10 +559,12 @@ async fn lie(State(st): State<LyingState>, req: Request) -> Response {
 }
 
 impl LyingProxy {
-    async fn start(emu: &TestEmulator, then: Then) -> Self {
+    /// A proxy whose first answer is a time refusal dated `lie_secs` ahead.
+    async fn start(emu: &TestEmulator, lie_secs: u64, then: Then) -> Self {
         let state = LyingState {
             upstream: format!("http://{}", emu.addr()),
             now: emu.clock.clone(),
+            lie_secs,
             seen: Arc::new(AtomicUsize::new(0)),
             then,
             http: reqwest::Client::new(),
