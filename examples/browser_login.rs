@@ -102,7 +102,8 @@ where
     println!("signed in as {}", tokens.username);
     let session = Session::builder(target.config.clone())
         .managed_login(login)
-        .from_tokens(tokens)?;
+        .from_tokens(tokens)
+        .await?;
     let mut api = ApiClient::builder(&target.api_url).session(&session);
     if let Some(addr) = target.connect_to {
         api = api.connect_to(addr);

@@ -58,6 +58,8 @@ pub enum ErrorKind {
     InvalidResponse,
     /// Any other service error; see [`Error::service_code`].
     Service,
+    /// Something took longer than it may (a refresh, a user's token source). Retryable.
+    Timeout,
 }
 
 impl ErrorKind {
@@ -84,6 +86,7 @@ impl ErrorKind {
             ErrorKind::Credentials => "credentials error",
             ErrorKind::InvalidResponse => "invalid response",
             ErrorKind::Service => "service error",
+            ErrorKind::Timeout => "timed out",
         }
     }
 
@@ -91,7 +94,10 @@ impl ErrorKind {
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            ErrorKind::Network | ErrorKind::Throttled | ErrorKind::ServiceUnavailable
+            ErrorKind::Network
+                | ErrorKind::Throttled
+                | ErrorKind::ServiceUnavailable
+                | ErrorKind::Timeout
         )
     }
 

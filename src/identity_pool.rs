@@ -185,9 +185,13 @@ impl IdentityPoolClientBuilder {
             // The session retries with its own backoff, reading the crate's clock, and keeps
             // serving valid credentials meanwhile; SDK retries would only add hidden waits.
             .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
-            .timeout_config(timeouts.clone());
+            .timeout_config(timeouts.clone())
+            .http_client(crate::runtime::sdk_http_client());
         if let Some(url) = config.endpoint_override(Service::CognitoIdentity) {
             builder = builder.endpoint_url(url.as_str());
+        }
+        if let Some(name) = crate::config::sdk_app_name(config) {
+            builder = builder.app_name(name);
         }
         // AssumeRoleWithWebIdentity is unsigned: no credentials provider, so the SDK never
         // looks for ambient credentials; retries disabled for the same reason as above.
@@ -195,9 +199,13 @@ impl IdentityPoolClientBuilder {
             .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
             .region(aws_sdk_sts::config::Region::new(config.region().to_owned()))
             .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
-            .timeout_config(timeouts);
+            .timeout_config(timeouts)
+            .http_client(crate::runtime::sdk_http_client());
         if let Some(url) = config.endpoint_override(Service::Sts) {
             sts = sts.endpoint_url(url.as_str());
+        }
+        if let Some(name) = crate::config::sdk_app_name(config) {
+            sts = sts.app_name(name);
         }
         Ok(IdentityPoolClient {
             sdk: aws_sdk_cognitoidentity::Client::from_conf(builder.build()),

@@ -16,6 +16,7 @@ pub mod identity_pool;
 pub mod jwt;
 #[cfg(feature = "oauth")]
 pub mod oauth;
+mod runtime;
 pub mod secret;
 pub mod signing;
 pub mod skew;

@@ -7,7 +7,7 @@
 //! [`ClockSkew`]) and bounded, so a lying `Date` header cannot break a client for good.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -18,6 +18,28 @@ use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::time::{Clock, SharedClock, epoch_secs, shift};
 
+/// A learned offset and how many times anything was learned: packed in one atomic word so
+/// that a compare-and-swap sees both (the offset is bounded by [`ClockSkew::MAX_SECS`], which
+/// fits in 32 bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Learned {
+    version: u32,
+    offset_secs: i32,
+}
+
+impl Learned {
+    fn pack(self) -> u64 {
+        (u64::from(self.version) << 32) | u64::from(self.offset_secs.cast_unsigned())
+    }
+
+    fn unpack(word: u64) -> Self {
+        Self {
+            version: (word >> 32) as u32,
+            offset_secs: (word as u32).cast_signed(),
+        }
+    }
+}
+
 /// What this device's clock is off by, compared with AWS's: one learned offset shared by
 /// everything that asks "what time is it at AWS?" — a session's expiry decisions, the SRP
 /// `TIMESTAMP`, and the SigV4 dates of the [`ApiClient`](crate::client::ApiClient) wired to it.
@@ -26,9 +48,15 @@ use crate::time::{Clock, SharedClock, epoch_secs, shift};
 /// the server then accepted, or the `iat` of tokens the user pool just issued. It is bounded by
 /// [`ClockSkew::MAX_SECS`]: a `Date` header further off than that is a lie or a broken proxy,
 /// not a clock, and is ignored. Cheap to share (`Arc`) and lock-free to read.
+///
+/// Every learn, even one that confirms the current offset, counts as a new
+/// [`version`](Self::version). A request that tried an offset of its own (a retry in a server's
+/// time) [`confirm`s](Self::confirm) it only if nothing was learned since it started: evidence
+/// gathered meanwhile is newer than the request's and is never overwritten.
 #[derive(Debug)]
 pub struct ClockSkew {
-    offset_secs: AtomicI64,
+    /// A packed [`Learned`].
+    learned: AtomicU64,
     /// The offset the last service `Date` header implied, not yet confirmed (`i64::MIN`: none).
     hint_secs: AtomicI64,
 }
@@ -44,7 +72,13 @@ impl ClockSkew {
     /// No offset yet.
     pub fn new() -> Self {
         Self {
-            offset_secs: AtomicI64::new(0),
+            learned: AtomicU64::new(
+                Learned {
+                    version: 0,
+                    offset_secs: 0,
+                }
+                .pack(),
+            ),
             hint_secs: AtomicI64::new(i64::MIN),
         }
     }
@@ -71,43 +105,72 @@ impl ClockSkew {
         }
     }
 
+    fn learned(&self) -> Learned {
+        Learned::unpack(self.learned.load(Ordering::Acquire))
+    }
+
     /// Server time minus local time, in seconds (0 until learned).
     pub fn offset_secs(&self) -> i64 {
-        self.offset_secs.load(Ordering::Relaxed)
+        i64::from(self.learned().offset_secs)
     }
 
-    /// Adopts `offset_secs` if it is within [`MAX_SECS`](Self::MAX_SECS) and differs from the
-    /// current offset by at least [`MIN_CHANGE_SECS`](Self::MIN_CHANGE_SECS). Returns whether it
-    /// did.
+    /// How many times an offset was learned or confirmed: a request notes it when it starts,
+    /// and [`confirm`](Self::confirm)s an offset of its own only if it has not moved.
+    pub fn version(&self) -> u32 {
+        self.learned().version
+    }
+
+    /// Learns `offset_secs` from fresh evidence (tokens just issued): adopted if it is within
+    /// [`MAX_SECS`](Self::MAX_SECS) and differs from the current offset by at least
+    /// [`MIN_CHANGE_SECS`](Self::MIN_CHANGE_SECS); a plausible offset closer than that confirms
+    /// the current one. Either way the [`version`](Self::version) moves. Returns whether the
+    /// offset changed.
     pub fn adopt(&self, offset_secs: i64) -> bool {
-        if !Self::is_plausible(offset_secs)
-            || offset_secs.abs_diff(self.offset_secs()) < Self::MIN_CHANGE_SECS.unsigned_abs()
-        {
+        let Some(new) = Self::bounded(offset_secs) else {
             return false;
-        }
-        self.offset_secs.store(offset_secs, Ordering::Relaxed);
-        true
+        };
+        let mut changed = false;
+        let _ = self
+            .learned
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                let current = Learned::unpack(word);
+                changed = i64::from(new).abs_diff(i64::from(current.offset_secs))
+                    >= Self::MIN_CHANGE_SECS.unsigned_abs();
+                Some(
+                    Learned {
+                        version: current.version.wrapping_add(1),
+                        offset_secs: if changed { new } else { current.offset_secs },
+                    }
+                    .pack(),
+                )
+            });
+        changed
     }
 
-    /// Sets the offset to `offset_secs` whatever the current one (still bounded by
-    /// [`MAX_SECS`](Self::MAX_SECS)): a provisional offset being tried, or the one it replaced
-    /// being restored.
-    pub fn set(&self, offset_secs: i64) {
-        if Self::is_plausible(offset_secs) {
-            self.offset_secs.store(offset_secs, Ordering::Relaxed);
-        }
+    /// Adopts `offset_secs`, which a request tried and the server accepted, only if nothing
+    /// was learned since that request saw version `seen`; returns whether it did.
+    pub fn confirm(&self, seen: u32, offset_secs: i64) -> bool {
+        let Some(new) = Self::bounded(offset_secs) else {
+            return false;
+        };
+        self.learned
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                let current = Learned::unpack(word);
+                (current.version == seen).then(|| {
+                    Learned {
+                        version: seen.wrapping_add(1),
+                        offset_secs: new,
+                    }
+                    .pack()
+                })
+            })
+            .is_ok()
     }
 
-    /// Sets the offset to `new` only if it is still `expected` (and `new` is plausible); returns
-    /// whether it did. A provisional offset is tried, and rolled back, this way, so that an
-    /// offset learned meanwhile by someone else sharing the skew (a session reading fresh
-    /// tokens' `iat`) is never overwritten by a stale one.
-    pub fn replace(&self, expected: i64, new: i64) -> bool {
-        Self::is_plausible(new)
-            && self
-                .offset_secs
-                .compare_exchange(expected, new, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
+    fn bounded(offset_secs: i64) -> Option<i32> {
+        Self::is_plausible(offset_secs)
+            .then(|| i32::try_from(offset_secs).ok())
+            .flatten()
     }
 
     /// Whether an offset is small enough to be a clock's error rather than a lie.
@@ -155,6 +218,10 @@ impl SkewedClock {
 impl Clock for SkewedClock {
     fn now(&self) -> SystemTime {
         shift(self.device.now(), self.skew.offset_secs())
+    }
+
+    fn monotonic(&self) -> std::time::Duration {
+        self.device.monotonic()
     }
 }
 
@@ -208,41 +275,39 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
-    fn a_rollback_never_overwrites_an_offset_learned_meanwhile() {
+    fn a_request_never_overwrites_an_offset_learned_meanwhile() {
         let skew = ClockSkew::default();
-        skew.set(600);
-        // A request tries a provisional offset...
-        assert!(skew.replace(600, 900));
-        // ...a session learns the right one from fresh tokens meanwhile...
+        assert!(skew.adopt(600));
+        // A request starts, and tries 900 on its own...
+        let seen = skew.version();
+        // ...a session learns the right offset from fresh tokens meanwhile...
         assert!(skew.adopt(-120));
-        // ...and the request's rollback, now stale, changes nothing.
-        assert!(!skew.replace(900, 600));
+        // ...and the request's confirmation, now stale, changes nothing.
+        assert!(!skew.confirm(seen, 900));
         assert_eq!(skew.offset_secs(), -120);
-        // A rollback nobody raced with restores the offset it replaced.
-        assert!(skew.replace(-120, 300));
-        assert!(skew.replace(300, -120));
-        assert_eq!(skew.offset_secs(), -120);
+        // A confirmation nobody raced with is adopted, however small the change.
+        assert!(skew.confirm(skew.version(), -110));
+        assert_eq!(skew.offset_secs(), -110);
         // Implausible offsets are never set.
-        assert!(!skew.replace(-120, i64::MAX));
+        assert!(!skew.confirm(skew.version(), i64::MAX));
+        assert!(!skew.confirm(skew.version(), ClockSkew::MAX_SECS + 1));
     }
 
     /// Issue 23, item 4: a learn that confirms the offset a request is trying (within
-    /// `MIN_CHANGE_SECS` of it) is evidence too; the request's rollback must not undo it.
+    /// `MIN_CHANGE_SECS` of it) is evidence too, and newer than the request's.
     #[test]
-    fn a_rollback_never_undoes_a_confirming_learn() {
+    fn a_confirming_learn_is_seen_by_a_request_that_started_before_it() {
         let skew = ClockSkew::default();
-        skew.set(600);
-        // A request tries 900...
-        assert!(skew.replace(600, 900));
-        // ...fresh tokens' `iat` says 910: the request's offset was right...
-        skew.adopt(910);
-        // ...then the request's retry is refused for another reason and it rolls back.
-        skew.replace(900, 600);
-        assert!(
-            skew.offset_secs().abs_diff(910) < 30,
-            "the learned offset stays: {}",
-            skew.offset_secs()
-        );
+        assert!(skew.adopt(600));
+        let seen = skew.version();
+        assert!(!skew.adopt(610), "too close to change the offset...");
+        assert_ne!(skew.version(), seen, "...but a learn all the same");
+        // A → B → A is a change too.
+        let before = skew.version();
+        assert!(skew.adopt(-600));
+        assert!(skew.adopt(600));
+        assert!(!skew.confirm(before, 1_200));
+        assert_eq!(skew.offset_secs(), 600);
     }
 
     #[test]

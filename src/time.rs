@@ -9,10 +9,30 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// A source of the current wall-clock time.
+/// A source of the current wall-clock time, and of a monotonic reading for spans of time.
+///
+/// Two readings, because they answer two questions. `now` is the date: what tokens and
+/// credentials expire by, and what signatures carry; it may step back or forward (NTP, a
+/// resumed laptop, a corrected skew). `monotonic` measures how long something took or how
+/// long to wait (backoffs, timeouts): it never goes back, so a stepped wall clock neither
+/// stretches nor skips a wait.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current time.
     fn now(&self) -> SystemTime;
+
+    /// The time elapsed since a fixed origin (the first reading in this process): never goes
+    /// back. The default reads the process's monotonic clock, which is right for any clock that
+    /// follows real time; a clock that moves on command (a test's) moves it with its own time.
+    fn monotonic(&self) -> Duration {
+        process_monotonic()
+    }
+}
+
+/// The process's monotonic clock, from its first reading.
+#[allow(clippy::disallowed_methods)] // The one sanctioned read of the monotonic clock.
+fn process_monotonic() -> Duration {
+    static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    ORIGIN.get_or_init(std::time::Instant::now).elapsed()
 }
 
 /// A shared, dynamically typed clock.
@@ -23,6 +43,10 @@ pub type SharedClock = Arc<dyn Clock>;
 impl<C: Clock + ?Sized> Clock for Arc<C> {
     fn now(&self) -> SystemTime {
         (**self).now()
+    }
+
+    fn monotonic(&self) -> Duration {
+        (**self).monotonic()
     }
 }
 
@@ -56,18 +80,34 @@ impl Clock for SystemClock {
 /// A clock that only moves when told to: for tests.
 ///
 /// Clones share the same time, so a test can hand one clone to the code under test and keep
-/// another to advance it.
+/// another to advance it. [`advance`](Self::advance) is time passing (both readings move);
+/// [`set`](Self::set) is a step of the wall clock alone (NTP, a resumed laptop): the
+/// [monotonic](Clock::monotonic) reading stays where it was.
 #[derive(Debug, Clone)]
 pub struct ManualClock {
-    now: Arc<Mutex<SystemTime>>,
+    now: Arc<Mutex<Readings>>,
+}
+
+/// A manual clock's two readings.
+#[derive(Debug, Clone, Copy)]
+struct Readings {
+    wall: SystemTime,
+    monotonic: Duration,
 }
 
 impl ManualClock {
     /// A clock stopped at `start`.
     pub fn new(start: SystemTime) -> Self {
         Self {
-            now: Arc::new(Mutex::new(start)),
+            now: Arc::new(Mutex::new(Readings {
+                wall: start,
+                monotonic: Duration::ZERO,
+            })),
         }
+    }
+
+    fn readings(&self) -> std::sync::MutexGuard<'_, Readings> {
+        self.now.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A clock stopped at `secs` seconds after the Unix epoch.
@@ -75,21 +115,27 @@ impl ManualClock {
         Self::new(UNIX_EPOCH + Duration::from_secs(secs))
     }
 
-    /// Moves the clock forward by `by`.
+    /// Lets `by` pass: the wall clock and the monotonic reading both move forward.
     pub fn advance(&self, by: Duration) {
-        let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
-        *now += by;
+        let mut now = self.readings();
+        now.wall += by;
+        now.monotonic += by;
     }
 
-    /// Sets the clock to `to` (which may be in the past).
+    /// Steps the wall clock to `to` (which may be in the past) without time passing: the
+    /// monotonic reading does not move.
     pub fn set(&self, to: SystemTime) {
-        *self.now.lock().unwrap_or_else(|e| e.into_inner()) = to;
+        self.readings().wall = to;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
-        *self.now.lock().unwrap_or_else(|e| e.into_inner())
+        self.readings().wall
+    }
+
+    fn monotonic(&self) -> Duration {
+        self.readings().monotonic
     }
 }
 
@@ -111,6 +157,10 @@ impl OffsetClock {
 impl Clock for OffsetClock {
     fn now(&self) -> SystemTime {
         shift(self.inner.now(), self.offset_secs)
+    }
+
+    fn monotonic(&self) -> Duration {
+        self.inner.monotonic()
     }
 }
 
@@ -150,6 +200,11 @@ mod tests {
         assert_eq!(epoch_secs(clock.now()), 1_000);
         other.advance(Duration::from_secs(61));
         assert_eq!(epoch_secs(clock.now()), 1_061);
+        assert_eq!(clock.monotonic(), Duration::from_secs(61));
+        // A step of the wall clock, either way, is not time passing.
+        other.set(UNIX_EPOCH + Duration::from_secs(400));
+        assert_eq!(epoch_secs(clock.now()), 400);
+        assert_eq!(clock.monotonic(), Duration::from_secs(61));
     }
 
     #[test]

@@ -346,7 +346,11 @@ async fn a_session_remembers_its_device_across_resume_and_sign_out() {
     assert!(!format!("{stored:?}").contains(device.password().expose_secret()));
 
     // A resumed session refreshes on the stored device (the pool binds refresh to it).
-    let resumed = builder().store(store.clone()).resume().expect("resume");
+    let resumed = builder()
+        .store(store.clone())
+        .resume()
+        .await
+        .expect("resume");
     assert_eq!(resumed.remembered_device().as_ref(), Some(&device));
     resumed.tokens().await.expect("refresh on the device");
 
@@ -448,6 +452,7 @@ async fn a_session_confirms_its_new_device_so_that_it_can_refresh() {
         .clock(emu.clock.clone())
         .store(store)
         .resume()
+        .await
         .expect("resume");
     let tokens = resumed
         .tokens()

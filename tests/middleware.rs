@@ -104,7 +104,7 @@ async fn a_skewed_clock_and_expired_credentials_are_each_mended_by_one_retry() {
     assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
     assert_eq!(session.clock_skew().offset_secs(), 1_200);
     device.set_offset(0);
-    session.clock_skew().set(0);
+    assert!(session.clock_skew().adopt(0));
 
     // Credentials the device thinks valid but the service finds expired: refused once, then
     // new ones from the session.

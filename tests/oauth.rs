@@ -157,6 +157,7 @@ async fn code_with_pkce_becomes_a_session_refreshed_at_the_token_endpoint() {
         .clock(env.clock.clone())
         .managed_login(login.clone())
         .from_tokens(tokens)
+        .await
         .unwrap();
     let host = env.emulator.api_host("reference").unwrap();
     let api = ApiClient::builder(format!("http://{host}/prod"))

@@ -98,6 +98,7 @@ async fn a_person_signs_in_on_the_page_and_the_app_calls_an_iam_route() {
         .clock(env.clock.clone())
         .managed_login(login)
         .from_tokens(tokens)
+        .await
         .unwrap();
     let host = env.emulator.api_host("reference").unwrap();
     let api = ApiClient::builder(format!("http://{host}/prod"))

@@ -14,15 +14,10 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use axum::body::Bytes;
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use cognito_sigv4::client::ApiClient;
 use cognito_sigv4::credentials::{FederatedCredentials, Session, SessionBuilder, token_fn};
 use cognito_sigv4::identity_pool::LoginProvider;
@@ -30,6 +25,7 @@ use cognito_sigv4::store::FileStore;
 use cognito_sigv4::{Clock, ManualClock};
 use cognito_sigv4_emulator::Seed;
 use support::faulty_store::{FaultyStore, Ticker};
+use support::proxy::{After, Proxy};
 use support::{DeviceClock, TestEmulator, signed_in};
 
 fn secs(n: u64) -> Duration {
@@ -53,6 +49,28 @@ fn seed(rotation: bool) -> Seed {
 
 async fn emulator(rotation: bool) -> TestEmulator {
     TestEmulator::with_seed(seed(rotation)).await
+}
+
+/// A Google ID token the reference identity pool accepts, valid for `valid_secs`.
+fn google_token(emu: &TestEmulator, valid_secs: u64) -> cognito_sigv4::secret::Jwt {
+    emu.mint_oidc_token(
+        "https://accounts.google.com",
+        "google-user-0001",
+        "quickstart.apps.googleusercontent.com",
+        secs(valid_secs),
+        serde_json::json!({}),
+    )
+    .expect("google token")
+}
+
+/// A Google identity whose token comes from `source`, on the emulator's clock.
+fn google_identity(
+    emu: &TestEmulator,
+    source: impl cognito_sigv4::TokenSource + 'static,
+) -> cognito_sigv4::credentials::FederatedCredentialsBuilder {
+    FederatedCredentials::builder(emu.identity_pool_config("quickstart").expect("config"))
+        .clock(emu.clock.clone())
+        .login(LoginProvider::Google, source)
 }
 
 fn builder(emu: &TestEmulator, device: impl Clock + 'static) -> SessionBuilder {
@@ -123,7 +141,10 @@ async fn a_failed_save_of_a_rotated_token_never_signs_the_user_out() {
     // The first rotation's save fails (a full disk): the store keeps the retired token.
     emu.clock.advance(secs(301));
     store.fail_saves(1);
-    session.tokens().await.expect("refreshed although not saved");
+    session
+        .tokens()
+        .await
+        .expect("refreshed although not saved");
     // The next refresh must use the token in hand, not the stale one in the store.
     emu.clock.advance(secs(301));
     session
@@ -142,6 +163,7 @@ async fn a_failed_save_of_a_rotated_token_never_signs_the_user_out() {
         .store(file)
         .refresh_token_rotation(true)
         .resume()
+        .await
         .expect("a stored session");
     other.tokens().await.expect("the stored token is live");
 }
@@ -176,7 +198,10 @@ fn a_held_store_lock_never_stalls_a_current_thread_runtime() {
     let lag = rt.block_on(async {
         let ticker = Ticker::start();
         // The refresh reads and writes the locked store.
-        session.tokens().await.expect("refreshed once the lock is free");
+        session
+            .tokens()
+            .await
+            .expect("refreshed once the lock is free");
         ticker.max_lag()
     });
     holder.join().expect("holder");
@@ -189,7 +214,7 @@ fn a_held_store_lock_never_stalls_a_current_thread_runtime() {
 // ---- 3. Panics, runtime shutdown, hangs -----------------------------------------------------
 
 #[tokio::test]
-async fn a_panicking_store_during_refresh_serves_the_valid_value_and_backs_off() {
+async fn a_panicking_store_never_fails_a_refresh() {
     let emu = emulator(false).await;
     let store = FaultyStore::new(Arc::new(cognito_sigv4::store::MemoryStore::new()));
     let session = signed_in(
@@ -200,33 +225,57 @@ async fn a_panicking_store_during_refresh_serves_the_valid_value_and_backs_off()
     )
     .await;
     let first = session.tokens().await.expect("tokens");
-    // Due (margin 60 s, at most 90 s with jitter) but valid for 30 s more.
+    // Due (margin 60 s, at most 90 s with jitter) but valid for 30 s more; every store read
+    // panics (a bug in the app's store).
     emu.clock.advance(secs(270));
     store.panic_loads(u32::MAX);
-    let served = session
+    let refreshed = session
         .tokens()
         .await
-        .expect("the still-valid tokens are served");
-    assert_eq!(served.expires_at, first.expires_at);
-    let loads = store.loads();
-    // Within the backoff nobody starts another attempt.
-    for _ in 0..10 {
-        session.tokens().await.expect("still valid");
-    }
-    assert_eq!(store.loads(), loads, "the failed attempt is backed off");
-    // After the backoff, and with the store mended, the refresh goes through.
-    store.panic_loads(0);
-    emu.clock.advance(secs(2));
-    let mut refreshed = false;
-    for _ in 0..100 {
-        if session.tokens().await.expect("tokens").expires_at > first.expires_at {
-            refreshed = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(refreshed, "refreshed after the backoff");
+        .expect("refreshed with the token in hand");
+    assert!(refreshed.expires_at > first.expires_at);
+    assert!(store.loads() > 0, "the store was asked");
     assert!(!session.has_ended());
+}
+
+#[tokio::test]
+async fn a_panicking_login_source_serves_the_valid_credentials_and_backs_off() {
+    let emu = emulator(false).await;
+    let google = google_token(&emu, 7_200);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let source = {
+        let calls = calls.clone();
+        token_fn(move || {
+            // The second call panics: a bug in the app's token source.
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            assert_ne!(n, 1, "injected: a bug in the token source");
+            let token = google.clone();
+            async move { Ok(token) }
+        })
+    };
+    let creds = google_identity(&emu, source)
+        .refresh_margin(secs(60))
+        .build()
+        .expect("provider");
+    let first = creds.credentials().await.expect("credentials");
+    // Due but valid for 30 s more: the refresh panics.
+    emu.clock.advance(secs(870));
+    let served = creds
+        .credentials()
+        .await
+        .expect("the still-valid credentials are served");
+    assert_eq!(served.access_key_id(), first.access_key_id());
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    // Within the backoff nobody asks the source again.
+    for _ in 0..10 {
+        creds.credentials().await.expect("still valid");
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "the failure is backed off");
+    // After the backoff the source is asked again, and works.
+    emu.clock.advance(secs(2));
+    let renewed = creds.credentials().await.expect("renewed");
+    assert_ne!(renewed.access_key_id(), first.access_key_id());
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
 
 #[test]
@@ -236,16 +285,8 @@ fn a_refresh_outlives_the_runtime_that_started_it() {
     // Cognito rotates at once, but its answer reaches the device 300 ms later.
     let proxy = served
         .runtime
-        .block_on(DelayingProxy::start(emu, "GetTokensFromRefreshToken"));
-    let config = emu
-        .config()
-        .to_builder()
-        .endpoint(
-            cognito_sigv4::config::Service::CognitoIdp,
-            format!("http://{}/", proxy.addr).parse().expect("url"),
-        )
-        .build()
-        .expect("config");
+        .block_on(Proxy::delaying(emu, "GetTokensFromRefreshToken"));
+    let config = proxy.idp_config(emu);
     let build = || {
         Session::builder(config.clone())
             .clock(emu.clock.clone())
@@ -274,15 +315,7 @@ fn a_refresh_outlives_the_runtime_that_started_it() {
 #[tokio::test]
 async fn a_hung_login_source_does_not_hold_the_single_flight() {
     let emu = emulator(false).await;
-    let google = emu
-        .mint_oidc_token(
-            "https://accounts.google.com",
-            "google-user-0001",
-            "quickstart.apps.googleusercontent.com",
-            secs(3_600),
-            serde_json::json!({}),
-        )
-        .expect("google token");
+    let google = google_token(&emu, 3_600);
     let calls = Arc::new(AtomicUsize::new(0));
     let source = {
         let calls = calls.clone();
@@ -298,18 +331,15 @@ async fn a_hung_login_source_does_not_hold_the_single_flight() {
             }
         })
     };
-    let creds =
-        FederatedCredentials::builder(emu.identity_pool_config("quickstart").expect("config"))
-            .clock(emu.clock.clone())
-            .login(LoginProvider::Google, source)
-            .build()
-            .expect("provider");
+    let creds = google_identity(&emu, source).build().expect("provider");
     let hung = tokio::time::timeout(secs(10), creds.credentials()).await;
     let e = hung
         .expect("the caller gets an answer within the refresh timeout")
         .expect_err("no credentials from a hung source");
     assert!(e.is_retryable(), "{e}");
-    // The flight was released: after the backoff a new attempt asks the source again.
+    // The attempt's own timeout (the same 5 s, started a moment before the caller's wait)
+    // releases the flight; after its backoff a new attempt asks the source again.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     emu.clock.advance(secs(2));
     let creds = tokio::time::timeout(secs(10), creds.credentials())
         .await
@@ -323,15 +353,13 @@ async fn a_hung_login_source_does_not_hold_the_single_flight() {
 
 #[tokio::test]
 async fn a_trial_clock_offset_never_outlives_its_request() {
-    for then in [Then::ServerError, Then::CallerLeaves] {
+    for then in [After::ServerError, After::Hold] {
         let emu = emulator(false).await;
         let session = signed_in(builder(&emu, emu.clock.clone()), "jdoe").await;
         // A `Signature expired` whose `Date` is two minutes ahead (the credentials still valid
         // in that time); the retry meets a 503, or a caller that gives up.
-        let liar = LyingProxy::start(&emu, 120, then).await;
-        let mut base = emu.api_url("reference", "prod").expect("api url");
-        base.set_port(Some(liar.addr.port())).expect("port");
-        let api = ApiClient::builder(base.as_str())
+        let liar = Proxy::lying(&emu, 120, then).await;
+        let api = ApiClient::builder(liar.api_url(&emu).as_str())
             .region(emu.region())
             .session(&session)
             .build()
@@ -359,10 +387,8 @@ async fn a_trial_clock_offset_never_outlives_its_request() {
 async fn a_lying_date_is_rolled_back_and_the_request_still_succeeds() {
     let emu = emulator(false).await;
     let session = signed_in(builder(&emu, emu.clock.clone()), "jdoe").await;
-    let liar = LyingProxy::start(&emu, 7_200, Then::Pass).await;
-    let mut base = emu.api_url("reference", "prod").expect("api url");
-    base.set_port(Some(liar.addr.port())).expect("port");
-    let api = ApiClient::builder(base.as_str())
+    let liar = Proxy::lying(&emu, 7_200, After::Pass).await;
+    let api = ApiClient::builder(liar.api_url(&emu).as_str())
         .region(emu.region())
         .session(&session)
         .build()
@@ -396,7 +422,11 @@ async fn an_expired_login_refusal_at_the_identity_pool_refreshes_the_tokens_once
         .await
         .expect("credentials after one refresh");
     assert!(creds.expiry().expect("expiry") > emu.clock.now());
-    assert_eq!(session.clock_skew().offset_secs(), 100, "the skew is learned");
+    assert_eq!(
+        session.clock_skew().offset_secs(),
+        100,
+        "the skew is learned"
+    );
     assert_eq!(emu.calls("InitiateAuth"), 2, "sign-in and one refresh");
 }
 
@@ -433,6 +463,68 @@ fn a_dead_background_refresher_never_lets_expired_credentials_out() {
     });
 }
 
+/// A clock that panics once, when armed, on the crate's refresh thread: a user component
+/// failing inside the background refresher itself.
+#[derive(Debug, Clone)]
+struct PanickyClock {
+    inner: ManualClock,
+    armed: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Clock for PanickyClock {
+    fn now(&self) -> SystemTime {
+        let on_refresh_thread = std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("cognito-sigv4-refresh"));
+        if on_refresh_thread && self.armed.swap(false, Ordering::SeqCst) {
+            panic!("injected: a bug in the clock");
+        }
+        self.inner.now()
+    }
+
+    fn monotonic(&self) -> Duration {
+        self.inner.monotonic()
+    }
+}
+
+#[tokio::test]
+async fn a_background_refresher_that_dies_is_restarted_and_meanwhile_the_full_margin_applies() {
+    let emu = emulator(false).await;
+    let clock = PanickyClock {
+        inner: emu.clock.clone(),
+        armed: Arc::default(),
+    };
+    let session = signed_in(
+        builder(&emu, clock.clone())
+            .background_refresh(true)
+            .background_poll(Duration::from_millis(5)),
+        "jdoe",
+    )
+    .await;
+    let first = session.credentials().await.expect("credentials");
+    assert!(session.background_refresh_running());
+    clock.armed.store(true, Ordering::SeqCst);
+    let mut died = false;
+    for _ in 0..500 {
+        if !session.background_refresh_running() {
+            died = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(died, "the injected panic stopped the background task");
+    // 100 s before the credentials expire: no background task refreshed them, and a caller
+    // with the 60 s background margin would take them as they are.
+    emu.clock.set(first.expiry().expect("expiry") - secs(100));
+    let renewed = session.credentials().await.expect("credentials");
+    assert_ne!(
+        renewed.access_key_id(),
+        first.access_key_id(),
+        "the full margin applied while the task was down"
+    );
+    assert!(session.background_refresh_running(), "restarted");
+}
+
 // ---- 7. The loser of a rotation race ----------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -452,6 +544,7 @@ async fn the_loser_of_a_rotation_race_waits_for_the_winners_slow_save() {
         .store(file.clone())
         .refresh_token_rotation(true)
         .resume()
+        .await
         .expect("a second process");
     emu.clock.advance(secs(301));
     // The winner's disk is slow: its save lands 2 s after Cognito rotated the token.
@@ -465,175 +558,4 @@ async fn the_loser_of_a_rotation_race_waits_for_the_winners_slow_save() {
     w.await.expect("joined").expect("the winner refreshed");
     l.expect("the loser adopted the winner's token");
     assert!(!winner.has_ended() && !loser.has_ended());
-}
-
-// ---- Stand-in servers -------------------------------------------------------------------------
-
-/// What a [`LyingProxy`] does after its one lie.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Then {
-    /// Passes every later request on.
-    Pass,
-    /// Answers the next request with a 503.
-    ServerError,
-    /// Holds the next answer back for a second (the caller gives up first).
-    CallerLeaves,
-}
-
-struct LyingProxy {
-    addr: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
-}
-
-#[derive(Clone)]
-struct LyingState {
-    upstream: String,
-    now: ManualClock,
-    lie_secs: u64,
-    seen: Arc<AtomicUsize>,
-    then: Then,
-    http: reqwest::Client,
-}
-
-fn http_date(t: SystemTime) -> String {
-    chrono::DateTime::<chrono::Utc>::from(t)
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string()
-}
-
-async fn forward(upstream: &str, http: &reqwest::Client, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let body: Bytes = axum::body::to_bytes(body, 1 << 20)
-        .await
-        .unwrap_or_default();
-    let url = format!(
-        "{upstream}{}",
-        parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
-    );
-    let mut out = http.request(parts.method, url).body(body);
-    // Every header as sent, `Host` included: it is signed.
-    for (name, value) in &parts.headers {
-        out = out.header(name, value);
-    }
-    match out.send().await {
-        Ok(resp) => {
-            let status = resp.status();
-            let headers = resp.headers().clone();
-            let body = resp.bytes().await.unwrap_or_default();
-            let mut response = (status, body).into_response();
-            *response.headers_mut() = headers;
-            response
-        }
-        Err(_) => StatusCode::BAD_GATEWAY.into_response(),
-    }
-}
-
-async fn lie(State(st): State<LyingState>, req: Request) -> Response {
-    match st.seen.fetch_add(1, Ordering::SeqCst) {
-        0 => {
-            let lie = st.now.now() + secs(st.lie_secs);
-            let body = r#"{"message":"Signature expired: 20200101T000000Z is now earlier than 20200101T000000Z (20200101T000500Z - 5 min.)"}"#;
-            (
-                StatusCode::FORBIDDEN,
-                [
-                    ("date", http_date(lie)),
-                    ("x-amzn-errortype", "InvalidSignatureException".to_owned()),
-                ],
-                body,
-            )
-                .into_response()
-        }
-        1 if st.then == Then::ServerError => {
-            (StatusCode::SERVICE_UNAVAILABLE, "{}").into_response()
-        }
-        1 if st.then == Then::CallerLeaves => {
-            tokio::time::sleep(secs(1)).await;
-            forward(&st.upstream, &st.http, req).await
-        }
-        _ => forward(&st.upstream, &st.http, req).await,
-    }
-}
-
-impl LyingProxy {
-    /// A proxy whose first answer is a time refusal dated `lie_secs` ahead.
-    async fn start(emu: &TestEmulator, lie_secs: u64, then: Then) -> Self {
-        let state = LyingState {
-            upstream: format!("http://{}", emu.addr()),
-            now: emu.clock.clone(),
-            lie_secs,
-            seen: Arc::new(AtomicUsize::new(0)),
-            then,
-            http: reqwest::Client::new(),
-        };
-        let app = axum::Router::new().fallback(lie).with_state(state);
-        let (addr, task) = serve(app).await;
-        Self { addr, task }
-    }
-}
-
-impl Drop for LyingProxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// Passes everything on, holding back by 300 ms the answers to one Cognito operation after
-/// the service has acted on them.
-struct DelayingProxy {
-    addr: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
-}
-
-#[derive(Clone)]
-struct DelayState {
-    upstream: String,
-    target: &'static str,
-    http: reqwest::Client,
-}
-
-async fn delay(State(st): State<DelayState>, req: Request) -> Response {
-    let delayed = req
-        .headers()
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.ends_with(st.target));
-    let response = forward(&st.upstream, &st.http, req).await;
-    if delayed {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    response
-}
-
-impl DelayingProxy {
-    async fn start(emu: &TestEmulator, target: &'static str) -> Self {
-        let state = DelayState {
-            upstream: format!("http://{}", emu.addr()),
-            target,
-            http: reqwest::Client::new(),
-        };
-        let app = axum::Router::new().fallback(delay).with_state(state);
-        let (addr, task) = serve(app).await;
-        Self { addr, task }
-    }
-}
-
-impl Drop for DelayingProxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn serve(app: axum::Router) -> (SocketAddr, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (addr, task)
 }

@@ -11,21 +11,18 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use cognito_sigv4::client::ApiClient;
 use cognito_sigv4::credentials::{FederatedCredentials, Session, SessionBuilder, token_fn};
 use cognito_sigv4::identity_pool::LoginProvider;
 use cognito_sigv4::secret::Jwt;
-use cognito_sigv4::{Clock, ErrorKind, ManualClock};
-use cognito_sigv4_emulator::{Fault, Seed};
+use cognito_sigv4::{Clock, ErrorKind};
+use cognito_sigv4_emulator::Seed;
+use support::proxy::{After, Proxy, serve};
 use support::{DeviceClock, TestEmulator, signed_in};
 
 fn secs(n: u64) -> Duration {
@@ -125,159 +122,29 @@ async fn skew_that_appears_mid_session_is_learned_from_one_refusal() {
     assert_eq!(emu.calls("execute-api"), before + 8);
 }
 
-/// A proxy in front of the emulator's API that answers the first request itself, with a
-/// `Signature expired` refusal whose `Date` lies by `lie_secs`.
-struct LyingProxy {
-    addr: SocketAddr,
-    lies_left: Arc<AtomicUsize>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-#[derive(Clone)]
-struct ProxyState {
-    upstream: String,
-    now: ManualClock,
-    lie_secs: i64,
-    lies_left: Arc<AtomicUsize>,
-    http: reqwest::Client,
-    /// Answers to requests whose `X-Amz-Target` ends with this are held back 300 ms after the
-    /// upstream has answered: the service acted, the client does not know yet.
-    delay_target: Option<&'static str>,
-}
-
-fn http_date(t: SystemTime) -> String {
-    chrono::DateTime::<chrono::Utc>::from(t)
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string()
-}
-
-async fn proxy(State(st): State<ProxyState>, req: Request) -> Response {
-    if st
-        .lies_left
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-        .is_ok()
-    {
-        let t = st.now.now();
-        let lie = if st.lie_secs >= 0 {
-            t + secs(st.lie_secs.unsigned_abs())
-        } else {
-            t - secs(st.lie_secs.unsigned_abs())
-        };
-        let body = r#"{"message":"Signature expired: 20200101T000000Z is now earlier than 20200101T000000Z (20200101T000500Z - 5 min.)"}"#;
-        return (
-            StatusCode::FORBIDDEN,
-            [
-                ("date", http_date(lie)),
-                ("x-amzn-errortype", "InvalidSignatureException".to_owned()),
-            ],
-            body,
-        )
-            .into_response();
-    }
-    let (parts, body) = req.into_parts();
-    let delayed = st.delay_target.is_some_and(|target| {
-        parts
-            .headers
-            .get("x-amz-target")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.ends_with(target))
-    });
-    let body: Bytes = axum::body::to_bytes(body, 1 << 20)
-        .await
-        .unwrap_or_default();
-    let url = format!(
-        "{}{}",
-        st.upstream,
-        parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
-    );
-    let mut out = st.http.request(parts.method, url).body(body);
-    // Every header as sent, `Host` included: it is signed.
-    for (name, value) in &parts.headers {
-        out = out.header(name, value);
-    }
-    match out.send().await {
-        Ok(resp) => {
-            let status = resp.status();
-            let headers = resp.headers().clone();
-            let body = resp.bytes().await.unwrap_or_default();
-            if delayed {
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            let mut response = (status, body).into_response();
-            *response.headers_mut() = headers;
-            response
-        }
-        Err(_) => StatusCode::BAD_GATEWAY.into_response(),
-    }
-}
-
-impl LyingProxy {
-    async fn start(emu: &TestEmulator, lie_secs: i64) -> LyingProxy {
-        Self::with(emu, lie_secs, 1, None).await
-    }
-
-    /// A proxy that tells no lie and holds back the answers to `target`.
-    async fn delaying(emu: &TestEmulator, target: &'static str) -> LyingProxy {
-        Self::with(emu, 0, 0, Some(target)).await
-    }
-
-    async fn with(
-        emu: &TestEmulator,
-        lie_secs: i64,
-        lies: usize,
-        delay_target: Option<&'static str>,
-    ) -> LyingProxy {
-        let lies_left = Arc::new(AtomicUsize::new(lies));
-        let state = ProxyState {
-            upstream: format!("http://{}", emu.addr()),
-            now: emu.clock.clone(),
-            lie_secs,
-            lies_left: lies_left.clone(),
-            http: reqwest::Client::new(),
-            delay_target,
-        };
-        let app = axum::Router::new().fallback(proxy).with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        LyingProxy {
-            addr,
-            lies_left,
-            task,
-        }
-    }
-}
-
-impl Drop for LyingProxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 #[tokio::test]
 async fn skew_a_lying_date_is_never_kept() {
     for lie in [7_200, -7_200, 3 * 365 * 24 * 3_600] {
         let emu = emulator(|_| {}).await;
         let session = signed_in(builder(&emu, emu.clock.clone()), "jdoe").await;
-        let liar = LyingProxy::start(&emu, lie).await;
-        let mut base = emu.api_url("reference", "prod").expect("api url");
-        base.set_port(Some(liar.addr.port())).expect("port");
-        let api = ApiClient::builder(base.as_str())
+        let liar = Proxy::lying(&emu, lie, After::Pass).await;
+        let api = ApiClient::builder(liar.api_url(&emu).as_str())
             .region(emu.region())
             .session(&session)
             .build()
             .expect("api client");
-        // The first answer lies; whatever happens to that request, the client is not broken.
-        let _ = api.request(http::Method::GET, "/cip").send().await;
-        assert_eq!(liar.lies_left.load(Ordering::SeqCst), 0);
+        // The first answer lies; the server's own refusal of the retry gives the right time,
+        // and the request still succeeds.
+        let first = api
+            .request(http::Method::GET, "/cip")
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(first.status(), 200, "lie {lie}: {}", first.text());
+        assert!(
+            liar.requests() >= 2,
+            "the lie was told, and the request retried"
+        );
         assert_eq!(session.clock_skew().offset_secs(), 0, "lie {lie} not kept");
         for _ in 0..3 {
             let resp = api.request(http::Method::GET, "/cip").send().await;
@@ -364,20 +231,19 @@ async fn a_caller_dropped_during_a_rotating_refresh_keeps_the_session() {
         }
     })
     .await;
+    // Cognito rotates the refresh token at once; its answer reaches the device 300 ms later.
+    let proxy = Proxy::delaying(&emu, "GetTokensFromRefreshToken").await;
+    let config = proxy.idp_config(&emu);
     let session = signed_in(
-        builder(&emu, emu.clock.clone())
+        Session::builder(config)
+            .clock(emu.clock.clone())
             .refresh_token_rotation(true)
             .refresh_margin(secs(60)),
         "jdoe",
     )
     .await;
     emu.clock.advance(secs(301)); // tokens expired
-    emu.inject_fault(
-        "GetTokensFromRefreshToken",
-        Fault::Latency(Duration::from_millis(300)),
-        1,
-    );
-    // The caller gives up while Cognito is issuing the new refresh token.
+    // The caller gives up after Cognito has rotated the token, before its answer arrives.
     let dropped = tokio::time::timeout(Duration::from_millis(50), session.tokens()).await;
     assert!(dropped.is_err(), "the caller timed out");
     // The refresh went on without it: the next callers get its tokens, and nobody replays
@@ -441,18 +307,6 @@ async fn an_identity_pool_refusal_keeps_credentials_that_are_still_valid() {
     emu.clock.advance(secs(201));
     let e = creds.credentials().await.expect_err("nothing valid");
     assert_eq!(e.kind(), ErrorKind::NotAuthorized);
-}
-
-/// A stand-in server for the HTTP hygiene tests.
-async fn serve(app: axum::Router) -> (SocketAddr, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (addr, task)
 }
 
 fn token_only_client(base: String) -> cognito_sigv4::client::ApiClientBuilder {
@@ -567,6 +421,7 @@ async fn two_sessions_sharing_a_rotating_store_never_sign_each_other_out() {
     let b = builder(&emu, emu.clock.clone())
         .store(store.clone())
         .resume()
+        .await
         .expect("resumed");
     for round in 0..6 {
         emu.clock.advance(secs(301));
@@ -589,6 +444,7 @@ async fn two_sessions_sharing_a_rotating_store_never_sign_each_other_out() {
     let c = builder(&emu, emu.clock.clone())
         .store(store.clone())
         .resume()
+        .await
         .expect("resumed");
     c.tokens().await.expect("the stored token is live");
 }
@@ -599,16 +455,8 @@ async fn a_sign_out_racing_a_refresh_leaves_no_token_behind() {
     let (emu, _dir, store) = rotating().await;
     // Cognito issues the new refresh token at once, but its answer reaches the device only
     // after the user has signed out.
-    let proxy = LyingProxy::delaying(&emu, "GetTokensFromRefreshToken").await;
-    let config = emu
-        .config()
-        .to_builder()
-        .endpoint(
-            cognito_sigv4::config::Service::CognitoIdp,
-            format!("http://{}/", proxy.addr).parse().expect("url"),
-        )
-        .build()
-        .expect("config");
+    let proxy = Proxy::delaying(&emu, "GetTokensFromRefreshToken").await;
+    let config = proxy.idp_config(&emu);
     let session = signed_in(
         Session::builder(config)
             .clock(emu.clock.clone())

@@ -264,7 +264,9 @@ async fn a_revoked_refresh_token_ends_the_session_and_wipes_the_store() {
     ] {
         assert_eq!(e.kind(), ErrorKind::SessionEnded);
     }
-    let e = Session::resume(env.config.clone(), store).expect_err("nothing to resume");
+    let e = Session::resume(env.config.clone(), store)
+        .await
+        .expect_err("nothing to resume");
     assert_eq!(e.kind(), ErrorKind::SessionEnded);
 }
 
@@ -337,7 +339,12 @@ async fn a_stored_session_resumes_with_its_identity_id() {
     drop(session);
 
     env.emulator.reset_calls();
-    let resumed = env.builder().store(store.clone()).resume().expect("resume");
+    let resumed = env
+        .builder()
+        .store(store.clone())
+        .resume()
+        .await
+        .expect("resume");
     assert_eq!(env.calls("InitiateAuth"), 0, "resume makes no call");
     assert_eq!(
         resumed.tokens_expire_at(),
@@ -380,7 +387,12 @@ async fn an_unknown_cached_identity_id_is_recovered_with_one_get_id() {
     stored.identity_pool_id = env.config.identity_pool_id().map(str::to_owned);
     stored.identity_id = Some(stale.to_owned());
     let store = Arc::new(MemoryStore::with(stored));
-    let session = env.builder().store(store.clone()).resume().expect("resume");
+    let session = env
+        .builder()
+        .store(store.clone())
+        .resume()
+        .await
+        .expect("resume");
     env.emulator.reset_calls();
     session.credentials().await.expect("credentials");
     assert_eq!(env.calls("GetId"), 1);
@@ -430,6 +442,8 @@ async fn with_background_refresh_no_caller_waits_for_a_refresh() {
     let session = env
         .sign_in(
             env.builder()
+                // The task refreshes 120–180 s before expiry; callers only 40–60 s before.
+                .refresh_margin(secs(120))
                 .background_refresh(true)
                 .background_poll(Duration::from_millis(5)),
         )
@@ -444,7 +458,8 @@ async fn with_background_refresh_no_caller_waits_for_a_refresh() {
         Fault::Latency(Duration::from_secs(1)),
         10,
     );
-    env.clock.set(t0 + secs(845)); // inside the credentials' margin
+    // Due for the task, not for callers: 90 s left.
+    env.clock.set(t0 + secs(810));
     let exchanges = env.calls("GetCredentialsForIdentity");
     // Callers are served at once while the task refreshes.
     for _ in 0..20 {
@@ -606,7 +621,12 @@ async fn a_rotated_refresh_token_is_saved_before_use() {
     // A later resume uses the saved (new) token successfully, refreshing the rotating way
     // because the store remembers it (the app need not repeat the setting).
     drop(session);
-    let resumed = env.builder().store(store.clone()).resume().expect("resume");
+    let resumed = env
+        .builder()
+        .store(store.clone())
+        .resume()
+        .await
+        .expect("resume");
     resumed
         .tokens()
         .await
@@ -639,7 +659,9 @@ async fn resuming_from_a_corrupt_or_foreign_store_is_a_store_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("session.json");
     std::fs::write(&path, b"{\"version\": 1, \"user_pool_id\": 3").expect("write");
-    let e = Session::resume(env.config.clone(), FileStore::new(&path)).expect_err("corrupt");
+    let e = Session::resume(env.config.clone(), FileStore::new(&path))
+        .await
+        .expect_err("corrupt");
     assert_eq!(e.kind(), ErrorKind::Store);
     let foreign = StoredSession::new(
         "us-east-1_SomeOther1",
@@ -647,8 +669,9 @@ async fn resuming_from_a_corrupt_or_foreign_store_is_a_store_error() {
         "jdoe",
         cognito_sigv4::secret::RefreshToken::new("opaque"),
     );
-    let e =
-        Session::resume(env.config.clone(), MemoryStore::with(foreign)).expect_err("another pool");
+    let e = Session::resume(env.config.clone(), MemoryStore::with(foreign))
+        .await
+        .expect_err("another pool");
     assert_eq!(e.kind(), ErrorKind::Store);
     assert_eq!(env.calls("InitiateAuth"), 0);
 }

@@ -73,7 +73,7 @@ async fn sessions_from_one_builder_share_its_clients_and_stay_small() {
     let mut sessions = Vec::with_capacity(N);
     let before = LIVE.load(Ordering::Relaxed);
     for _ in 0..N {
-        sessions.push(builder.clone().from_tokens(copy()).expect("session"));
+        sessions.push(builder.clone().from_tokens(copy()).await.expect("session"));
     }
     let per_session = (LIVE.load(Ordering::Relaxed) - before) / N as isize;
     assert!(

@@ -185,7 +185,7 @@ async fn soak() {
             .refresh_margin(MARGIN)
     };
     let a = signed_in(builder(), "jdoe").await;
-    let b = builder().resume().expect("a second process resumes");
+    let b = builder().resume().await.expect("a second process resumes");
     let sessions = [a, b];
     let base = emu.api_url("reference", "prod").expect("api url");
     let apis: Vec<ApiClient> = sessions

@@ -216,6 +216,7 @@ async fn email_and_sms_codes_start_sessions_with_aws_credentials() {
     let session = Session::builder(env.config())
         .clock(env.clock.clone())
         .from_tokens(tokens)
+        .await
         .unwrap();
     session.credentials().await.expect("AWS credentials");
     env.shutdown().await;

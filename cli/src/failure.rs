@@ -62,7 +62,7 @@ impl Failure {
             ),
             ErrorKind::Config | ErrorKind::Store => (code::CONFIG, error.to_string()),
             ErrorKind::Credentials | ErrorKind::RoleNotAllowed => (code::CONFIG, error.to_string()),
-            ErrorKind::Network | ErrorKind::ServiceUnavailable => (
+            ErrorKind::Network | ErrorKind::ServiceUnavailable | ErrorKind::Timeout => (
                 code::OTHER,
                 format!("{error} (the session is kept: try again)"),
             ),

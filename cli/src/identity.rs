@@ -64,7 +64,7 @@ impl ProfileIdentity {
     }
 
     /// The session saved by `login`, resumed on first use.
-    pub fn session(&mut self) -> Outcome<&Session> {
+    pub async fn session(&mut self) -> Outcome<&Session> {
         if self.session.is_none() {
             if !self.home.session_file(&self.profile).exists() {
                 return Err(Failure::config(format!(
@@ -76,7 +76,7 @@ impl ProfileIdentity {
             if let Some(login) = browser_login::managed_login(&self.settings, self)? {
                 builder = builder.managed_login(login);
             }
-            let session = builder.resume().or_fail(&self.profile)?;
+            let session = builder.resume().await.or_fail(&self.profile)?;
             self.session = Some(session);
         }
         Ok(self.session.as_ref().expect("just set"))
@@ -95,7 +95,7 @@ impl ProfileIdentity {
         }
         let started = stopwatch();
         let profile = self.profile.clone();
-        let tokens = self.session()?.tokens().await.or_fail(&profile)?;
+        let tokens = self.session().await?.tokens().await.or_fail(&profile)?;
         timings.add("tokens (refresh)", started.elapsed());
         cached.tokens = Some(CachedTokens::of(&tokens));
         self.save(&cached);
@@ -122,10 +122,10 @@ impl ProfileIdentity {
         }
         let profile = self.profile.clone();
         let started = stopwatch();
-        let tokens = self.session()?.tokens().await.or_fail(&profile)?;
+        let tokens = self.session().await?.tokens().await.or_fail(&profile)?;
         timings.add("tokens (refresh)", started.elapsed());
         let started = stopwatch();
-        let session = self.session()?;
+        let session = self.session().await?;
         let credentials = session.credentials().await.or_fail(&profile)?;
         let identity_id = session.identity_id().await.ok();
         timings.add("exchange (identity pool)", started.elapsed());

@@ -10,20 +10,30 @@
 //! - **Due but still valid** (`now < expiry`): one caller refreshes; callers arriving while that
 //!   refresh is in flight get the still-valid value at once instead of waiting. If the refresh
 //!   fails, the failure is logged, the valid value keeps being served, and the next attempt
-//!   waits a backoff (1 s, doubling up to 60 s by default) measured on the clock.
+//!   waits a backoff.
 //! - **Expired or empty**: callers wait for one shared refresh, and every caller that waited
 //!   for it gets its outcome (the same [`Error`] when it failed). After a failure the next
 //!   attempt also waits the backoff; callers arriving meanwhile get that error at once, so an
 //!   outage is not hammered by every call.
+//! - **Backoff** after a failure: a random wait up to 1 s, then up to 2 s, 4 s, ... 60 s by
+//!   default ("full jitter", so that clients that failed together do not retry together),
+//!   measured on the clock's [monotonic](Clock::monotonic) reading: a wall clock stepped back or
+//!   forward neither stretches nor skips it.
+//! - **Waiting is bounded**: a caller waits for a refresh at most the cell's wait
+//!   ([`DEFAULT_WAIT`], 5 s, as aws-sdk's identity cache bounds a load), then gets the still
+//!   valid value if there is one, else an [`ErrorKind::Timeout`] error; the refresh goes on.
 //! - A value that arrives **already expired** (by the clock given) is a failure like any other:
 //!   never handed out, and backed off.
 //! - Only an error of kind [`SessionEnded`](ErrorKind::SessionEnded) drops a still-valid value:
 //!   the owner decides when a failure ends the session (a revoked refresh token does; a
 //!   throttled or refused credentials exchange does not) and says so with that kind.
 //!
-//! **Cancellation.** [`get_or_refresh_detached`](ExpiringCell::get_or_refresh_detached) runs the
-//! refresh as its own task, so a caller dropped mid-refresh (a timeout) does not abandon it:
-//! a rotated refresh token is never lost with its caller.
+//! **Cancellation and panics.** [`get_or_refresh_detached`](ExpiringCell::get_or_refresh_detached)
+//! runs the refresh as its own task on the crate's refresh runtime (see `crate::runtime`), so
+//! neither a caller dropped mid-refresh nor the end of the caller's runtime abandons it: a
+//! rotated refresh token is never lost with its caller. A refresh that panics, or whose task is
+//! cancelled all the same, is recorded as a failed attempt: the backoff starts and a still
+//! valid value keeps being served.
 //!
 //! **Jitter.** Each stored value gets a random factor `j` in `[0, 0.5]`, and is refreshed
 //! `margin × (1 + j)` before it expires, so many clients started together do not refresh in
@@ -48,8 +58,10 @@ use tokio::sync::OwnedMutexGuard;
 use crate::error::{Error, ErrorKind, Result};
 use crate::time::{Clock, SharedClock};
 
-/// The default first backoff after a failed refresh.
+/// The default longest first backoff after a failed refresh (the wait is drawn up to it).
 pub const DEFAULT_INITIAL_BACKOFF: Duration = Duration::from_secs(1);
+/// The default longest wait of a caller for a refresh in flight.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 /// The default cap of the doubling backoff.
 pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// The default maximum jitter, as a fraction of the margin.
@@ -67,12 +79,15 @@ pub struct ExpiringCell<T> {
     policy: Policy,
 }
 
-/// How failures are retried and how much refresh times are spread.
+/// How failures are retried, how much refresh times are spread, how long callers wait.
 #[derive(Debug, Clone, Copy)]
 struct Policy {
     initial_backoff: Duration,
     max_backoff: Duration,
     max_jitter: f64,
+    /// Whether backoffs are drawn at random up to their bound (on by default).
+    backoff_jitter: bool,
+    wait: Duration,
 }
 
 enum Decision<T> {
@@ -97,9 +112,9 @@ struct Slot<T> {
     /// it, and to callers arriving during the backoff that follows when there is no valid
     /// value to serve instead.
     last_error: Option<Error>,
-    /// No new attempt before this time.
-    retry_after: Option<SystemTime>,
-    /// The backoff the next failure applies.
+    /// No new attempt before this [monotonic](Clock::monotonic) reading.
+    retry_after: Option<Duration>,
+    /// The bound of the backoff the next failure applies.
     backoff: Duration,
 }
 
@@ -126,8 +141,8 @@ impl<T> Entry<T> {
 }
 
 impl<T> Slot<T> {
-    fn in_backoff(&self, now: SystemTime) -> bool {
-        self.retry_after.is_some_and(|t| now < t)
+    fn in_backoff(&self, monotonic: Duration) -> bool {
+        self.retry_after.is_some_and(|t| monotonic < t)
     }
 }
 
@@ -150,6 +165,15 @@ impl<T> fmt::Debug for ExpiringCell<T> {
 }
 
 impl Policy {
+    /// The wait before the next attempt after a failure whose backoff bound is `bound`.
+    fn backoff(&self, bound: Duration) -> Duration {
+        if self.backoff_jitter {
+            bound.mul_f64(rand::random::<f64>())
+        } else {
+            bound
+        }
+    }
+
     fn entry<T>(&self, value: T, now: SystemTime, expires_at: SystemTime) -> Entry<T> {
         let jitter = if self.max_jitter > 0.0 {
             rand::random::<f64>() * self.max_jitter
@@ -195,8 +219,23 @@ impl<T> ExpiringCell<T> {
                 initial_backoff: DEFAULT_INITIAL_BACKOFF,
                 max_backoff: DEFAULT_MAX_BACKOFF,
                 max_jitter: DEFAULT_MAX_JITTER,
+                backoff_jitter: true,
+                wait: DEFAULT_WAIT,
             },
         }
+    }
+
+    /// The same cell with fixed backoffs (each exactly its bound, no jitter), for tests that
+    /// step through them.
+    pub fn with_exact_backoff(mut self) -> Self {
+        self.policy.backoff_jitter = false;
+        self
+    }
+
+    /// The same cell with another longest wait of a caller for a refresh in flight.
+    pub fn with_wait(mut self, wait: Duration) -> Self {
+        self.policy.wait = wait;
+        self
     }
 
     /// The same cell with another backoff: the first wait after a failed refresh, and its cap.
@@ -258,12 +297,16 @@ impl<T> ExpiringCell<T> {
         self.lock().entry.as_ref().map(|e| e.expires_at)
     }
 
-    /// When the current value is due for refresh with `margin` (jitter included), or when the
-    /// next retry is allowed after a failure, whichever is later. `None` when empty.
-    pub fn next_refresh_at(&self, margin: Duration) -> Option<SystemTime> {
+    /// When the current value is due for refresh with `margin` (jitter included), or, after a
+    /// failure, when the backoff ends (by `clock`), whichever is later. `None` when empty.
+    pub fn next_refresh_at(&self, clock: &dyn Clock, margin: Duration) -> Option<SystemTime> {
         let slot = self.lock();
         let due = slot.entry.as_ref()?.refresh_at(margin);
-        Some(match slot.retry_after {
+        let retry = slot.retry_after.and_then(|after| {
+            let left = after.checked_sub(clock.monotonic())?;
+            clock.now().checked_add(left)
+        });
+        Some(match retry {
             Some(retry) if retry > due => retry,
             _ => due,
         })
@@ -317,7 +360,7 @@ impl<T: Clone> ExpiringCell<T> {
         let (slot, fast) = (&self.slot, &self.fast);
         self.get_with(clock, margin, move |guard| async move {
             let result = refresh().await;
-            let outcome = record(slot, fast, policy, clock.now(), result);
+            let outcome = record(slot, fast, policy, clock, result);
             drop(guard);
             outcome
         })
@@ -325,9 +368,10 @@ impl<T: Clone> ExpiringCell<T> {
     }
 
     /// Like [`get_or_refresh`](Self::get_or_refresh), but the refresh runs as its own task on
-    /// the current tokio runtime: a caller that is dropped (a timeout, a cancelled request)
-    /// does not abandon it, and its outcome is recorded for the next callers. Without a
-    /// runtime it runs inline.
+    /// the crate's refresh runtime: neither a caller that is dropped (a timeout, a cancelled
+    /// request) nor the end of the caller's runtime abandons it, and its outcome is recorded
+    /// for the next callers. A refresh that panics or is cancelled is a failed attempt. The
+    /// caller waits for it at most the cell's wait ([`DEFAULT_WAIT`]).
     pub async fn get_or_refresh_detached<F, Fut>(
         &self,
         clock: &SharedClock,
@@ -339,30 +383,48 @@ impl<T: Clone> ExpiringCell<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<(T, SystemTime)>> + Send + 'static,
     {
-        let policy = self.policy;
-        let (slot, fast) = (self.slot.clone(), self.fast.clone());
-        let task_clock = clock.clone();
         self.get_with(&**clock, margin, move |guard| {
+            let attempt = Attempt {
+                slot: self.slot.clone(),
+                fast: self.fast.clone(),
+                policy: self.policy,
+                clock: clock.clone(),
+                guard: Some(guard),
+            };
             let pending = refresh();
-            let attempt = async move {
+            let run = async move {
                 let result = pending.await;
-                let outcome = record(&slot, &fast, policy, task_clock.now(), result);
-                drop(guard);
-                outcome
+                attempt.finish(result)
             };
             async move {
-                match tokio::runtime::Handle::try_current() {
-                    Ok(runtime) => runtime.spawn(attempt).await.unwrap_or_else(|_| {
-                        Err(Error::new(
-                            ErrorKind::Credentials,
-                            "the refresh task failed",
-                        ))
-                    }),
-                    Err(_) => attempt.await,
+                let Some(runtime) = crate::runtime::handle() else {
+                    return run.await;
+                };
+                match crate::runtime::timeout(self.policy.wait, runtime.spawn(run)).await {
+                    Some(Ok(outcome)) => outcome,
+                    // Panicked or cancelled (recorded as a failure), or still running: what
+                    // the slot holds now is this caller's answer.
+                    Some(Err(_)) => self.after_attempt(&**clock, "the refresh failed"),
+                    None => self.after_attempt(&**clock, "the refresh is taking too long"),
                 }
             }
         })
         .await
+    }
+
+    /// What a caller gets when the attempt it waited for gave no answer of its own (panicked,
+    /// cancelled, or not finished within the wait): the still-valid value, else the recorded
+    /// error, else a timeout.
+    fn after_attempt(&self, clock: &dyn Clock, what: &str) -> Result<T> {
+        let slot = self.lock();
+        if let Some(entry) = slot.entry.as_ref().filter(|e| e.is_valid(clock.now())) {
+            return Ok(entry.value.clone());
+        }
+        Err(slot
+            .last_error
+            .clone()
+            .filter(|_| slot.in_backoff(clock.monotonic()))
+            .unwrap_or_else(|| Error::new(ErrorKind::Timeout, format!("{what}; try again"))))
     }
 
     /// Decides what this caller does, and runs `run` (with the flight lock) when it must
@@ -374,13 +436,17 @@ impl<T: Clone> ExpiringCell<T> {
     {
         // Decide under the slot lock, act after releasing it (a std guard must not live across
         // an await).
-        let seen = match self.decide(clock.now(), margin) {
+        let seen = match self.decide(clock, margin) {
             Decision::Serve(value) => return Ok(value),
             Decision::Fail(e) => return Err(e),
             Decision::Refresh(guard) => return run(guard).await,
             Decision::Wait(generation) => generation,
         };
-        let guard = self.flight.clone().lock_owned().await;
+        let Some(guard) =
+            crate::runtime::timeout(self.policy.wait, self.flight.clone().lock_owned()).await
+        else {
+            return self.after_attempt(clock, "the refresh in flight is taking too long");
+        };
         let shared = {
             let slot = self.lock();
             let now = clock.now();
@@ -405,12 +471,13 @@ impl<T: Clone> ExpiringCell<T> {
         }
     }
 
-    fn decide(&self, now: SystemTime, margin: Duration) -> Decision<T> {
+    fn decide(&self, clock: &dyn Clock, margin: Duration) -> Decision<T> {
+        let (now, monotonic) = (clock.now(), clock.monotonic());
         let slot = self.lock();
         match &slot.entry {
             Some(entry) if entry.is_fresh(now, margin) => Decision::Serve(entry.value.clone()),
             Some(entry) if entry.is_valid(now) => {
-                if slot.in_backoff(now) {
+                if slot.in_backoff(monotonic) {
                     return Decision::Serve(entry.value.clone());
                 }
                 // Due: refresh unless someone already is; never wait while valid.
@@ -421,7 +488,7 @@ impl<T: Clone> ExpiringCell<T> {
             }
             // Nothing valid, and the last attempt failed a moment ago: fail fast until the
             // backoff ends rather than hammer a service that is down.
-            _ if slot.in_backoff(now) && slot.last_error.is_some() => {
+            _ if slot.in_backoff(monotonic) && slot.last_error.is_some() => {
                 Decision::Fail(slot.last_error.clone().unwrap_or_else(|| {
                     Error::new(ErrorKind::Credentials, "no value during the backoff")
                 }))
@@ -431,9 +498,49 @@ impl<T: Clone> ExpiringCell<T> {
     }
 }
 
+/// One detached attempt: records its outcome exactly once, and holds the single flight until
+/// then. Dropped without an outcome (its task panicked or was cancelled), it records a
+/// failure, so that the backoff starts and a still-valid value keeps being served.
+struct Attempt<T> {
+    slot: Arc<Mutex<Slot<T>>>,
+    fast: Arc<ArcSwapOption<Entry<T>>>,
+    policy: Policy,
+    clock: SharedClock,
+    guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl<T: Clone> Attempt<T> {
+    fn finish(mut self, result: Result<(T, SystemTime)>) -> Result<T> {
+        let outcome = record(&self.slot, &self.fast, self.policy, &*self.clock, result);
+        // Released only now: a waiter must find the outcome recorded.
+        self.guard = None;
+        outcome
+    }
+}
+
+impl<T> Drop for Attempt<T> {
+    fn drop(&mut self) {
+        if self.guard.is_none() {
+            return;
+        }
+        let what = if std::thread::panicking() {
+            "the refresh panicked"
+        } else {
+            "the refresh was cancelled"
+        };
+        tracing::warn!("{what}; backing off");
+        fail(
+            &mut lock(&self.slot),
+            self.policy,
+            self.clock.monotonic(),
+            Error::new(ErrorKind::Credentials, what),
+        );
+    }
+}
+
 /// Records one attempt's outcome and says what its caller gets.
 ///
-/// - A value arriving already expired by `now` is a failure (serving it would hand out a
+/// - A value arriving already expired by the clock is a failure (serving it would hand out a
 ///   stale credential; it usually means a wrong device clock).
 /// - A failure keeps a still-valid value (served on) and starts or doubles the backoff; only a
 ///   [`ErrorKind::SessionEnded`] error drops the value, since the owner has decided that the
@@ -442,9 +549,10 @@ fn record<T: Clone>(
     slot: &Mutex<Slot<T>>,
     fast: &ArcSwapOption<Entry<T>>,
     policy: Policy,
-    now: SystemTime,
+    clock: &dyn Clock,
     result: Result<(T, SystemTime)>,
 ) -> Result<T> {
+    let now = clock.now();
     let result = match result {
         Ok((_, expires_at)) if expires_at <= now => Err(Error::new(
             ErrorKind::InvalidResponse,
@@ -453,9 +561,9 @@ fn record<T: Clone>(
         other => other,
     };
     let mut slot = lock(slot);
-    slot.generation += 1;
     match result {
         Ok((value, expires_at)) => {
+            slot.generation += 1;
             put(
                 &mut slot,
                 fast,
@@ -467,22 +575,20 @@ fn record<T: Clone>(
             Ok(value)
         }
         Err(e) if e.kind() == ErrorKind::SessionEnded => {
+            slot.generation += 1;
             put(&mut slot, fast, None);
             slot.last_error = Some(e.clone());
             slot.retry_after = None;
             Err(e)
         }
         Err(e) => {
-            slot.last_error = Some(e.clone());
-            let backoff = slot.backoff;
-            slot.retry_after = Some(now + backoff);
-            slot.backoff = (backoff * 2).min(policy.max_backoff);
+            let retry_in = fail(&mut slot, policy, clock.monotonic(), e.clone());
             let valid = slot
                 .entry
                 .as_ref()
                 .filter(|en| en.is_valid(now))
                 .map(|en| en.value.clone());
-            let retry_in_ms = u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX);
+            let retry_in_ms = u64::try_from(retry_in.as_millis()).unwrap_or(u64::MAX);
             match valid {
                 Some(value) => {
                     tracing::warn!(
@@ -500,6 +606,17 @@ fn record<T: Clone>(
             }
         }
     }
+}
+
+/// Records a failed attempt: its error, and the backoff before the next (returned).
+fn fail<T>(slot: &mut Slot<T>, policy: Policy, monotonic: Duration, e: Error) -> Duration {
+    slot.generation += 1;
+    slot.last_error = Some(e);
+    let bound = slot.backoff;
+    let wait = policy.backoff(bound);
+    slot.retry_after = Some(monotonic + wait);
+    slot.backoff = (bound * 2).min(policy.max_backoff);
+    wait
 }
 
 #[cfg(test)]

@@ -11,8 +11,11 @@ fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
+/// A cell whose refresh times and backoffs are exact, for tests that step through them.
 fn cell() -> ExpiringCell<u32> {
-    ExpiringCell::new().with_max_jitter(0.0)
+    ExpiringCell::new()
+        .with_max_jitter(0.0)
+        .with_exact_backoff()
 }
 
 #[tokio::test]
@@ -217,6 +220,7 @@ async fn stale_while_valid_with_doubling_backoff_then_error_after_expiry() {
     let clock = ManualClock::at_epoch_secs(1_000);
     let cell = ExpiringCell::new()
         .with_max_jitter(0.0)
+        .with_exact_backoff()
         .with_backoff(secs(1), secs(4));
     cell.set(1u32, clock.now(), clock.now() + secs(100));
     clock.advance(secs(80)); // due (margin 60), valid for 20 s more
@@ -240,7 +244,10 @@ async fn stale_while_valid_with_doubling_backoff_then_error_after_expiry() {
         1,
         "within backoff: no attempt"
     );
-    assert_eq!(cell.next_refresh_at(MARGIN), Some(clock.now() + secs(1)));
+    assert_eq!(
+        cell.next_refresh_at(&clock, MARGIN),
+        Some(clock.now() + secs(1))
+    );
     clock.advance(secs(1));
     assert_eq!(
         cell.get_or_refresh(&clock, MARGIN, throttled).await.ok(),
@@ -248,13 +255,19 @@ async fn stale_while_valid_with_doubling_backoff_then_error_after_expiry() {
     );
     assert_eq!(attempts.load(Ordering::SeqCst), 2);
     // Backoff doubled to 2 s.
-    assert_eq!(cell.next_refresh_at(MARGIN), Some(clock.now() + secs(2)));
+    assert_eq!(
+        cell.next_refresh_at(&clock, MARGIN),
+        Some(clock.now() + secs(2))
+    );
     clock.advance(secs(2));
     let _ = cell.get_or_refresh(&clock, MARGIN, throttled).await;
     clock.advance(secs(4));
     let _ = cell.get_or_refresh(&clock, MARGIN, throttled).await;
     // Capped at 4 s.
-    assert_eq!(cell.next_refresh_at(MARGIN), Some(clock.now() + secs(4)));
+    assert_eq!(
+        cell.next_refresh_at(&clock, MARGIN),
+        Some(clock.now() + secs(4))
+    );
     assert_eq!(attempts.load(Ordering::SeqCst), 4);
     // Past expiry the error reaches the caller.
     clock.advance(secs(20));
@@ -269,7 +282,7 @@ async fn stale_while_valid_with_doubling_backoff_then_error_after_expiry() {
             .ok(),
         Some(9)
     );
-    assert_eq!(cell.next_refresh_at(MARGIN), Some(exp - secs(50)));
+    assert_eq!(cell.next_refresh_at(&clock, MARGIN), Some(exp - secs(50)));
 }
 
 #[tokio::test]
@@ -383,13 +396,16 @@ async fn jitter_stays_within_half_the_margin_and_margin_within_half_the_lifetime
     for _ in 0..100 {
         let cell = ExpiringCell::new();
         cell.set(1u8, now, now + secs(3_600));
-        let at = cell.next_refresh_at(secs(300)).unwrap_or(now);
+        let at = cell.next_refresh_at(&clock, secs(300)).unwrap_or(now);
         assert!(at <= now + secs(3_300) && at >= now + secs(3_150), "{at:?}");
     }
     let cell = cell();
     cell.set(1, now, now + secs(300));
     // A 5-minute margin on a 5-minute value refreshes at half-life, not on every call.
-    assert_eq!(cell.next_refresh_at(secs(300)), Some(now + secs(150)));
+    assert_eq!(
+        cell.next_refresh_at(&clock, secs(300)),
+        Some(now + secs(150))
+    );
 }
 
 #[tokio::test]
@@ -491,7 +507,10 @@ async fn failures_at_the_same_moment_are_retried_at_spread_times() {
         }
         per_step.push(now);
     }
-    assert!(retried.iter().all(|r| *r), "every cell retried: {per_step:?}");
+    assert!(
+        retried.iter().all(|r| *r),
+        "every cell retried: {per_step:?}"
+    );
     let most = per_step.iter().copied().max().unwrap_or(0);
     assert!(
         most * 5 <= cells.len(),

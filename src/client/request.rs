@@ -8,10 +8,15 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use percent_encoding::utf8_percent_encode;
 use tracing::Instrument;
 
+use std::time::SystemTime;
+
+use aws_credential_types::Credentials;
+
 use super::{ApiClient, ApiResponse, AuthMode, StreamingResponse};
 use crate::error::{Error, ErrorKind, Result};
 use crate::signing::QUERY_ENCODE;
 use crate::skew::ClockSkew;
+use crate::time::shift;
 
 /// A skew smaller than this is not worth a retry on a bare `InvalidSignatureException`.
 const MIN_SKEW_SECS: u64 = 60;
@@ -276,38 +281,33 @@ impl Transport for Direct<'_> {
 }
 
 impl ApiClient {
-    /// Sends `outgoing` authenticated by `auth` through `transport`, retrying once after a
+    /// Sends `outgoing` authenticated by `auth` through `transport`, retrying after a
     /// clock-skew or an expired-credentials refusal: the one loop behind `send`,
-    /// `send_streaming` and the reqwest middleware.
+    /// `send_streaming` and the reqwest middleware. What each answer leads to is decided by
+    /// [`Retry::after`], a pure function of the answer and what was tried.
     pub(super) async fn exchange(
         &self,
         outgoing: Outgoing,
         auth: AuthMode,
         transport: &mut dyn Transport,
     ) -> Result<Received> {
-        let client = self;
         let Outgoing {
             method,
             uri,
             headers,
             body,
         } = outgoing;
+        // What this request knew of the skew when it started: an offset it tries on its own
+        // is kept only if nothing was learned since (see `ClockSkew::confirm`).
+        let seen = self.inner.skew.version();
+        let mut retry = Retry::default();
         let mut credentials = match auth {
-            AuthMode::Iam => Some(client.credentials().await?),
+            AuthMode::Iam => Some(self.credentials().await?),
             _ => None,
         };
-        let (mut retried_skew, mut retried_creds, mut retried_token) = (false, false, false);
         // The user-pool token the last attempt carried, to report if it is refused as expired.
         let mut sent_token = None;
-        // After a time refusal, the offset its `Date` implied is used at once (so that a
-        // session sharing it sees its tokens and credentials in the server's time) but kept
-        // only if the retry is not refused for its time as well: a lying `Date` is rolled back.
-        // (the offset it replaced, the offset tried)
-        let mut provisional: Option<(i64, i64)> = None;
         loop {
-            // The offset this attempt is made with: a refusal is judged against it, since
-            // another request may have learned a new one meanwhile.
-            let sent_offset = client.inner.skew.offset_secs();
             let mut req = http::Request::builder()
                 .method(method.clone())
                 .uri(uri.clone())
@@ -316,49 +316,16 @@ impl ApiClient {
             *req.headers_mut() = headers.clone();
             match &auth {
                 AuthMode::Iam => {
-                    let time = client.signing_time();
-                    let mut creds = credentials.clone().ok_or_else(|| {
-                        Error::new(ErrorKind::Credentials, "no credentials for an IAM route")
-                    })?;
-                    // Expired by the time just learned: a provider that can be told its copy
-                    // is stale gets one chance to fetch new credentials.
-                    if creds.expiry().is_some_and(|expiry| expiry <= time)
-                        && !retried_creds
-                        && client.inner.refreshable.is_some()
-                    {
-                        retried_creds = true;
-                        creds = client.fresh_credentials(&creds).await?;
-                        credentials = Some(creds.clone());
-                    }
-                    // A request signed with expired credentials can only be refused
-                    // (`ExpiredTokenException`): do not send it.
-                    if creds.expiry().is_some_and(|expiry| expiry <= time) {
-                        return Err(Error::new(
-                            ErrorKind::Credentials,
-                            "the credentials provider returned expired credentials",
-                        ));
-                    }
-                    client.inner.signer.sign(&mut req, &creds, time)?;
+                    let creds = self
+                        .usable_credentials(&mut credentials, &mut retry)
+                        .await?;
+                    // A trial offset dates the signature only: this request's own hypothesis.
+                    let time = shift(self.inner.clock.now(), retry.offset(&self.inner.skew));
+                    self.inner.signer.sign(&mut req, &creds, time)?;
                 }
                 AuthMode::UserPoolToken { header, token } => {
-                    let source = client.inner.tokens.get(*token).ok_or_else(|| {
-                        Error::config("token_source", "a token source for user-pool routes")
-                    })?;
-                    let jwt = source.token().await?;
-                    let value = HeaderValue::from_str(jwt.expose_secret());
+                    let jwt = self.add_token(&mut req, header, *token).await?;
                     sent_token = Some(jwt);
-                    let mut value = value.map_err(|_| {
-                        Error::new(
-                            ErrorKind::InvalidToken,
-                            "the token is not a valid header value",
-                        )
-                    })?;
-                    value.set_sensitive(true);
-                    let headers = req.headers_mut();
-                    headers.insert(header.clone(), value);
-                    // Never leave SigV4 traces next to a token.
-                    headers.remove("x-amz-date");
-                    headers.remove("x-amz-security-token");
                 }
                 AuthMode::None => {}
             }
@@ -373,41 +340,28 @@ impl ApiClient {
                 AuthMode::None => false,
             };
             if !inspect {
+                retry.settle(&self.inner.skew, seen, status);
                 return Ok(Received::Unread(response));
             }
-            let response = client.read_body(response).await?;
+            let response = self.read_body(response).await?;
             let refusal = match auth {
                 AuthMode::Iam => Refusal::of(&response),
                 AuthMode::UserPoolToken { .. } => Refusal::of_token_route(&response),
-                _ => Refusal::None,
+                AuthMode::None => Refusal::None,
             };
-            if let Some((previous, tried)) = provisional.take()
-                && matches!(refusal, Refusal::Time { .. })
-            {
-                // Only if nobody learned another offset meanwhile: that one stays.
-                if client.inner.skew.replace(tried, previous) {
-                    tracing::debug!("the server refused its own time too: offset rolled back");
+            let device_now = self.inner.clock.now();
+            match retry.after(&refusal, device_now, self.inner.skew.offset_secs()) {
+                Action::Done => {
+                    retry.settle(&self.inner.skew, seen, status);
+                    return Ok(Received::Read(response));
                 }
-            }
-            // A Cognito authorizer said the token has expired: whatever the clocks say, the
-            // source is told, so that the retry carries a renewed token, not the same one.
-            if let (AuthMode::UserPoolToken { token, .. }, Refusal::Time { explicit: true, .. }) =
-                (&auth, &refusal)
-                && !retried_token
-                && let (Some(source), Some(sent)) = (client.inner.tokens.get(*token), &sent_token)
-            {
-                retried_token = true;
-                source.refused(sent);
-            }
-            match refusal {
-                Refusal::ExpiredCredentials if !retried_creds => {
-                    retried_creds = true;
+                Action::FreshCredentials => {
                     tracing::Span::current().record("retry", "expired_credentials");
                     tracing::debug!("credentials expired at the server: asking for new ones");
                     let refused = credentials.clone();
                     let fresh = match &refused {
-                        Some(refused) => client.fresh_credentials(refused).await?,
-                        None => client.credentials().await?,
+                        Some(refused) => self.fresh_credentials(refused).await?,
+                        None => self.credentials().await?,
                     };
                     // The same credentials again would only be refused again: keep the answer.
                     if refused.as_ref() == Some(&fresh) {
@@ -415,32 +369,181 @@ impl ApiClient {
                     }
                     credentials = Some(fresh);
                 }
-                Refusal::Time {
-                    server_date: Some(server),
-                    explicit,
-                } if !retried_skew => {
-                    let offset = ClockSkew::between(client.inner.clock.now(), server);
-                    if !ClockSkew::is_plausible(offset)
-                        || (!explicit && offset.abs_diff(sent_offset) < MIN_SKEW_SECS)
+                Action::FreshToken => {
+                    tracing::Span::current().record("retry", "expired_token");
+                    tracing::debug!("the token was refused as expired: asking for a new one");
+                    if let (AuthMode::UserPoolToken { token, .. }, Some(sent)) =
+                        (&auth, &sent_token)
+                        && let Some(source) = self.inner.tokens.get(*token)
                     {
-                        return Ok(Received::Read(response));
+                        source.refused(sent);
                     }
-                    retried_skew = true;
-                    let previous = client.inner.skew.offset_secs();
-                    // Already learned by a concurrent request: just retry with it.
-                    if offset.abs_diff(previous) >= MIN_SKEW_SECS
-                        && client.inner.skew.replace(previous, offset)
-                    {
-                        provisional = Some((previous, offset));
-                    }
+                }
+                Action::ServerTime(offset) => {
                     tracing::Span::current().record("retry", "clock_skew");
                     tracing::debug!(
                         offset_secs = offset,
                         "clock skew: re-signing with the server's time"
                     );
                 }
-                _ => return Ok(Received::Read(response)),
             }
+        }
+    }
+
+    /// The credentials to sign this attempt with: those in hand, unless they have expired by
+    /// the time learned (not a trial's), when a provider that can be told they are stale gets
+    /// one chance to fetch new ones. A request signed with expired credentials can only be
+    /// refused (`ExpiredTokenException`): it is not sent.
+    async fn usable_credentials(
+        &self,
+        credentials: &mut Option<Credentials>,
+        retry: &mut Retry,
+    ) -> Result<Credentials> {
+        let mut creds = credentials
+            .clone()
+            .ok_or_else(|| Error::new(ErrorKind::Credentials, "no credentials for an IAM route"))?;
+        let time = self.signing_time();
+        let expired = |c: &Credentials| c.expiry().is_some_and(|expiry| expiry <= time);
+        if expired(&creds) && !retry.credentials && self.inner.refreshable.is_some() {
+            retry.credentials = true;
+            creds = self.fresh_credentials(&creds).await?;
+            *credentials = Some(creds.clone());
+        }
+        if expired(&creds) {
+            return Err(Error::new(
+                ErrorKind::Credentials,
+                "the credentials provider returned expired credentials",
+            ));
+        }
+        Ok(creds)
+    }
+
+    /// Puts the route's user-pool token in `header`; returns the token sent.
+    async fn add_token(
+        &self,
+        req: &mut http::Request<Bytes>,
+        header: &HeaderName,
+        kind: crate::credentials::TokenKind,
+    ) -> Result<crate::secret::Jwt> {
+        let source =
+            self.inner.tokens.get(kind).ok_or_else(|| {
+                Error::config("token_source", "a token source for user-pool routes")
+            })?;
+        let jwt = source.token().await?;
+        let mut value = HeaderValue::from_str(jwt.expose_secret()).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidToken,
+                "the token is not a valid header value",
+            )
+        })?;
+        value.set_sensitive(true);
+        let headers = req.headers_mut();
+        headers.insert(header.clone(), value);
+        // Never leave SigV4 traces next to a token.
+        headers.remove("x-amz-date");
+        headers.remove("x-amz-security-token");
+        Ok(jwt)
+    }
+}
+
+/// What to do after an inspected answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    /// The answer is final.
+    Done,
+    /// Ask the provider for new credentials (the old ones are stale) and retry.
+    FreshCredentials,
+    /// Tell the token source its token was refused and retry with a new one.
+    FreshToken,
+    /// Retry signed in the server's time: this offset (server minus device), tried by this
+    /// request alone.
+    ServerTime(i64),
+}
+
+/// What one request has tried so far.
+#[derive(Debug, Default)]
+struct Retry {
+    /// New credentials were asked for once.
+    credentials: bool,
+    /// A new token was asked for once.
+    token: bool,
+    /// Retries signed in a server's time (at most two: a `Date` that lies is refused by the
+    /// server itself, whose own `Date` then gives the right time).
+    server_times: u8,
+    /// The offset this request is trying, not yet confirmed by the server.
+    trial: Option<i64>,
+}
+
+impl Retry {
+    /// The offset this attempt is dated with: its trial, else the learned one.
+    fn offset(&self, skew: &ClockSkew) -> i64 {
+        self.trial.unwrap_or_else(|| skew.offset_secs())
+    }
+
+    /// What `refusal` leads to, given what was tried, the device's time and the learned offset.
+    fn after(&mut self, refusal: &Refusal, device_now: SystemTime, learned: i64) -> Action {
+        match *refusal {
+            Refusal::ExpiredCredentials if !self.credentials => {
+                self.credentials = true;
+                Action::FreshCredentials
+            }
+            Refusal::TokenRefused {
+                server_date,
+                explicit,
+            } if !self.token => {
+                // Expired by the server's clock, though valid by this device's: only the
+                // text or a `Date` far off can tell (a small difference is no skew).
+                let skewed = server_date.is_some_and(|server| {
+                    ClockSkew::between(device_now, server).abs_diff(learned) >= MIN_SKEW_SECS
+                });
+                if explicit || skewed {
+                    self.token = true;
+                    Action::FreshToken
+                } else {
+                    Action::Done
+                }
+            }
+            Refusal::Time {
+                server_date,
+                explicit,
+            } if self.server_times < 2 => {
+                let offset = server_date
+                    .map(|server| ClockSkew::between(device_now, server))
+                    .filter(|offset| ClockSkew::is_plausible(*offset));
+                let tried = self.trial.unwrap_or(learned);
+                let first = self.server_times == 0;
+                self.server_times += 1;
+                match offset {
+                    // A new time to try: the server's, when it differs from what was tried
+                    // (or the server said outright that the time was wrong).
+                    Some(offset)
+                        if offset.abs_diff(tried) >= MIN_SKEW_SECS || explicit && first =>
+                    {
+                        self.trial = Some(offset);
+                        Action::ServerTime(offset)
+                    }
+                    // "Signature expired" with no usable `Date` (none, or a lie too big to be
+                    // a clock): one fresh signature in the time learned.
+                    None if explicit && first => {
+                        self.trial = None;
+                        Action::ServerTime(learned)
+                    }
+                    _ => Action::Done,
+                }
+            }
+            _ => Action::Done,
+        }
+    }
+
+    /// The request is over with an answer of `status`: a trial offset the server accepted
+    /// (any answer but a time refusal, a throttle or a server error) is kept, if nothing was
+    /// learned since the request started (`seen`).
+    fn settle(&self, skew: &ClockSkew, seen: u32, status: StatusCode) {
+        let judged = !(status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS);
+        if let Some(offset) = self.trial.filter(|_| judged)
+            && skew.confirm(seen, offset)
+        {
+            tracing::debug!(offset_secs = offset, "clock skew confirmed by the server");
         }
     }
 }
@@ -451,12 +554,19 @@ pub(super) enum Received {
     Unread(reqwest::Response),
 }
 
-/// Why an IAM request was refused, as far as a retry can help.
+/// Why a request was refused, as far as a retry can help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Refusal {
     /// Not refused, or refused for a reason a retry cannot mend.
     None,
     /// The session token is expired at the server.
     ExpiredCredentials,
+    /// A Cognito authorizer refused the token (`explicit`: as expired), with the server's
+    /// `Date`.
+    TokenRefused {
+        server_date: Option<i64>,
+        explicit: bool,
+    },
     /// The signature's time is outside the server's window (`explicit`), or the signature is
     /// invalid in a way a wrong clock may explain; with the server's `Date`.
     Time {
@@ -472,7 +582,7 @@ impl Refusal {
         if response.status != StatusCode::UNAUTHORIZED {
             return Refusal::None;
         }
-        Refusal::Time {
+        Refusal::TokenRefused {
             server_date: response.server_date(),
             explicit: response.text().contains("The incoming token has expired"),
         }
@@ -552,6 +662,150 @@ pub(super) fn network_error(e: reqwest::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn device_now() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(NOW)
+    }
+
+    fn time_refusal(offset: i64, explicit: bool) -> Refusal {
+        Refusal::Time {
+            server_date: Some(NOW as i64 + offset),
+            explicit,
+        }
+    }
+
+    #[test]
+    fn expired_credentials_are_renewed_once() {
+        let mut retry = Retry::default();
+        let refusal = Refusal::ExpiredCredentials;
+        assert_eq!(
+            retry.after(&refusal, device_now(), 0),
+            Action::FreshCredentials
+        );
+        assert_eq!(retry.after(&refusal, device_now(), 0), Action::Done);
+    }
+
+    #[test]
+    fn a_time_refusal_is_retried_in_the_servers_time_and_a_lie_is_corrected_once() {
+        let mut retry = Retry::default();
+        // The first refusal's `Date` says two hours ahead: tried.
+        let lie = time_refusal(7_200, true);
+        assert_eq!(
+            retry.after(&lie, device_now(), 0),
+            Action::ServerTime(7_200)
+        );
+        assert_eq!(retry.trial, Some(7_200));
+        // The server refuses that too, in its own (right) time: tried once more.
+        let truth = time_refusal(0, true);
+        assert_eq!(retry.after(&truth, device_now(), 0), Action::ServerTime(0));
+        // And no more.
+        assert_eq!(retry.after(&lie, device_now(), 0), Action::Done);
+    }
+
+    #[test]
+    fn a_refusal_that_agrees_with_the_time_tried_is_final() {
+        let mut retry = Retry::default();
+        assert_eq!(
+            retry.after(&time_refusal(1_200, true), device_now(), 0),
+            Action::ServerTime(1_200)
+        );
+        // Refused again in the same time: the time was not the problem.
+        assert_eq!(
+            retry.after(&time_refusal(1_210, true), device_now(), 0),
+            Action::Done
+        );
+    }
+
+    #[test]
+    fn an_invalid_signature_is_blamed_on_the_clock_only_when_the_date_is_far_off() {
+        let mut retry = Retry::default();
+        assert_eq!(
+            retry.after(&time_refusal(20, false), device_now(), 0),
+            Action::Done,
+            "20 s is no skew"
+        );
+        let mut retry = Retry::default();
+        assert_eq!(
+            retry.after(&time_refusal(600, false), device_now(), 0),
+            Action::ServerTime(600)
+        );
+        // Measured against what was learned, not against the device's clock alone.
+        let mut retry = Retry::default();
+        assert_eq!(
+            retry.after(&time_refusal(600, false), device_now(), 590),
+            Action::Done
+        );
+    }
+
+    #[test]
+    fn an_expired_signature_without_a_usable_date_is_signed_again_once() {
+        for date in [None, Some(NOW as i64 + 3 * 365 * 24 * 3_600)] {
+            let mut retry = Retry::default();
+            let refusal = Refusal::Time {
+                server_date: date,
+                explicit: true,
+            };
+            assert_eq!(
+                retry.after(&refusal, device_now(), 42),
+                Action::ServerTime(42)
+            );
+            assert_eq!(retry.trial, None, "nothing to try but the time learned");
+            assert_eq!(retry.after(&refusal, device_now(), 42), Action::Done);
+        }
+    }
+
+    #[test]
+    fn a_refused_token_is_renewed_once_when_expiry_can_explain_it() {
+        let refused = |date: Option<i64>, explicit| Refusal::TokenRefused {
+            server_date: date,
+            explicit,
+        };
+        let mut retry = Retry::default();
+        assert_eq!(
+            retry.after(&refused(Some(NOW as i64), true), device_now(), 0),
+            Action::FreshToken
+        );
+        assert_eq!(
+            retry.after(&refused(Some(NOW as i64), true), device_now(), 0),
+            Action::Done
+        );
+        // `Unauthorized` with the clocks in step: a bad token, not an old one.
+        let mut retry = Retry::default();
+        assert_eq!(
+            retry.after(&refused(Some(NOW as i64 + 5), false), device_now(), 0),
+            Action::Done
+        );
+        // ...but with the server's clock far ahead, the token may have expired there.
+        let mut retry = Retry::default();
+        assert_eq!(
+            retry.after(&refused(Some(NOW as i64 + 900), false), device_now(), 0),
+            Action::FreshToken
+        );
+    }
+
+    #[test]
+    fn a_trial_offset_is_kept_only_when_the_server_judged_it_and_nothing_was_learned_since() {
+        let skew = ClockSkew::new();
+        let retry = Retry {
+            trial: Some(1_200),
+            ..Retry::default()
+        };
+        // A 503 or a 429 says nothing of the time: not kept.
+        retry.settle(&skew, skew.version(), StatusCode::SERVICE_UNAVAILABLE);
+        retry.settle(&skew, skew.version(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(skew.offset_secs(), 0);
+        // Learned meanwhile by someone else: not overwritten.
+        let seen = skew.version();
+        assert!(skew.adopt(-300));
+        retry.settle(&skew, seen, StatusCode::OK);
+        assert_eq!(skew.offset_secs(), -300);
+        // Judged (a 200, or a 403 for another reason) and unraced: kept.
+        retry.settle(&skew, skew.version(), StatusCode::FORBIDDEN);
+        assert_eq!(skew.offset_secs(), 1_200);
+    }
 
     #[test]
     fn urls_join_base_path_and_encode_query_values() {

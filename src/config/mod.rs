@@ -114,6 +114,7 @@ const CLIENT_ID_FORM: &str = "an app client id of 1 to 128 letters, digits, `_` 
 const CLIENT_SECRET_FORM: &str = "a non-empty app client secret (or none at all)";
 const IDENTITY_POOL_ID_FORM: &str = "an identity pool id `<region>:<uuid>` such as \
      `us-east-1:0f0b0c3e-1d2e-4f50-8a9b-0123456789ab`";
+const APP_NAME_FORM: &str = "an app name of 1 to 50 letters, digits or ``!#$%&'*+-.^_`|~``";
 const ENDPOINT_FORM: &str = "an absolute `http://` or `https://` URL with a host and no user name, password, query or fragment";
 
 /// The names under which each field is known to the person who wrote it: builder method names,
@@ -125,6 +126,7 @@ struct FieldNames {
     client_secret: &'static str,
     identity_pool_id: &'static str,
     endpoints: [&'static str; 3],
+    app_name: &'static str,
 }
 
 const BUILDER_NAMES: FieldNames = FieldNames {
@@ -138,6 +140,7 @@ const BUILDER_NAMES: FieldNames = FieldNames {
         "endpoint(CognitoIdentity)",
         "endpoint(Sts)",
     ],
+    app_name: "app_name",
 };
 
 const ENV_NAMES: FieldNames = FieldNames {
@@ -151,6 +154,7 @@ const ENV_NAMES: FieldNames = FieldNames {
         "COGNITO_IDENTITY_ENDPOINT",
         "COGNITO_STS_ENDPOINT",
     ],
+    app_name: "AWS_SDK_UA_APP_ID",
 };
 
 const AMPLIFY_NAMES: FieldNames = FieldNames {
@@ -160,7 +164,15 @@ const AMPLIFY_NAMES: FieldNames = FieldNames {
     client_secret: "client_secret",
     identity_pool_id: "auth.identity_pool_id",
     endpoints: BUILDER_NAMES.endpoints,
+    app_name: BUILDER_NAMES.app_name,
 };
+
+/// The config's app name as the AWS SDK clients take it (already checked by the builder).
+pub(crate) fn sdk_app_name(
+    config: &CognitoConfig,
+) -> Option<aws_sdk_cognitoidentityprovider::config::AppName> {
+    aws_sdk_cognitoidentityprovider::config::AppName::new(config.app_name()?.to_owned()).ok()
+}
 
 /// Where the user pool and identity pool are, and how to reach them.
 ///
@@ -175,6 +187,7 @@ pub struct CognitoConfig {
     client_secret: Option<ClientSecret>,
     identity_pool_id: Option<String>,
     overrides: [Option<Url>; 3],
+    app_name: Option<String>,
     // Computed once from the validated region so that `endpoint` needs no fallible step.
     defaults: [Url; 3],
 }
@@ -207,7 +220,14 @@ impl CognitoConfig {
             client_secret: self.client_secret.clone(),
             identity_pool_id: self.identity_pool_id.clone(),
             endpoints: self.overrides.clone(),
+            app_name: self.app_name.clone(),
         }
+    }
+
+    /// The app's name, sent to AWS in every call's user agent (`app/<name>`), as the AWS SDKs'
+    /// `sdk_ua_app_id` / `AWS_SDK_UA_APP_ID` do: it lets server-side logs tell apps apart.
+    pub fn app_name(&self) -> Option<&str> {
+        self.app_name.as_deref()
     }
 
     /// The AWS region, such as `us-east-1`.
@@ -326,6 +346,7 @@ impl fmt::Debug for CognitoConfig {
             )
             .field("identity_pool_id", &self.identity_pool_id)
             .field("endpoint_overrides", &DebugOverrides(&self.overrides))
+            .field("app_name", &self.app_name)
             .finish()
     }
 }
@@ -342,6 +363,7 @@ pub struct CognitoConfigBuilder {
     client_secret: Option<ClientSecret>,
     identity_pool_id: Option<String>,
     endpoints: [Option<Url>; 3],
+    app_name: Option<String>,
 }
 
 impl CognitoConfigBuilder {
@@ -389,6 +411,13 @@ impl CognitoConfigBuilder {
         for service in Service::ALL {
             self = self.endpoint(service, url.clone());
         }
+        self
+    }
+
+    /// The app's name in every call's user agent (`app/<name>`): 1 to 50 letters, digits or
+    /// `!#$%&'*+-.^_`|~` (the AWS SDKs' rule for `sdk_ua_app_id`).
+    pub fn app_name(mut self, name: impl Into<String>) -> Self {
+        self.app_name = Some(name.into());
         self
     }
 
@@ -482,6 +511,15 @@ impl CognitoConfigBuilder {
                 }
             }
         }
+        if let Some(name) = &self.app_name {
+            let ok = (1..=50).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !ok {
+                return Err(Error::config(names.app_name, APP_NAME_FORM));
+            }
+        }
         let defaults = [
             Service::CognitoIdp.default_endpoint(&region)?,
             Service::CognitoIdentity.default_endpoint(&region)?,
@@ -494,6 +532,7 @@ impl CognitoConfigBuilder {
             client_secret: self.client_secret,
             identity_pool_id: self.identity_pool_id,
             overrides: self.endpoints,
+            app_name: self.app_name,
             defaults,
         })
     }
@@ -511,6 +550,7 @@ impl fmt::Debug for CognitoConfigBuilder {
             )
             .field("identity_pool_id", &self.identity_pool_id)
             .field("endpoint_overrides", &DebugOverrides(&self.endpoints))
+            .field("app_name", &self.app_name)
             .finish()
     }
 }

@@ -29,6 +29,7 @@ impl CognitoConfig {
     /// | `COGNITO_IDP_ENDPOINT` | endpoint override for `cognito-idp` |
     /// | `COGNITO_IDENTITY_ENDPOINT` | endpoint override for `cognito-identity` |
     /// | `COGNITO_STS_ENDPOINT` | endpoint override for `sts` |
+    /// | `AWS_SDK_UA_APP_ID` | the app's name in the user agent ([`app_name`](Self::app_name)) |
     ///
     /// Values are trimmed; an empty or unset variable counts as absent; a variable that is not
     /// valid Unicode is an error naming it. Errors name the variable to fix.
@@ -103,6 +104,8 @@ impl CognitoConfig {
             client_secret: get("COGNITO_CLIENT_SECRET").map(ClientSecret::new),
             identity_pool_id: get("COGNITO_IDENTITY_POOL_ID"),
             endpoints,
+            // The AWS SDKs' own variable for the user agent's `app/` part.
+            app_name: get("AWS_SDK_UA_APP_ID"),
         };
         let names = FieldNames {
             region: region_var,
@@ -176,6 +179,7 @@ impl CognitoConfig {
             client_secret: None,
             identity_pool_id: field("identity_pool_id", AMPLIFY_NAMES.identity_pool_id, false)?,
             endpoints: [None, None, None],
+            app_name: None,
         };
         builder.build_named(&AMPLIFY_NAMES)
     }

@@ -1,9 +1,13 @@
 //! The optional background refresher of a [`Session`]: it refreshes ahead of time so that
 //! callers never wait, holds the session only while it works (so it stops when the last clone
 //! drops), and reads time from the session's clock (so it follows a manual clock in tests).
+//!
+//! It runs on the crate's refresh runtime, not the caller's, so it outlives the runtime that
+//! started the session. It is supervised: if it ever stops while the session lives (a panic),
+//! the next call notices, runs with the full foreground margin meanwhile, and starts it again.
 
-use std::sync::{Arc, Weak};
-use std::time::{Duration, SystemTime};
+use std::sync::Weak;
+use std::time::Duration;
 
 use super::session::{Inner, Session, lock};
 use crate::error::{Error, ErrorKind, Result};
@@ -18,23 +22,46 @@ impl Session {
         if !self.inner.settings.background {
             return Ok(());
         }
-        let handle = tokio::runtime::Handle::try_current().map_err(|_| {
+        let task = crate::runtime::spawn(background_loop(std::sync::Arc::downgrade(&self.inner)))
+            .ok_or_else(|| {
             Error::new(
                 ErrorKind::Config,
-                "background refresh needs a tokio runtime",
+                "background refresh needs a tokio runtime, and none could be started",
             )
         })?;
-        let weak = Arc::downgrade(&self.inner);
-        let task = handle.spawn(background_loop(weak));
-        *lock(&self.inner.task) = Some(task.abort_handle());
+        if let Some(old) = lock(&self.inner.task).replace(task) {
+            old.abort();
+        }
         Ok(())
+    }
+
+    /// Whether the background refresher is running: `false` when the builder did not ask for
+    /// one, once the session has ended, and between the moment it stopped unexpectedly (a
+    /// panic) and the next call, which starts it again.
+    pub fn background_refresh_running(&self) -> bool {
+        self.background_alive()
+    }
+
+    /// Whether the background task is running.
+    pub(super) fn background_alive(&self) -> bool {
+        lock(&self.inner.task)
+            .as_ref()
+            .is_some_and(|task| !task.is_finished())
+    }
+
+    /// Starts the background task again after it stopped (at most once per call that notices).
+    pub(super) fn restart_background(&self) {
+        tracing::warn!("the background refresher had stopped: restarting it");
+        if let Err(e) = self.spawn_background() {
+            tracing::warn!(kind = ?e.kind(), "cannot restart the background refresher");
+        }
     }
 }
 
-/// The loop: act when something is due (with backoff after failures), otherwise sleep until
-/// it is, at most `background_poll` at a time.
+/// The loop: act when something is due (with backoff after failures, on the monotonic
+/// reading), otherwise sleep until it is, at most `background_poll` at a time.
 async fn background_loop(weak: Weak<Inner>) {
-    let mut not_before: Option<SystemTime> = None;
+    let mut not_before: Option<Duration> = None;
     let mut backoff = BACKGROUND_MIN_BACKOFF;
     loop {
         let wait = {
@@ -45,9 +72,9 @@ async fn background_loop(weak: Weak<Inner>) {
             }
             let clock = session.inner.settings.clock.clone();
             let poll = session.inner.settings.background_poll;
-            let now = clock.now();
+            let (now, mono) = (clock.now(), clock.monotonic());
             let due = session.next_background_refresh();
-            let may_try = not_before.is_none_or(|t| now >= t);
+            let may_try = not_before.is_none_or(|t| mono >= t);
             if may_try && due.is_some_and(|d| d <= now) {
                 match session.background_round().await {
                     // Still due after a successful round (values that arrive already due,
@@ -57,7 +84,7 @@ async fn background_loop(weak: Weak<Inner>) {
                             .next_background_refresh()
                             .is_some_and(|d| d <= clock.now()) =>
                     {
-                        not_before = Some(clock.now() + backoff);
+                        not_before = Some(clock.monotonic() + backoff);
                         backoff = (backoff * 2).min(BACKGROUND_MAX_BACKOFF);
                     }
                     Ok(()) => {
@@ -67,20 +94,18 @@ async fn background_loop(weak: Weak<Inner>) {
                     Err(e) if e.kind() == ErrorKind::SessionEnded => return,
                     Err(e) => {
                         tracing::warn!(kind = ?e.kind(), code = e.service_code(), "background refresh failed");
-                        not_before = Some(clock.now() + backoff);
+                        not_before = Some(clock.monotonic() + backoff);
                         backoff = (backoff * 2).min(BACKGROUND_MAX_BACKOFF);
                     }
                 }
                 Duration::ZERO
             } else {
-                let now = clock.now();
-                let target = match (due, not_before) {
-                    (Some(d), Some(n)) => Some(d.max(n)),
-                    (d, n) => d.or(n),
+                let until_due = due.and_then(|d| d.duration_since(now).ok());
+                let until_retry = not_before.and_then(|t| t.checked_sub(mono));
+                let until = match (until_due, until_retry) {
+                    (Some(a), Some(b)) => a.max(b),
+                    (a, b) => a.or(b).unwrap_or(poll),
                 };
-                let until = target
-                    .and_then(|t| t.duration_since(now).ok())
-                    .unwrap_or(poll);
                 until.min(poll)
             }
         };

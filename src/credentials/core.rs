@@ -25,6 +25,33 @@ use crate::time::SharedClock;
 /// A boxed, type-erased future that can run as its own task.
 pub(crate) type BoxFuture<T> = std::pin::Pin<Box<dyn Future<Output = T> + Send>>;
 
+/// Where an exchange's logins come from: a session's ID token, or a federated identity's
+/// token sources.
+pub(crate) trait ExchangeLogins: Send + Sync + 'static {
+    /// Fresh logins for an exchange.
+    fn logins(&self) -> BoxFuture<Result<Logins>>;
+
+    /// The identity pool refused `logins` as expired although they looked valid here (a
+    /// device clock behind the service's); `server_now` is the service's time then, when its
+    /// answer said. Drops what is stale; returns whether fresh logins deserve one more try.
+    fn expired(&self, logins: &Logins, server_now: Option<i64>) -> bool;
+}
+
+/// When an identity pool refused logins as expired (`Invalid login token. Token expired:
+/// <now> >= <exp>`): the service's time it names, if it names one.
+fn login_expired(e: &Error) -> Option<Option<i64>> {
+    if e.kind() != ErrorKind::NotAuthorized || !e.message().contains("Token expired") {
+        return None;
+    }
+    let now = e
+        .message()
+        .split("Token expired:")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<i64>().ok());
+    Some(now)
+}
+
 /// The basic (classic) flow's settings: which role to assume at STS for a guest and for a
 /// signed-in identity, the role session's name, and how long the credentials last. The pool
 /// must allow the basic flow, and each role must trust the pool (Cognito's console writes that
@@ -120,6 +147,9 @@ struct CoreInner {
     client: IdentityPoolClient,
     clock: SharedClock,
     role: RoleChoice,
+    /// The longest wait for a login source (a user's component may never answer) and of a
+    /// caller for an exchange in flight.
+    timeout: Duration,
     state: Mutex<State>,
     /// Set when an exchange adopted another identity id, until the owner saves it.
     identity_changed: AtomicBool,
@@ -147,13 +177,15 @@ impl IdentityCredentials {
         clock: SharedClock,
         role: RoleChoice,
         identity: Option<Identity>,
+        timeout: Duration,
     ) -> Self {
-        let cell = Arc::new(ExpiringCell::new());
+        let cell = Arc::new(ExpiringCell::new().with_wait(timeout));
         Self {
             inner: Arc::new(CoreInner {
                 client,
                 clock,
                 role,
+                timeout,
                 state: Mutex::new(State {
                     identity,
                     cell: cell.clone(),
@@ -171,13 +203,13 @@ impl IdentityCredentials {
     }
 
     /// Fresh credentials: the cached ones while fresh for `margin`, otherwise one shared
-    /// exchange with the logins `logins` produces. The exchange runs as its own task: a
+    /// exchange with the logins `source` produces. The exchange runs as its own task: a
     /// caller dropped meanwhile does not waste it.
-    pub(crate) async fn get<F, Fut>(&self, margin: Duration, logins: F) -> Result<Credentials>
-    where
-        F: FnOnce() -> Fut + Send + 'static,
-        Fut: Future<Output = Result<Logins>> + Send + 'static,
-    {
+    pub(crate) async fn get(
+        &self,
+        margin: Duration,
+        source: Arc<dyn ExchangeLogins>,
+    ) -> Result<Credentials> {
         let (cell, generation) = {
             let st = self.state();
             (st.cell.clone(), st.generation)
@@ -187,29 +219,61 @@ impl IdentityCredentials {
             // Type-erased: the SDK's futures nest deeply, and every caller's future would
             // otherwise carry their whole type.
             let exchange: BoxFuture<Result<(Credentials, SystemTime)>> =
-                Box::pin(async move { core.exchange(generation, logins).await });
+                Box::pin(async move { core.exchange(generation, &*source).await });
             exchange
         })
         .await
     }
 
-    /// One exchange, run by the cell for everyone waiting.
-    async fn exchange<F, Fut>(
+    /// Logins from `source`, within the core's timeout: a source that never answers fails the
+    /// attempt (backed off) instead of holding the single flight forever.
+    async fn logins_from(&self, source: &dyn ExchangeLogins) -> Result<Logins> {
+        let limit = self.inner.timeout;
+        crate::runtime::timeout(limit, source.logins())
+            .await
+            .unwrap_or_else(|| {
+                Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!("the login source did not answer within {limit:?}"),
+                ))
+            })
+    }
+
+    /// One exchange, run by the cell for everyone waiting. Logins the identity pool refuses as
+    /// expired (a device clock behind) are renewed once.
+    async fn exchange(
         &self,
         generation: u64,
-        logins: F,
-    ) -> Result<(Credentials, SystemTime)>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Logins>>,
-    {
-        let logins = logins().await?;
+        source: &dyn ExchangeLogins,
+    ) -> Result<(Credentials, SystemTime)> {
+        let logins = self.logins_from(source).await?;
+        match self.exchange_with(generation, &logins).await {
+            Err(e) => match login_expired(&e) {
+                Some(server_now) if source.expired(&logins, server_now) => {
+                    tracing::info!(
+                        "the identity pool refused the logins as expired: renewing them once"
+                    );
+                    let logins = self.logins_from(source).await?;
+                    self.exchange_with(generation, &logins).await
+                }
+                _ => Err(e),
+            },
+            done => done,
+        }
+    }
+
+    /// One exchange of `logins` for credentials.
+    async fn exchange_with(
+        &self,
+        generation: u64,
+        logins: &Logins,
+    ) -> Result<(Credentials, SystemTime)> {
         let cached = self.identity_id();
         let client = &self.inner.client;
         let (identity_id, credentials) = match &self.inner.role {
             RoleChoice::Pool(custom_role_arn) => {
                 client
-                    .credentials_for(cached.as_deref(), &logins, custom_role_arn.as_deref())
+                    .credentials_for(cached.as_deref(), logins, custom_role_arn.as_deref())
                     .await?
             }
             RoleChoice::Basic(flow) => {
@@ -217,7 +281,7 @@ impl IdentityCredentials {
                 client
                     .basic_flow_credentials_for(
                         cached.as_deref(),
-                        &logins,
+                        logins,
                         role,
                         &flow.session_name,
                         flow.duration,
@@ -288,7 +352,9 @@ impl IdentityCredentials {
     /// When the current credentials are due for refresh with `margin`; see
     /// [`ExpiringCell::next_refresh_at`].
     pub(crate) fn next_refresh_at(&self, margin: Duration) -> Option<SystemTime> {
-        self.state().cell.next_refresh_at(margin)
+        self.state()
+            .cell
+            .next_refresh_at(&*self.inner.clock, margin)
     }
 
     /// Drops `refused` if they are the credentials held (see
@@ -328,7 +394,7 @@ impl IdentityCredentials {
     }
 
     fn reset(&self, st: &mut State) {
-        st.cell = Arc::new(ExpiringCell::new());
+        st.cell = Arc::new(ExpiringCell::new().with_wait(self.inner.timeout));
         st.generation += 1;
         self.inner.current.store(st.cell.clone());
     }

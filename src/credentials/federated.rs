@@ -38,7 +38,7 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError, future};
 
-use super::core::{BoxFuture, Identity, IdentityCredentials, RoleChoice};
+use super::core::{BoxFuture, ExchangeLogins, Identity, IdentityCredentials, RoleChoice};
 use super::{BasicFlow, DEFAULT_REFRESH_MARGIN, TokenSource};
 use crate::config::CognitoConfig;
 use crate::identity_pool::{IdentityPoolClient, LoginProvider, Logins};
@@ -144,6 +144,7 @@ pub struct FederatedCredentialsBuilder {
     role: RoleChoice,
     logins: LoginSources,
     identity_id: Option<String>,
+    timeout: Duration,
 }
 
 impl fmt::Debug for FederatedCredentialsBuilder {
@@ -199,6 +200,15 @@ impl FederatedCredentialsBuilder {
         self
     }
 
+    /// How long a login source may take to hand out a token, and a caller may wait for an
+    /// exchange in flight (default [`DEFAULT_REFRESH_TIMEOUT`](super::DEFAULT_REFRESH_TIMEOUT),
+    /// 5 s). A source that never answers fails that attempt, which is backed off; the next one
+    /// asks it again.
+    pub fn refresh_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
     /// Resumes an identity id saved earlier (a guest's, or the one these logins resolved to),
     /// instead of asking GetId for one. A stale id is replaced transparently.
     pub fn identity_id(mut self, identity_id: impl Into<String>) -> Self {
@@ -226,7 +236,7 @@ impl FederatedCredentialsBuilder {
         let identity = self.identity_id.map(|id| Identity { id, authenticated });
         Ok(FederatedCredentials {
             inner: Arc::new(Inner {
-                core: IdentityCredentials::new(client, clock, self.role, identity),
+                core: IdentityCredentials::new(client, clock, self.role, identity, self.timeout),
                 margin: self.margin,
                 logins: Mutex::new(logins),
             }),
@@ -259,6 +269,7 @@ impl FederatedCredentials {
             role: RoleChoice::Pool(None),
             logins: LoginSources::new(),
             identity_id: None,
+            timeout: super::DEFAULT_REFRESH_TIMEOUT,
         }
     }
 
@@ -284,15 +295,9 @@ impl FederatedCredentials {
         if let Some(fresh) = self.inner.core.fresh(self.inner.margin) {
             return Ok(fresh);
         }
-        let this = self.clone();
-        // Boxed: keeps the nested future types (and so compile times) small.
         self.inner
             .core
-            .get(self.inner.margin, move || {
-                let logins: BoxFuture<Result<Logins>> =
-                    Box::pin(async move { this.fresh_logins().await });
-                logins
-            })
+            .get(self.inner.margin, Arc::new(self.clone()))
             .await
     }
 
@@ -376,6 +381,26 @@ impl FederatedCredentials {
         let mut held = self.logins();
         held.clear();
         self.inner.core.forget();
+    }
+}
+
+/// The identity's token sources are its exchanges' logins.
+impl ExchangeLogins for FederatedCredentials {
+    fn logins(&self) -> BoxFuture<Result<Logins>> {
+        let this = self.clone();
+        // Boxed: keeps the nested future types (and so compile times) small.
+        Box::pin(async move { this.fresh_logins().await })
+    }
+
+    /// Each source is told its token was refused, so that the retry asks for a new one.
+    fn expired(&self, logins: &Logins, _server_now: Option<i64>) -> bool {
+        let sources = self.logins().clone();
+        for (provider, source) in &sources {
+            if let Some(sent) = logins.get(&provider.key()) {
+                source.refused(sent);
+            }
+        }
+        !sources.is_empty()
     }
 }
 

@@ -27,7 +27,10 @@ use aws_credential_types::provider::ProvideCredentials;
 
 pub use self::core::BasicFlow;
 pub use federated::{FederatedCredentials, FederatedCredentialsBuilder, LoginSources};
-pub use session::{DEFAULT_BACKGROUND_POLL, Session, SessionToken};
+pub use session::{
+    DEFAULT_BACKGROUND_POLL, DEFAULT_REFRESH_TIMEOUT, DEFAULT_ROTATION_RACE_WAIT, Session,
+    SessionToken,
+};
 pub use sign_in::{DEFAULT_DEVICE_NAME, PendingSignIn, SessionBuilder, SignInOutcome};
 pub use token::{FnTokenSource, TokenFuture, TokenKind, TokenSource, token_fn};
 

@@ -17,7 +17,7 @@
 //! // `CognitoConfig::from_env()` in an app; here, the local emulator's pools.
 //! let config: CognitoConfig = emulator.config("quickstart", "web")?;
 //! let store = FileStore::new(dir.path().join("session.json"));
-//! let session = match Session::resume(config.clone(), store.clone()) {
+//! let session = match Session::resume(config.clone(), store.clone()).await {
 //!     Ok(session) => session,
 //!     Err(_) => match Session::builder(config)
 //!         .store(store)
@@ -51,16 +51,27 @@
 //!   [`background_poll`](super::SessionBuilder::background_poll), but decides what time it is from the
 //!   session's [`Clock`](crate::Clock), so it follows a manual clock in tests.
 //! - **Failures.** A failed refresh is not cached. While the current value is still valid it
-//!   keeps being served and the refresh is retried with backoff. Network, throttling and 5xx
-//!   errors never end the session.
+//!   keeps being served and the refresh is retried with backoff (jittered, on the clock's
+//!   monotonic reading). Network, throttling and 5xx errors, a store that fails, a refresh that
+//!   panics or takes too long ([`refresh_timeout`](super::SessionBuilder::refresh_timeout)),
+//!   clock steps: none of them ends the session.
+//! - **Where refreshes run.** On a small runtime of the crate's own, never on the caller's: a
+//!   caller dropped mid-refresh, or its whole runtime ending (a sync wrapper's `block_on`),
+//!   does not lose a refresh token Cognito has just rotated. Store I/O runs on that runtime's
+//!   blocking threads: a store waiting for another process's lock stalls no app worker.
 //! - **The end.** Only a definitive auth error on token refresh ([`Error::ends_session`]:
 //!   `NotAuthorizedException` for a revoked or expired refresh token, a deleted user, ...) ends
 //!   the session: the store is wiped and every call from then on fails with
 //!   [`ErrorKind::SessionEnded`] ("sign in again"). [`Session::sign_out`] ends it on purpose.
 //! - **Persistence.** With a [`SessionStore`], the refresh token, username, identity id and
 //!   device key are saved at sign-in, when the identity id is learnt and when a rotating refresh
-//!   token changes; [`Session::resume`] picks them up again, and the first call refreshes the
-//!   tokens with the stored refresh token.
+//!   token changes (a failed save is retried; the session goes on with the token in hand);
+//!   [`Session::resume`] picks them up again, and the first call refreshes the tokens with the
+//!   stored refresh token.
+//! - **Several processes, one store.** A token another process stored is adopted only when the
+//!   store changed since this session last saw it; the loser of a rotation race waits (up to
+//!   [`rotation_race_wait`](super::SessionBuilder::rotation_race_wait)) for the winner's save
+//!   and goes on with its token.
 //!
 //! `Session` implements [`ProvideCredentials`] and [`TokenSource`] (its ID token), so it plugs
 //! into [`ApiClient`](crate::client::ApiClient) in one call
@@ -77,7 +88,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError, future};
 
 use super::TokenKind;
-use super::core::{BoxFuture, IdentityCredentials};
+use super::core::{BoxFuture, ExchangeLogins, IdentityCredentials};
 use crate::cache::ExpiringCell;
 use crate::config::CognitoConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -85,12 +96,16 @@ use crate::identity_pool::Logins;
 use crate::jwt::UnverifiedClaims;
 use crate::secret::{Jwt, RefreshToken};
 use crate::skew::ClockSkew;
-use crate::store::{SessionStore, StoredSession};
+use crate::store::StoredSession;
 use crate::time::{SharedClock, epoch_secs};
 use crate::user_pool::{RememberedDevice, Tokens, UserPoolClient};
 
+mod persist;
+mod refresh;
 mod token_source;
 
+use persist::Save;
+pub(super) use persist::StoreLink;
 pub use token_source::SessionToken;
 
 /// The default longest real-time sleep of the background task between two looks at the clock:
@@ -98,10 +113,18 @@ pub use token_source::SessionToken;
 /// bounds how late it notices a clock that jumped (a resumed laptop, a manual clock).
 pub const DEFAULT_BACKGROUND_POLL: Duration = Duration::from_secs(30);
 /// With background refresh on, callers refresh themselves only this close to expiry (the task
-/// normally has refreshed long before).
-const FOREGROUND_MARGIN_WITH_BACKGROUND: Duration = Duration::from_secs(10);
+/// normally has refreshed long before): the largest skew the session does not learn
+/// ([`ClockSkew::MIN_CHANGE_SECS`]) plus 10 s for a request to arrive, so that a device clock
+/// that far behind, unnoticed, never hands out what the service considers expired.
+const FOREGROUND_MARGIN_WITH_BACKGROUND: Duration =
+    Duration::from_secs(ClockSkew::MIN_CHANGE_SECS.unsigned_abs() + 10);
 /// The ID token handed to GetCredentialsForIdentity must stay valid at least this long.
 const EXCHANGE_MIN_TOKEN_VALIDITY: Duration = Duration::from_secs(30);
+/// The default longest wait of a caller for a refresh, and of the session for a user's
+/// component (a token source); aws-sdk's identity cache bounds a load the same way.
+pub const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long, by default, the loser of a rotation race waits for the winner's save.
+pub const DEFAULT_ROTATION_RACE_WAIT: Duration = Duration::from_secs(10);
 
 /// A signed-in user's refreshing session. Cheap to clone: clones share everything.
 ///
@@ -126,11 +149,13 @@ pub(super) struct SessionSettings {
     pub(super) clock: SharedClock,
     pub(super) device_clock: SharedClock,
     pub(super) skew: Arc<ClockSkew>,
-    pub(super) store: Option<Arc<dyn SessionStore>>,
+    pub(super) store: Option<StoreLink>,
     pub(super) margin: Duration,
     pub(super) background: bool,
     pub(super) background_poll: Duration,
     pub(super) rotation: bool,
+    pub(super) refresh_timeout: Duration,
+    pub(super) rotation_wait: Duration,
     #[cfg(feature = "oauth")]
     pub(super) managed_login: Option<crate::oauth::ManagedLogin>,
 }
@@ -140,7 +165,8 @@ pub(super) struct Inner {
     user_pool: UserPoolClient,
     /// The identity pool side; `None` when the configuration names no identity pool.
     credentials: Option<IdentityCredentials>,
-    /// `None` once ended, or when sign-in gave no refresh token.
+    /// `None` once ended, or when sign-in gave no refresh token. Its lock also orders the end
+    /// against a refresh installing a new grant.
     grant: Mutex<Option<Grant>>,
     /// Shared, so that serving them per call copies no token. Empty after a resume until the
     /// first refresh.
@@ -148,9 +174,8 @@ pub(super) struct Inner {
     /// The remembered device the session signs in and refreshes on.
     device: Option<RememberedDevice>,
     ended: AtomicBool,
-    /// Held while saving to or wiping the store, so that the two never interleave.
-    persisting: Mutex<()>,
-    pub(super) task: Mutex<Option<tokio::task::AbortHandle>>,
+    /// The background refresher, while it runs.
+    pub(super) task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Drop for Inner {
@@ -188,16 +213,16 @@ impl Session {
         grant: Option<Grant>,
         device: Option<RememberedDevice>,
     ) -> Self {
+        let tokens = ExpiringCell::new().with_wait(settings.refresh_timeout);
         Session {
             inner: Arc::new(Inner {
                 settings,
                 user_pool,
                 credentials,
                 grant: Mutex::new(grant),
-                tokens: ExpiringCell::new(),
+                tokens,
                 device,
                 ended: AtomicBool::new(false),
-                persisting: Mutex::new(()),
                 task: Mutex::new(None),
             }),
         }
@@ -222,13 +247,18 @@ impl Session {
         else {
             return;
         };
-        let s = &self.inner.settings;
         let iat = i64::try_from(epoch_secs(iat)).unwrap_or(i64::MAX);
-        let offset = ClockSkew::between(s.device_clock.now(), iat);
+        self.learn_server_time(iat, "the tokens");
+    }
+
+    /// Learns the device clock's error from the service's time `server_epoch_secs`, read now.
+    fn learn_server_time(&self, server_epoch_secs: i64, from: &str) {
+        let s = &self.inner.settings;
+        let offset = ClockSkew::between(s.device_clock.now(), server_epoch_secs);
         if s.skew.adopt(offset) {
             tracing::info!(
                 offset_secs = offset,
-                "device clock skew learned from the tokens"
+                "device clock skew learned from {from}"
             );
         }
     }
@@ -251,10 +281,11 @@ impl Session {
         Ok(())
     }
 
-    /// The margin callers refresh with: with a background task, only just before expiry.
+    /// The margin callers refresh with: with a live background task, only shortly before
+    /// expiry; without one (never asked for, or dead and not yet restarted), the full margin.
     fn foreground_margin(&self) -> Duration {
         let s = &self.inner.settings;
-        if s.background {
+        if s.background && self.background_alive() {
             s.margin.min(FOREGROUND_MARGIN_WITH_BACKGROUND)
         } else {
             s.margin
@@ -263,8 +294,8 @@ impl Session {
 
     /// Fresh tokens (refreshed first if due).
     ///
-    /// Errors: [`ErrorKind::SessionEnded`] once the session has ended; network, throttling and
-    /// service errors when the tokens have expired and cannot be refreshed now.
+    /// Errors: [`ErrorKind::SessionEnded`] once the session has ended; network, throttling,
+    /// timeout and service errors when the tokens have expired and cannot be refreshed now.
     pub async fn tokens(&self) -> Result<Tokens> {
         Ok(Tokens::clone(&*self.shared_tokens().await?))
     }
@@ -275,8 +306,7 @@ impl Session {
 
     pub(super) async fn tokens_with_margin(&self, margin: Duration) -> Result<Arc<Tokens>> {
         self.check_live()?;
-        // Detached: a caller dropped mid-refresh (a timeout) must not lose the refresh token
-        // a rotating refresh has just been issued.
+        self.upkeep();
         let session = self.clone();
         let result = self
             .inner
@@ -332,8 +362,8 @@ impl Session {
     /// the exchange needs a fresh ID token).
     ///
     /// Errors: [`ErrorKind::Config`] if the config has no identity pool;
-    /// [`ErrorKind::SessionEnded`]; [`ErrorKind::RoleNotAllowed`]; network, throttling and
-    /// service errors when the credentials have expired and cannot be renewed now.
+    /// [`ErrorKind::SessionEnded`]; [`ErrorKind::RoleNotAllowed`]; network, throttling, timeout
+    /// and service errors when the credentials have expired and cannot be renewed now.
     pub async fn credentials(&self) -> Result<Credentials> {
         let margin = self.foreground_margin();
         // The fast path: fresh credentials, read without a lock.
@@ -344,6 +374,7 @@ impl Session {
                 .as_ref()
                 .and_then(|c| c.fresh(margin))
         {
+            self.upkeep();
             return Ok(fresh);
         }
         self.credentials_with_margin(margin).await
@@ -351,19 +382,15 @@ impl Session {
 
     pub(super) async fn credentials_with_margin(&self, margin: Duration) -> Result<Credentials> {
         self.check_live()?;
+        self.upkeep();
         let core = self.identity_pool()?;
-        let session = self.clone();
         let result = core
-            .get(margin, move || {
-                let logins: BoxFuture<Result<Logins>> =
-                    Box::pin(async move { session.logins().await });
-                logins
-            })
+            .get(margin, Arc::new(SessionLogins(self.clone())))
             .await;
         if core.take_identity_change()
-            && let Err(e) = self.persist()
+            && let Err(e) = self.persist().await
         {
-            tracing::warn!(kind = ?e.kind(), "cannot save the identity id");
+            tracing::warn!(kind = ?e.kind(), "cannot save the identity id; will retry");
         }
         result.map_err(|e| self.after_error(e))
     }
@@ -408,6 +435,17 @@ impl Session {
         self.inner.ended.load(Ordering::SeqCst)
     }
 
+    /// Whether the session holds a refresh token its store does not have yet (a save failed;
+    /// it is retried). The session goes on; another process resuming from the store now would
+    /// get the previous token.
+    pub fn has_unsaved_changes(&self) -> bool {
+        self.inner
+            .settings
+            .store
+            .as_ref()
+            .is_some_and(StoreLink::is_unsaved)
+    }
+
     /// Signs out this device: forgets everything locally (tokens, credentials, the store),
     /// then revokes the refresh token at Cognito (RevokeToken). The session has ended even if
     /// the revocation fails; the error says the refresh token may still be valid at Cognito.
@@ -415,7 +453,7 @@ impl Session {
     /// Already-issued ID/access tokens and AWS credentials stay valid at AWS until they expire.
     pub async fn sign_out(&self) -> Result<()> {
         let grant = lock(&self.inner.grant).clone();
-        self.end_locally(grant.as_ref().map(|g| &g.refresh));
+        self.end_locally(grant.as_ref().map(|g| &g.refresh)).await;
         let Some(grant) = grant else {
             return Ok(());
         };
@@ -438,12 +476,12 @@ impl Session {
         match self.inner.user_pool.global_sign_out(tokens).await {
             Ok(()) => {
                 // Every refresh token of the user is dead: whatever the store holds of them.
-                self.end_locally(None);
+                self.end_locally(None).await;
                 Ok(())
             }
             Err(e) => {
                 if e.ends_session() {
-                    self.end_locally(refresh.as_ref());
+                    self.end_locally(refresh.as_ref()).await;
                 }
                 Err(e)
             }
@@ -462,171 +500,37 @@ impl Session {
     /// Turns errors into `SessionEnded` once the session has ended.
     fn after_error(&self, e: Error) -> Error {
         if self.has_ended() && e.kind() != ErrorKind::SessionEnded {
-            return session_ended(&e);
+            return refresh::session_ended(&e);
         }
         e
     }
 
-    /// One token refresh (run by the cell for everyone waiting).
-    async fn refresh_tokens(&self) -> Result<(Arc<Tokens>, SystemTime)> {
-        let mut grant = self.current_grant()?;
-        // Another process sharing the store may have rotated the token since: use its.
-        if let Some(newer) = self.newer_stored_grant(&grant) {
-            grant = newer;
-        }
-        let mut result = self.refresh_with(&grant).await;
-        if let Err(e) = &result
-            && refresh_refused(e)
-            && let Some(newer) = self.winners_grant(&grant, e).await
-        {
-            // Lost a rotation race: the winner stored the new token; refresh with that
-            // instead of ending a session that is still alive.
-            tracing::info!("the refresh token was rotated by another process: adopting its token");
-            grant = newer;
-            result = self.refresh_with(&grant).await;
-        }
-        match result {
-            // Signed out while this refresh was in flight: its tokens must not come back, and
-            // a refresh token it was issued must not outlive the sign-out.
-            Ok(tokens) if self.has_ended() => {
-                if let Some(issued) = tokens.refresh.as_ref().filter(|r| **r != grant.refresh) {
-                    let _ = self.inner.user_pool.revoke_refresh_token(issued).await;
-                }
-                Err(Error::new(
-                    ErrorKind::SessionEnded,
-                    "the session has ended: sign in again",
-                ))
-            }
-            Ok(tokens) => {
-                self.learn_skew(&tokens);
-                if tokens.expires_at <= self.inner.settings.clock.now() {
-                    tracing::warn!(
-                        "refreshed tokens are already expired: is the device clock right?"
-                    );
-                }
-                if let Some(refresh) = tokens.refresh.as_ref().filter(|r| **r != grant.refresh) {
-                    let new = Grant {
-                        refresh: refresh.clone(),
-                        username: tokens.username.clone(),
-                    };
-                    *lock(&self.inner.grant) = Some(new);
-                    // Saved before use: a crash now must not leave only a retired token
-                    // stored. Only over the token it replaces: another process's newer one
-                    // stays.
-                    if let Err(e) = self.persist_replacing(Store::Over(Some(&grant.refresh))) {
-                        tracing::warn!(kind = ?e.kind(), "cannot save the rotated refresh token");
-                    }
-                } else if *lock(&self.inner.grant) != Some(grant.clone()) {
-                    *lock(&self.inner.grant) = Some(grant);
-                }
-                let expires_at = tokens.expires_at;
-                Ok((Arc::new(tokens), expires_at))
-            }
-            Err(e) if refresh_refused(&e) => {
-                tracing::info!(kind = ?e.kind(), code = e.service_code(), "refresh refused: session ended");
-                self.end_locally(Some(&grant.refresh));
-                Err(session_ended(&e))
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    fn current_grant(&self) -> Result<Grant> {
-        lock(&self.inner.grant).clone().ok_or_else(|| {
-            Error::new(
-                ErrorKind::SessionEnded,
-                "no refresh token to refresh with: sign in again",
-            )
-        })
-    }
-
-    /// One refresh with `grant`, the way the app client wants.
-    async fn refresh_with(&self, grant: &Grant) -> Result<Tokens> {
-        #[cfg(feature = "oauth")]
-        if let Some(login) = &self.inner.settings.managed_login {
-            return login.refresh(&grant.refresh).await;
-        }
-        let user_pool = &self.inner.user_pool;
-        if self.inner.settings.rotation {
-            user_pool
-                .refresh_token_rotating(&grant.refresh, &grant.username)
-                .await
-        } else {
-            user_pool
-                .refresh_token(&grant.refresh, &grant.username)
-                .await
-        }
-    }
-
-    /// After a refusal of `grant`: the token another process rotated it to, if the store holds
-    /// one. `RefreshTokenReuseException` says that someone did rotate it, so the winner's save,
-    /// likely a moment behind its answer, is awaited briefly (up to ~1 s).
-    async fn winners_grant(&self, grant: &Grant, refusal: &Error) -> Option<Grant> {
-        if let Some(newer) = self.newer_stored_grant(grant) {
-            return Some(newer);
-        }
-        let reused = refusal
-            .service_code()
-            .is_some_and(|c| c.ends_with("RefreshTokenReuseException"));
-        if !reused || self.inner.settings.store.is_none() {
-            return None;
-        }
-        for _ in 0..20 {
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            if let Some(newer) = self.newer_stored_grant(grant) {
-                return Some(newer);
-            }
-        }
-        None
-    }
-
-    /// The grant in the store when it is this session's user's but not `grant` (another
-    /// process rotated it). Store errors count as "no": the grant in hand is tried.
-    fn newer_stored_grant(&self, grant: &Grant) -> Option<Grant> {
-        let store = self.inner.settings.store.as_ref()?;
-        let stored = store.load().ok().flatten()?;
-        stored.check_belongs_to(&self.inner.settings.config).ok()?;
-        (stored.username == grant.username && stored.refresh_token != grant.refresh).then(|| {
-            Grant {
-                refresh: stored.refresh_token,
-                username: stored.username,
-            }
-        })
-    }
-
-    /// Saves what a later resume needs (the identity id learnt, ...), over this session's own
-    /// stored session only.
-    pub(super) fn persist(&self) -> Result<()> {
-        let current = lock(&self.inner.grant).as_ref().map(|g| g.refresh.clone());
-        self.persist_replacing(Store::Over(current.as_ref()))
-    }
-
-    /// Saves a new sign-in, over whatever the store held.
-    pub(super) fn persist_sign_in(&self) -> Result<()> {
-        self.persist_replacing(Store::Always)
-    }
-
-    /// Saves what a later resume needs, as `how` says: over the token being replaced (or this
-    /// session's own) only, since otherwise another process stored a newer session, which is
-    /// left alone; or always (a new sign-in).
-    fn persist_replacing(&self, how: Store<'_>) -> Result<()> {
+    /// What every call does on the side, cheaply: restarts a dead background refresher, and
+    /// retries a failed save when its backoff allows.
+    fn upkeep(&self) {
         let s = &self.inner.settings;
-        let Some(store) = &s.store else {
-            return Ok(());
-        };
-        // Held against a concurrent end: a sign-out's wipe is never followed by a save.
-        let _guard = lock(&self.inner.persisting);
-        if self.has_ended() {
-            return Ok(());
+        if s.background && !self.background_alive() && !self.has_ended() {
+            self.restart_background();
         }
-        let Some(grant) = lock(&self.inner.grant).clone() else {
-            return Ok(());
-        };
+        if let Some(link) = &s.store
+            && link.flush_due(&*s.clock)
+        {
+            let session = self.clone();
+            let _ = crate::runtime::spawn(async move {
+                let _ = session.persist().await;
+            });
+        }
+    }
+
+    /// What a later resume needs, with this session's current grant; `None` once ended.
+    fn stored(&self) -> Option<StoredSession> {
+        let s = &self.inner.settings;
+        let grant = lock(&self.inner.grant).clone()?;
         let mut stored = StoredSession::new(
             self.inner.user_pool.user_pool_id(),
             self.inner.user_pool.client_id(),
             grant.username,
-            grant.refresh.clone(),
+            grant.refresh,
         );
         stored.identity_pool_id = s.config.identity_pool_id().map(str::to_owned);
         stored.identity_id = self
@@ -636,56 +540,75 @@ impl Session {
             .and_then(|c| c.identity_id());
         stored.set_device(self.inner.device.as_ref());
         stored.refresh_token_rotation = s.rotation;
-        let saved = match how {
-            Store::Always => {
-                store.save(&stored)?;
-                true
-            }
-            // Over the given token, or into an emptied store.
-            Store::Over(replacing) => {
-                store.save_if_current(replacing, &stored)?
-                    || store.save_if_current(None, &stored)?
-            }
+        Some(stored)
+    }
+
+    /// Saves what a later resume needs (the identity id learnt, a rotated token, ...), over
+    /// what this session last saw in the store only: another process's newer session stays.
+    pub(super) async fn persist(&self) -> Result<()> {
+        self.persist_as(Save::OverSeen).await
+    }
+
+    /// Saves a new sign-in, over whatever the store held.
+    pub(super) async fn persist_sign_in(&self) -> Result<()> {
+        self.persist_as(Save::Always).await
+    }
+
+    async fn persist_as(&self, how: Save) -> Result<()> {
+        let Some(link) = &self.inner.settings.store else {
+            return Ok(());
         };
-        if !saved {
-            tracing::debug!("the store holds another process's newer session: left as it is");
+        // Held against a concurrent end: a sign-out's wipe is never followed by a save.
+        let _writing = link.writing.lock().await;
+        if self.has_ended() {
+            return Ok(());
         }
-        Ok(())
+        let Some(stored) = self.stored() else {
+            return Ok(());
+        };
+        link.save(stored, how).await.map(|_| ())
     }
 
     /// Ends the session here: no more refreshes, nothing cached, and the store wiped if it
-    /// still holds `token` (this session's refresh token; `None`: whatever it holds).
-    fn end_locally(&self, token: Option<&RefreshToken>) {
-        let _guard = lock(&self.inner.persisting);
-        self.inner.ended.store(true, Ordering::SeqCst);
-        *lock(&self.inner.grant) = None;
+    /// still holds `token` or this session's own latest token (`None`: whatever it holds).
+    async fn end_locally(&self, token: Option<&RefreshToken>) {
+        let own = {
+            let mut grant = lock(&self.inner.grant);
+            self.inner.ended.store(true, Ordering::SeqCst);
+            grant.take()
+        };
         self.inner.tokens.clear();
         if let Some(core) = &self.inner.credentials {
             core.forget();
         }
-        if let Some(store) = &self.inner.settings.store {
-            let cleared = match token {
-                Some(token) => store.clear_if_current(token).map(|_| ()),
-                None => store.clear(),
-            };
-            if let Err(e) = cleared {
-                tracing::warn!(kind = ?e.kind(), "cannot wipe the session store");
-            }
-        }
         if let Some(task) = lock(&self.inner.task).take() {
             task.abort();
+        }
+        if let Some(link) = &self.inner.settings.store {
+            let _writing = link.writing.lock().await;
+            let tokens = token.map(|t| {
+                let mut tokens = vec![t.clone()];
+                tokens.extend(own.map(|g| g.refresh).filter(|r| r != t));
+                tokens
+            });
+            link.wipe(tokens).await;
         }
     }
 
     /// When the background task should next act (tokens, and credentials once obtained).
     pub(super) fn next_background_refresh(&self) -> Option<SystemTime> {
-        let margin = self.inner.settings.margin;
+        let s = &self.inner.settings;
+        let margin = s.margin;
         // Resumed and not refreshed yet: due now.
-        let tokens = self.inner.tokens.next_refresh_at(margin).or_else(|| {
-            lock(&self.inner.grant)
-                .is_some()
-                .then_some(SystemTime::UNIX_EPOCH)
-        });
+        let tokens = self
+            .inner
+            .tokens
+            .next_refresh_at(&*s.clock, margin)
+            .or_else(|| {
+                lock(&self.inner.grant)
+                    .is_some()
+                    .then_some(SystemTime::UNIX_EPOCH)
+            });
         let creds = self
             .inner
             .credentials
@@ -713,41 +636,29 @@ impl Session {
     }
 }
 
-/// How a save treats what the store holds.
-enum Store<'a> {
-    /// Only over this refresh token (or into an empty store).
-    Over(Option<&'a RefreshToken>),
-    /// Whatever it holds (a new sign-in).
-    Always,
-}
+/// A session as the login source of its identity-pool exchanges.
+struct SessionLogins(Session);
 
-/// Whether a failed token refresh means the user must sign in again: the errors Amplify JS
-/// converged on for refreshes (after bugs where a network blip or a throttled call signed
-/// users out), and the lack of a refresh token. Everything else keeps the session and is
-/// retried with backoff.
-fn refresh_refused(e: &Error) -> bool {
-    const SIGN_IN_AGAIN: [&str; 7] = [
-        "NotAuthorizedException",
-        "TokenRevokedException",
-        "UserNotFoundException",
-        "PasswordResetRequiredException",
-        "UserNotConfirmedException",
-        "RefreshTokenReuseException",
-        // The OAuth token endpoint's answer for a revoked or expired refresh token.
-        "invalid_grant",
-    ];
-    e.kind() == ErrorKind::SessionEnded
-        || e.service_code()
-            .map(|code| code.rsplit('#').next().unwrap_or(code))
-            .is_some_and(|code| SIGN_IN_AGAIN.contains(&code))
-}
+impl ExchangeLogins for SessionLogins {
+    fn logins(&self) -> BoxFuture<Result<Logins>> {
+        let session = self.0.clone();
+        Box::pin(async move { session.logins().await })
+    }
 
-/// The typed "sign in again" error for `cause`, keeping its service code and message.
-fn session_ended(cause: &Error) -> Error {
-    let message = format!("the session has ended, sign in again: {}", cause.message());
-    match cause.service_code() {
-        Some(code) => Error::from_service(code, message).with_kind(ErrorKind::SessionEnded),
-        None => Error::new(ErrorKind::SessionEnded, message),
+    /// The identity pool refused the ID token as expired although it looked valid here: the
+    /// device clock is behind. Learn the service's time, drop the token, refresh once.
+    fn expired(&self, logins: &Logins, server_now: Option<i64>) -> bool {
+        let session = &self.0;
+        if let Some(now) = server_now {
+            session.learn_server_time(now, "the identity pool's refusal");
+        }
+        let mut sent = logins
+            .providers()
+            .filter_map(|key| logins.get(key))
+            .peekable();
+        let any = sent.peek().is_some();
+        sent.for_each(|token| session.token_refused(token));
+        any
     }
 }
 

@@ -6,7 +6,10 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::core::{Identity, IdentityCredentials, RoleChoice};
-use super::session::{DEFAULT_BACKGROUND_POLL, Grant, Session, SessionSettings};
+use super::session::{
+    DEFAULT_BACKGROUND_POLL, DEFAULT_REFRESH_TIMEOUT, DEFAULT_ROTATION_RACE_WAIT, Grant, Session,
+    SessionSettings, StoreLink,
+};
 use super::{BasicFlow, DEFAULT_REFRESH_MARGIN};
 use crate::config::CognitoConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -44,6 +47,8 @@ pub struct SessionBuilder {
     background_poll: Duration,
     role: RoleChoice,
     rotation: bool,
+    refresh_timeout: Duration,
+    rotation_wait: Duration,
     auth_flow: AuthFlow,
     /// Refresh and revoke through a user pool domain's OAuth 2.0 endpoints.
     #[cfg(feature = "oauth")]
@@ -94,6 +99,8 @@ impl SessionBuilder {
             background_poll: DEFAULT_BACKGROUND_POLL,
             role: RoleChoice::Pool(None),
             rotation: false,
+            refresh_timeout: DEFAULT_REFRESH_TIMEOUT,
+            rotation_wait: DEFAULT_ROTATION_RACE_WAIT,
             auth_flow: AuthFlow::Srp,
             #[cfg(feature = "oauth")]
             managed_login: None,
@@ -140,7 +147,8 @@ impl SessionBuilder {
     }
 
     /// Refresh in a background task, so that callers never wait for a refresh (default off).
-    /// Needs a tokio runtime when the session is created.
+    /// The task runs on the crate's own refresh runtime; it stops when the last clone of the
+    /// session drops, and is restarted if it ever stops before.
     pub fn background_refresh(mut self, on: bool) -> Self {
         self.background = on;
         self
@@ -172,6 +180,24 @@ impl SessionBuilder {
     /// (default off: `REFRESH_TOKEN_AUTH`).
     pub fn refresh_token_rotation(mut self, on: bool) -> Self {
         self.rotation = on;
+        self
+    }
+
+    /// How long a caller waits at most for a refresh in flight, and the session for a login
+    /// source (default [`DEFAULT_REFRESH_TIMEOUT`], 5 s, as aws-sdk's identity cache bounds a
+    /// load). A caller that waited that long gets the still-valid value if there is one, else
+    /// an [`ErrorKind::Timeout`] error; the refresh itself goes on (a rotating refresh is
+    /// never cut off after Cognito has acted), bounded by the clients' own timeouts.
+    pub fn refresh_timeout(mut self, timeout: Duration) -> Self {
+        self.refresh_timeout = timeout;
+        self
+    }
+
+    /// How long the loser of a rotation race (another process sharing the store refreshed
+    /// with the same token first) waits for the winner to store its new token before giving
+    /// up on the session (default [`DEFAULT_ROTATION_RACE_WAIT`], 10 s).
+    pub fn rotation_race_wait(mut self, wait: Duration) -> Self {
+        self.rotation_wait = wait;
         self
     }
 
@@ -209,10 +235,10 @@ impl SessionBuilder {
     /// remembering it when the builder asks): the session then refreshes on it.
     async fn settle(mut self, client: UserPoolClient, step: SignInStep) -> Result<SignInOutcome> {
         let SignInStep::Done(tokens) = &step else {
-            return self.outcome(client, step);
+            return self.outcome(client, step).await;
         };
         let Some(new) = &tokens.new_device else {
-            return self.outcome(client, step);
+            return self.outcome(client, step).await;
         };
         let name = self.device_name.as_deref().unwrap_or(DEFAULT_DEVICE_NAME);
         let confirmed = client.confirm_device(&tokens.access, new, name).await?;
@@ -223,7 +249,7 @@ impl SessionBuilder {
         }
         self.device = Some(confirmed.device.clone());
         let client = client.with_device(Some(confirmed.device));
-        self.outcome(client, step)
+        self.outcome(client, step).await
     }
 
     /// The clients shared by this builder's sessions, built on first use.
@@ -281,9 +307,9 @@ impl SessionBuilder {
         self.settle(client, step).await
     }
 
-    fn outcome(self, client: UserPoolClient, step: SignInStep) -> Result<SignInOutcome> {
+    async fn outcome(self, client: UserPoolClient, step: SignInStep) -> Result<SignInOutcome> {
         match step {
-            SignInStep::Done(tokens) => Ok(SignInOutcome::Done(self.start(client, tokens)?)),
+            SignInStep::Done(tokens) => Ok(SignInOutcome::Done(self.start(client, tokens).await?)),
             SignInStep::Challenge(challenge) => {
                 Ok(SignInOutcome::Challenge(Box::new(PendingSignIn {
                     builder: self,
@@ -296,39 +322,43 @@ impl SessionBuilder {
 
     /// Starts a session from tokens obtained elsewhere (for example from
     /// [`UserPoolClient`] directly), and saves it to the store.
-    pub fn from_tokens(self, tokens: Tokens) -> Result<Session> {
+    ///
+    /// Errors: [`ErrorKind::Store`] if the store cannot save.
+    pub async fn from_tokens(self, tokens: Tokens) -> Result<Session> {
         let client = self.user_pool_client()?;
-        self.start(client, tokens)
+        self.start(client, tokens).await
     }
 
-    fn start(self, client: UserPoolClient, tokens: Tokens) -> Result<Session> {
+    async fn start(self, client: UserPoolClient, tokens: Tokens) -> Result<Session> {
         let grant = tokens.refresh.clone().map(|refresh| Grant {
             refresh,
             username: tokens.username.clone(),
         });
         let device = client.device().cloned();
-        let session = self.build(client, grant, None, device)?;
+        let session = self.build(client, grant, None, device, None)?;
         session.store_tokens(tokens);
-        session.persist_sign_in()?;
+        session.persist_sign_in().await?;
         session.spawn_background()?;
         Ok(session)
     }
 
     /// Resumes the session saved in the builder's store: no network call; the first call that
     /// needs tokens refreshes them with the stored refresh token (and fails with
-    /// [`ErrorKind::SessionEnded`] if it was revoked).
+    /// [`ErrorKind::SessionEnded`] if it was revoked). The store is read off the async workers.
     ///
     /// Errors: [`ErrorKind::SessionEnded`] if there is no store or it is empty;
     /// [`ErrorKind::Store`] if it is unreadable or belongs to another user pool or app client.
-    pub fn resume(mut self) -> Result<Session> {
+    pub async fn resume(mut self) -> Result<Session> {
         let store = self.store.clone().ok_or_else(|| {
             Error::new(
                 ErrorKind::SessionEnded,
                 "no session store to resume from: sign in",
             )
         })?;
-        let stored = store
-            .load()?
+        let loaded = crate::runtime::blocking(move || store.load())
+            .await
+            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Store, "the session store panicked")));
+        let stored = loaded?
             .ok_or_else(|| Error::new(ErrorKind::SessionEnded, "no stored session: sign in"))?;
         stored.check_belongs_to(&self.config)?;
         // An identity id is only meaningful in the identity pool that issued it.
@@ -350,35 +380,47 @@ impl SessionBuilder {
         // No tokens yet: the first call that needs them refreshes with the grant.
         let device = self.device.clone().or_else(|| stored.device());
         let client = client.with_device(device.clone());
-        let session = self.build(client, Some(grant), identity, device)?;
+        let seen = Some(stored.refresh_token.clone());
+        let session = self.build(client, Some(grant), identity, device, seen)?;
         session.spawn_background()?;
         Ok(session)
     }
 
+    /// The session, with `seen` the refresh token its store holds (when resumed from it).
     fn build(
         self,
         user_pool: UserPoolClient,
         grant: Option<Grant>,
         identity: Option<Identity>,
         device: Option<RememberedDevice>,
+        seen: Option<crate::secret::RefreshToken>,
     ) -> Result<Session> {
         let Clients {
             identity_pool,
             clock,
             ..
         } = self.clients()?.clone();
-        let credentials = identity_pool
-            .map(|client| IdentityCredentials::new(client, clock.clone(), self.role, identity));
+        let credentials = identity_pool.map(|client| {
+            IdentityCredentials::new(
+                client,
+                clock.clone(),
+                self.role,
+                identity,
+                self.refresh_timeout,
+            )
+        });
         let settings = SessionSettings {
             config: self.config,
             clock,
             device_clock: self.clock,
             skew: self.skew,
-            store: self.store,
+            store: self.store.map(|store| StoreLink::new(store, seen)),
             margin: self.margin,
             background: self.background,
             background_poll: self.background_poll,
             rotation: self.rotation,
+            refresh_timeout: self.refresh_timeout,
+            rotation_wait: self.rotation_wait,
             #[cfg(feature = "oauth")]
             managed_login: self.managed_login,
         };
@@ -400,8 +442,11 @@ impl Session {
 
     /// Resumes the session saved in `store` with default settings; see
     /// [`SessionBuilder::resume`].
-    pub fn resume(config: CognitoConfig, store: impl SessionStore + 'static) -> Result<Session> {
-        Session::builder(config).store(store).resume()
+    pub async fn resume(
+        config: CognitoConfig,
+        store: impl SessionStore + 'static,
+    ) -> Result<Session> {
+        Session::builder(config).store(store).resume().await
     }
 }
 

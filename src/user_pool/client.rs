@@ -107,9 +107,13 @@ impl UserPoolClientBuilder {
             .region(Region::new(config.region().to_owned()))
             // See the type's docs: retries belong to the caller.
             .retry_config(RetryConfig::disabled())
-            .timeout_config(timeouts(self.timeout));
+            .timeout_config(timeouts(self.timeout))
+            .http_client(crate::runtime::sdk_http_client());
         if let Some(url) = config.endpoint_override(Service::CognitoIdp) {
             builder = builder.endpoint_url(url.as_str());
+        }
+        if let Some(name) = crate::config::sdk_app_name(config) {
+            builder = builder.app_name(name);
         }
         let clock = self.clock.unwrap_or_else(system_clock);
         let skew = self.skew.unwrap_or_default();

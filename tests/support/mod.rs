@@ -7,6 +7,7 @@
 
 pub mod faulty_store;
 pub mod peers;
+pub mod proxy;
 
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
@@ -137,6 +138,11 @@ impl Clock for DeviceClock {
         let off = self.offset_secs.load(std::sync::atomic::Ordering::SeqCst);
         let by = std::time::Duration::from_secs(off.unsigned_abs());
         if off >= 0 { t + by } else { t - by }
+    }
+
+    /// Time passes on the device as on the service; an offset changed is a step, not time.
+    fn monotonic(&self) -> std::time::Duration {
+        self.service.monotonic()
     }
 }
 

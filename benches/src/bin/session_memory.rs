@@ -153,7 +153,9 @@ fn main() {
         let mut sessions: Vec<Session> = Vec::with_capacity(n);
         let before = live();
         for _ in 0..n {
-            let session = builder.clone().from_tokens(copy(&tokens)).expect("session");
+            let session = rt
+                .block_on(builder.clone().from_tokens(copy(&tokens)))
+                .expect("session");
             sessions.push(session);
         }
         let with_tokens = live();
@@ -191,8 +193,8 @@ fn main() {
     let mut sessions: Vec<Session> = Vec::with_capacity(m);
     let before = live();
     for _ in 0..m {
-        let session = Session::builder(config.clone())
-            .from_tokens(copy(&tokens))
+        let session = rt
+            .block_on(Session::builder(config.clone()).from_tokens(copy(&tokens)))
             .expect("session");
         sessions.push(session);
     }

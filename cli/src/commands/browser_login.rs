@@ -93,6 +93,7 @@ pub async fn sign_in(
         .store(identity.store())
         .managed_login(login)
         .from_tokens(tokens)
+        .await
         .or_fail(profile)?;
     Ok((session, settings))
 }

@@ -23,7 +23,7 @@ pub async fn run(args: LogoutArgs) -> Outcome {
         return Ok(());
     }
     let config = identity.config.clone();
-    let session = identity.session()?;
+    let session = identity.session().await?;
     let device_file = home.device_file(&profile);
     if args.forget_device {
         forget_device(&config, &profile, session, &device_file).await?;
