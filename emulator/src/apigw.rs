@@ -21,6 +21,7 @@
 //!
 //! An allowed request answers 200 with JSON describing the caller (see [`handle`]).
 
+use crate::calls::{OperationNote, RefusalNote, RefusalReason};
 use crate::credentials::verify_issued;
 use crate::crypto::random_uuid;
 use crate::keys::claim_str;
@@ -70,11 +71,14 @@ pub(crate) fn handle(
     let now = shared.now();
     let st = shared.lock();
     let Some(target) = target(uri, headers, &st.region) else {
-        return missing_token();
+        return noted(missing_token(), method, uri.path(), None);
     };
     let Some(matched) = route(&st, &target, method) else {
-        return missing_token();
+        let detail = format!("{}/{}", target.api_id, target.stage);
+        return noted(missing_token(), method, target.resource_path, Some(detail));
     };
+    let detail = Some(format!("{}/{}", target.api_id, target.stage));
+    let resource_template = matched.resource.path.clone();
     let caller = match matched.auth {
         MethodAuth::None => Ok(json!({})),
         MethodAuth::AwsIam => {
@@ -94,7 +98,7 @@ pub(crate) fn handle(
     };
     let caller = match caller {
         Ok(caller) => caller,
-        Err(denial) => return denial.response(),
+        Err(denial) => return noted(denial.response(), method, &resource_template, detail),
     };
     let auth = match matched.auth {
         MethodAuth::None => "NONE",
@@ -120,7 +124,22 @@ pub(crate) fn handle(
         "queryStringParameters": query_params,
         "body": String::from_utf8_lossy(body),
     });
-    respond(StatusCode::OK, &answer, None)
+    noted(
+        respond(StatusCode::OK, &answer, None),
+        method,
+        &resource_template,
+        detail,
+    )
+}
+
+/// The answer, noted with the operation the call log records: the method and the matched
+/// resource's template (or the path, when no resource matched), and `<api>/<stage>`.
+fn noted(mut response: Response, method: &Method, path: &str, detail: Option<String>) -> Response {
+    response.extensions_mut().insert(OperationNote {
+        operation: format!("{} {path}", method.as_str()),
+        detail,
+    });
+    response
 }
 
 /// Finds the API id, stage and resource path from the path prefix or the `Host` header.
@@ -437,7 +456,7 @@ pub(crate) fn refuse_connect(shared: &Shared, uri: &Uri, headers: &HeaderMap) ->
 }
 
 fn missing_token() -> Response {
-    rejection(&Rejection::MissingAuthenticationToken)
+    Denial::Rejection(Rejection::MissingAuthenticationToken).response()
 }
 
 /// Why an authorizer refused a request.
@@ -462,7 +481,43 @@ impl From<Rejection> for Denial {
 }
 
 impl Denial {
+    /// Why, for the call log.
+    fn reason(&self) -> RefusalReason {
+        match self {
+            Denial::Rejection(r) => RefusalReason::from_rejection(r),
+            Denial::BadSignature(_) => RefusalReason::SignatureMismatch,
+            Denial::AccessDenied(_) => RefusalReason::AccessDenied,
+            Denial::Unauthorized => RefusalReason::AuthorizerUnauthorized,
+            Denial::Expired => RefusalReason::AuthorizerTokenExpired,
+        }
+    }
+
+    /// The answer, with its refusal noted for the call log (a signature mismatch without the
+    /// canonical request it appends, which holds the session token).
     fn response(&self) -> Response {
+        let mut response = self.answer();
+        let (code, message) = match self {
+            Denial::Rejection(r) => (r.error_type(), r.message()),
+            Denial::BadSignature(_) => {
+                let r = Rejection::SignatureDoesNotMatch;
+                (r.error_type(), r.message())
+            }
+            Denial::AccessDenied(m) => ("AccessDeniedException", m.clone()),
+            Denial::Unauthorized => ("UnauthorizedException", "Unauthorized".to_owned()),
+            Denial::Expired => (
+                "UnauthorizedException",
+                "The incoming token has expired".to_owned(),
+            ),
+        };
+        response.extensions_mut().insert(RefusalNote {
+            reason: Some(self.reason()),
+            code: code.to_owned(),
+            message,
+        });
+        response
+    }
+
+    fn answer(&self) -> Response {
         match self {
             Denial::Rejection(r) => rejection(r),
             Denial::BadSignature(detail) => {

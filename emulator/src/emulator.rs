@@ -3,6 +3,9 @@
 //! outbox of sent codes, minted tokens and credentials).
 
 use crate::apigw::EXECUTE_API_PATH_PREFIX;
+use crate::calls::{
+    CallFilter, CallLog, CallLogStats, CallRecord, DEFAULT_CALL_LOG_CAPACITY, RefusalCounts,
+};
 use crate::credentials::issue_credentials;
 use crate::crypto::random_uuid;
 use crate::error::{Error, ErrorKind};
@@ -33,6 +36,7 @@ impl Emulator {
             clock: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             fault_seed: None,
+            call_log_capacity: DEFAULT_CALL_LOG_CAPACITY,
         }
     }
 }
@@ -44,6 +48,7 @@ pub struct EmulatorBuilder {
     clock: Option<SharedClock>,
     bind: SocketAddr,
     fault_seed: Option<u64>,
+    call_log_capacity: usize,
 }
 
 impl EmulatorBuilder {
@@ -76,6 +81,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many records the call log keeps ([`RunningEmulator::call_log`]; default
+    /// [`DEFAULT_CALL_LOG_CAPACITY`], 100 000): past that the oldest are dropped, while the
+    /// counters ([`RunningEmulator::calls`], [`RunningEmulator::refusals`]) keep counting. 0
+    /// keeps no records, only counters.
+    pub fn call_log_capacity(mut self, records: usize) -> Self {
+        self.call_log_capacity = records;
+        self
+    }
+
     /// Builds the state and starts serving.
     ///
     /// # Errors
@@ -87,7 +101,7 @@ impl EmulatorBuilder {
         if let Some(seed) = self.fault_seed {
             state.faults = FaultPlan::with_seed(seed);
         }
-        let shared = Shared::new(state, clock);
+        let shared = Shared::new(state, clock, CallLog::new(self.call_log_capacity));
         let cannot_listen = |e: std::io::Error| {
             Error::new(
                 ErrorKind::Start,
@@ -437,19 +451,50 @@ impl RunningEmulator {
         self.shared.lock().faults.clear();
     }
 
-    /// How many calls of `operation` the emulator has received (faulted ones included).
+    /// How many calls of `operation` the emulator has received (faulted ones included), named
+    /// as faults are injected: AWS's operation name (`InitiateAuth`, `GetId`...), `execute-api`
+    /// for every API Gateway request, `$connect`, an OAuth endpoint (`oauth2/token`) or
+    /// `jwks.json`. Counted on arrival, before any fault; never truncated (see
+    /// [`call_log`](Self::call_log) for each call).
     pub fn calls(&self, operation: &str) -> u64 {
-        self.shared
-            .lock()
-            .calls
-            .get(operation)
-            .copied()
-            .unwrap_or(0)
+        self.shared.log().calls(operation)
     }
 
-    /// Sets every call count back to zero.
+    /// Every call count, by the names [`calls`](Self::calls) takes.
+    pub fn call_counts(&self) -> std::collections::BTreeMap<String, u64> {
+        self.shared.log().call_counts()
+    }
+
+    /// Every call the log still holds, oldest first: one [`CallRecord`] per request served
+    /// (its operation, detail, status, refusal and user agents; never a secret). The log keeps
+    /// the last [`EmulatorBuilder::call_log_capacity`] records; a request whose caller hung up
+    /// during a [`Fault::Latency`] was not served and is counted but not logged. The control
+    /// surface (`/_emulator/`) is not logged.
+    pub fn call_log(&self) -> Vec<CallRecord> {
+        self.shared.log().query(&CallFilter::new())
+    }
+
+    /// The calls the log still holds that pass `filter`, oldest first.
+    pub fn call_log_matching(&self, filter: &CallFilter) -> Vec<CallRecord> {
+        self.shared.log().query(filter)
+    }
+
+    /// How much the log holds, how much it dropped, and the newest sequence number.
+    pub fn call_log_stats(&self) -> CallLogStats {
+        self.shared.log().stats()
+    }
+
+    /// The refusal counters since the last [`reset_calls`](Self::reset_calls): per
+    /// [`RefusalReason`](crate::RefusalReason) and per operation. They never truncate, however
+    /// many records the log has dropped.
+    pub fn refusals(&self) -> RefusalCounts {
+        self.shared.log().refusals()
+    }
+
+    /// Sets every call count and refusal counter back to zero and empties the call log
+    /// (sequence numbers count on from where they were).
     pub fn reset_calls(&self) {
-        self.shared.lock().calls.clear();
+        self.shared.log().reset();
     }
 
     /// The SMS and e-mail codes the emulator has "sent" to `username` (in any pool; oldest

@@ -13,6 +13,7 @@
 //! `AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`, AWS's words
 //! (Cognito's developer guide, "Role trust and permissions").
 
+use crate::calls::RefusalReason;
 use crate::credentials::{assumed_role_arn, issue_credentials, verify_issued};
 use crate::keys::{self, JwtRejection, audiences, claim_secs, claim_str};
 use crate::sigv4::{Rejection, SignedRequest};
@@ -183,7 +184,8 @@ fn assume_role_with_web_identity(
             format!(
                 "Token expired: current date/time {now_secs} must be before the expiration date/time {exp}"
             ),
-        ));
+        )
+        .with_reason(RefusalReason::WebIdentityTokenExpired));
     }
     let subject = claim_str(&claims, "sub")
         .ok_or_else(|| WireError::query("InvalidIdentityToken", "Missing a required claim: sub"))?
@@ -296,7 +298,9 @@ fn sigv4_fail(r: &Rejection) -> WireError {
     };
     // Expired credentials are a 403 too, as AWS's awsQuery services answer them (an IAM answer
     // quoted in cfn-sphere/cfn-sphere#55: `403 Forbidden ... <Code>ExpiredToken</Code>`).
-    WireError::query(code, r.message()).with_status(StatusCode::FORBIDDEN)
+    WireError::query(code, r.message())
+        .with_status(StatusCode::FORBIDDEN)
+        .with_reason(RefusalReason::from_rejection(r))
 }
 
 fn get_caller_identity(

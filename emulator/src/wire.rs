@@ -2,6 +2,7 @@
 //! answers, and the one error type every service answers with, [`WireError`], rendered in its
 //! service's protocol with AWS's status, body and headers.
 
+use crate::calls::{RefusalNote, RefusalReason};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -29,6 +30,16 @@ pub(crate) enum Service {
 }
 
 impl Service {
+    /// The service's name, as AWS signs for it and as the call log records it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Service::CognitoIdp => "cognito-idp",
+            Service::CognitoIdentity => "cognito-identity",
+            Service::Sts => "sts",
+            Service::ApiGateway => "execute-api",
+        }
+    }
+
     /// The service's answer to a throttled call.
     pub(crate) fn throttled(self) -> WireError {
         match self {
@@ -130,6 +141,8 @@ pub(crate) struct WireError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Why, for the call log; `None`: derived there from the service and the code.
+    reason: Option<RefusalReason>,
 }
 
 impl WireError {
@@ -140,6 +153,7 @@ impl WireError {
             status: StatusCode::BAD_REQUEST,
             code,
             message: message.into(),
+            reason: None,
         }
     }
 
@@ -150,6 +164,7 @@ impl WireError {
             status: StatusCode::BAD_REQUEST,
             code,
             message: message.into(),
+            reason: None,
         }
     }
 
@@ -160,12 +175,19 @@ impl WireError {
             status,
             code: "",
             message: message.into(),
+            reason: None,
         }
     }
 
     /// The same error with an error name (for API Gateway, sent as `x-amzn-ErrorType`).
     pub(crate) fn with_code(mut self, code: &'static str) -> Self {
         self.code = code;
+        self
+    }
+
+    /// The same error with its reason typed for the call log.
+    pub(crate) fn with_reason(mut self, reason: RefusalReason) -> Self {
+        self.reason = Some(reason);
         self
     }
 
@@ -198,11 +220,17 @@ impl WireError {
 
 impl IntoResponse for WireError {
     fn into_response(self) -> Response {
-        match self.protocol {
+        let mut response = match self.protocol {
             Protocol::Json11 => json_error(self.status, self.code, &self.message),
             Protocol::AwsQuery => query_error(self.status, self.code, &self.message),
             Protocol::ApiGateway => api_gateway_error(self.status, self.code, &self.message),
-        }
+        };
+        response.extensions_mut().insert(RefusalNote {
+            reason: self.reason,
+            code: self.code.to_owned(),
+            message: self.message,
+        });
+        response
     }
 }
 

@@ -123,7 +123,8 @@ pub(super) fn check_refresh_device(
     if sent == Some(bound) && confirmed {
         Ok(())
     } else {
-        Err(WireError::not_authorized("Invalid Refresh Token"))
+        Err(WireError::not_authorized("Invalid Refresh Token")
+            .with_reason(crate::calls::RefusalReason::RefreshTokenInvalid))
     }
 }
 

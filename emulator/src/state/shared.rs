@@ -5,6 +5,7 @@ use super::iam::{IssuedCredentials, Role};
 use super::identity_pool::{IdentityPool, OidcIssuer, TestLogin};
 use super::user_pool::UserPool;
 use super::{EXPIRED_MEMORY, FORGET_INTERVAL};
+use crate::calls::CallLog;
 use crate::fault::FaultPlan;
 use crate::keys::SigningKey;
 use cognito_sigv4::{Clock as _, SharedClock};
@@ -17,14 +18,22 @@ use std::time::{Duration, SystemTime};
 pub(crate) struct Shared {
     inner: Arc<Mutex<State>>,
     clock: SharedClock,
+    /// The call log has its own lock: recording a call never waits for a service's work.
+    log: Arc<Mutex<CallLog>>,
 }
 
 impl Shared {
-    pub(crate) fn new(state: State, clock: SharedClock) -> Self {
+    pub(crate) fn new(state: State, clock: SharedClock, log: CallLog) -> Self {
         Self {
             inner: Arc::new(Mutex::new(state)),
             clock,
+            log: Arc::new(Mutex::new(log)),
         }
+    }
+
+    /// Locks the call log (poisoning ignored, as for the state).
+    pub(crate) fn log(&self) -> MutexGuard<'_, CallLog> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Locks the state. A handler that panicked cannot leave it half-written in a way that
@@ -67,9 +76,6 @@ pub(crate) struct State {
     pub(crate) apis: BTreeMap<String, Api>,
     /// Temporary credentials issued by the identity pool or STS, by access key id.
     pub(crate) credentials: HashMap<String, IssuedCredentials>,
-    /// Calls per operation name (`InitiateAuth`, `GetId`, `AssumeRoleWithWebIdentity`,
-    /// `execute-api`), counted before faults are applied.
-    pub(crate) calls: HashMap<String, u64>,
     /// Faults waiting to be served, per operation name.
     pub(crate) faults: FaultPlan,
     /// The key cognito-identity signs GetOpenIdToken tokens with

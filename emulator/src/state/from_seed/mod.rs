@@ -45,7 +45,6 @@ impl State {
             roles: BTreeMap::new(),
             apis: BTreeMap::new(),
             credentials: HashMap::new(),
-            calls: HashMap::new(),
             faults: FaultPlan::default(),
             cognito_identity_key: SigningKey::generate(),
             session_names: HashMap::new(),
