@@ -9,10 +9,10 @@ use crate::calls::{
 use crate::credentials::issue_credentials;
 use crate::crypto::random_uuid;
 use crate::error::{Error, ErrorKind};
-use crate::fault::{Fault, FaultPlan};
+use crate::fault::Fault;
 use crate::router::dispatch;
 use crate::seed::Seed;
-use crate::state::{IssuedState, SentCode, Shared, State};
+use crate::state::{IssuedState, SentCode, Shared};
 use crate::time::epoch_secs;
 use crate::tokens::user_pool_id_token_claims;
 use cognito_sigv4::config::Service;
@@ -97,11 +97,14 @@ impl EmulatorBuilder {
     /// address cannot be bound.
     pub async fn start(self) -> Result<RunningEmulator, Error> {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let mut state = State::from_seed(&self.seed)?;
-        if let Some(seed) = self.fault_seed {
-            state.faults = FaultPlan::with_seed(seed);
-        }
-        let shared = Shared::new(state, clock, CallLog::new(self.call_log_capacity));
+        let state = Shared::state_from(&self.seed, self.fault_seed)?;
+        let shared = Shared::new(
+            state,
+            clock,
+            CallLog::new(self.call_log_capacity),
+            self.seed,
+            self.fault_seed,
+        );
         let cannot_listen = |e: std::io::Error| {
             Error::new(
                 ErrorKind::Start,
@@ -170,7 +173,8 @@ impl RunningEmulator {
         self.shared.lock().account_id.clone()
     }
 
-    /// The services' clock.
+    /// The services' clock: the one given to the builder, shifted by what `/_emulator/clock`
+    /// set or advanced (nothing, unless a test used it).
     pub fn clock(&self) -> SharedClock {
         self.shared.clock().clone()
     }

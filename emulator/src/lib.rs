@@ -68,6 +68,8 @@ mod srp_server;
 mod time;
 
 mod calls;
+mod clock;
+mod cors;
 
 mod state;
 

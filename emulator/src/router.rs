@@ -5,12 +5,12 @@
 
 use crate::apigw::{self, EXECUTE_API_PATH_PREFIX};
 use crate::calls::{NewCall, OperationNote, RefusalNote, RefusalReason};
-use crate::control;
 use crate::fault::Fault;
 use crate::state::Shared;
 use crate::time::http_date;
 use crate::wire::{Service, WireError};
 use crate::{apigw_ws, identity, idp, sts};
+use crate::{control, cors};
 use axum::body::Bytes;
 use axum::extract::State as AxumState;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -106,6 +106,17 @@ pub(crate) async fn dispatch(
     AxumState(shared): AxumState<Shared>,
     request: axum::extract::Request,
 ) -> Response {
+    if cors::is_preflight(request.method(), request.headers()) {
+        // Browser plumbing, not a call of any service: answered, never logged or faulted.
+        return cors::preflight(request.headers());
+    }
+    let mut response = serve(shared, request).await;
+    cors::add_headers(response.headers_mut());
+    response
+}
+
+/// Serves a request that is not a CORS preflight.
+async fn serve(shared: Shared, request: axum::extract::Request) -> Response {
     if request.uri().path().starts_with(control::PREFIX) {
         // The control surface is the test's, not the app's: never logged, counted or faulted.
         let (parts, body) = request.into_parts();

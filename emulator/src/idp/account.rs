@@ -338,7 +338,13 @@ fn send_code(
         DeliveryMedium::Sms
     };
     let expires_at = now + purpose.lifetime();
-    let (code, masked) = send_new_code(pool, username, medium, destination, expires_at);
+    let (code, masked) = send_new_code(
+        pool,
+        username,
+        (medium, destination),
+        purpose.name(),
+        (now, expires_at),
+    );
     pool.account_codes.pending.insert(
         (username.to_owned(), purpose),
         PendingCode {

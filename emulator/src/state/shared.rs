@@ -6,8 +6,11 @@ use super::identity_pool::{IdentityPool, OidcIssuer, TestLogin};
 use super::user_pool::UserPool;
 use super::{EXPIRED_MEMORY, FORGET_INTERVAL};
 use crate::calls::CallLog;
+use crate::clock::EmulatorClock;
+use crate::error::Error;
 use crate::fault::FaultPlan;
 use crate::keys::SigningKey;
+use crate::seed::Seed;
 use cognito_sigv4::{Clock as _, SharedClock};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,18 +20,58 @@ use std::time::{Duration, SystemTime};
 #[derive(Debug, Clone)]
 pub(crate) struct Shared {
     inner: Arc<Mutex<State>>,
+    /// The given clock shifted by the control surface's offset; `clock` is the same, shared.
+    adjustable: Arc<EmulatorClock>,
     clock: SharedClock,
     /// The call log has its own lock: recording a call never waits for a service's work.
     log: Arc<Mutex<CallLog>>,
+    /// What `/_emulator/reset` goes back to, and the fault seed it starts faults from.
+    seed: Arc<Seed>,
+    fault_seed: Option<u64>,
 }
 
 impl Shared {
-    pub(crate) fn new(state: State, clock: SharedClock, log: CallLog) -> Self {
+    /// The shared state of an emulator started from `seed` (which the state was built from).
+    pub(crate) fn new(
+        state: State,
+        clock: SharedClock,
+        log: CallLog,
+        seed: Seed,
+        fault_seed: Option<u64>,
+    ) -> Self {
+        let adjustable = Arc::new(EmulatorClock::new(clock));
         Self {
             inner: Arc::new(Mutex::new(state)),
-            clock,
+            clock: adjustable.clone(),
+            adjustable,
             log: Arc::new(Mutex::new(log)),
+            seed: Arc::new(seed),
+            fault_seed,
         }
+    }
+
+    /// Builds the state from `seed` with faults drawn from `fault_seed`.
+    pub(crate) fn state_from(seed: &Seed, fault_seed: Option<u64>) -> Result<State, Error> {
+        let mut state = State::from_seed(seed)?;
+        if let Some(s) = fault_seed {
+            state.faults = FaultPlan::with_seed(s);
+        }
+        Ok(state)
+    }
+
+    /// Puts everything back as the seed made it: users, pools, issued tokens and credentials,
+    /// faults; the call log is emptied and the clock's offset removed.
+    pub(crate) fn reset(&self) -> Result<(), Error> {
+        let fresh = Self::state_from(&self.seed, self.fault_seed)?;
+        *self.lock() = fresh;
+        self.log().reset();
+        self.adjustable.reset();
+        Ok(())
+    }
+
+    /// The clock the control surface moves.
+    pub(crate) fn adjustable_clock(&self) -> &EmulatorClock {
+        &self.adjustable
     }
 
     /// Locks the call log (poisoning ignored, as for the state).

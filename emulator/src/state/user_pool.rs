@@ -314,6 +314,10 @@ impl std::fmt::Debug for ChallengeState {
 pub(crate) struct OutboxEntry {
     pub(crate) username: String,
     pub(crate) sent: SentCode,
+    /// What the code is for: the challenge (`SMS_MFA`, `EMAIL_OTP`...) or the account step
+    /// (`SignUp`, `ForgotPassword`, `VerifyAttribute`).
+    pub(crate) purpose: &'static str,
+    pub(crate) sent_at: SystemTime,
     /// When its challenge session expires: the code is forgotten with the session.
     pub(crate) expires_at: SystemTime,
 }
