@@ -26,7 +26,7 @@ use crate::credentials::verify_issued;
 use crate::crypto::random_uuid;
 use crate::keys::claim_str;
 use crate::sigv4::{self, Rejection, SignedRequest};
-use crate::state::{Api, ApiMethod, MethodAuth, Resource, Shared, State, glob_match};
+use crate::state::{Api, ApiMethod, MethodAuth, Resource, Shared, State};
 use crate::time::epoch_secs;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -333,12 +333,14 @@ fn authorize_iam(
         other => Denial::Rejection(other),
     })?;
     let (creds, user_arn) = (caller.issued, &caller.arn);
-    let role = st.roles.get(&creds.role_arn);
-    let allowed = role.is_some_and(|role| {
-        role.invoke
-            .iter()
-            .any(|pattern| glob_match(pattern, resource))
-    });
+    let arn = format!(
+        "arn:aws:execute-api:{}:{}:{resource}",
+        st.region, st.account_id
+    );
+    let allowed = st
+        .roles
+        .get(&creds.role_arn)
+        .is_some_and(|role| role.may_invoke(&arn, resource, &creds.context));
     if !allowed {
         // API Gateway masks the account id in the resource ARN (`********1790`), not in the
         // caller's ARN (REFERENCE: AWS texts quoted in public issues).
@@ -577,6 +579,7 @@ fn respond(status: StatusCode, body: &Value, error_type: Option<&str>) -> Respon
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::glob_match;
 
     #[test]
     fn glob_matches_iam_style_patterns() {

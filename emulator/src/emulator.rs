@@ -384,7 +384,12 @@ impl RunningEmulator {
         let now = self.shared.now();
         let mut st = self.shared.lock();
         let subject = format!("{}:{}", st.region, random_uuid());
-        let (key_id, issued) = issue_credentials(&mut st, role_arn, &subject, now, lifetime);
+        let context = crate::policy::Context::from([(
+            "cognito-identity.amazonaws.com:sub".to_owned(),
+            vec![subject.clone()],
+        )]);
+        let (key_id, issued) =
+            issue_credentials(&mut st, role_arn, &subject, (now, lifetime), context);
         aws_credential_types::Credentials::new(
             key_id,
             issued.secret_access_key,

@@ -70,6 +70,7 @@ mod time;
 mod calls;
 mod clock;
 mod cors;
+mod policy;
 
 mod state;
 
@@ -79,6 +80,7 @@ mod wire;
 
 mod apigw;
 mod apigw_ws;
+mod iam;
 mod identity;
 mod idp;
 mod sts;
@@ -97,8 +99,9 @@ pub use emulator::{Emulator, EmulatorBuilder, RunningEmulator};
 pub use error::{Error, ErrorKind};
 pub use fault::Fault;
 pub use seed::{
-    ApiSeed, AppClientSeed, DeviceConfigurationSeed, GroupSeed, IdentityPoolSeed, MappingRuleSeed,
-    MethodSeed, OidcProviderSeed, ResourceSeed, ResourceServerSeed, RoleMappingSeed, RoleSeed,
-    Seed, TestLoginSeed, TrustSeed, UserPoolProviderSeed, UserPoolSeed, UserSeed,
+    AdminKeySeed, ApiSeed, AppClientSeed, DeviceConfigurationSeed, GroupSeed, IdentityPoolSeed,
+    MappingRuleSeed, MethodSeed, OidcProviderSeed, ResourceSeed, ResourceServerSeed,
+    RoleMappingSeed, RoleSeed, Seed, TestLoginSeed, TrustSeed, UserPoolProviderSeed, UserPoolSeed,
+    UserSeed,
 };
 pub use state::{DeliveryMedium, IssuedState, SentCode};

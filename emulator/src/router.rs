@@ -9,7 +9,7 @@ use crate::fault::Fault;
 use crate::state::Shared;
 use crate::time::http_date;
 use crate::wire::{Service, WireError};
-use crate::{apigw_ws, identity, idp, sts};
+use crate::{apigw_ws, iam, identity, idp, sts};
 use crate::{control, cors};
 use axum::body::Bytes;
 use axum::extract::State as AxumState;
@@ -68,11 +68,27 @@ fn route(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Route 
         return Route::OAuth(pool, endpoint);
     }
     if method == Method::POST {
-        let action = url::form_urlencoded::parse(body)
-            .find(|(k, _)| k == "Action")
-            .map(|(_, v)| v.into_owned());
+        let (mut action, mut version) = (None, None);
+        for (k, v) in url::form_urlencoded::parse(body) {
+            match k.as_ref() {
+                "Action" => action = Some(v.into_owned()),
+                "Version" => version = Some(v.into_owned()),
+                _ => {}
+            }
+        }
         if let Some(action) = action {
-            return call(Service::Sts, &action);
+            // awsQuery: IAM's version is 2010-05-08, STS's 2011-06-15; a request without one
+            // goes by the service its signature is scoped to.
+            let scoped_to_iam = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|h| h.to_str().ok())
+                .is_some_and(|a| a.contains("/iam/aws4_request"));
+            let service = match version.as_deref() {
+                Some("2010-05-08") => Service::Iam,
+                None if scoped_to_iam => Service::Iam,
+                _ => Service::Sts,
+            };
+            return call(service, &action);
         }
     }
     Route::NotFound(format!("{method} {}", uri.path()))
@@ -240,9 +256,12 @@ async fn answer(
                 return (fault.into_response(), call);
             }
             let response = match service {
-                Service::CognitoIdp => idp::handle(shared, &operation, body),
-                Service::CognitoIdentity => identity::handle(shared, &operation, body),
+                Service::CognitoIdp => idp::handle(shared, &operation, method, uri, headers, body),
+                Service::CognitoIdentity => {
+                    identity::handle(shared, &operation, method, uri, headers, body)
+                }
                 Service::Sts => sts::handle(shared, &operation, method, uri, headers, body),
+                Service::Iam => iam::handle(shared, &operation, method, uri, headers, body),
                 Service::ApiGateway => apigw::handle(shared, method, uri, headers, body),
             };
             (response, call)

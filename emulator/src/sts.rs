@@ -226,6 +226,7 @@ fn assume_role_with_web_identity(
         federated: &provider,
         aud: &auds,
         amr: &amr,
+        sub: &subject,
     };
     let trusted = match role.trusts(who) {
         Some(verdict) => verdict,
@@ -246,7 +247,16 @@ fn assume_role_with_web_identity(
         ));
     }
 
-    let (access_key_id, issued) = issue_credentials(&mut st, role_arn, &subject, now, duration);
+    let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let mut context = crate::policy::Context::from([
+        (format!("{provider}:sub"), vec![subject.clone()]),
+        (format!("{provider}:aud"), strings(&auds)),
+    ]);
+    if !amr.is_empty() {
+        context.insert(format!("{provider}:amr"), strings(&amr));
+    }
+    let (access_key_id, issued) =
+        issue_credentials(&mut st, role_arn, &subject, (now, duration), context);
     st.session_names
         .insert(access_key_id.clone(), session.to_owned());
     Ok(format!(

@@ -99,6 +99,8 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
             sms_mfa_enabled: false,
             email_mfa_enabled: false,
             preferred_mfa: None,
+            created: now,
+            modified: now,
         },
     );
     let delivery = send_code(pool, &username, CodePurpose::SignUp, None, now);
@@ -401,7 +403,11 @@ fn answer_code(
 }
 
 /// A new password for `username` (a new salt and verifier over Cognito's username).
-fn set_password(pool: &mut UserPool, username: &str, password: &str) -> Result<(), WireError> {
+pub(super) fn set_password(
+    pool: &mut UserPool,
+    username: &str,
+    password: &str,
+) -> Result<(), WireError> {
     let salt: [u8; 16] = rand::random();
     let verifier = srp_server::verifier(pool.srp_pool_name(), username, password, &salt);
     let user = pool.users.get_mut(username).ok_or_else(internal)?;

@@ -23,6 +23,7 @@
 //! default 0) answers `RefreshTokenReuseException: Refresh Token has been reused`.
 
 mod account;
+mod admin;
 mod device;
 mod mfa;
 pub(crate) mod oauth;
@@ -33,17 +34,36 @@ mod sign_in;
 mod user_auth;
 mod webauthn;
 
+use crate::sigv4::SignedRequest;
 use crate::state::Shared;
 use crate::wire::{self, WireError};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use mfa::{associate_software_token, get_user, set_user_mfa_preference, verify_software_token};
 use refresh::{get_tokens_from_refresh_token, global_sign_out, revoke_token};
 use serde_json::Value;
 use sign_in::{initiate_auth, respond_to_auth_challenge};
 
-/// Serves one cognito-idp operation.
-pub(crate) fn handle(shared: &Shared, op: &str, body: &[u8]) -> Response {
-    match serve(shared, op, body) {
+/// Serves one cognito-idp operation. Control-plane and admin operations must be SigV4-signed
+/// by an admin key pair (see `admin`); the rest are unauthenticated, as on AWS.
+pub(crate) fn handle(
+    shared: &Shared,
+    op: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let result = if admin::is_admin(op) {
+        serve_admin(
+            shared,
+            op,
+            SignedRequest::from_http(method, uri, headers, body),
+        )
+    } else {
+        serve(shared, op, body)
+    };
+    match result {
         Ok(v) => wire::json_ok(v),
         Err(e) => {
             tracing::debug!(
@@ -55,6 +75,27 @@ pub(crate) fn handle(shared: &Shared, op: &str, body: &[u8]) -> Response {
             e.into_response()
         }
     }
+}
+
+/// A control-plane or admin operation's answer: its body is read without the data plane's
+/// member checks (its members are numbers, booleans and lists as well as strings).
+fn serve_admin(shared: &Shared, op: &str, signed: SignedRequest<'_>) -> Result<Value, WireError> {
+    let req: Value = match serde_json::from_slice::<Value>(if signed.body.is_empty() {
+        b"{}"
+    } else {
+        signed.body
+    }) {
+        Ok(v) if v.is_object() => v,
+        _ => {
+            return Err(WireError::json(
+                "SerializationException",
+                "Start of structure or map found where not expected.",
+            ));
+        }
+    };
+    let now = shared.now();
+    let mut st = shared.lock();
+    admin::serve(&mut st, now, op, &signed, &req)
 }
 
 /// The operation's JSON answer, or the error to answer with.

@@ -141,6 +141,9 @@ pub(super) fn check_flow(client: &AppClient, flow: &str) -> Result<(), WireError
     let (allow, legacy) = match flow {
         "USER_SRP_AUTH" => ("ALLOW_USER_SRP_AUTH", None),
         "USER_PASSWORD_AUTH" => ("ALLOW_USER_PASSWORD_AUTH", Some("USER_PASSWORD_AUTH")),
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            ("ALLOW_ADMIN_USER_PASSWORD_AUTH", Some("ADMIN_NO_SRP_AUTH"))
+        }
         _ => ("ALLOW_REFRESH_TOKEN_AUTH", None),
     };
     let flows = &client.explicit_auth_flows;
@@ -152,7 +155,7 @@ pub(super) fn check_flow(client: &AppClient, flow: &str) -> Result<(), WireError
     let implied = legacy_only
         && match flow {
             "USER_SRP_AUTH" => !flows.iter().any(|f| f == "CUSTOM_AUTH_FLOW_ONLY"),
-            "USER_PASSWORD_AUTH" => false,
+            "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => false,
             _ => true,
         };
     if implied

@@ -61,6 +61,12 @@ pub(crate) struct IdentityPool {
     pub(crate) role_mappings: BTreeMap<String, RoleMapping>,
     /// By identity id.
     pub(crate) identities: BTreeMap<String, Identity>,
+    /// What it was built from (a seed, or CreateIdentityPool's and SetIdentityPoolRoles'
+    /// members as a seed): the control plane changes this and builds the pool again.
+    pub(crate) seed: crate::seed::IdentityPoolSeed,
+    /// `DeveloperProviderName`, `OpenIdConnectProviderARNs`, `IdentityPoolTags`: described as
+    /// given.
+    pub(crate) described: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A user pool attached to an identity pool.

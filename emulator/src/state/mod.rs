@@ -24,10 +24,12 @@ mod shared;
 mod user_pool;
 mod webauthn;
 
+#[cfg(test)]
+pub(crate) use crate::policy::glob_match;
 pub(crate) use account::{AccountCodes, CodePurpose, PendingCode};
 pub(crate) use api::{Api, Method as ApiMethod, MethodAuth, Resource};
 pub(crate) use device::{Device, DeviceTracking, Devices};
-pub(crate) use iam::{IssuedCredentials, WebIdentity, glob_match};
+pub(crate) use iam::{IssuedCredentials, WebIdentity};
 pub(crate) use identity_pool::{
     IdentityPool, MatchType, RoleMapping, RoleResolution, test_login_key,
 };
@@ -35,7 +37,7 @@ pub(crate) use oauth::{AuthCode, CODE_LIFETIME, OAuthClient, OAuthState};
 pub use shared::IssuedState;
 pub(crate) use shared::{Shared, State};
 pub(crate) use user_pool::{
-    AppClient, ChallengeState, OutboxEntry, RefreshTokenRecord, SrpPending, User, UserPool,
+    AppClient, ChallengeState, Group, OutboxEntry, RefreshTokenRecord, SrpPending, User, UserPool,
     UserStatus,
 };
 pub use user_pool::{DeliveryMedium, SentCode};

@@ -127,6 +127,8 @@ pub(crate) struct State {
     /// The role session name of credentials issued by STS, by access key id. Credentials
     /// not listed here came from an identity pool: their session is `CognitoIdentityCredentials`.
     pub(crate) session_names: HashMap<String, String>,
+    /// The key pairs that may sign control-plane and admin calls: access key id → secret.
+    pub(crate) admin_keys: HashMap<String, String>,
     /// When expired records were last forgotten ([`State::forget_expired_if_due`]).
     pub(crate) forgotten_at: Option<SystemTime>,
 }

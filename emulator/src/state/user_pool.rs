@@ -47,6 +47,25 @@ pub(crate) struct UserPool {
     pub(crate) device_tracking: Option<super::DeviceTracking>,
     /// The devices users signed in on, by device key.
     pub(crate) devices: super::Devices,
+    /// What the control plane stores and describes but the data plane does not act on.
+    pub(crate) settings: PoolSettings,
+}
+
+/// A user pool's settings kept for DescribeUserPool (the control plane's): stored as given.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PoolSettings {
+    /// When it was created (the epoch for seeded pools).
+    pub(crate) created: Option<SystemTime>,
+    pub(crate) modified: Option<SystemTime>,
+    /// `Policies`, `LambdaConfig`, `AutoVerifiedAttributes`, `Schema`... as CreateUserPool or
+    /// UpdateUserPool gave them (JSON members by name).
+    pub(crate) described: BTreeMap<String, serde_json::Value>,
+    /// `Domain` (CreateUserPoolDomain).
+    pub(crate) domain: Option<String>,
+    /// Groups' descriptions by group name.
+    pub(crate) group_descriptions: BTreeMap<String, String>,
+    /// Whether TOTP MFA is enabled (SetUserPoolMfaConfig).
+    pub(crate) software_token_mfa: bool,
 }
 
 impl std::fmt::Debug for UserPool {
@@ -222,6 +241,9 @@ pub(crate) struct User {
     pub(crate) email_mfa_enabled: bool,
     /// `SMS_MFA`, `EMAIL_OTP` or `SOFTWARE_TOKEN_MFA`, when the user has a preference.
     pub(crate) preferred_mfa: Option<String>,
+    /// When the user was created and last changed (the epoch for seeded users).
+    pub(crate) created: SystemTime,
+    pub(crate) modified: SystemTime,
 }
 
 impl std::fmt::Debug for AppClient {

@@ -43,6 +43,15 @@ pub fn python_ready(test: &str, modules: &[&str]) -> bool {
     }
 }
 
+/// `scripts/interop/<name>` at the repository's root (the peer tests' scripts).
+pub fn interop_script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("scripts")
+        .join("interop")
+        .join(name)
+}
+
 /// `emulator/tests/python/<name>`.
 pub fn python_script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -54,14 +63,33 @@ pub fn python_script(name: &str) -> PathBuf {
 /// Runs a Python script with `args` off the async workers, bounded by `timeout` (killed
 /// after it); returns its stdout, or panics with its stderr.
 pub async fn run_python(script: &str, args: Vec<String>, timeout: std::time::Duration) -> String {
-    let script = python_script(script);
+    run(python_script(script), args, None, timeout).await
+}
+
+/// Runs the Python script at `script` with `args` and `stdin`, as [`run_python`] does.
+pub async fn run(
+    script: PathBuf,
+    args: Vec<String>,
+    stdin: Option<String>,
+    timeout: std::time::Duration,
+) -> String {
+    use tokio::io::AsyncWriteExt as _;
     let mut cmd = tokio::process::Command::new(python());
     cmd.arg(&script)
         .args(&args)
         .kill_on_drop(true)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_PROFILE");
-    let out = tokio::time::timeout(timeout, cmd.output())
+    let mut child = cmd.spawn().expect("python runs");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    pipe.write_all(stdin.unwrap_or_default().as_bytes())
+        .await
+        .expect("stdin takes the input");
+    drop(pipe);
+    let out = tokio::time::timeout(timeout, child.wait_with_output())
         .await
         .unwrap_or_else(|_| panic!("{} ran over {timeout:?}", script.display()))
         .expect("python runs");
