@@ -10,6 +10,7 @@ use crate::credentials::issue_credentials;
 use crate::crypto::random_uuid;
 use crate::error::{Error, ErrorKind};
 use crate::fault::Fault;
+use crate::persist::{StateDir, serialize};
 use crate::router::dispatch;
 use crate::seed::Seed;
 use crate::state::{IssuedState, SentCode, Shared};
@@ -19,6 +20,7 @@ use cognito_sigv4::config::Service;
 use cognito_sigv4::secret::{ClientSecret, Jwt};
 use cognito_sigv4::{Clock, CognitoConfig, SharedClock, SystemClock};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -37,6 +39,7 @@ impl Emulator {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             fault_seed: None,
             call_log_capacity: DEFAULT_CALL_LOG_CAPACITY,
+            state_dir: None,
         }
     }
 }
@@ -49,7 +52,11 @@ pub struct EmulatorBuilder {
     bind: SocketAddr,
     fault_seed: Option<u64>,
     call_log_capacity: usize,
+    state_dir: Option<PathBuf>,
 }
+
+/// How soon after a change the state directory is written.
+const SAVE_DELAY: Duration = Duration::from_millis(200);
 
 impl EmulatorBuilder {
     /// What the emulator starts with, such as [`Seed::reference`].
@@ -90,14 +97,43 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keeps the state in `dir` across restarts (default: the seed's `state_dir`, else none):
+    /// the first start builds it from the seed and writes `dir/state.json`; later starts carry
+    /// on from that file, the seed's own pools, users and keys notwithstanding. Changes are
+    /// written atomically within 200 ms, and at [`shutdown`](RunningEmulator::shutdown).
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
     /// Builds the state and starts serving.
     ///
     /// # Errors
     /// [`ErrorKind::Seed`] when the seed contradicts itself, [`ErrorKind::Start`] when the
-    /// address cannot be bound.
+    /// address cannot be bound or the state directory cannot be read (naming the file).
     pub async fn start(self) -> Result<RunningEmulator, Error> {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let state = Shared::state_from(&self.seed, self.fault_seed)?;
+        let mut state = Shared::state_from(&self.seed, self.fault_seed)?;
+        let dir = self
+            .state_dir
+            .clone()
+            .or_else(|| self.seed.state_dir.clone().map(PathBuf::from));
+        let store = match dir {
+            Some(dir) => {
+                let store = StateDir::open(&dir)?;
+                match store.load()? {
+                    Some(mut kept) => {
+                        // What the file does not keep comes from the seed and the builder.
+                        kept.test_logins = std::mem::take(&mut state.test_logins);
+                        kept.faults = std::mem::take(&mut state.faults);
+                        state = kept;
+                    }
+                    None => store.save(&serialize(&state)?)?,
+                }
+                Some(Arc::new(store))
+            }
+            None => None,
+        };
         let shared = Shared::new(
             state,
             clock,
@@ -127,12 +163,28 @@ impl EmulatorBuilder {
                 })
                 .await;
         });
+        let saver = store.clone().map(|store| {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let mut saved = shared.generation();
+                loop {
+                    tokio::time::sleep(SAVE_DELAY).await;
+                    let now = shared.generation();
+                    if now != saved {
+                        save(&shared, &store).await;
+                        saved = now;
+                    }
+                }
+            })
+        });
         tracing::info!(%addr, "emulator listening");
         Ok(RunningEmulator {
             addr,
             shared,
             shutdown: Some(tx),
             task: Some(task),
+            store,
+            saver,
         })
     }
 }
@@ -145,6 +197,25 @@ pub struct RunningEmulator {
     shared: Shared,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The state directory, and the task that writes it after changes.
+    store: Option<Arc<StateDir>>,
+    saver: Option<JoinHandle<()>>,
+}
+
+/// Writes the state to its directory: serialized under the lock, written off the async
+/// workers. A failed write is logged and tried again at the next change.
+async fn save(shared: &Shared, store: &Arc<StateDir>) {
+    let serialized = serialize(&shared.lock());
+    let store = store.clone();
+    let written = match serialized {
+        Ok(text) => tokio::task::spawn_blocking(move || store.save(&text))
+            .await
+            .unwrap_or_else(|e| Err(Error::new(ErrorKind::Start, e.to_string()))),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "emulator state not written");
+    }
 }
 
 fn not_found(what: String) -> Error {
@@ -542,13 +613,19 @@ impl RunningEmulator {
         self.shared.lock().issued_state()
     }
 
-    /// Stops the server and waits for it.
+    /// Stops the server, waits for it, and writes the state directory a last time.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+        }
+        if let Some(store) = &self.store {
+            save(&self.shared, store).await;
         }
     }
 }
@@ -568,6 +645,16 @@ impl Drop for RunningEmulator {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+            // Dropped without `shutdown`: the last changes are written here, synchronously.
+            if let Some(store) = &self.store
+                && let Ok(text) = serialize(&self.shared.lock())
+                && let Err(e) = store.save(&text)
+            {
+                tracing::warn!(error = %e, "emulator state not written");
+            }
         }
     }
 }

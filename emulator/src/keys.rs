@@ -20,6 +20,61 @@ pub(crate) struct SigningKey {
     retired: Vec<(String, Vec<u8>, Vec<u8>)>,
 }
 
+/// A key as a state directory keeps it: the `kid`, the private key as PKCS#8 (base64url), and
+/// the retired public keys.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredKey {
+    kid: String,
+    pkcs8: String,
+    /// `(kid, n, e)`, `n` and `e` base64url.
+    retired: Vec<(String, String, String)>,
+}
+
+impl serde::Serialize for SigningKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use aws_lc_rs::encoding::AsDer as _;
+        let der: aws_lc_rs::encoding::Pkcs8V1Der<'static> = self
+            .pair
+            .as_der()
+            .map_err(|_| serde::ser::Error::custom("the RSA key cannot be exported"))?;
+        StoredKey {
+            kid: self.kid.clone(),
+            pkcs8: B64URL.encode(der.as_ref()),
+            retired: self
+                .retired
+                .iter()
+                .map(|(kid, n, e)| (kid.clone(), B64URL.encode(n), B64URL.encode(e)))
+                .collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SigningKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let stored = StoredKey::deserialize(d)?;
+        let bytes = |b: &str| B64URL.decode(b).map_err(D::Error::custom);
+        let pair = KeyPair::from_pkcs8(&bytes(&stored.pkcs8)?)
+            .map_err(|_| D::Error::custom("not an RSA private key in PKCS#8"))?;
+        let public = pair.public_key();
+        let n = public.modulus().big_endian_without_leading_zero().to_vec();
+        let e = public.exponent().big_endian_without_leading_zero().to_vec();
+        let retired = stored
+            .retired
+            .iter()
+            .map(|(kid, n, e)| Ok((kid.clone(), bytes(n)?, bytes(e)?)))
+            .collect::<Result<_, D::Error>>()?;
+        Ok(Self {
+            kid: stored.kid,
+            pair,
+            n,
+            e,
+            retired,
+        })
+    }
+}
+
 /// How many replaced keys stay published after a rotation.
 const RETIRED_KEYS_KEPT: usize = 1;
 

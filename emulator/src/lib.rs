@@ -86,8 +86,11 @@ mod idp;
 mod sts;
 
 mod control;
-mod emulator;
+mod persist;
 mod router;
+
+// The handle that starts it all comes last.
+mod emulator;
 
 pub use apigw::EXECUTE_API_PATH_PREFIX;
 pub use calls::{

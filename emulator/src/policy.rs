@@ -32,6 +32,31 @@ pub(crate) struct Policy {
     statements: Vec<Statement>,
     /// The document as given, for GetRolePolicy and GetRole.
     source: String,
+    kind: Kind,
+}
+
+/// A policy is kept (in a state directory) as its kind and its document, and parsed again.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    kind: Kind,
+    document: String,
+}
+
+impl serde::Serialize for Policy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Stored {
+            kind: self.kind,
+            document: self.source.clone(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Policy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let stored = Stored::deserialize(d)?;
+        Policy::parse(&stored.document, stored.kind).map_err(serde::de::Error::custom)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +132,7 @@ pub(crate) enum Decision {
 
 /// Which kind of document is parsed: trust policies must name a principal, permission
 /// policies must not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Kind {
     Permissions,
     Trust,
@@ -148,6 +173,7 @@ impl Policy {
         Ok(Policy {
             statements,
             source: document.to_owned(),
+            kind,
         })
     }
 

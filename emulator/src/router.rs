@@ -177,6 +177,7 @@ async fn serve(shared: Shared, request: axum::extract::Request) -> Response {
         user_agent.as_deref(),
         amz_user_agent.as_deref(),
     );
+    shared.touch();
     if let Some(Fault::LatencyAfter(delay)) = call.fault {
         // The operation has acted and its call is logged: only the answer waits, so a caller
         // that gives up meanwhile loses it.

@@ -42,6 +42,9 @@ pub struct Seed {
     /// AdminCreateUser, IAM's CreateRole...). Empty: `test`/`test`, the pair local AWS
     /// emulators share.
     pub admin_keys: Vec<AdminKeySeed>,
+    /// A directory that keeps the state across restarts (as `--state-dir` does): the seed
+    /// makes the state the first time, the directory's state is used after that.
+    pub state_dir: Option<String>,
 }
 
 /// A key pair that may sign control-plane and admin calls.

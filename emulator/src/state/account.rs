@@ -46,8 +46,9 @@ pub(crate) struct PendingCode {
 }
 
 /// A pool's pending lifecycle codes, by username and purpose. `Debug` shows their number only.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct AccountCodes {
+    #[serde(skip)]
     pub(crate) pending: HashMap<(String, CodePurpose), PendingCode>,
 }
 

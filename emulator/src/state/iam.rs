@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 /// An IAM role (its ARN is its key in `State::roles`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Role {
     /// `execute-api:Invoke` resource patterns.
     pub(crate) invoke: Vec<String>,
@@ -31,7 +31,7 @@ pub(crate) struct Role {
 }
 
 /// One `Allow` statement of a trust policy.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct TrustStatement {
     /// `Principal.Federated`, an OIDC provider's ARN reduced to its host and path.
     pub(crate) federated: String,
@@ -106,7 +106,7 @@ impl Role {
 
 /// Temporary credentials the emulator issued: its API Gateway accepts them only with their own
 /// session token and only until they expire.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct IssuedCredentials {
     pub(crate) secret_access_key: String,
     pub(crate) session_token: String,

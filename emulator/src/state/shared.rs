@@ -28,6 +28,9 @@ pub(crate) struct Shared {
     /// What `/_emulator/reset` goes back to, and the fault seed it starts faults from.
     seed: Arc<Seed>,
     fault_seed: Option<u64>,
+    /// Bumped by every request that may have changed the state, so a state directory knows
+    /// when to write.
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Shared {
@@ -47,7 +50,19 @@ impl Shared {
             log: Arc::new(Mutex::new(log)),
             seed: Arc::new(seed),
             fault_seed,
+            generation: Arc::default(),
         }
+    }
+
+    /// Notes that the state may have changed.
+    pub(crate) fn touch(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
+    /// How many times the state may have changed.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Builds the state from `seed` with faults drawn from `fault_seed`.
@@ -64,6 +79,7 @@ impl Shared {
     pub(crate) fn reset(&self) -> Result<(), Error> {
         let fresh = Self::state_from(&self.seed, self.fault_seed)?;
         *self.lock() = fresh;
+        self.touch();
         self.log().reset();
         self.adjustable.reset();
         Ok(())
@@ -97,7 +113,7 @@ impl Shared {
 }
 
 /// Everything the emulated services know.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct State {
     pub(crate) region: String,
     pub(crate) account_id: String,
@@ -110,6 +126,7 @@ pub(crate) struct State {
     pub(crate) identity_pools: BTreeMap<String, IdentityPool>,
     /// Seeded login tokens of Facebook, Login with Amazon and SAML, by
     /// [`test_login_key`](super::identity_pool::test_login_key).
+    #[serde(skip)]
     pub(crate) test_logins: HashMap<(String, String), TestLogin>,
     /// Identity pool ids in the seed's order, for "the first identity pool that..." questions.
     pub(crate) identity_pool_order: Vec<String>,
@@ -119,7 +136,8 @@ pub(crate) struct State {
     pub(crate) apis: BTreeMap<String, Api>,
     /// Temporary credentials issued by the identity pool or STS, by access key id.
     pub(crate) credentials: HashMap<String, IssuedCredentials>,
-    /// Faults waiting to be served, per operation name.
+    /// Faults waiting to be served, per operation name. Not persisted.
+    #[serde(skip)]
     pub(crate) faults: FaultPlan,
     /// The key cognito-identity signs GetOpenIdToken tokens with
     /// (`iss` = `https://cognito-identity.amazonaws.com`); STS verifies them with it.
@@ -130,6 +148,7 @@ pub(crate) struct State {
     /// The key pairs that may sign control-plane and admin calls: access key id → secret.
     pub(crate) admin_keys: HashMap<String, String>,
     /// When expired records were last forgotten ([`State::forget_expired_if_due`]).
+    #[serde(skip)]
     pub(crate) forgotten_at: Option<SystemTime>,
 }
 

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
 /// A user pool.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct UserPool {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -25,15 +26,20 @@ pub(crate) struct UserPool {
     /// Refresh tokens issued, by token value.
     pub(crate) refresh_tokens: HashMap<String, RefreshTokenRecord>,
     /// Open challenge sessions (the `Session` string), for NEW_PASSWORD_REQUIRED, MFA, MFA_SETUP.
+    /// Not persisted: a challenge lives 3 minutes.
+    #[serde(skip)]
     pub(crate) sessions: HashMap<String, ChallengeState>,
-    /// Open SRP exchanges, keyed by username: the server's secret `b` and public `B`.
+    /// Open SRP exchanges, keyed by username: the server's secret `b` and public `B`. Not
+    /// persisted.
+    #[serde(skip)]
     pub(crate) srp_pending: HashMap<String, SrpPending>,
     /// Sign-ins (`origin_jti` families) revoked by RevokeToken or sign-out, with the time after
     /// which no access token of theirs can still be unexpired (then they are forgotten).
     pub(crate) revoked_origin_jtis: HashMap<String, SystemTime>,
     /// MFA required (`MfaConfiguration = ON`): users without TOTP get the MFA_SETUP challenge.
     pub(crate) mfa_required: bool,
-    /// MFA codes sent by SMS or e-mail, oldest first.
+    /// MFA codes sent by SMS or e-mail, oldest first. Not persisted.
+    #[serde(skip)]
     pub(crate) outbox: Vec<OutboxEntry>,
     /// The resource servers' scopes, `<identifier>/<scope>`.
     pub(crate) custom_scopes: Vec<String>,
@@ -52,7 +58,7 @@ pub(crate) struct UserPool {
 }
 
 /// A user pool's settings kept for DescribeUserPool (the control plane's): stored as given.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PoolSettings {
     /// When it was created (the epoch for seeded pools).
     pub(crate) created: Option<SystemTime>,
@@ -180,7 +186,7 @@ impl UserPool {
 }
 
 /// An app client.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct AppClient {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -200,14 +206,14 @@ pub(crate) struct AppClient {
 }
 
 /// A group.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Group {
     pub(crate) role_arn: Option<String>,
     pub(crate) precedence: Option<i64>,
 }
 
 /// A user's account status, as Cognito names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum UserStatus {
     Confirmed,
     ForceChangePassword,
@@ -216,7 +222,7 @@ pub(crate) enum UserStatus {
 }
 
 /// A user. The password itself is not kept: only its SRP salt and verifier.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct User {
     pub(crate) username: String,
     pub(crate) sub: String,
@@ -279,7 +285,7 @@ impl std::fmt::Debug for User {
 }
 
 /// A refresh token the pool issued.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RefreshTokenRecord {
     pub(crate) username: String,
     pub(crate) client_id: String,
