@@ -25,7 +25,7 @@
 
 use crate::calls::{CallFilter, CallRecord, RefusalReason};
 use crate::fault::Fault;
-use crate::state::{Shared, State};
+use crate::state::Shared;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -223,7 +223,7 @@ fn inject_fault(shared: &Shared, body: &[u8]) -> Result<Value, Refused> {
             ));
         }
     };
-    let mut st: std::sync::MutexGuard<'_, State> = shared.lock();
+    let mut st = shared.lock();
     match (req.get("times"), req.get("rate")) {
         (Some(times), None) => {
             let times = times

@@ -613,6 +613,12 @@ impl RunningEmulator {
         self.shared.lock().issued_state()
     }
 
+    /// How the state's lock has been held since the start: the services compute SRP and RSA
+    /// signatures outside it, so that one call's arithmetic does not hold up the others.
+    pub fn lock_stats(&self) -> crate::LockStats {
+        self.shared.lock_stats()
+    }
+
     /// Stops the server, waits for it, and writes the state directory a last time.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {

@@ -62,6 +62,7 @@ mod crypto;
 mod error;
 mod fault;
 mod keys;
+mod lockwatch;
 mod seed;
 pub mod sigv4;
 mod srp_server;
@@ -107,4 +108,4 @@ pub use seed::{
     RoleMappingSeed, RoleSeed, Seed, TestLoginSeed, TrustSeed, UserPoolProviderSeed, UserPoolSeed,
     UserSeed,
 };
-pub use state::{DeliveryMedium, IssuedState, SentCode};
+pub use state::{DeliveryMedium, IssuedState, LockStats, SentCode};

@@ -100,12 +100,19 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
         wire::check_member_types(members, &[], &["Logins"], &[])?;
     }
     let now = shared.now();
-    let mut st = shared.lock();
-    match op {
-        "GetId" => get_id(&mut st, &req, now),
-        "GetCredentialsForIdentity" => get_credentials_for_identity(&mut st, &req, now),
-        _ => get_open_id_token(&mut st, &req, now),
-    }
+    // GetOpenIdToken's RS256 signature is made after the lock is released.
+    let (result, deferred) = {
+        let mut st = shared.lock();
+        crate::keys::defer_signing(|| match op {
+            "GetId" => get_id(&mut st, &req, now),
+            "GetCredentialsForIdentity" => get_credentials_for_identity(&mut st, &req, now),
+            _ => get_open_id_token(&mut st, &req, now),
+        })
+    };
+    result.map(|mut answer| {
+        deferred.sign_into(&mut answer);
+        answer
+    })
 }
 
 /// A required member, with AWS's validation message when it is absent or empty.

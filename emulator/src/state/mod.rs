@@ -34,7 +34,7 @@ pub(crate) use identity_pool::{
     IdentityPool, MatchType, RoleMapping, RoleResolution, test_login_key,
 };
 pub(crate) use oauth::{AuthCode, CODE_LIFETIME, OAuthClient, OAuthState};
-pub use shared::IssuedState;
+pub use shared::{IssuedState, LockStats};
 pub(crate) use shared::{Shared, State};
 pub(crate) use user_pool::{
     AppClient, ChallengeState, Group, OutboxEntry, RefreshTokenRecord, SrpPending, User, UserPool,

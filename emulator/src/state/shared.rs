@@ -13,6 +13,7 @@ use crate::keys::SigningKey;
 use crate::seed::Seed;
 use cognito_sigv4::{Clock as _, SharedClock};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -31,6 +32,7 @@ pub(crate) struct Shared {
     /// Bumped by every request that may have changed the state, so a state directory knows
     /// when to write.
     generation: Arc<std::sync::atomic::AtomicU64>,
+    lock_stats: Arc<LockCounters>,
 }
 
 impl Shared {
@@ -51,6 +53,7 @@ impl Shared {
             seed: Arc::new(seed),
             fault_seed,
             generation: Arc::default(),
+            lock_stats: Arc::default(),
         }
     }
 
@@ -96,9 +99,20 @@ impl Shared {
     }
 
     /// Locks the state. A handler that panicked cannot leave it half-written in a way that
-    /// matters to an emulator, so poisoning is ignored.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    /// matters to an emulator, so poisoning is ignored. What runs under it is watched
+    /// ([`LockStats`]).
+    pub(crate) fn lock(&self) -> StateGuard<'_> {
+        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        crate::lockwatch::enter();
+        StateGuard {
+            guard,
+            stats: &self.lock_stats,
+        }
+    }
+
+    /// How the state's lock has been held so far.
+    pub(crate) fn lock_stats(&self) -> LockStats {
+        self.lock_stats.read()
     }
 
     /// The emulator's clock (the services' "now").
@@ -110,6 +124,61 @@ impl Shared {
     pub(crate) fn clock(&self) -> &SharedClock {
         &self.clock
     }
+}
+
+/// The state, locked: held for the lifetime of the guard, which records how long.
+pub(crate) struct StateGuard<'a> {
+    guard: MutexGuard<'a, State>,
+    stats: &'a LockCounters,
+}
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.guard
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        crate::lockwatch::exit();
+        self.stats.acquisitions.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct LockCounters {
+    acquisitions: AtomicU64,
+}
+
+impl LockCounters {
+    fn read(&self) -> LockStats {
+        LockStats {
+            acquisitions: self.acquisitions.load(Ordering::Relaxed),
+            costly_under_lock: crate::lockwatch::costly_under_lock(),
+        }
+    }
+}
+
+/// How the emulator's state lock has been held since it started
+/// ([`RunningEmulator::lock_stats`](crate::RunningEmulator::lock_stats)): the services do
+/// their costly work (SRP arithmetic, RSA signatures) outside it, so that calls of different
+/// users run in parallel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LockStats {
+    /// How many times it was taken.
+    pub acquisitions: u64,
+    /// How many SRP exponentiations and RSA signatures ran while a thread held it, in this
+    /// process (all emulators in it together). The data plane's sign-in, refresh and identity
+    /// calls run none; the OAuth token endpoint and password changes (a new verifier) still do.
+    pub costly_under_lock: u64,
 }
 
 /// Everything the emulated services know.
