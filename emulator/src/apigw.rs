@@ -75,7 +75,8 @@ pub(crate) fn handle(
     };
     let Some(matched) = route(&st, &target, method) else {
         let detail = format!("{}/{}", target.api_id, target.stage);
-        return noted(missing_token(), method, target.resource_path, Some(detail));
+        let answer = unrouted(&st.region, method, uri, headers, body, now);
+        return noted(answer, method, target.resource_path, Some(detail));
     };
     let detail = Some(format!("{}/{}", target.api_id, target.stage));
     let resource_template = matched.resource.path.clone();
@@ -455,6 +456,30 @@ pub(crate) fn refuse_connect(shared: &Shared, uri: &Uri, headers: &HeaderMap) ->
         }
         Some(_) => None,
     }
+}
+
+/// The answer for a path or method the API does not have: `Missing Authentication Token`,
+/// unless the request carries an `Authorization` header API Gateway cannot parse as SigV4 (a
+/// bare or `Bearer` token, say), which it reads before routing: then its IncompleteSignature
+/// answer, as on an `AWS_IAM` route (API Gateway's behaviour as users report it: a Cognito
+/// token sent to a wrong path answers "Invalid key=value pair ... in Authorization header").
+fn unrouted(
+    region: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: SystemTime,
+) -> Response {
+    if headers.contains_key(header::AUTHORIZATION) {
+        let req = SignedRequest::from_http(method, uri, headers, body);
+        if let Err(r @ Rejection::IncompleteSignature(_)) =
+            sigv4::verify(&req, &|_| None, region, "execute-api", now)
+        {
+            return Denial::Rejection(r).response();
+        }
+    }
+    missing_token()
 }
 
 fn missing_token() -> Response {

@@ -220,6 +220,18 @@ pub(super) fn authorize_access(
     if epoch_secs(now) >= exp {
         return Err(WireError::not_authorized("Access Token has expired"));
     }
+    // Cognito's user operations need the sign-in scope: an OAuth access token granted only
+    // `openid email` is refused (AWS's text, quoted in aws-amplify/amplify-js#3730 and the
+    // Cognito developer guide on the `aws.cognito.signin.user.admin` scope).
+    let scoped = claim_str(&claims, "scope").is_some_and(|s| {
+        s.split_whitespace()
+            .any(|x| x == "aws.cognito.signin.user.admin")
+    });
+    if !scoped {
+        return Err(WireError::not_authorized(
+            "Access Token does not have required scopes",
+        ));
+    }
     let username = claim_str(&claims, "username").ok_or_else(invalid)?;
     let user = pool
         .users
