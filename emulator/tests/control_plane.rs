@@ -220,7 +220,7 @@ fn admin_client(emu: &RunningEmulator, key: &str, secret: &str) -> idp::Client {
     idp::Client::from_conf(config)
 }
 
-fn code<E: aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata>(e: E) -> String {
+fn code<E: aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata>(e: &E) -> String {
     e.code().unwrap_or_default().to_owned()
 }
 
@@ -286,7 +286,7 @@ async fn admin_calls_need_a_known_key_and_answer_as_aws() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(bad.into_service_error()), "InvalidParameterException");
+    assert_eq!(code(&bad.into_service_error()), "InvalidParameterException");
     let paged = admin
         .list_users()
         .user_pool_id(&pool_id)
@@ -345,7 +345,7 @@ async fn admin_calls_need_a_known_key_and_answer_as_aws() {
         .await
         .unwrap_err();
     assert_eq!(
-        code(refused.into_service_error()),
+        code(&refused.into_service_error()),
         "UnrecognizedClientException"
     );
     let wrong = admin_client(&emu, "test", "not-test");
@@ -356,7 +356,7 @@ async fn admin_calls_need_a_known_key_and_answer_as_aws() {
         .await
         .unwrap_err();
     assert_eq!(
-        code(refused.into_service_error()),
+        code(&refused.into_service_error()),
         "InvalidSignatureException"
     );
     let unsigned = reqwest::Client::new()
@@ -393,5 +393,83 @@ async fn admin_calls_need_a_known_key_and_answer_as_aws() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(gone.into_service_error()), "ResourceNotFoundException");
+    assert_eq!(
+        code(&gone.into_service_error()),
+        "ResourceNotFoundException"
+    );
+}
+
+#[tokio::test]
+async fn a_pools_password_policy_applies_with_awss_words_per_operation() {
+    let emu = start().await;
+    let admin = admin_client(&emu, "test", "test");
+    let policy = idp::types::PasswordPolicyType::builder()
+        .minimum_length(6)
+        .require_uppercase(false)
+        .require_lowercase(true)
+        .require_numbers(false)
+        .require_symbols(false)
+        .build();
+    let pool = admin
+        .create_user_pool()
+        .pool_name("lax")
+        .policies(
+            idp::types::UserPoolPolicyType::builder()
+                .password_policy(policy)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let pool_id = pool.user_pool().unwrap().id().unwrap().to_owned();
+    let client = admin
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("app")
+        .send()
+        .await
+        .unwrap();
+    let client_id = client
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned();
+    admin
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("lee")
+        .temporary_password("simple")
+        .message_action(idp::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("a password the pool's policy allows");
+    let refused = admin
+        .admin_set_user_password()
+        .user_pool_id(&pool_id)
+        .username("lee")
+        .password("tiny")
+        .permanent(true)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(code(&refused), "InvalidPasswordException");
+    assert_eq!(
+        aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata::message(&refused),
+        Some("Password does not conform to policy: Password not long enough")
+    );
+    let signed_up = admin
+        .sign_up()
+        .client_id(&client_id)
+        .username("kim")
+        .password("SHOUTING")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata::message(&signed_up),
+        Some("Password did not conform with policy: Password must have lowercase characters")
+    );
 }

@@ -17,7 +17,7 @@ use super::mfa::send_new_code;
 use super::request::{
     Outcome, authorize_access, check_secret_hash, field, find_client, internal, pool_mut, required,
 };
-use super::sign_in::check_password_policy;
+use super::sign_in::{PasswordCheck, check_password_policy};
 use crate::crypto::random_uuid;
 use crate::srp_server;
 use crate::state::{
@@ -78,7 +78,11 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
         };
         return Err(WireError::json("UsernameExistsException", message));
     }
-    check_password_policy(password)?;
+    check_password_policy(
+        &pool.settings.password_policy,
+        password,
+        PasswordCheck::SignUp,
+    )?;
     let salt: [u8; 16] = rand::random();
     let verifier = srp_server::verifier(pool.srp_pool_name(), &username, password, &salt);
     pool.users.insert(
@@ -188,7 +192,11 @@ pub(super) fn confirm_forgot_password(st: &mut State, now: SystemTime, req: &Val
         .username
         .clone();
     answer_code(pool, &username, CodePurpose::ResetPassword, code, now)?;
-    check_password_policy(password)?;
+    check_password_policy(
+        &pool.settings.password_policy,
+        password,
+        PasswordCheck::Other,
+    )?;
     set_password(pool, &username, password)?;
     let user = pool.users.get_mut(&username).ok_or_else(internal)?;
     if user.status == UserStatus::ResetRequired {
@@ -217,7 +225,11 @@ pub(super) fn change_password(st: &mut State, now: SystemTime, req: &Value) -> O
     ) {
         return Err(WireError::not_authorized("Incorrect username or password."));
     }
-    check_password_policy(proposed)?;
+    check_password_policy(
+        &pool.settings.password_policy,
+        proposed,
+        PasswordCheck::Other,
+    )?;
     set_password(pool, &username, proposed)?;
     Ok(json!({}))
 }

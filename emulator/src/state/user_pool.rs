@@ -72,6 +72,32 @@ pub(crate) struct PoolSettings {
     pub(crate) group_descriptions: BTreeMap<String, String>,
     /// Whether TOTP MFA is enabled (SetUserPoolMfaConfig).
     pub(crate) software_token_mfa: bool,
+    /// `Policies.PasswordPolicy`.
+    #[serde(default)]
+    pub(crate) password_policy: PasswordPolicy,
+}
+
+/// A pool's password policy (`Policies.PasswordPolicy`); the default is Cognito's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct PasswordPolicy {
+    pub(crate) minimum_length: usize,
+    pub(crate) require_uppercase: bool,
+    pub(crate) require_lowercase: bool,
+    pub(crate) require_numbers: bool,
+    pub(crate) require_symbols: bool,
+}
+
+impl Default for PasswordPolicy {
+    /// Cognito's default: 8 characters, upper and lower case, a digit and a symbol.
+    fn default() -> Self {
+        Self {
+            minimum_length: 8,
+            require_uppercase: true,
+            require_lowercase: true,
+            require_numbers: true,
+            require_symbols: true,
+        }
+    }
 }
 
 impl std::fmt::Debug for UserPool {

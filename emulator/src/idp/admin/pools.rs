@@ -5,7 +5,7 @@ use super::{flag, invalid, page, pool, pool_not_found, strings, timestamp};
 use crate::crypto::random_alnum;
 use crate::idp::request::{Outcome, field, required};
 use crate::seed::{AppClientSeed, UserPoolSeed};
-use crate::state::{AppClient, State, UserPool};
+use crate::state::{AppClient, PasswordPolicy, State, UserPool};
 use crate::wire::WireError;
 use serde_json::{Map, Value, json};
 use std::time::SystemTime;
@@ -193,7 +193,11 @@ fn create_user_pool(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
         mfa_configuration: field(req, "MfaConfiguration").map(str::to_owned),
         ..Default::default()
     };
+    let policy = password_policy(req)?;
     let mut pool = st.new_user_pool(&seed).map_err(invalid)?;
+    if let Some(policy) = policy {
+        pool.settings.password_policy = policy;
+    }
     pool.settings.created = Some(now);
     pool.settings.modified = Some(now);
     store_described(&mut pool, req);
@@ -201,6 +205,27 @@ fn create_user_pool(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let described = describe_pool(&pool, &region);
     st.user_pools.insert(pool.id.clone(), pool);
     Ok(json!({ "UserPool": described }))
+}
+
+/// `Policies.PasswordPolicy` of CreateUserPool / UpdateUserPool: absent members are off (the
+/// length 8), as AWS reads a policy that is given.
+fn password_policy(req: &Value) -> Result<Option<PasswordPolicy>, WireError> {
+    let Some(p) = req.get("Policies").and_then(|p| p.get("PasswordPolicy")) else {
+        return Ok(None);
+    };
+    let minimum_length = p.get("MinimumLength").and_then(Value::as_u64).unwrap_or(8);
+    if !(6..=99).contains(&minimum_length) {
+        return Err(WireError::invalid_parameter(format!(
+            "1 validation error detected: Value '{minimum_length}' at 'policies.passwordPolicy.minimumLength' failed to satisfy constraint: Member must have value between 6 and 99"
+        )));
+    }
+    Ok(Some(PasswordPolicy {
+        minimum_length: minimum_length as usize,
+        require_uppercase: flag(p, "RequireUppercase", false),
+        require_lowercase: flag(p, "RequireLowercase", false),
+        require_numbers: flag(p, "RequireNumbers", false),
+        require_symbols: flag(p, "RequireSymbols", false),
+    }))
 }
 
 fn store_described(pool: &mut UserPool, req: &Value) {
@@ -214,7 +239,11 @@ fn store_described(pool: &mut UserPool, req: &Value) {
 }
 
 fn update_user_pool(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let policy = password_policy(req)?;
     let p = pool(st, req)?;
+    if let Some(policy) = policy {
+        p.settings.password_policy = policy;
+    }
     if let Some(mfa) = field(req, "MfaConfiguration") {
         p.mfa_required = match mfa {
             "ON" => true,

@@ -5,7 +5,7 @@ use super::{flag, invalid, page, pool, strings, timestamp};
 use crate::idp::account::set_password;
 use crate::idp::mfa::send_new_code;
 use crate::idp::request::{Outcome, check_flow, field, required, string_map};
-use crate::idp::sign_in::{check_password_policy, password_auth};
+use crate::idp::sign_in::{PasswordCheck, check_password_policy, password_auth};
 use crate::seed::UserSeed;
 use crate::state::{DeliveryMedium, State, User, UserPool, UserStatus};
 use crate::wire::WireError;
@@ -49,7 +49,7 @@ pub(super) fn serve(st: &mut State, now: SystemTime, op: &str, req: &Value) -> O
             let permanent = flag(req, "Permanent", false);
             let p = pool(st, req)?;
             let username = user(p, req)?.username.clone();
-            check_password_policy(&password)?;
+            check_password_policy(&p.settings.password_policy, &password, PasswordCheck::Other)?;
             set_password(p, &username, &password)?;
             let u = user_mut(p, &username)?;
             u.status = if permanent {
@@ -311,7 +311,7 @@ fn admin_create_user(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     }
     let temporary = match field(req, "TemporaryPassword") {
         Some(t) => {
-            check_password_policy(t)?;
+            check_password_policy(&p.settings.password_policy, t, PasswordCheck::Other)?;
             t.to_owned()
         }
         None => generated_password(),
