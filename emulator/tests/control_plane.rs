@@ -473,3 +473,103 @@ async fn a_pools_password_policy_applies_with_awss_words_per_operation() {
         Some("Password did not conform with policy: Password must have lowercase characters")
     );
 }
+
+#[tokio::test]
+async fn admins_see_update_and_forget_a_users_devices() {
+    // A pool that tracks devices, and a device confirmed through the SDK's own calls.
+    let mut seed = Seed::from_toml_str(SEED).unwrap();
+    seed.user_pools.push(cognito_sigv4_emulator::UserPoolSeed {
+        name: "tracked".into(),
+        device_configuration: Some(cognito_sigv4_emulator::DeviceConfigurationSeed {
+            challenge_required_on_new_device: false,
+            device_only_remembered_on_user_prompt: true,
+        }),
+        clients: vec![cognito_sigv4_emulator::AppClientSeed {
+            name: "app".into(),
+            ..Default::default()
+        }],
+        users: vec![cognito_sigv4_emulator::UserSeed {
+            username: "pat".into(),
+            password: "Device-Passw0rd!".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    });
+    let emu = Emulator::builder().seed(seed).start().await.unwrap();
+    let pool_id = emu.user_pool_id("tracked").unwrap();
+    let client =
+        cognito_sigv4::UserPoolClient::new(&emu.config("tracked", "app").unwrap()).unwrap();
+    let cognito_sigv4::SignInStep::Done(tokens) = client
+        .sign_in(
+            "pat",
+            &cognito_sigv4::Password::new("Device-Passw0rd!".to_owned()),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("a challenge");
+    };
+    let new = tokens.new_device.clone().expect("a device to confirm");
+    client
+        .confirm_device(&tokens.access, &new, "laptop")
+        .await
+        .unwrap();
+    let key = new.key().to_owned();
+
+    let admin = admin_client(&emu, "test", "test");
+    let listed = admin
+        .admin_list_devices()
+        .user_pool_id(&pool_id)
+        .username("pat")
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = listed
+        .devices()
+        .iter()
+        .filter_map(|d| d.device_key())
+        .collect();
+    assert_eq!(keys, [key.as_str()]);
+    admin
+        .admin_update_device_status()
+        .user_pool_id(&pool_id)
+        .username("pat")
+        .device_key(&key)
+        .device_remembered_status(idp::types::DeviceRememberedStatusType::Remembered)
+        .send()
+        .await
+        .unwrap();
+    let got = admin
+        .admin_get_device()
+        .user_pool_id(&pool_id)
+        .username("pat")
+        .device_key(&key)
+        .send()
+        .await
+        .unwrap();
+    let remembered = got
+        .device()
+        .unwrap()
+        .device_attributes()
+        .iter()
+        .any(|a| a.name() == "dev:device_remembered_status" && a.value() == Some("remembered"));
+    assert!(remembered, "{got:?}");
+    admin
+        .admin_forget_device()
+        .user_pool_id(&pool_id)
+        .username("pat")
+        .device_key(&key)
+        .send()
+        .await
+        .unwrap();
+    let gone = admin
+        .admin_get_device()
+        .user_pool_id(&pool_id)
+        .username("pat")
+        .device_key(&key)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(code(&gone), "ResourceNotFoundException");
+}

@@ -377,7 +377,7 @@ pub(super) fn forget_device(st: &mut State, now: SystemTime, req: &Value) -> Out
 }
 
 /// AWS's `DeviceType`.
-fn device_type(key: &str, d: &Device) -> Value {
+pub(super) fn device_type(key: &str, d: &Device) -> Value {
     let mut attributes = vec![json!({ "Name": "device_status", "Value": "valid" })];
     if let Some(name) = &d.name {
         attributes.push(json!({ "Name": "device_name", "Value": name }));

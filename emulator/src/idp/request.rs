@@ -201,6 +201,25 @@ pub(super) fn authorize_access(
     now: SystemTime,
     token: &str,
 ) -> Result<(String, String), WireError> {
+    check_access(st, now, token, true)
+}
+
+/// [`authorize_access`] without the sign-in scope: for the OAuth `userInfo` endpoint, which
+/// takes any access token of the pool (it checks `openid` itself).
+pub(super) fn authorize_any_access(
+    st: &State,
+    now: SystemTime,
+    token: &str,
+) -> Result<(String, String), WireError> {
+    check_access(st, now, token, false)
+}
+
+fn check_access(
+    st: &State,
+    now: SystemTime,
+    token: &str,
+    need_signin_scope: bool,
+) -> Result<(String, String), WireError> {
     let invalid = || WireError::not_authorized("Invalid Access Token");
     let (_, claims, _, _) = keys::split(token).map_err(|_| invalid())?;
     let iss = claim_str(&claims, "iss").ok_or_else(invalid)?;
@@ -227,7 +246,7 @@ pub(super) fn authorize_access(
         s.split_whitespace()
             .any(|x| x == "aws.cognito.signin.user.admin")
     });
-    if !scoped {
+    if need_signin_scope && !scoped {
         return Err(WireError::not_authorized(
             "Access Token does not have required scopes",
         ));

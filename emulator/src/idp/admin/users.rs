@@ -31,6 +31,10 @@ const OPERATIONS: &[&str] = &[
     "AdminUserGlobalSignOut",
     "AdminInitiateAuth",
     "AdminRespondToAuthChallenge",
+    "AdminGetDevice",
+    "AdminListDevices",
+    "AdminForgetDevice",
+    "AdminUpdateDeviceStatus",
 ];
 
 /// How long AdminCreateUser's temporary password is valid (AWS's default
@@ -199,6 +203,26 @@ pub(super) fn serve(st: &mut State, now: SystemTime, op: &str, req: &Value) -> O
             Ok(json!({}))
         }
         "AdminInitiateAuth" => admin_initiate_auth(st, now, req),
+        "AdminGetDevice" | "AdminForgetDevice" | "AdminUpdateDeviceStatus" => {
+            admin_device(st, now, op, req)
+        }
+        "AdminListDevices" => {
+            let p = pool(st, req)?;
+            let username = user(p, req)?.username.clone();
+            let devices: Vec<Value> = p
+                .devices
+                .iter()
+                .filter(|(_, d)| d.username == username && d.is_confirmed())
+                .map(|(k, d)| crate::idp::device::device_type(k, d))
+                .collect();
+            let limit = req.get("Limit").and_then(Value::as_u64);
+            let (devices, next) = page(devices, limit, field(req, "PaginationToken"))?;
+            let mut out = json!({ "Devices": devices });
+            if let Some(next) = next {
+                out["PaginationToken"] = json!(next);
+            }
+            Ok(out)
+        }
         "AdminRespondToAuthChallenge" => {
             // The same exchange as RespondToAuthChallenge: the session names the pool.
             crate::idp::sign_in::respond_to_auth_challenge(st, now, req)
@@ -207,6 +231,52 @@ pub(super) fn serve(st: &mut State, now: SystemTime, op: &str, req: &Value) -> O
             "UnknownOperationException",
             format!("Unknown operation {op}"),
         )),
+    }
+}
+
+/// AdminGetDevice, AdminForgetDevice and AdminUpdateDeviceStatus: a device of the user, by
+/// its key (`ResourceNotFoundException: Device does not exist.` otherwise, as the user's own
+/// device calls answer).
+fn admin_device(st: &mut State, now: SystemTime, op: &str, req: &Value) -> Outcome {
+    let key = required(req, "DeviceKey")?.to_owned();
+    let p = pool(st, req)?;
+    let username = user(p, req)?.username.clone();
+    let not_found = || WireError::json("ResourceNotFoundException", "Device does not exist.");
+    let device = p
+        .devices
+        .get(&key)
+        .filter(|d| d.username == username)
+        .ok_or_else(not_found)?;
+    match op {
+        "AdminGetDevice" => Ok(json!({
+            "Device": crate::idp::device::device_type(&key, device),
+        })),
+        "AdminForgetDevice" => {
+            p.devices.remove(&key);
+            // As ForgetDevice: the refresh tokens bound to the device stop working.
+            for record in p.refresh_tokens.values_mut() {
+                if record.device_key.as_deref() == Some(key.as_str()) {
+                    record.revoked = true;
+                }
+            }
+            Ok(json!({}))
+        }
+        _ => {
+            let remembered = match field(req, "DeviceRememberedStatus") {
+                Some("remembered") => true,
+                Some("not_remembered") | None => false,
+                Some(other) => {
+                    return Err(WireError::invalid_parameter(format!(
+                        "1 validation error detected: Value '{other}' at 'deviceRememberedStatus' failed to satisfy constraint: Member must satisfy enum value set: [remembered, not_remembered]"
+                    )));
+                }
+            };
+            if let Some(d) = p.devices.get_mut(&key) {
+                d.remembered = remembered;
+                d.last_modified = now;
+            }
+            Ok(json!({}))
+        }
     }
 }
 
