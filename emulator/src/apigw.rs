@@ -21,11 +21,12 @@
 //!
 //! An allowed request answers 200 with JSON describing the caller (see [`handle`]).
 
+use crate::calls::{OperationNote, RefusalNote, RefusalReason};
 use crate::credentials::verify_issued;
 use crate::crypto::random_uuid;
 use crate::keys::claim_str;
 use crate::sigv4::{self, Rejection, SignedRequest};
-use crate::state::{Api, ApiMethod, MethodAuth, Resource, Shared, State, glob_match};
+use crate::state::{Api, ApiMethod, MethodAuth, Resource, Shared, State};
 use crate::time::epoch_secs;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -70,11 +71,15 @@ pub(crate) fn handle(
     let now = shared.now();
     let st = shared.lock();
     let Some(target) = target(uri, headers, &st.region) else {
-        return missing_token();
+        return noted(missing_token(), method, uri.path(), None);
     };
     let Some(matched) = route(&st, &target, method) else {
-        return missing_token();
+        let detail = format!("{}/{}", target.api_id, target.stage);
+        let answer = unrouted(&st.region, method, uri, headers, body, now);
+        return noted(answer, method, target.resource_path, Some(detail));
     };
+    let detail = Some(format!("{}/{}", target.api_id, target.stage));
+    let resource_template = matched.resource.path.clone();
     let caller = match matched.auth {
         MethodAuth::None => Ok(json!({})),
         MethodAuth::AwsIam => {
@@ -94,7 +99,7 @@ pub(crate) fn handle(
     };
     let caller = match caller {
         Ok(caller) => caller,
-        Err(denial) => return denial.response(),
+        Err(denial) => return noted(denial.response(), method, &resource_template, detail),
     };
     let auth = match matched.auth {
         MethodAuth::None => "NONE",
@@ -120,7 +125,22 @@ pub(crate) fn handle(
         "queryStringParameters": query_params,
         "body": String::from_utf8_lossy(body),
     });
-    respond(StatusCode::OK, &answer, None)
+    noted(
+        respond(StatusCode::OK, &answer, None),
+        method,
+        &resource_template,
+        detail,
+    )
+}
+
+/// The answer, noted with the operation the call log records: the method and the matched
+/// resource's template (or the path, when no resource matched), and `<api>/<stage>`.
+fn noted(mut response: Response, method: &Method, path: &str, detail: Option<String>) -> Response {
+    response.extensions_mut().insert(OperationNote {
+        operation: format!("{} {path}", method.as_str()),
+        detail,
+    });
+    response
 }
 
 /// Finds the API id, stage and resource path from the path prefix or the `Host` header.
@@ -314,12 +334,14 @@ fn authorize_iam(
         other => Denial::Rejection(other),
     })?;
     let (creds, user_arn) = (caller.issued, &caller.arn);
-    let role = st.roles.get(&creds.role_arn);
-    let allowed = role.is_some_and(|role| {
-        role.invoke
-            .iter()
-            .any(|pattern| glob_match(pattern, resource))
-    });
+    let arn = format!(
+        "arn:aws:execute-api:{}:{}:{resource}",
+        st.region, st.account_id
+    );
+    let allowed = st
+        .roles
+        .get(&creds.role_arn)
+        .is_some_and(|role| role.may_invoke(&arn, resource, &creds.context));
     if !allowed {
         // API Gateway masks the account id in the resource ARN (`********1790`), not in the
         // caller's ARN (REFERENCE: AWS texts quoted in public issues).
@@ -436,8 +458,32 @@ pub(crate) fn refuse_connect(shared: &Shared, uri: &Uri, headers: &HeaderMap) ->
     }
 }
 
+/// The answer for a path or method the API does not have: `Missing Authentication Token`,
+/// unless the request carries an `Authorization` header API Gateway cannot parse as SigV4 (a
+/// bare or `Bearer` token, say), which it reads before routing: then its IncompleteSignature
+/// answer, as on an `AWS_IAM` route (API Gateway's behaviour as users report it: a Cognito
+/// token sent to a wrong path answers "Invalid key=value pair ... in Authorization header").
+fn unrouted(
+    region: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: SystemTime,
+) -> Response {
+    if headers.contains_key(header::AUTHORIZATION) {
+        let req = SignedRequest::from_http(method, uri, headers, body);
+        if let Err(r @ Rejection::IncompleteSignature(_)) =
+            sigv4::verify(&req, &|_| None, region, "execute-api", now)
+        {
+            return Denial::Rejection(r).response();
+        }
+    }
+    missing_token()
+}
+
 fn missing_token() -> Response {
-    rejection(&Rejection::MissingAuthenticationToken)
+    Denial::Rejection(Rejection::MissingAuthenticationToken).response()
 }
 
 /// Why an authorizer refused a request.
@@ -462,7 +508,43 @@ impl From<Rejection> for Denial {
 }
 
 impl Denial {
+    /// Why, for the call log.
+    fn reason(&self) -> RefusalReason {
+        match self {
+            Denial::Rejection(r) => RefusalReason::from_rejection(r),
+            Denial::BadSignature(_) => RefusalReason::SignatureMismatch,
+            Denial::AccessDenied(_) => RefusalReason::AccessDenied,
+            Denial::Unauthorized => RefusalReason::AuthorizerUnauthorized,
+            Denial::Expired => RefusalReason::AuthorizerTokenExpired,
+        }
+    }
+
+    /// The answer, with its refusal noted for the call log (a signature mismatch without the
+    /// canonical request it appends, which holds the session token).
     fn response(&self) -> Response {
+        let mut response = self.answer();
+        let (code, message) = match self {
+            Denial::Rejection(r) => (r.error_type(), r.message()),
+            Denial::BadSignature(_) => {
+                let r = Rejection::SignatureDoesNotMatch;
+                (r.error_type(), r.message())
+            }
+            Denial::AccessDenied(m) => ("AccessDeniedException", m.clone()),
+            Denial::Unauthorized => ("UnauthorizedException", "Unauthorized".to_owned()),
+            Denial::Expired => (
+                "UnauthorizedException",
+                "The incoming token has expired".to_owned(),
+            ),
+        };
+        response.extensions_mut().insert(RefusalNote {
+            reason: Some(self.reason()),
+            code: code.to_owned(),
+            message,
+        });
+        response
+    }
+
+    fn answer(&self) -> Response {
         match self {
             Denial::Rejection(r) => rejection(r),
             Denial::BadSignature(detail) => {
@@ -522,6 +604,7 @@ fn respond(status: StatusCode, body: &Value, error_type: Option<&str>) -> Respon
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::glob_match;
 
     #[test]
     fn glob_matches_iam_style_patterns() {

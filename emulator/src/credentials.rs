@@ -3,6 +3,7 @@
 //! GetCallerIdentity, API Gateway's `AWS_IAM` methods).
 
 use crate::crypto::{ct_eq, random_upper_alnum};
+use crate::policy::Context;
 use crate::sigv4::{self, Rejection, SignedRequest};
 use crate::state::{IssuedCredentials, State};
 use base64::Engine as _;
@@ -18,8 +19,8 @@ pub(crate) fn issue_credentials(
     st: &mut State,
     role_arn: &str,
     subject: &str,
-    now: SystemTime,
-    lifetime: Duration,
+    (now, lifetime): (SystemTime, Duration),
+    context: Context,
 ) -> (String, IssuedCredentials) {
     let b64 = base64::engine::general_purpose::STANDARD;
     let access_key_id = format!("ASIA{}", random_upper_alnum(16));
@@ -32,6 +33,7 @@ pub(crate) fn issue_credentials(
         expires_at: now + lifetime,
         role_arn: role_arn.to_owned(),
         subject: subject.to_owned(),
+        context,
     };
     st.credentials.insert(access_key_id.clone(), issued.clone());
     (access_key_id, issued)
@@ -47,6 +49,20 @@ pub(crate) fn assumed_role_arn(st: &State, role_arn: &str, session: &str) -> Str
         .unwrap_or(&st.account_id);
     let name = role_arn.rsplit('/').next().unwrap_or(role_arn);
     format!("arn:aws:sts::{account}:assumed-role/{name}/{session}")
+}
+
+/// Verifies a SigV4-signed control-plane or admin call (for `service` in this region) against
+/// the admin key pairs (`test`/`test` unless the seed names others). Returns the access key id.
+pub(crate) fn verify_admin(
+    st: &State,
+    req: &SignedRequest<'_>,
+    service: &str,
+    region: &str,
+    now: SystemTime,
+) -> Result<String, Rejection> {
+    let secret_for = |id: &str| st.admin_keys.get(id).cloned();
+    let verified = sigv4::verify(req, &secret_for, region, service, now)?;
+    Ok(verified.access_key_id)
 }
 
 /// Who signed a request, once [`verify_issued`] accepted it.

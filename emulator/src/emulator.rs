@@ -3,19 +3,24 @@
 //! outbox of sent codes, minted tokens and credentials).
 
 use crate::apigw::EXECUTE_API_PATH_PREFIX;
+use crate::calls::{
+    CallFilter, CallLog, CallLogStats, CallRecord, DEFAULT_CALL_LOG_CAPACITY, RefusalCounts,
+};
 use crate::credentials::issue_credentials;
 use crate::crypto::random_uuid;
 use crate::error::{Error, ErrorKind};
-use crate::fault::{Fault, FaultPlan};
+use crate::fault::Fault;
+use crate::persist::{StateDir, serialize};
 use crate::router::dispatch;
 use crate::seed::Seed;
-use crate::state::{IssuedState, SentCode, Shared, State};
+use crate::state::{IssuedState, SentCode, Shared};
 use crate::time::epoch_secs;
 use crate::tokens::user_pool_id_token_claims;
 use cognito_sigv4::config::Service;
 use cognito_sigv4::secret::{ClientSecret, Jwt};
 use cognito_sigv4::{Clock, CognitoConfig, SharedClock, SystemClock};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -33,6 +38,8 @@ impl Emulator {
             clock: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             fault_seed: None,
+            call_log_capacity: DEFAULT_CALL_LOG_CAPACITY,
+            state_dir: None,
         }
     }
 }
@@ -44,7 +51,12 @@ pub struct EmulatorBuilder {
     clock: Option<SharedClock>,
     bind: SocketAddr,
     fault_seed: Option<u64>,
+    call_log_capacity: usize,
+    state_dir: Option<PathBuf>,
 }
+
+/// How soon after a change the state directory is written.
+const SAVE_DELAY: Duration = Duration::from_millis(200);
 
 impl EmulatorBuilder {
     /// What the emulator starts with, such as [`Seed::reference`].
@@ -76,18 +88,59 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many records the call log keeps ([`RunningEmulator::call_log`]; default
+    /// [`DEFAULT_CALL_LOG_CAPACITY`], 100 000): past that the oldest are dropped, while the
+    /// counters ([`RunningEmulator::calls`], [`RunningEmulator::refusals`]) keep counting. 0
+    /// keeps no records, only counters.
+    pub fn call_log_capacity(mut self, records: usize) -> Self {
+        self.call_log_capacity = records;
+        self
+    }
+
+    /// Keeps the state in `dir` across restarts (default: the seed's `state_dir`, else none):
+    /// the first start builds it from the seed and writes `dir/state.json`; later starts carry
+    /// on from that file, the seed's own pools, users and keys notwithstanding. Changes are
+    /// written atomically within 200 ms, and at [`shutdown`](RunningEmulator::shutdown).
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
     /// Builds the state and starts serving.
     ///
     /// # Errors
     /// [`ErrorKind::Seed`] when the seed contradicts itself, [`ErrorKind::Start`] when the
-    /// address cannot be bound.
+    /// address cannot be bound or the state directory cannot be read (naming the file).
     pub async fn start(self) -> Result<RunningEmulator, Error> {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let mut state = State::from_seed(&self.seed)?;
-        if let Some(seed) = self.fault_seed {
-            state.faults = FaultPlan::with_seed(seed);
-        }
-        let shared = Shared::new(state, clock);
+        let mut state = Shared::state_from(&self.seed, self.fault_seed)?;
+        let dir = self
+            .state_dir
+            .clone()
+            .or_else(|| self.seed.state_dir.clone().map(PathBuf::from));
+        let store = match dir {
+            Some(dir) => {
+                let store = StateDir::open(&dir)?;
+                match store.load()? {
+                    Some(mut kept) => {
+                        // What the file does not keep comes from the seed and the builder.
+                        kept.test_logins = std::mem::take(&mut state.test_logins);
+                        kept.faults = std::mem::take(&mut state.faults);
+                        state = kept;
+                    }
+                    None => store.save(&serialize(&state)?)?,
+                }
+                Some(Arc::new(store))
+            }
+            None => None,
+        };
+        let shared = Shared::new(
+            state,
+            clock,
+            CallLog::new(self.call_log_capacity),
+            self.seed,
+            self.fault_seed,
+        );
         let cannot_listen = |e: std::io::Error| {
             Error::new(
                 ErrorKind::Start,
@@ -110,12 +163,28 @@ impl EmulatorBuilder {
                 })
                 .await;
         });
+        let saver = store.clone().map(|store| {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let mut saved = shared.generation();
+                loop {
+                    tokio::time::sleep(SAVE_DELAY).await;
+                    let now = shared.generation();
+                    if now != saved {
+                        save(&shared, &store).await;
+                        saved = now;
+                    }
+                }
+            })
+        });
         tracing::info!(%addr, "emulator listening");
         Ok(RunningEmulator {
             addr,
             shared,
             shutdown: Some(tx),
             task: Some(task),
+            store,
+            saver,
         })
     }
 }
@@ -128,6 +197,25 @@ pub struct RunningEmulator {
     shared: Shared,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The state directory, and the task that writes it after changes.
+    store: Option<Arc<StateDir>>,
+    saver: Option<JoinHandle<()>>,
+}
+
+/// Writes the state to its directory: serialized under the lock, written off the async
+/// workers. A failed write is logged and tried again at the next change.
+async fn save(shared: &Shared, store: &Arc<StateDir>) {
+    let serialized = serialize(&shared.lock());
+    let store = store.clone();
+    let written = match serialized {
+        Ok(text) => tokio::task::spawn_blocking(move || store.save(&text))
+            .await
+            .unwrap_or_else(|e| Err(Error::new(ErrorKind::Start, e.to_string()))),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "emulator state not written");
+    }
 }
 
 fn not_found(what: String) -> Error {
@@ -156,7 +244,8 @@ impl RunningEmulator {
         self.shared.lock().account_id.clone()
     }
 
-    /// The services' clock.
+    /// The services' clock: the one given to the builder, shifted by what `/_emulator/clock`
+    /// set or advanced (nothing, unless a test used it).
     pub fn clock(&self) -> SharedClock {
         self.shared.clock().clone()
     }
@@ -366,7 +455,12 @@ impl RunningEmulator {
         let now = self.shared.now();
         let mut st = self.shared.lock();
         let subject = format!("{}:{}", st.region, random_uuid());
-        let (key_id, issued) = issue_credentials(&mut st, role_arn, &subject, now, lifetime);
+        let context = crate::policy::Context::from([(
+            "cognito-identity.amazonaws.com:sub".to_owned(),
+            vec![subject.clone()],
+        )]);
+        let (key_id, issued) =
+            issue_credentials(&mut st, role_arn, &subject, (now, lifetime), context);
         aws_credential_types::Credentials::new(
             key_id,
             issued.secret_access_key,
@@ -437,19 +531,50 @@ impl RunningEmulator {
         self.shared.lock().faults.clear();
     }
 
-    /// How many calls of `operation` the emulator has received (faulted ones included).
+    /// How many calls of `operation` the emulator has received (faulted ones included), named
+    /// as faults are injected: AWS's operation name (`InitiateAuth`, `GetId`...), `execute-api`
+    /// for every API Gateway request, `$connect`, an OAuth endpoint (`oauth2/token`) or
+    /// `jwks.json`. Counted on arrival, before any fault; never truncated (see
+    /// [`call_log`](Self::call_log) for each call).
     pub fn calls(&self, operation: &str) -> u64 {
-        self.shared
-            .lock()
-            .calls
-            .get(operation)
-            .copied()
-            .unwrap_or(0)
+        self.shared.log().calls(operation)
     }
 
-    /// Sets every call count back to zero.
+    /// Every call count, by the names [`calls`](Self::calls) takes.
+    pub fn call_counts(&self) -> std::collections::BTreeMap<String, u64> {
+        self.shared.log().call_counts()
+    }
+
+    /// Every call the log still holds, oldest first: one [`CallRecord`] per request served
+    /// (its operation, detail, status, refusal and user agents; never a secret). The log keeps
+    /// the last [`EmulatorBuilder::call_log_capacity`] records; a request whose caller hung up
+    /// during a [`Fault::Latency`] was not served and is counted but not logged. The control
+    /// surface (`/_emulator/`) is not logged.
+    pub fn call_log(&self) -> Vec<CallRecord> {
+        self.shared.log().query(&CallFilter::new())
+    }
+
+    /// The calls the log still holds that pass `filter`, oldest first.
+    pub fn call_log_matching(&self, filter: &CallFilter) -> Vec<CallRecord> {
+        self.shared.log().query(filter)
+    }
+
+    /// How much the log holds, how much it dropped, and the newest sequence number.
+    pub fn call_log_stats(&self) -> CallLogStats {
+        self.shared.log().stats()
+    }
+
+    /// The refusal counters since the last [`reset_calls`](Self::reset_calls): per
+    /// [`RefusalReason`](crate::RefusalReason) and per operation. They never truncate, however
+    /// many records the log has dropped.
+    pub fn refusals(&self) -> RefusalCounts {
+        self.shared.log().refusals()
+    }
+
+    /// Sets every call count and refusal counter back to zero and empties the call log
+    /// (sequence numbers count on from where they were).
     pub fn reset_calls(&self) {
-        self.shared.lock().calls.clear();
+        self.shared.log().reset();
     }
 
     /// The SMS and e-mail codes the emulator has "sent" to `username` (in any pool; oldest
@@ -488,13 +613,25 @@ impl RunningEmulator {
         self.shared.lock().issued_state()
     }
 
-    /// Stops the server and waits for it.
+    /// How the state's lock has been held since the start: the services compute SRP and RSA
+    /// signatures outside it, so that one call's arithmetic does not hold up the others.
+    pub fn lock_stats(&self) -> crate::LockStats {
+        self.shared.lock_stats()
+    }
+
+    /// Stops the server, waits for it, and writes the state directory a last time.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+        }
+        if let Some(store) = &self.store {
+            save(&self.shared, store).await;
         }
     }
 }
@@ -514,6 +651,16 @@ impl Drop for RunningEmulator {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+            // Dropped without `shutdown`: the last changes are written here, synchronously.
+            if let Some(store) = &self.store
+                && let Ok(text) = serialize(&self.shared.lock())
+                && let Err(e) = store.save(&text)
+            {
+                tracing::warn!(error = %e, "emulator state not written");
+            }
         }
     }
 }

@@ -14,8 +14,14 @@ pub enum Fault {
     Throttle,
     /// Answer with the service's internal error (HTTP 500).
     ServerError,
-    /// Wait this long, then answer normally.
+    /// Wait this long, then act and answer normally: a caller that gives up meanwhile
+    /// leaves nothing done (the operation has not run).
     Latency(Duration),
+    /// Act at once (a refresh token is rotated, credentials are issued, a code is spent),
+    /// then hold the answer this long: a caller that gives up meanwhile loses an answer whose
+    /// effect has already happened, as when a response is lost on the way back. The call is
+    /// logged (with its status) before the wait.
+    LatencyAfter(Duration),
 }
 
 /// The faults planned per operation name: counted ones, served first, then rates.

@@ -8,16 +8,158 @@ use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_S
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// One RSA-2048 key pair with its key id (`kid`), and the public halves of the keys it
 /// replaced ([`rotate`](SigningKey::rotate)), still published and still verifying.
 pub(crate) struct SigningKey {
     kid: String,
-    pair: KeyPair,
+    /// Shared so that a deferred signature ([`defer_signing`]) runs after the state's lock is
+    /// released.
+    pair: Arc<KeyPair>,
     n: Vec<u8>,
     e: Vec<u8>,
     /// Replaced keys, newest first: `(kid, n, e)`.
     retired: Vec<(String, Vec<u8>, Vec<u8>)>,
+}
+
+/// A key as a state directory keeps it: the `kid`, the private key as PKCS#8 (base64url), and
+/// the retired public keys.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredKey {
+    kid: String,
+    pkcs8: String,
+    /// `(kid, n, e)`, `n` and `e` base64url.
+    retired: Vec<(String, String, String)>,
+}
+
+impl serde::Serialize for SigningKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use aws_lc_rs::encoding::AsDer as _;
+        let der: aws_lc_rs::encoding::Pkcs8V1Der<'static> = self
+            .pair
+            .as_der()
+            .map_err(|_| serde::ser::Error::custom("the RSA key cannot be exported"))?;
+        StoredKey {
+            kid: self.kid.clone(),
+            pkcs8: B64URL.encode(der.as_ref()),
+            retired: self
+                .retired
+                .iter()
+                .map(|(kid, n, e)| (kid.clone(), B64URL.encode(n), B64URL.encode(e)))
+                .collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SigningKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let stored = StoredKey::deserialize(d)?;
+        let bytes = |b: &str| B64URL.decode(b).map_err(D::Error::custom);
+        let pair = KeyPair::from_pkcs8(&bytes(&stored.pkcs8)?)
+            .map_err(|_| D::Error::custom("not an RSA private key in PKCS#8"))?;
+        let public = pair.public_key();
+        let n = public.modulus().big_endian_without_leading_zero().to_vec();
+        let e = public.exponent().big_endian_without_leading_zero().to_vec();
+        let retired = stored
+            .retired
+            .iter()
+            .map(|(kid, n, e)| Ok((kid.clone(), bytes(n)?, bytes(e)?)))
+            .collect::<Result<_, D::Error>>()?;
+        Ok(Self {
+            kid: stored.kid,
+            pair: Arc::new(pair),
+            n,
+            e,
+            retired,
+        })
+    }
+}
+
+/// The signing input signed and appended: `<input>.<signature>`.
+fn sign(pair: &KeyPair, mut input: String) -> String {
+    crate::lockwatch::costly();
+    let mut sig = vec![0u8; pair.public_modulus_len()];
+    pair.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        input.as_bytes(),
+        &mut sig,
+    )
+    .expect("RSA signing with a valid key");
+    input.push('.');
+    input.push_str(&B64URL.encode(&sig));
+    input
+}
+
+/// What a deferred JWT is replaced from: a string no signed JWT can start with (JWTs are
+/// base64url).
+const PLACEHOLDER: &str = "\u{1}deferred-jwt:";
+
+/// JWTs minted and waiting for their signatures: the key and the signing input.
+type Pending = Vec<(Arc<KeyPair>, String)>;
+
+thread_local! {
+    /// While [`defer_signing`] runs on this thread: the JWTs minted, waiting for their
+    /// signatures.
+    static DEFERRED: std::cell::RefCell<Option<Pending>> = const { std::cell::RefCell::new(None) };
+}
+
+/// JWTs minted by [`defer_signing`]'s closure, to be signed after it returned.
+#[derive(Default)]
+pub(crate) struct Deferred(Pending);
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Deferred").field(&self.0.len()).finish()
+    }
+}
+
+/// Runs `f` (a service's handler, holding the state's lock) with JWT signatures deferred: every
+/// [`SigningKey::mint`] in it answers a placeholder, so the RSA signing runs after the lock is
+/// released, in [`Deferred::sign_into`]. The handler must not keep a minted token in the state
+/// (none does: tokens are answered, never stored).
+pub(crate) fn defer_signing<T>(f: impl FnOnce() -> T) -> (T, Deferred) {
+    DEFERRED.with(|d| *d.borrow_mut() = Some(Vec::new()));
+    let out = f();
+    let pending = DEFERRED.with(|d| d.borrow_mut().take()).unwrap_or_default();
+    (out, Deferred(pending))
+}
+
+impl Deferred {
+    /// Signs the deferred JWTs and puts them where their placeholders are in `answer`.
+    pub(crate) fn sign_into(self, answer: &mut Value) {
+        if self.0.is_empty() {
+            return;
+        }
+        let mut signed: Vec<Option<String>> = self
+            .0
+            .into_iter()
+            .map(|(pair, input)| Some(sign(&pair, input)))
+            .collect();
+        replace_placeholders(answer, &mut signed);
+    }
+}
+
+fn replace_placeholders(v: &mut Value, signed: &mut [Option<String>]) {
+    match v {
+        Value::String(s) => {
+            if let Some(i) = s
+                .strip_prefix(PLACEHOLDER)
+                .and_then(|i| i.parse::<usize>().ok())
+                && let Some(token) = signed.get_mut(i).and_then(Option::take)
+            {
+                *s = token;
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|i| replace_placeholders(i, signed)),
+        Value::Object(m) => m.values_mut().for_each(|i| replace_placeholders(i, signed)),
+        _ => {}
+    }
 }
 
 /// How many replaced keys stay published after a rotation.
@@ -53,7 +195,7 @@ impl SigningKey {
         let kid = B64URL.encode(rand::random::<[u8; 18]>());
         Self {
             kid,
-            pair,
+            pair: Arc::new(pair),
             n,
             e,
             retired: Vec::new(),
@@ -77,25 +219,24 @@ impl SigningKey {
         &self.kid
     }
 
-    /// A signed RS256 JWT carrying `claims`.
+    /// A signed RS256 JWT carrying `claims`. Inside [`defer_signing`], a placeholder that
+    /// [`Deferred::sign_into`] replaces by the signed token once the state's lock is released.
     pub(crate) fn mint(&self, claims: &Value) -> String {
         let header = json!({ "kid": self.kid, "alg": "RS256", "typ": "JWT" });
         let mut out = String::with_capacity(1024);
         out.push_str(&B64URL.encode(header.to_string()));
         out.push('.');
         out.push_str(&B64URL.encode(claims.to_string()));
-        let mut sig = vec![0u8; self.pair.public_modulus_len()];
-        self.pair
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &SystemRandom::new(),
-                out.as_bytes(),
-                &mut sig,
-            )
-            .expect("RSA signing with a valid key");
-        out.push('.');
-        out.push_str(&B64URL.encode(&sig));
-        out
+        let deferred = DEFERRED.with(|d| {
+            let mut d = d.borrow_mut();
+            let list = d.as_mut()?;
+            list.push((self.pair.clone(), std::mem::take(&mut out)));
+            Some(format!("{PLACEHOLDER}{}", list.len() - 1))
+        });
+        match deferred {
+            Some(placeholder) => placeholder,
+            None => sign(&self.pair, out),
+        }
     }
 
     /// Verifies `token`'s RS256 signature against this key and returns its claims. Claims such

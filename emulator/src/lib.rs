@@ -42,7 +42,9 @@
 //! A manual clock ([`EmulatorBuilder::clock`]); faults by count
 //! ([`RunningEmulator::inject_fault`]) or by rate for soak tests
 //! ([`RunningEmulator::inject_fault_rate`], replayable with [`EmulatorBuilder::fault_seed`]);
-//! call counts ([`RunningEmulator::calls`]); the outbox of SMS and e-mail codes
+//! call counts ([`RunningEmulator::calls`]) and the call log with typed refusals
+//! ([`RunningEmulator::call_log`], [`RunningEmulator::refusals`], also served over HTTP at
+//! `/_emulator/calls` and `/_emulator/refusals`); the outbox of SMS and e-mail codes
 //! ([`RunningEmulator::sent_codes`]); and how much issued state it holds
 //! ([`RunningEmulator::issued_state`]). Every answer carries a `Date` header from the
 //! emulator's clock, as clients learn their clock skew from it.
@@ -60,10 +62,16 @@ mod crypto;
 mod error;
 mod fault;
 mod keys;
+mod lockwatch;
 mod seed;
 pub mod sigv4;
 mod srp_server;
 mod time;
+
+mod calls;
+mod clock;
+mod cors;
+mod policy;
 
 mod state;
 
@@ -73,21 +81,31 @@ mod wire;
 
 mod apigw;
 mod apigw_ws;
+mod iam;
 mod identity;
 mod idp;
 mod sts;
 
-mod emulator;
+mod control;
+mod persist;
 mod router;
 
+// The handle that starts it all comes last.
+mod emulator;
+
 pub use apigw::EXECUTE_API_PATH_PREFIX;
+pub use calls::{
+    CallFilter, CallLogStats, CallRecord, DEFAULT_CALL_LOG_CAPACITY, Refusal, RefusalCounts,
+    RefusalReason,
+};
 pub use crypto::totp_code;
 pub use emulator::{Emulator, EmulatorBuilder, RunningEmulator};
 pub use error::{Error, ErrorKind};
 pub use fault::Fault;
 pub use seed::{
-    ApiSeed, AppClientSeed, DeviceConfigurationSeed, GroupSeed, IdentityPoolSeed, MappingRuleSeed,
-    MethodSeed, OidcProviderSeed, ResourceSeed, ResourceServerSeed, RoleMappingSeed, RoleSeed,
-    Seed, TestLoginSeed, TrustSeed, UserPoolProviderSeed, UserPoolSeed, UserSeed,
+    AdminKeySeed, ApiSeed, AppClientSeed, DeviceConfigurationSeed, GroupSeed, IdentityPoolSeed,
+    MappingRuleSeed, MethodSeed, OidcProviderSeed, ResourceSeed, ResourceServerSeed,
+    RoleMappingSeed, RoleSeed, Seed, TestLoginSeed, TrustSeed, UserPoolProviderSeed, UserPoolSeed,
+    UserSeed,
 };
-pub use state::{DeliveryMedium, IssuedState, SentCode};
+pub use state::{DeliveryMedium, IssuedState, LockStats, SentCode};

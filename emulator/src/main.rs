@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run -p cognito-sigv4-emulator -- --reference [--port 4566] [--bind 127.0.0.1]
 //! cargo run -p cognito-sigv4-emulator -- --seed my-seed.toml [--port 4566] [--bind 127.0.0.1]
+//! cargo run -p cognito-sigv4-emulator -- --reference --state-dir .emulator-state
 //! ```
 //!
 //! Prints one JSON line with the endpoint and the seeded ids, then serves until Ctrl-C.
@@ -12,8 +13,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cognito-sigv4-emulator (--seed <file.toml|file.json> | --reference) \
-                     [--port <port>] [--bind <ip>]\n  \
-                     --reference  the built-in reference scenario (routes /google, /cip, /cup)";
+                     [--port <port>] [--bind <ip>] [--state-dir <dir>]\n  \
+                     --reference  the built-in reference scenario (routes /google, /cip, /cup)\n  \
+                     --state-dir  keep the state across restarts in this directory";
 
 /// Where the seed comes from.
 enum SeedSource {
@@ -24,12 +26,14 @@ enum SeedSource {
 struct Args {
     seed: SeedSource,
     addr: SocketAddr,
+    state_dir: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut seed = None;
     let mut ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut port = 0u16;
+    let mut state_dir = None;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -52,6 +56,7 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| format!("--bind: not an IP address\n{USAGE}"))?
             }
+            "--state-dir" => state_dir = Some(value("--state-dir")?),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -60,6 +65,7 @@ fn parse_args() -> Result<Args, String> {
     Ok(Args {
         seed,
         addr: SocketAddr::new(ip, port),
+        state_dir,
     })
 }
 
@@ -83,7 +89,11 @@ async fn main() -> ExitCode {
         },
     };
     let names = seed_names(&seed);
-    let emulator = match Emulator::builder().seed(seed).bind(args.addr).start().await {
+    let mut builder = Emulator::builder().seed(seed).bind(args.addr);
+    if let Some(dir) = &args.state_dir {
+        builder = builder.state_dir(dir);
+    }
+    let emulator = match builder.start().await {
         Ok(e) => e,
         Err(e) => {
             eprintln!("{e}");
@@ -116,7 +126,7 @@ async fn main() -> ExitCode {
             "execute_api_path_prefix": EXECUTE_API_PATH_PREFIX,
         })
     );
-    let _ = tokio::signal::ctrl_c().await;
+    stopped().await;
     emulator.shutdown().await;
     ExitCode::SUCCESS
 }
@@ -133,4 +143,21 @@ fn seed_names(seed: &Seed) -> Names {
         identity_pools: seed.identity_pools.iter().map(|p| p.name.clone()).collect(),
         apis: seed.apis.iter().map(|a| a.name.clone()).collect(),
     }
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `docker stop` and service managers
+/// send): either stops the server gracefully, so that a state directory is written.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -1,13 +1,16 @@
 //! One entry for every request: which service it is for (by `Host`, path, `X-Amz-Target` or
-//! awsQuery `Action`), the call count and any injected fault, then the service's handler; and
-//! for every answer, the `Date` header from the emulator's clock.
+//! awsQuery `Action`), the call count and any injected fault, then the service's handler; for
+//! every answer, the `Date` header from the emulator's clock and a record in the call log.
+//! Paths under `/_emulator/` go to the control surface instead.
 
 use crate::apigw::{self, EXECUTE_API_PATH_PREFIX};
+use crate::calls::{NewCall, OperationNote, RefusalNote, RefusalReason};
 use crate::fault::Fault;
 use crate::state::Shared;
 use crate::time::http_date;
 use crate::wire::{Service, WireError};
-use crate::{apigw_ws, identity, idp, sts};
+use crate::{apigw_ws, iam, identity, idp, sts};
+use crate::{control, cors};
 use axum::body::Bytes;
 use axum::extract::State as AxumState;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -20,15 +23,14 @@ const EXECUTE_API: &str = "execute-api";
 enum Route {
     /// An operation of a service: cognito-idp, cognito-identity and STS by their operation
     /// name, API Gateway as a whole.
-    Call {
-        service: Service,
-        operation: String,
-    },
+    Call { service: Service, operation: String },
     /// The JWKS document of a user pool or OIDC issuer, by its issuer path.
     Jwks(String),
     /// A user pool domain's OAuth 2.0 endpoint: the pool id and the endpoint.
     OAuth(String, &'static str),
-    NotFound,
+    /// No service serves it: what it asked for (its `X-Amz-Target`, or its method and path,
+    /// never its query).
+    NotFound(String),
 }
 
 fn route(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Route {
@@ -52,7 +54,7 @@ fn route(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Route 
         return services
             .into_iter()
             .find_map(|(prefix, service)| Some(call(service, target.strip_prefix(prefix)?)))
-            .unwrap_or(Route::NotFound);
+            .unwrap_or_else(|| Route::NotFound(target.to_owned()));
     }
     if method == Method::GET && uri.path().ends_with("/.well-known/jwks.json") {
         return Route::Jwks(
@@ -66,37 +68,121 @@ fn route(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Route 
         return Route::OAuth(pool, endpoint);
     }
     if method == Method::POST {
-        let action = url::form_urlencoded::parse(body)
-            .find(|(k, _)| k == "Action")
-            .map(|(_, v)| v.into_owned());
+        let (mut action, mut version) = (None, None);
+        for (k, v) in url::form_urlencoded::parse(body) {
+            match k.as_ref() {
+                "Action" => action = Some(v.into_owned()),
+                "Version" => version = Some(v.into_owned()),
+                _ => {}
+            }
+        }
         if let Some(action) = action {
-            return call(Service::Sts, &action);
+            // awsQuery: IAM's version is 2010-05-08, STS's 2011-06-15; a request without one
+            // goes by the service its signature is scoped to.
+            let scoped_to_iam = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|h| h.to_str().ok())
+                .is_some_and(|a| a.contains("/iam/aws4_request"));
+            let service = match version.as_deref() {
+                Some("2010-05-08") => Service::Iam,
+                None if scoped_to_iam => Service::Iam,
+                _ => Service::Sts,
+            };
+            return call(service, &action);
         }
     }
-    Route::NotFound
+    Route::NotFound(format!("{method} {}", uri.path()))
 }
 
 /// The most a request body may hold: API Gateway accepts payloads up to 10 MB (REST API
 /// quotas, "Payload size").
 const MAX_BODY: usize = 10 * 1024 * 1024;
 
+/// What the call log records of a call besides its answer.
+struct Call {
+    service: &'static str,
+    operation: String,
+    detail: Option<String>,
+    fault: Option<Fault>,
+}
+
+impl Call {
+    fn new(service: &'static str, operation: impl Into<String>) -> Self {
+        Self {
+            service,
+            operation: operation.into(),
+            detail: None,
+            fault: None,
+        }
+    }
+}
+
 /// The axum handler behind every path.
 pub(crate) async fn dispatch(
     AxumState(shared): AxumState<Shared>,
     request: axum::extract::Request,
 ) -> Response {
-    let mut response = if apigw_ws::is_upgrade(request.headers()) {
-        match admit(&shared, Service::ApiGateway, "$connect").await {
+    if cors::is_preflight(request.method(), request.headers()) {
+        // Browser plumbing, not a call of any service: answered, never logged or faulted.
+        return cors::preflight(request.headers());
+    }
+    let mut response = serve(shared, request).await;
+    cors::add_headers(response.headers_mut());
+    response
+}
+
+/// Serves a request that is not a CORS preflight.
+async fn serve(shared: Shared, request: axum::extract::Request) -> Response {
+    if request.uri().path().starts_with(control::PREFIX) {
+        // The control surface is the test's, not the app's: never logged, counted or faulted.
+        let (parts, body) = request.into_parts();
+        return match axum::body::to_bytes(body, MAX_BODY).await {
+            Ok(body) => control::handle(&shared, &parts.method, &parts.uri, &body),
+            Err(_) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        };
+    }
+    let time = shared.now();
+    let (user_agent, amz_user_agent) = {
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        (header("user-agent"), header("x-amz-user-agent"))
+    };
+    let (mut response, call) = if apigw_ws::is_upgrade(request.headers()) {
+        let mut call = Call::new(Service::ApiGateway.name(), "$connect");
+        let response = match admit(&shared, Service::ApiGateway, "$connect", &mut call).await {
             Some(fault) => fault.into_response(),
             None => apigw_ws::handle(&shared, request).await,
-        }
+        };
+        (response, call)
     } else {
         let (parts, body) = request.into_parts();
         match axum::body::to_bytes(body, MAX_BODY).await {
             Ok(body) => answer(&shared, &parts.method, &parts.uri, &parts.headers, &body).await,
-            Err(_) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+            Err(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+                Call::new("unknown", "(body too large)"),
+            ),
         }
     };
+    record(
+        &shared,
+        time,
+        &call,
+        &response,
+        user_agent.as_deref(),
+        amz_user_agent.as_deref(),
+    );
+    shared.touch();
+    if let Some(Fault::LatencyAfter(delay)) = call.fault {
+        // The operation has acted and its call is logged: only the answer waits, so a caller
+        // that gives up meanwhile loses it.
+        tokio::time::sleep(delay).await;
+    }
     // Every AWS answer carries `Date`, and clients learn their clock skew from it: it must be
     // the emulated services' time, not the host's (hyper adds the host's only when absent).
     if let Ok(date) = HeaderValue::from_str(&http_date(shared.now())) {
@@ -105,31 +191,92 @@ pub(crate) async fn dispatch(
     response
 }
 
-/// The answer to one request, without `Date`.
+/// Writes the call to the log, with its refusal (typed by the handler, or by the service's
+/// error code, or `Other` for an untyped answer of 400 or more).
+fn record(
+    shared: &Shared,
+    time: std::time::SystemTime,
+    call: &Call,
+    response: &Response,
+    user_agent: Option<&str>,
+    amz_user_agent: Option<&str>,
+) {
+    let note = response.extensions().get::<OperationNote>();
+    let operation = note.map_or(call.operation.as_str(), |n| n.operation.as_str());
+    let detail = note
+        .and_then(|n| n.detail.as_deref())
+        .or(call.detail.as_deref());
+    let status = response.status();
+    let error_type = || {
+        response
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    };
+    let refusal = match response.extensions().get::<RefusalNote>() {
+        Some(n) => Some((
+            n.reason
+                .unwrap_or_else(|| RefusalReason::by_code(call.service, &n.code)),
+            n.code.as_str(),
+            n.message.as_str(),
+        )),
+        None if status.as_u16() >= 400 => Some((RefusalReason::Other, error_type(), "")),
+        None => None,
+    };
+    shared.log().record(NewCall {
+        time,
+        service: call.service,
+        operation,
+        detail,
+        status: status.as_u16(),
+        refusal,
+        fault: call.fault.clone(),
+        user_agent,
+        amz_user_agent,
+    });
+}
+
+/// The answer to one request, without `Date`, and what the log records of it.
 async fn answer(
     shared: &Shared,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Response {
+) -> (Response, Call) {
     match route(method, uri, headers, body) {
         Route::Call { service, operation } => {
-            if let Some(fault) = admit(shared, service, &operation).await {
-                return fault.into_response();
+            let mut call = Call::new(service.name(), operation.as_str());
+            if service == Service::CognitoIdp
+                && matches!(operation.as_str(), "InitiateAuth" | "AdminInitiateAuth")
+            {
+                call.detail = auth_flow(body);
             }
-            match service {
-                Service::CognitoIdp => idp::handle(shared, &operation, body),
-                Service::CognitoIdentity => identity::handle(shared, &operation, body),
+            if let Some(fault) = admit(shared, service, &operation, &mut call).await {
+                return (fault.into_response(), call);
+            }
+            let response = match service {
+                Service::CognitoIdp => idp::handle(shared, &operation, method, uri, headers, body),
+                Service::CognitoIdentity => {
+                    identity::handle(shared, &operation, method, uri, headers, body)
+                }
                 Service::Sts => sts::handle(shared, &operation, method, uri, headers, body),
+                Service::Iam => iam::handle(shared, &operation, method, uri, headers, body),
                 Service::ApiGateway => apigw::handle(shared, method, uri, headers, body),
-            }
+            };
+            (response, call)
         }
-        Route::Jwks(issuer_path) => jwks(shared, &issuer_path),
+        Route::Jwks(issuer_path) => {
+            shared.log().count("jwks.json");
+            let call = Call::new(Service::CognitoIdp.name(), "jwks.json");
+            (jwks(shared, &issuer_path), call)
+        }
         Route::OAuth(pool_id, endpoint) => {
             // Counted and faulted as `oauth2/token`, `login`, ... of cognito-idp.
-            if let Some(fault) = admit(shared, Service::CognitoIdp, endpoint).await {
-                return fault.into_response();
+            let mut call = Call::new(Service::CognitoIdp.name(), endpoint);
+            if let Some(fault) = admit(shared, Service::CognitoIdp, endpoint, &mut call).await {
+                return (fault.into_response(), call);
             }
             let request = idp::oauth::OAuthRequest {
                 pool_id: &pool_id,
@@ -139,40 +286,68 @@ async fn answer(
                 headers,
                 body,
             };
-            idp::oauth::handle(shared, &request)
+            (idp::oauth::handle(shared, &request), call)
         }
-        Route::NotFound => WireError::json("UnknownOperationException", "Unknown operation")
-            .with_status(StatusCode::NOT_FOUND)
-            .into_response(),
+        Route::NotFound(what) => (
+            WireError::json("UnknownOperationException", "Unknown operation")
+                .with_status(StatusCode::NOT_FOUND)
+                .into_response(),
+            Call::new("unknown", what),
+        ),
     }
 }
 
+/// InitiateAuth's `AuthFlow`, when it has the form of one (upper-case letters and `_`): the
+/// log's detail. Anything else is recorded as `(invalid)`, never echoed.
+fn auth_flow(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let flow = value.get("AuthFlow")?.as_str()?;
+    let well_formed = !flow.is_empty()
+        && flow.len() <= 64
+        && flow.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+    Some(if well_formed { flow } else { "(invalid)" }.to_owned())
+}
+
 /// Counts the call, forgets expired records when that is due, and serves the fault planned
-/// for the call, if any: `Some(error)` to answer with it. Latency is awaited here, outside the
-/// state's lock.
-async fn admit(shared: &Shared, service: Service, operation: &str) -> Option<WireError> {
+/// for the call, if any (noted in `call`): `Some(error)` to answer with it. `Latency` is awaited
+/// here, outside the state's lock; `LatencyAfter` by [`dispatch`], after the answer is made.
+async fn admit(
+    shared: &Shared,
+    service: Service,
+    operation: &str,
+    call: &mut Call,
+) -> Option<WireError> {
     let now = shared.now();
+    shared.log().count(operation);
     let fault = {
         let mut st = shared.lock();
         st.forget_expired_if_due(now);
-        *st.calls.entry(operation.to_owned()).or_default() += 1;
         st.faults.next(operation)?
     };
+    call.fault = Some(fault.clone());
     match fault {
-        Fault::Throttle => Some(service.throttled()),
-        Fault::ServerError => Some(service.internal_error()),
+        Fault::Throttle => Some(
+            service
+                .throttled()
+                .with_reason(RefusalReason::InjectedThrottle),
+        ),
+        Fault::ServerError => Some(
+            service
+                .internal_error()
+                .with_reason(RefusalReason::InjectedServerError),
+        ),
         Fault::Latency(d) => {
             tokio::time::sleep(d).await;
             None
         }
+        Fault::LatencyAfter(_) => None,
     }
 }
 
 /// `GET /<poolId>/.well-known/jwks.json` (user pools) and
 /// `GET /<issuer host and path>/.well-known/jwks.json` (OIDC issuers).
 fn jwks(shared: &Shared, issuer_path: &str) -> Response {
-    let mut st = shared.lock();
-    *st.calls.entry("jwks.json".to_owned()).or_default() += 1;
+    let st = shared.lock();
     if let Some(pool) = st.user_pools.get(issuer_path) {
         return (StatusCode::OK, axum::Json(pool.key.jwks())).into_response();
     }

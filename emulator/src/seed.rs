@@ -38,6 +38,32 @@ pub struct Seed {
     pub roles: Vec<RoleSeed>,
     /// API Gateway REST APIs.
     pub apis: Vec<ApiSeed>,
+    /// The key pairs that may sign control-plane and admin calls (CreateUserPool,
+    /// AdminCreateUser, IAM's CreateRole...). Empty: `test`/`test`, the pair local AWS
+    /// emulators share.
+    pub admin_keys: Vec<AdminKeySeed>,
+    /// A directory that keeps the state across restarts (as `--state-dir` does): the seed
+    /// makes the state the first time, the directory's state is used after that.
+    pub state_dir: Option<String>,
+}
+
+/// A key pair that may sign control-plane and admin calls.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminKeySeed {
+    /// The access key id (`AKIA...`, or anything: `test`).
+    pub access_key_id: String,
+    /// Its secret.
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for AdminKeySeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminKeySeed")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish()
+    }
 }
 
 impl Seed {
@@ -514,6 +540,14 @@ pub struct RoleSeed {
     /// assume its pool's authenticated or unauthenticated role (by its `amr`), and any of the
     /// emulator's OIDC issuers' tokens any role; identity pools may use any role.
     pub trust: Option<Vec<TrustSeed>>,
+    /// The trust policy as IAM's JSON document (a string, or the document itself as a table):
+    /// evaluated as IAM does for `sts:AssumeRoleWithWebIdentity` (by STS and by identity
+    /// pools' enhanced flow), instead of `trust`.
+    pub trust_policy: Option<serde_json::Value>,
+    /// Inline permission policies by name, as IAM's JSON documents (strings, or tables):
+    /// evaluated as IAM does for `execute-api:Invoke` (an explicit `Deny` wins over `invoke`
+    /// too).
+    pub policies: BTreeMap<String, serde_json::Value>,
 }
 
 /// One `Allow` statement of a role's trust policy for `sts:AssumeRoleWithWebIdentity`.

@@ -151,6 +151,7 @@ fn private_x(pool_name: &str, username: &str, password: &str, salt: &[u8]) -> U2
 /// The SRP verifier v = g^x mod N for a user (384 bytes, big-endian). The salt is hashed as a
 /// number, the way [`number_hex`] sends it.
 pub(crate) fn verifier(pool_name: &str, username: &str, password: &str, salt: &[u8]) -> Vec<u8> {
+    crate::lockwatch::costly();
     let group = &*GROUP;
     let x = private_x(pool_name, username, password, salt);
     to_bytes(&group.g.pow(&x).retrieve())
@@ -186,8 +187,62 @@ impl std::fmt::Debug for ServerEphemeral {
     }
 }
 
-/// Picks b and computes B for a user's verifier. `None` if the verifier is not a number below
-/// 2^3072 (a broken state, not client input).
+/// A precomputed session key (or `None` for unusable inputs), by its inputs' digest.
+type ReadyKey = ([u8; 32], Option<[u8; 16]>);
+
+thread_local! {
+    /// A secret b and g^b computed by [`precompute_ephemeral`] before the state was locked,
+    /// for the next [`server_ephemeral`] on this thread.
+    static READY_EPHEMERAL: std::cell::RefCell<Option<([u8; 64], Monty)>> =
+        const { std::cell::RefCell::new(None) };
+    /// Session keys computed by [`precompute_key`] before the state was locked, by the digest
+    /// of their inputs.
+    static READY_KEYS: std::cell::RefCell<Vec<ReadyKey>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A fresh secret b and g^b mod N: the costly half of B.
+fn fresh_half() -> ([u8; 64], Monty) {
+    crate::lockwatch::costly();
+    let b_secret: [u8; 64] = rand::random();
+    let b = crypto_bigint::U512::from_be_slice(&b_secret);
+    (b_secret, GROUP.g.pow(&b))
+}
+
+/// Computes the costly half of the next [`server_ephemeral`] on this thread (g^b, a 3072-bit
+/// exponentiation): called before a service takes the state's lock, so that the lock is not
+/// held across it. An unused one is dropped by [`clear_precomputed`].
+pub(crate) fn precompute_ephemeral() {
+    let half = fresh_half();
+    READY_EPHEMERAL.with(|r| *r.borrow_mut() = Some(half));
+}
+
+/// Computes, before the state is locked, the session key of an exchange whose proof is about
+/// to be checked ([`verify_claim`] then finds it instead of computing it under the lock).
+pub(crate) fn precompute_key(verifier: &[u8], a_pub: &[u8], b: &[u8], b_pub: &[u8]) {
+    let digest = key_inputs_digest(verifier, a_pub, b, b_pub);
+    let key = session_key_of(verifier, a_pub, b, b_pub);
+    READY_KEYS.with(|r| r.borrow_mut().push((digest, key)));
+}
+
+/// Forgets what was precomputed and not used on this thread.
+pub(crate) fn clear_precomputed() {
+    READY_EPHEMERAL.with(|r| r.borrow_mut().take());
+    READY_KEYS.with(|r| r.borrow_mut().clear());
+}
+
+fn key_inputs_digest(verifier: &[u8], a_pub: &[u8], b: &[u8], b_pub: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for part in [verifier, a_pub, b, b_pub] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    h.finalize().into()
+}
+
+/// Picks b and computes B for a user's verifier (with the half [`precompute_ephemeral`] made,
+/// if any). `None` if the verifier is not a number below 2^3072 (a broken state, not client
+/// input).
 pub(crate) fn server_ephemeral(verifier_bytes: &[u8]) -> Option<ServerEphemeral> {
     let group = &*GROUP;
     let v = Monty::new(
@@ -197,9 +252,10 @@ pub(crate) fn server_ephemeral(verifier_bytes: &[u8]) -> Option<ServerEphemeral>
     // B mod N = 0 would make clients abort; with a random 512-bit b it does not happen, but
     // a bounded retry costs nothing.
     for _ in 0..8 {
-        let b_secret: [u8; 64] = rand::random();
-        let b = crypto_bigint::U512::from_be_slice(&b_secret);
-        let b_pub = group.k.mul(&v).add(&group.g.pow(&b)).retrieve();
+        let (b_secret, g_b) = READY_EPHEMERAL
+            .with(|r| r.borrow_mut().take())
+            .unwrap_or_else(fresh_half);
+        let b_pub = group.k.mul(&v).add(&g_b).retrieve();
         if !b_pub.is_zero_vartime() {
             return Some(ServerEphemeral {
                 b: b_secret.to_vec(),
@@ -268,35 +324,46 @@ fn claim_mac(
     mac
 }
 
-/// Verifies a PASSWORD_VERIFIER answer's signature (not its timestamp: see
-/// [`timestamp_is_acceptable`]). The comparison is constant time.
-pub(crate) fn verify_claim(claim: &Claim<'_>) -> bool {
+/// The exchange's session key K, `None` when its values are unusable.
+fn session_key_of(verifier: &[u8], a_pub: &[u8], b: &[u8], b_pub: &[u8]) -> Option<[u8; 16]> {
+    crate::lockwatch::costly();
     let group = &*GROUP;
-    let Some(a) = from_bytes(claim.a_pub) else {
-        return false;
-    };
-    let a = a.rem(group.n.as_nz_ref());
+    let a = from_bytes(a_pub)?.rem(group.n.as_nz_ref());
     if a.is_zero_vartime() {
-        return false;
+        return None;
     }
-    let Some(v) = from_bytes(claim.verifier) else {
-        return false;
-    };
-    let u = sha256(&[&pad(claim.a_pub), &pad(claim.b_pub)]);
-    if u.iter().all(|&b| b == 0) {
-        return false;
+    let v = from_bytes(verifier)?;
+    let u = sha256(&[&pad(a_pub), &pad(b_pub)]);
+    if u.iter().all(|&b| b == 0) || b.len() != 64 {
+        return None;
     }
-    if claim.b.len() != 64 {
-        return false;
-    }
-    let b = crypto_bigint::U512::from_be_slice(claim.b);
+    let b = crypto_bigint::U512::from_be_slice(b);
     let a_m = Monty::new(&a, &group.params);
     let v_m = Monty::new(&v.rem(group.n.as_nz_ref()), &group.params);
     let s = a_m
         .mul(&v_m.pow(&U256::from_be_slice(&u)))
         .pow(&b)
         .retrieve();
-    let key = derive_key(&s, &u);
+    Some(derive_key(&s, &u))
+}
+
+/// The session key, as [`precompute_key`] left it for these inputs or computed now.
+fn session_key(verifier: &[u8], a_pub: &[u8], b: &[u8], b_pub: &[u8]) -> Option<[u8; 16]> {
+    let digest = key_inputs_digest(verifier, a_pub, b, b_pub);
+    let ready = READY_KEYS.with(|r| {
+        let mut r = r.borrow_mut();
+        let i = r.iter().position(|(d, _)| *d == digest)?;
+        Some(r.swap_remove(i).1)
+    });
+    ready.unwrap_or_else(|| session_key_of(verifier, a_pub, b, b_pub))
+}
+
+/// Verifies a PASSWORD_VERIFIER answer's signature (not its timestamp: see
+/// [`timestamp_is_acceptable`]). The comparison is constant time.
+pub(crate) fn verify_claim(claim: &Claim<'_>) -> bool {
+    let Some(key) = session_key(claim.verifier, claim.a_pub, claim.b, claim.b_pub) else {
+        return false;
+    };
     let Ok(signature) = B64.decode(claim.signature.trim()) else {
         return false;
     };

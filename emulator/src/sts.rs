@@ -13,6 +13,7 @@
 //! `AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`, AWS's words
 //! (Cognito's developer guide, "Role trust and permissions").
 
+use crate::calls::RefusalReason;
 use crate::credentials::{assumed_role_arn, issue_credentials, verify_issued};
 use crate::keys::{self, JwtRejection, audiences, claim_secs, claim_str};
 use crate::sigv4::{Rejection, SignedRequest};
@@ -183,7 +184,8 @@ fn assume_role_with_web_identity(
             format!(
                 "Token expired: current date/time {now_secs} must be before the expiration date/time {exp}"
             ),
-        ));
+        )
+        .with_reason(RefusalReason::WebIdentityTokenExpired));
     }
     let subject = claim_str(&claims, "sub")
         .ok_or_else(|| WireError::query("InvalidIdentityToken", "Missing a required claim: sub"))?
@@ -224,6 +226,7 @@ fn assume_role_with_web_identity(
         federated: &provider,
         aud: &auds,
         amr: &amr,
+        sub: &subject,
     };
     let trusted = match role.trusts(who) {
         Some(verdict) => verdict,
@@ -244,7 +247,16 @@ fn assume_role_with_web_identity(
         ));
     }
 
-    let (access_key_id, issued) = issue_credentials(&mut st, role_arn, &subject, now, duration);
+    let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let mut context = crate::policy::Context::from([
+        (format!("{provider}:sub"), vec![subject.clone()]),
+        (format!("{provider}:aud"), strings(&auds)),
+    ]);
+    if !amr.is_empty() {
+        context.insert(format!("{provider}:amr"), strings(&amr));
+    }
+    let (access_key_id, issued) =
+        issue_credentials(&mut st, role_arn, &subject, (now, duration), context);
     st.session_names
         .insert(access_key_id.clone(), session.to_owned());
     Ok(format!(
@@ -296,7 +308,9 @@ fn sigv4_fail(r: &Rejection) -> WireError {
     };
     // Expired credentials are a 403 too, as AWS's awsQuery services answer them (an IAM answer
     // quoted in cfn-sphere/cfn-sphere#55: `403 Forbidden ... <Code>ExpiredToken</Code>`).
-    WireError::query(code, r.message()).with_status(StatusCode::FORBIDDEN)
+    WireError::query(code, r.message())
+        .with_status(StatusCode::FORBIDDEN)
+        .with_reason(RefusalReason::from_rejection(r))
 }
 
 fn get_caller_identity(

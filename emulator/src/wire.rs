@@ -2,6 +2,8 @@
 //! answers, and the one error type every service answers with, [`WireError`], rendered in its
 //! service's protocol with AWS's status, body and headers.
 
+use crate::calls::{RefusalNote, RefusalReason};
+use crate::sigv4::Rejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -24,11 +26,24 @@ pub(crate) enum Service {
     CognitoIdentity,
     /// STS, awsQuery.
     Sts,
+    /// IAM, awsQuery (the control plane of roles and their policies).
+    Iam,
     /// API Gateway (execute-api), plain JSON.
     ApiGateway,
 }
 
 impl Service {
+    /// The service's name, as AWS signs for it and as the call log records it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Service::CognitoIdp => "cognito-idp",
+            Service::CognitoIdentity => "cognito-identity",
+            Service::Sts => "sts",
+            Service::Iam => "iam",
+            Service::ApiGateway => "execute-api",
+        }
+    }
+
     /// The service's answer to a throttled call.
     pub(crate) fn throttled(self) -> WireError {
         match self {
@@ -36,6 +51,7 @@ impl Service {
                 WireError::json("TooManyRequestsException", "Rate exceeded")
             }
             Service::Sts => WireError::query("Throttling", "Rate exceeded"),
+            Service::Iam => WireError::iam("Throttling", "Rate exceeded"),
             // The error types API Gateway's 429 and 5xx answers are sent with are not quoted
             // anywhere public: the emulator's choice follows its other error types' pattern.
             Service::ApiGateway => {
@@ -53,6 +69,8 @@ impl Service {
                     .with_status(StatusCode::INTERNAL_SERVER_ERROR)
             }
             Service::Sts => WireError::query("InternalFailure", "Internal failure")
+                .with_status(StatusCode::INTERNAL_SERVER_ERROR),
+            Service::Iam => WireError::iam("ServiceFailure", "Internal failure")
                 .with_status(StatusCode::INTERNAL_SERVER_ERROR),
             Service::ApiGateway => {
                 WireError::api_gateway(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
@@ -89,6 +107,7 @@ impl Service {
             Service::CognitoIdp => WireError::invalid_parameter(message),
             Service::CognitoIdentity => WireError::json("ValidationException", message),
             Service::Sts => WireError::query("ValidationError", message),
+            Service::Iam => WireError::iam("ValidationError", message),
             Service::ApiGateway => WireError::api_gateway(StatusCode::BAD_REQUEST, message),
         }
     }
@@ -117,8 +136,10 @@ impl Members for HashMap<String, String> {
 enum Protocol {
     /// `{"__type", "message"}` with `x-amzn-errortype` and a request id.
     Json11,
-    /// An awsQuery `<ErrorResponse>` document.
+    /// An awsQuery `<ErrorResponse>` document (STS's namespace).
     AwsQuery,
+    /// An awsQuery error in IAM's namespace.
+    IamQuery,
     /// API Gateway's `{"message"}`.
     ApiGateway,
 }
@@ -130,6 +151,8 @@ pub(crate) struct WireError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Why, for the call log; `None`: derived there from the service and the code.
+    reason: Option<RefusalReason>,
 }
 
 impl WireError {
@@ -140,6 +163,7 @@ impl WireError {
             status: StatusCode::BAD_REQUEST,
             code,
             message: message.into(),
+            reason: None,
         }
     }
 
@@ -150,6 +174,18 @@ impl WireError {
             status: StatusCode::BAD_REQUEST,
             code,
             message: message.into(),
+            reason: None,
+        }
+    }
+
+    /// An awsQuery (IAM) error, status 400.
+    pub(crate) fn iam(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            protocol: Protocol::IamQuery,
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message: message.into(),
+            reason: None,
         }
     }
 
@@ -160,6 +196,7 @@ impl WireError {
             status,
             code: "",
             message: message.into(),
+            reason: None,
         }
     }
 
@@ -169,10 +206,38 @@ impl WireError {
         self
     }
 
+    /// The same error with its reason typed for the call log.
+    pub(crate) fn with_reason(mut self, reason: RefusalReason) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
     /// The same error with another HTTP status.
     pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self
+    }
+
+    /// AWS's JSON-protocol answer to a control-plane call that is not signed by a known key pair.
+    /// The codes are those of AWS's JSON services' common errors; their statuses are the
+    /// emulator's reading of the common-errors table (CHOICES.md).
+    pub(crate) fn json_auth(r: &Rejection) -> WireError {
+        let (code, status) = match r {
+            Rejection::MissingAuthenticationToken => {
+                ("MissingAuthenticationTokenException", StatusCode::FORBIDDEN)
+            }
+            Rejection::IncompleteSignature(_) => {
+                ("IncompleteSignatureException", StatusCode::BAD_REQUEST)
+            }
+            Rejection::UnknownAccessKey | Rejection::InvalidSecurityToken => {
+                ("UnrecognizedClientException", StatusCode::BAD_REQUEST)
+            }
+            Rejection::ExpiredToken => ("ExpiredTokenException", StatusCode::BAD_REQUEST),
+            _ => ("InvalidSignatureException", StatusCode::BAD_REQUEST),
+        };
+        WireError::json(code, r.message())
+            .with_status(status)
+            .with_reason(RefusalReason::from_rejection(r))
     }
 
     /// JSON 1.1 `NotAuthorizedException`.
@@ -198,11 +263,18 @@ impl WireError {
 
 impl IntoResponse for WireError {
     fn into_response(self) -> Response {
-        match self.protocol {
+        let mut response = match self.protocol {
             Protocol::Json11 => json_error(self.status, self.code, &self.message),
-            Protocol::AwsQuery => query_error(self.status, self.code, &self.message),
+            Protocol::AwsQuery => query_error(STS_NS, self.status, self.code, &self.message),
+            Protocol::IamQuery => query_error(IAM_NS, self.status, self.code, &self.message),
             Protocol::ApiGateway => api_gateway_error(self.status, self.code, &self.message),
-        }
+        };
+        response.extensions_mut().insert(RefusalNote {
+            reason: self.reason,
+            code: self.code.to_owned(),
+            message: self.message,
+        });
+        response
     }
 }
 
@@ -298,15 +370,20 @@ pub(crate) fn xml_escape(s: &str) -> String {
     out
 }
 
-/// An awsQuery (STS) XML error.
-fn query_error(status: StatusCode, code: &str, message: &str) -> Response {
+/// STS's XML namespace.
+const STS_NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+/// IAM's XML namespace.
+const IAM_NS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
+
+/// An awsQuery XML error in namespace `ns`.
+fn query_error(ns: &str, status: StatusCode, code: &str, message: &str) -> Response {
     let kind = if status.is_server_error() {
         "Receiver"
     } else {
         "Sender"
     };
     let body = format!(
-        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+        "<ErrorResponse xmlns=\"{ns}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
         xml_escape(code),
         xml_escape(message),
         crate::crypto::random_uuid()
@@ -319,8 +396,17 @@ fn query_error(status: StatusCode, code: &str, message: &str) -> Response {
 
 /// An awsQuery (STS) XML success: `result_xml` is the inner `<...Result>` element's content.
 pub(crate) fn query_ok(action: &str, result_xml: &str) -> Response {
+    query_ok_in(STS_NS, action, result_xml)
+}
+
+/// An awsQuery (IAM) XML success.
+pub(crate) fn iam_ok(action: &str, result_xml: &str) -> Response {
+    query_ok_in(IAM_NS, action, result_xml)
+}
+
+fn query_ok_in(ns: &str, action: &str, result_xml: &str) -> Response {
     let body = format!(
-        "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><{action}Result>{result_xml}</{action}Result><ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
+        "<{action}Response xmlns=\"{ns}\"><{action}Result>{result_xml}</{action}Result><ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
         crate::crypto::random_uuid()
     );
     let mut resp = (StatusCode::OK, body).into_response();

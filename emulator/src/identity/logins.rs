@@ -3,6 +3,7 @@
 //! the seed's `test_logins` (the emulator cannot ask those providers).
 
 use super::NOT_SUPPORTED_PROVIDER;
+use crate::calls::RefusalReason;
 use crate::keys::{self, JwtRejection, audiences, claim_secs, claim_str};
 use crate::state::{IdentityPool, State, test_login_key};
 use crate::wire::WireError;
@@ -63,7 +64,8 @@ fn check_expiry(claims: &Value, now: u64) -> Result<(), WireError> {
     if now >= exp {
         return Err(WireError::not_authorized(format!(
             "Invalid login token. Token expired: {now} >= {exp}"
-        )));
+        ))
+        .with_reason(RefusalReason::LoginTokenExpired));
     }
     Ok(())
 }
@@ -177,7 +179,8 @@ fn verify_test_login(
     {
         return Err(WireError::not_authorized(format!(
             "Invalid login token. Token expired: {now} >= {exp}"
-        )));
+        ))
+        .with_reason(RefusalReason::LoginTokenExpired));
     }
     let middle = match pool.oidc_providers.get(provider) {
         // SAML: the provider's ARN is all the pool configures; no app in between.

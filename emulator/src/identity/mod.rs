@@ -19,6 +19,7 @@
 //! give answers `InvalidParameterException: Invalid CustomRoleArn: the role '<arn>' is not in
 //! the token's cognito:roles.`
 
+mod admin;
 mod logins;
 mod roles;
 
@@ -46,9 +47,33 @@ const UNAUTH_NOT_SUPPORTED: &str =
 const INVALID_POOL_CONFIG: &str =
     "Invalid identity pool configuration. Check assigned IAM roles for this pool.";
 
-/// Serves one cognito-identity operation.
-pub(crate) fn handle(shared: &Shared, op: &str, body: &[u8]) -> Response {
-    match serve(shared, op, body) {
+/// Serves one cognito-identity operation; the control plane's must be SigV4-signed by an
+/// admin key pair (see `admin`).
+pub(crate) fn handle(
+    shared: &Shared,
+    op: &str,
+    method: &axum::http::Method,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> Response {
+    let result = if admin::serves(op) {
+        let signed = crate::sigv4::SignedRequest::from_http(method, uri, headers, body);
+        match serde_json::from_slice::<Value>(if body.is_empty() { b"{}" } else { body }) {
+            Ok(req @ Value::Object(_)) => {
+                let now = shared.now();
+                let mut st = shared.lock();
+                admin::serve(&mut st, now, op, &signed, &req)
+            }
+            _ => Err(WireError::json(
+                "SerializationException",
+                "Request body is not a JSON object",
+            )),
+        }
+    } else {
+        serve(shared, op, body)
+    };
+    match result {
         Ok(body) => wire::json_ok(body),
         Err(e) => e.into_response(),
     }
@@ -75,12 +100,19 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
         wire::check_member_types(members, &[], &["Logins"], &[])?;
     }
     let now = shared.now();
-    let mut st = shared.lock();
-    match op {
-        "GetId" => get_id(&mut st, &req, now),
-        "GetCredentialsForIdentity" => get_credentials_for_identity(&mut st, &req, now),
-        _ => get_open_id_token(&mut st, &req, now),
-    }
+    // GetOpenIdToken's RS256 signature is made after the lock is released.
+    let (result, deferred) = {
+        let mut st = shared.lock();
+        crate::keys::defer_signing(|| match op {
+            "GetId" => get_id(&mut st, &req, now),
+            "GetCredentialsForIdentity" => get_credentials_for_identity(&mut st, &req, now),
+            _ => get_open_id_token(&mut st, &req, now),
+        })
+    };
+    result.map(|mut answer| {
+        deferred.sign_into(&mut answer);
+        answer
+    })
 }
 
 /// A required member, with AWS's validation message when it is absent or empty.
@@ -324,6 +356,7 @@ fn get_credentials_for_identity(
             federated: COGNITO_IDENTITY_PROVIDER,
             aud: &[pool_id.as_str()],
             amr: &amr,
+            sub: &identity_id,
         })
         .unwrap_or(true)
     });
@@ -334,7 +367,15 @@ fn get_credentials_for_identity(
         ));
     }
     let lifetime = st.credential_lifetime;
-    let (access_key_id, issued) = issue_credentials(st, &role, &identity_id, now, lifetime);
+    // What policies read of requests signed with these credentials.
+    let key = |k: &str| format!("{COGNITO_IDENTITY_PROVIDER}:{k}");
+    let context = crate::policy::Context::from([
+        (key("sub"), vec![identity_id.clone()]),
+        (key("aud"), vec![pool_id.clone()]),
+        (key("amr"), amr.iter().map(|a| (*a).to_owned()).collect()),
+    ]);
+    let (access_key_id, issued) =
+        issue_credentials(st, &role, &identity_id, (now, lifetime), context);
     Ok(json!({
         "IdentityId": identity_id,
         "Credentials": {

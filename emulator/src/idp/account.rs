@@ -17,7 +17,7 @@ use super::mfa::send_new_code;
 use super::request::{
     Outcome, authorize_access, check_secret_hash, field, find_client, internal, pool_mut, required,
 };
-use super::sign_in::check_password_policy;
+use super::sign_in::{PasswordCheck, check_password_policy};
 use crate::crypto::random_uuid;
 use crate::srp_server;
 use crate::state::{
@@ -78,7 +78,11 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
         };
         return Err(WireError::json("UsernameExistsException", message));
     }
-    check_password_policy(password)?;
+    check_password_policy(
+        &pool.settings.password_policy,
+        password,
+        PasswordCheck::SignUp,
+    )?;
     let salt: [u8; 16] = rand::random();
     let verifier = srp_server::verifier(pool.srp_pool_name(), &username, password, &salt);
     pool.users.insert(
@@ -99,6 +103,8 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
             sms_mfa_enabled: false,
             email_mfa_enabled: false,
             preferred_mfa: None,
+            created: now,
+            modified: now,
         },
     );
     let delivery = send_code(pool, &username, CodePurpose::SignUp, None, now);
@@ -186,7 +192,11 @@ pub(super) fn confirm_forgot_password(st: &mut State, now: SystemTime, req: &Val
         .username
         .clone();
     answer_code(pool, &username, CodePurpose::ResetPassword, code, now)?;
-    check_password_policy(password)?;
+    check_password_policy(
+        &pool.settings.password_policy,
+        password,
+        PasswordCheck::Other,
+    )?;
     set_password(pool, &username, password)?;
     let user = pool.users.get_mut(&username).ok_or_else(internal)?;
     if user.status == UserStatus::ResetRequired {
@@ -215,7 +225,11 @@ pub(super) fn change_password(st: &mut State, now: SystemTime, req: &Value) -> O
     ) {
         return Err(WireError::not_authorized("Incorrect username or password."));
     }
-    check_password_policy(proposed)?;
+    check_password_policy(
+        &pool.settings.password_policy,
+        proposed,
+        PasswordCheck::Other,
+    )?;
     set_password(pool, &username, proposed)?;
     Ok(json!({}))
 }
@@ -338,7 +352,13 @@ fn send_code(
         DeliveryMedium::Sms
     };
     let expires_at = now + purpose.lifetime();
-    let (code, masked) = send_new_code(pool, username, medium, destination, expires_at);
+    let (code, masked) = send_new_code(
+        pool,
+        username,
+        (medium, destination),
+        purpose.name(),
+        (now, expires_at),
+    );
     pool.account_codes.pending.insert(
         (username.to_owned(), purpose),
         PendingCode {
@@ -395,7 +415,11 @@ fn answer_code(
 }
 
 /// A new password for `username` (a new salt and verifier over Cognito's username).
-fn set_password(pool: &mut UserPool, username: &str, password: &str) -> Result<(), WireError> {
+pub(super) fn set_password(
+    pool: &mut UserPool,
+    username: &str,
+    password: &str,
+) -> Result<(), WireError> {
     let salt: [u8; 16] = rand::random();
     let verifier = srp_server::verifier(pool.srp_pool_name(), username, password, &salt);
     let user = pool.users.get_mut(username).ok_or_else(internal)?;

@@ -123,7 +123,8 @@ pub(super) fn check_refresh_device(
     if sent == Some(bound) && confirmed {
         Ok(())
     } else {
-        Err(WireError::not_authorized("Invalid Refresh Token"))
+        Err(WireError::not_authorized("Invalid Refresh Token")
+            .with_reason(crate::calls::RefusalReason::RefreshTokenInvalid))
     }
 }
 
@@ -376,7 +377,7 @@ pub(super) fn forget_device(st: &mut State, now: SystemTime, req: &Value) -> Out
 }
 
 /// AWS's `DeviceType`.
-fn device_type(key: &str, d: &Device) -> Value {
+pub(super) fn device_type(key: &str, d: &Device) -> Value {
     let mut attributes = vec![json!({ "Name": "device_status", "Value": "valid" })];
     if let Some(name) = &d.name {
         attributes.push(json!({ "Name": "device_name", "Value": name }));

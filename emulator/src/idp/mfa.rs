@@ -120,7 +120,18 @@ pub(super) fn mfa_challenge(
     // The seed (and SetUserMFAPreference) make sure the attribute is there.
     let destination = user.attributes.get(attr).cloned().ok_or_else(internal)?;
     let session = open_session(pool, username, &client.id, kind, now);
-    let (code, masked) = send_new_code(pool, username, medium, destination, now + SESSION_LIFETIME);
+    let purpose = match kind {
+        "SMS_OTP" => "SMS_OTP",
+        "EMAIL_OTP" => "EMAIL_OTP",
+        _ => "SMS_MFA",
+    };
+    let (code, masked) = send_new_code(
+        pool,
+        username,
+        (medium, destination),
+        purpose,
+        (now, now + SESSION_LIFETIME),
+    );
     if let Some(open) = pool.sessions.get_mut(&session) {
         open.code = Some(code);
     }
@@ -135,15 +146,15 @@ pub(super) fn mfa_challenge(
     }))
 }
 
-/// Sends a new 6-digit code to `destination` by `medium` (into the outbox, kept until
-/// `expires_at`, when its challenge or purpose ends): the code, and the destination masked as
-/// Cognito shows it.
+/// Sends a new 6-digit code for `purpose` to `destination` by `medium` (into the outbox, sent
+/// at `now`, kept until `expires_at`, when its challenge or purpose ends): the code, and the
+/// destination masked as Cognito shows it.
 pub(super) fn send_new_code(
     pool: &mut UserPool,
     username: &str,
-    medium: DeliveryMedium,
-    destination: String,
-    expires_at: SystemTime,
+    (medium, destination): (DeliveryMedium, String),
+    purpose: &'static str,
+    (now, expires_at): (SystemTime, SystemTime),
 ) -> (String, String) {
     let masked = match medium {
         DeliveryMedium::Sms => mask_phone(&destination),
@@ -157,6 +168,8 @@ pub(super) fn send_new_code(
             destination,
             code: OneTimeCode::new(code.clone()),
         },
+        purpose,
+        sent_at: now,
         expires_at,
     });
     (code, masked)

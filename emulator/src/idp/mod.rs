@@ -23,6 +23,7 @@
 //! default 0) answers `RefreshTokenReuseException: Refresh Token has been reused`.
 
 mod account;
+mod admin;
 mod device;
 mod mfa;
 pub(crate) mod oauth;
@@ -33,17 +34,37 @@ mod sign_in;
 mod user_auth;
 mod webauthn;
 
+use crate::sigv4::SignedRequest;
 use crate::state::Shared;
 use crate::wire::{self, WireError};
+use crate::{keys, srp_server};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use mfa::{associate_software_token, get_user, set_user_mfa_preference, verify_software_token};
 use refresh::{get_tokens_from_refresh_token, global_sign_out, revoke_token};
 use serde_json::Value;
 use sign_in::{initiate_auth, respond_to_auth_challenge};
 
-/// Serves one cognito-idp operation.
-pub(crate) fn handle(shared: &Shared, op: &str, body: &[u8]) -> Response {
-    match serve(shared, op, body) {
+/// Serves one cognito-idp operation. Control-plane and admin operations must be SigV4-signed
+/// by an admin key pair (see `admin`); the rest are unauthenticated, as on AWS.
+pub(crate) fn handle(
+    shared: &Shared,
+    op: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let result = if admin::is_admin(op) {
+        serve_admin(
+            shared,
+            op,
+            SignedRequest::from_http(method, uri, headers, body),
+        )
+    } else {
+        serve(shared, op, body)
+    };
+    match result {
         Ok(v) => wire::json_ok(v),
         Err(e) => {
             tracing::debug!(
@@ -55,6 +76,33 @@ pub(crate) fn handle(shared: &Shared, op: &str, body: &[u8]) -> Response {
             e.into_response()
         }
     }
+}
+
+/// A control-plane or admin operation's answer: its body is read without the data plane's
+/// member checks (its members are numbers, booleans and lists as well as strings).
+fn serve_admin(shared: &Shared, op: &str, signed: SignedRequest<'_>) -> Result<Value, WireError> {
+    let req: Value = match serde_json::from_slice::<Value>(if signed.body.is_empty() {
+        b"{}"
+    } else {
+        signed.body
+    }) {
+        Ok(v) if v.is_object() => v,
+        _ => {
+            return Err(WireError::json(
+                "SerializationException",
+                "Start of structure or map found where not expected.",
+            ));
+        }
+    };
+    let now = shared.now();
+    let (result, deferred) = {
+        let mut st = shared.lock();
+        keys::defer_signing(|| admin::serve(&mut st, now, op, &signed, &req))
+    };
+    result.map(|mut answer| {
+        deferred.sign_into(&mut answer);
+        answer
+    })
 }
 
 /// The operation's JSON answer, or the error to answer with.
@@ -108,35 +156,120 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
         )?;
     }
     let now = shared.now();
-    let mut st = shared.lock();
+    // The costly arithmetic runs before the lock (SRP) or after it (RSA signatures), so that
+    // calls of other users are served meanwhile.
+    prepare_srp(shared, op, &req);
+    let (result, deferred) = {
+        let mut st = shared.lock();
+        keys::defer_signing(|| operation(&mut st, now, op, &req))
+    };
+    srp_server::clear_precomputed();
+    result.map(|mut answer| {
+        deferred.sign_into(&mut answer);
+        answer
+    })
+}
+
+/// Computes, before the state is locked, the SRP arithmetic this call will need: the server's
+/// ephemeral when it may open an exchange, the session key when it answers one (found by its
+/// `PASSWORD_CLAIM_SECRET_BLOCK`, with a short lock to read the exchange). Under the lock the handler then
+/// finds them ready (`srp_server`), and computes them itself when they do not match.
+fn prepare_srp(shared: &Shared, op: &str, req: &Value) {
+    let challenge = req.get("ChallengeName").and_then(Value::as_str);
+    let opens = match op {
+        "InitiateAuth" => matches!(
+            req.get("AuthFlow").and_then(Value::as_str),
+            Some("USER_SRP_AUTH" | "USER_AUTH")
+        ),
+        "RespondToAuthChallenge" => {
+            matches!(challenge, Some("SELECT_CHALLENGE" | "DEVICE_SRP_AUTH"))
+        }
+        _ => false,
+    };
+    if opens {
+        srp_server::precompute_ephemeral();
+    }
+    if op != "RespondToAuthChallenge"
+        || !matches!(
+            challenge,
+            Some("PASSWORD_VERIFIER" | "DEVICE_PASSWORD_VERIFIER")
+        )
+    {
+        return;
+    }
+    let responses = req.get("ChallengeResponses");
+    let answer = |name: &str| responses.and_then(|r| r.get(name)).and_then(Value::as_str);
+    let Some(block) = answer("PASSWORD_CLAIM_SECRET_BLOCK") else {
+        return;
+    };
+    let device_key = answer("DEVICE_KEY");
+    let suffix = format!("\n{block}");
+    // The block is 96 random bytes: one exchange at most; the bound keeps a forged request
+    // from costing more.
+    // (verifier, A, b, B) of each exchange the answer may be for.
+    let mut exchanges: Vec<[Vec<u8>; 4]> = Vec::new();
+    {
+        let st = shared.lock();
+        for pool in st.user_pools.values() {
+            for (key, p) in pool
+                .srp_pending
+                .iter()
+                .filter(|(k, _)| k.ends_with(&suffix))
+            {
+                let username = &key[..key.len() - suffix.len()];
+                let user = pool.users.get(username).map(|u| u.verifier.clone());
+                let device = device_key
+                    .and_then(|d| pool.devices.get(d))
+                    .and_then(|d| d.verifier.clone());
+                for verifier in [user, device].into_iter().flatten().take(2) {
+                    exchanges.push([verifier, p.a_pub.clone(), p.b.clone(), p.b_pub.clone()]);
+                }
+            }
+            if exchanges.len() >= 2 {
+                break;
+            }
+        }
+    }
+    for [verifier, a_pub, b, b_pub] in exchanges {
+        srp_server::precompute_key(&verifier, &a_pub, &b, &b_pub);
+    }
+}
+
+/// One data-plane operation, under the state's lock.
+fn operation(
+    st: &mut crate::state::State,
+    now: std::time::SystemTime,
+    op: &str,
+    req: &Value,
+) -> Result<Value, WireError> {
     match op {
-        "InitiateAuth" => initiate_auth(&mut st, now, &req),
-        "RespondToAuthChallenge" => respond_to_auth_challenge(&mut st, now, &req),
-        "GetTokensFromRefreshToken" => get_tokens_from_refresh_token(&mut st, now, &req),
-        "RevokeToken" => revoke_token(&mut st, now, &req),
-        "GlobalSignOut" => global_sign_out(&mut st, now, &req),
-        "GetUser" => get_user(&st, now, &req),
-        "AssociateSoftwareToken" => associate_software_token(&mut st, now, &req),
-        "VerifySoftwareToken" => verify_software_token(&mut st, now, &req),
-        "SetUserMFAPreference" => set_user_mfa_preference(&mut st, now, &req),
-        "SignUp" => account::sign_up(&mut st, now, &req),
-        "ConfirmSignUp" => account::confirm_sign_up(&mut st, now, &req),
-        "ResendConfirmationCode" => account::resend_confirmation_code(&mut st, now, &req),
-        "ForgotPassword" => account::forgot_password(&mut st, now, &req),
-        "ConfirmForgotPassword" => account::confirm_forgot_password(&mut st, now, &req),
-        "ChangePassword" => account::change_password(&mut st, now, &req),
-        "UpdateUserAttributes" => account::update_user_attributes(&mut st, now, &req),
-        "VerifyUserAttribute" => account::verify_user_attribute(&mut st, now, &req),
-        "DeleteUser" => account::delete_user(&mut st, now, &req),
-        "StartWebAuthnRegistration" => webauthn::start_registration(&mut st, now, &req),
-        "CompleteWebAuthnRegistration" => webauthn::complete_registration(&mut st, now, &req),
-        "ListWebAuthnCredentials" => webauthn::list_credentials(&mut st, now, &req),
-        "DeleteWebAuthnCredential" => webauthn::delete_credential(&mut st, now, &req),
-        "ConfirmDevice" => device::confirm_device(&mut st, now, &req),
-        "UpdateDeviceStatus" => device::update_device_status(&mut st, now, &req),
-        "GetDevice" => device::get_device(&mut st, now, &req),
-        "ListDevices" => device::list_devices(&mut st, now, &req),
-        "ForgetDevice" => device::forget_device(&mut st, now, &req),
+        "InitiateAuth" => initiate_auth(st, now, req),
+        "RespondToAuthChallenge" => respond_to_auth_challenge(st, now, req),
+        "GetTokensFromRefreshToken" => get_tokens_from_refresh_token(st, now, req),
+        "RevokeToken" => revoke_token(st, now, req),
+        "GlobalSignOut" => global_sign_out(st, now, req),
+        "GetUser" => get_user(st, now, req),
+        "AssociateSoftwareToken" => associate_software_token(st, now, req),
+        "VerifySoftwareToken" => verify_software_token(st, now, req),
+        "SetUserMFAPreference" => set_user_mfa_preference(st, now, req),
+        "SignUp" => account::sign_up(st, now, req),
+        "ConfirmSignUp" => account::confirm_sign_up(st, now, req),
+        "ResendConfirmationCode" => account::resend_confirmation_code(st, now, req),
+        "ForgotPassword" => account::forgot_password(st, now, req),
+        "ConfirmForgotPassword" => account::confirm_forgot_password(st, now, req),
+        "ChangePassword" => account::change_password(st, now, req),
+        "UpdateUserAttributes" => account::update_user_attributes(st, now, req),
+        "VerifyUserAttribute" => account::verify_user_attribute(st, now, req),
+        "DeleteUser" => account::delete_user(st, now, req),
+        "StartWebAuthnRegistration" => webauthn::start_registration(st, now, req),
+        "CompleteWebAuthnRegistration" => webauthn::complete_registration(st, now, req),
+        "ListWebAuthnCredentials" => webauthn::list_credentials(st, now, req),
+        "DeleteWebAuthnCredential" => webauthn::delete_credential(st, now, req),
+        "ConfirmDevice" => device::confirm_device(st, now, req),
+        "UpdateDeviceStatus" => device::update_device_status(st, now, req),
+        "GetDevice" => device::get_device(st, now, req),
+        "ListDevices" => device::list_devices(st, now, req),
+        "ForgetDevice" => device::forget_device(st, now, req),
         _ => Err(WireError::json(
             "UnknownOperationException",
             format!("Unknown operation {op}"),

@@ -6,6 +6,7 @@ use super::request::{
     Outcome, authorize_access, check_client_secret, check_flow, check_secret_hash, field,
     find_client, internal, pool_mut, required,
 };
+use crate::calls::RefusalReason;
 use crate::crypto::random_uuid;
 use crate::state::{AppClient, RefreshTokenRecord, State, UserPool};
 use crate::tokens::{Grant, new_refresh_token};
@@ -94,6 +95,7 @@ fn reused() -> WireError {
         "RefreshTokenReuseException",
         "Refresh Token has been reused",
     )
+    .with_reason(RefusalReason::RefreshTokenReuse)
 }
 
 /// What a refresh presents: the refresh token, the client's proof, and the device's key (pools
@@ -120,7 +122,10 @@ pub(super) fn refresh(
         secret,
         device_key,
     } = presented;
-    let invalid = || WireError::not_authorized("Invalid Refresh Token");
+    let invalid = || {
+        WireError::not_authorized("Invalid Refresh Token")
+            .with_reason(RefusalReason::RefreshTokenInvalid)
+    };
     let record = pool
         .refresh_tokens
         .get(token)
@@ -135,10 +140,12 @@ pub(super) fn refresh(
         Secret::Plain(p) => check_client_secret(client, p)?,
     }
     if record.revoked {
-        return Err(WireError::not_authorized("Refresh Token has been revoked"));
+        return Err(WireError::not_authorized("Refresh Token has been revoked")
+            .with_reason(RefusalReason::RefreshTokenRevoked));
     }
     if now >= record.expires_at {
-        return Err(WireError::not_authorized("Refresh Token has expired"));
+        return Err(WireError::not_authorized("Refresh Token has expired")
+            .with_reason(RefusalReason::RefreshTokenExpired));
     }
     check_refresh_device(pool, record.device_key.as_deref(), device_key)?;
     if let Some(retired) = record.retired_at

@@ -141,6 +141,9 @@ pub(super) fn check_flow(client: &AppClient, flow: &str) -> Result<(), WireError
     let (allow, legacy) = match flow {
         "USER_SRP_AUTH" => ("ALLOW_USER_SRP_AUTH", None),
         "USER_PASSWORD_AUTH" => ("ALLOW_USER_PASSWORD_AUTH", Some("USER_PASSWORD_AUTH")),
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            ("ALLOW_ADMIN_USER_PASSWORD_AUTH", Some("ADMIN_NO_SRP_AUTH"))
+        }
         _ => ("ALLOW_REFRESH_TOKEN_AUTH", None),
     };
     let flows = &client.explicit_auth_flows;
@@ -152,7 +155,7 @@ pub(super) fn check_flow(client: &AppClient, flow: &str) -> Result<(), WireError
     let implied = legacy_only
         && match flow {
             "USER_SRP_AUTH" => !flows.iter().any(|f| f == "CUSTOM_AUTH_FLOW_ONLY"),
-            "USER_PASSWORD_AUTH" => false,
+            "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => false,
             _ => true,
         };
     if implied
@@ -198,6 +201,25 @@ pub(super) fn authorize_access(
     now: SystemTime,
     token: &str,
 ) -> Result<(String, String), WireError> {
+    check_access(st, now, token, true)
+}
+
+/// [`authorize_access`] without the sign-in scope: for the OAuth `userInfo` endpoint, which
+/// takes any access token of the pool (it checks `openid` itself).
+pub(super) fn authorize_any_access(
+    st: &State,
+    now: SystemTime,
+    token: &str,
+) -> Result<(String, String), WireError> {
+    check_access(st, now, token, false)
+}
+
+fn check_access(
+    st: &State,
+    now: SystemTime,
+    token: &str,
+    need_signin_scope: bool,
+) -> Result<(String, String), WireError> {
     let invalid = || WireError::not_authorized("Invalid Access Token");
     let (_, claims, _, _) = keys::split(token).map_err(|_| invalid())?;
     let iss = claim_str(&claims, "iss").ok_or_else(invalid)?;
@@ -216,6 +238,18 @@ pub(super) fn authorize_access(
         .ok_or_else(invalid)?;
     if epoch_secs(now) >= exp {
         return Err(WireError::not_authorized("Access Token has expired"));
+    }
+    // Cognito's user operations need the sign-in scope: an OAuth access token granted only
+    // `openid email` is refused (AWS's text, quoted in aws-amplify/amplify-js#3730 and the
+    // Cognito developer guide on the `aws.cognito.signin.user.admin` scope).
+    let scoped = claim_str(&claims, "scope").is_some_and(|s| {
+        s.split_whitespace()
+            .any(|x| x == "aws.cognito.signin.user.admin")
+    });
+    if need_signin_scope && !scoped {
+        return Err(WireError::not_authorized(
+            "Access Token does not have required scopes",
+        ));
     }
     let username = claim_str(&claims, "username").ok_or_else(invalid)?;
     let user = pool

@@ -13,7 +13,7 @@ use super::session::{
 };
 use crate::crypto::{ct_eq, totp_matches};
 use crate::srp_server;
-use crate::state::{AppClient, State, UserPool, UserStatus};
+use crate::state::{AppClient, PasswordPolicy, State, UserPool, UserStatus};
 use crate::wire::WireError;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -326,7 +326,8 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
     match name {
         "NEW_PASSWORD_REQUIRED" => {
             let new_password = param(&responses, "NEW_PASSWORD")?;
-            check_password_policy(new_password)?;
+            let policy = pool.settings.password_policy;
+            check_password_policy(&policy, new_password, PasswordCheck::Other)?;
             let pool_name = pool.srp_pool_name().to_owned();
             let user = pool.users.get_mut(&username).ok_or_else(internal)?;
             let salt: [u8; 16] = rand::random();
@@ -470,28 +471,47 @@ fn password_verifier(
     after_password(pool, region, client, &username, now, device_key)
 }
 
-/// Cognito's default password policy: 8 characters, upper and lower case, a digit, a symbol.
-pub(super) fn check_password_policy(password: &str) -> Result<(), WireError> {
-    let problem = if password.chars().count() < 8 {
+/// Which operation checks a password: AWS words the refusal differently for SignUp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PasswordCheck {
+    SignUp,
+    Other,
+}
+
+/// Checks `password` against the pool's policy (Cognito's default unless CreateUserPool or
+/// UpdateUserPool set one), with AWS's words: SignUp answers `Password did not conform with
+/// policy: <reason>`, the other operations `Password does not conform to policy: <reason>`
+/// (AWS's texts as its SDKs' users quote them, e.g. aws-amplify/amplify-js#3553 and #6093).
+pub(super) fn check_password_policy(
+    policy: &PasswordPolicy,
+    password: &str,
+    check: PasswordCheck,
+) -> Result<(), WireError> {
+    let problem = if password.chars().count() < policy.minimum_length {
         Some("Password not long enough")
-    } else if !password.chars().any(|c| c.is_lowercase()) {
+    } else if policy.require_lowercase && !password.chars().any(|c| c.is_lowercase()) {
         Some("Password must have lowercase characters")
-    } else if !password.chars().any(|c| c.is_uppercase()) {
+    } else if policy.require_uppercase && !password.chars().any(|c| c.is_uppercase()) {
         Some("Password must have uppercase characters")
-    } else if !password.chars().any(|c| c.is_ascii_digit()) {
+    } else if policy.require_numbers && !password.chars().any(|c| c.is_ascii_digit()) {
         Some("Password must have numeric characters")
-    } else if !password
-        .chars()
-        .any(|c| !c.is_alphanumeric() && !c.is_whitespace())
+    } else if policy.require_symbols
+        && !password
+            .chars()
+            .any(|c| !c.is_alphanumeric() && !c.is_whitespace())
     {
         Some("Password must have symbol characters")
     } else {
         None
     };
+    let prefix = match check {
+        PasswordCheck::SignUp => "Password did not conform with policy",
+        PasswordCheck::Other => "Password does not conform to policy",
+    };
     match problem {
         Some(p) => Err(WireError::json(
             "InvalidPasswordException",
-            format!("Password does not conform to policy: {p}"),
+            format!("{prefix}: {p}"),
         )),
         None => Ok(()),
     }
@@ -502,14 +522,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn password_policy_is_cognitos_default() {
-        assert!(check_password_policy("Passw0rd!").is_ok());
+    fn password_policy_is_cognitos_default_unless_the_pool_sets_one() {
+        let default = PasswordPolicy::default();
+        let check =
+            |p: &PasswordPolicy, pw: &str| check_password_policy(p, pw, PasswordCheck::Other);
+        assert!(check(&default, "Passw0rd!").is_ok());
         for bad in ["Pw0!", "passw0rd!", "PASSW0RD!", "Password!", "Passw0rdX"] {
             assert_eq!(
-                check_password_policy(bad).err().map(|f| f.code()),
+                check(&default, bad).err().map(|f| f.code()),
                 Some("InvalidPasswordException"),
                 "{bad}"
             );
         }
+        let lax = PasswordPolicy {
+            minimum_length: 6,
+            require_uppercase: false,
+            require_lowercase: false,
+            require_numbers: false,
+            require_symbols: false,
+        };
+        assert!(check(&lax, "simple").is_ok());
+        let short = check_password_policy(&lax, "tiny", PasswordCheck::SignUp).unwrap_err();
+        assert_eq!(
+            short.message(),
+            "Password did not conform with policy: Password not long enough"
+        );
+        let short = check(&lax, "tiny").unwrap_err();
+        assert_eq!(
+            short.message(),
+            "Password does not conform to policy: Password not long enough"
+        );
     }
 }

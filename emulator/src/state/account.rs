@@ -16,6 +16,15 @@ pub(crate) enum CodePurpose {
 }
 
 impl CodePurpose {
+    /// The purpose as the outbox names it.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            CodePurpose::SignUp => "SignUp",
+            CodePurpose::ResetPassword => "ForgotPassword",
+            CodePurpose::Attribute(_) => "VerifyAttribute",
+        }
+    }
+
     /// How long AWS lets the code be used: a day for sign-up and attribute codes, an hour for
     /// a password reset (Cognito's developer guide, "Confirming user accounts" and "Forgot
     /// password").
@@ -37,8 +46,9 @@ pub(crate) struct PendingCode {
 }
 
 /// A pool's pending lifecycle codes, by username and purpose. `Debug` shows their number only.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct AccountCodes {
+    #[serde(skip)]
     pub(crate) pending: HashMap<(String, CodePurpose), PendingCode>,
 }
 

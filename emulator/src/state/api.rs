@@ -1,7 +1,7 @@
 //! API Gateway REST APIs: stages, resources, and how each method is authorized.
 
 /// An API Gateway REST API, or a WebSocket API.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Api {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -12,14 +12,14 @@ pub(crate) struct Api {
 }
 
 /// A resource and its methods.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Resource {
     pub(crate) path: String,
     pub(crate) methods: Vec<Method>,
 }
 
 /// A method and its authorization.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Method {
     /// Upper case; `ANY` matches every method.
     pub(crate) http_method: String,
@@ -27,7 +27,7 @@ pub(crate) struct Method {
 }
 
 /// How a method is authorized.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) enum MethodAuth {
     None,
     AwsIam,

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 /// A pool's `DeviceConfiguration`: with it, every sign-in that does not prove a known device
 /// gets a new one (`NewDeviceMetadata`), which the client must confirm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct DeviceTracking {
     /// `ChallengeRequiredOnNewDevice`: a device that is not remembered gets the user's MFA
     /// challenge (the emulator asks MFA of every non-remembered device whatever this says,
@@ -18,7 +18,7 @@ pub(crate) struct DeviceTracking {
 }
 
 /// One device of one user.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Device {
     pub(crate) username: String,
     pub(crate) group_key: String,

@@ -1,10 +1,12 @@
 //! IAM as far as the emulator needs it: roles with what they may invoke, and the temporary
 //! credentials issued for them.
 
+use crate::policy::{Context, Decision, Policy, Request, evaluate_all, glob_match};
+use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 /// An IAM role (its ARN is its key in `State::roles`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Role {
     /// `execute-api:Invoke` resource patterns.
     pub(crate) invoke: Vec<String>,
@@ -13,10 +15,23 @@ pub(crate) struct Role {
     /// The trust policy's `sts:AssumeRoleWithWebIdentity` statements; `None` when the seed
     /// gave none (then each service applies its default, see `RoleSeed::trust`).
     pub(crate) trust: Option<Vec<TrustStatement>>,
+    /// The trust policy document (CreateRole's `AssumeRolePolicyDocument`, the seed's
+    /// `trust_policy`): evaluated as IAM does, before the seed's `trust` statements.
+    pub(crate) trust_policy: Option<Policy>,
+    /// Inline permission policies by name (PutRolePolicy, the seed's `policies`).
+    pub(crate) policies: BTreeMap<String, Policy>,
+    /// IAM's `RoleId` (`AROA` + 17 characters).
+    pub(crate) role_id: String,
+    /// When it was created (the emulator's clock; the epoch for seeded roles).
+    pub(crate) created: SystemTime,
+    /// `Path` (`/` unless given).
+    pub(crate) path: String,
+    /// `Description`.
+    pub(crate) description: Option<String>,
 }
 
 /// One `Allow` statement of a trust policy.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct TrustStatement {
     /// `Principal.Federated`, an OIDC provider's ARN reduced to its host and path.
     pub(crate) federated: String,
@@ -33,12 +48,30 @@ pub(crate) struct WebIdentity<'a> {
     pub(crate) federated: &'a str,
     pub(crate) aud: &'a [&'a str],
     pub(crate) amr: &'a [&'a str],
+    /// The token's subject.
+    pub(crate) sub: &'a str,
 }
 
 impl Role {
     /// Whether an explicit trust policy lets `who` assume the role; `None` when the role has
     /// no explicit policy (the caller applies its default).
     pub(crate) fn trusts(&self, who: WebIdentity<'_>) -> Option<bool> {
+        if let Some(policy) = &self.trust_policy {
+            let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+            let mut context = Context::new();
+            context.insert(format!("{}:aud", who.federated), strings(who.aud));
+            context.insert(format!("{}:sub", who.federated), vec![who.sub.to_owned()]);
+            if !who.amr.is_empty() {
+                context.insert(format!("{}:amr", who.federated), strings(who.amr));
+            }
+            let request = Request {
+                action: "sts:AssumeRoleWithWebIdentity",
+                resource: "*",
+                principal: Some(("Federated", who.federated)),
+                context: &context,
+            };
+            return Some(policy.evaluate(&request) == Decision::Allow);
+        }
         let statements = self.trust.as_ref()?;
         Some(statements.iter().any(|s| {
             s.federated == who.federated
@@ -52,19 +85,28 @@ impl Role {
     }
 }
 
-/// A trust policy's `Federated` principal as a provider name: an OIDC provider's ARN
-/// (`arn:aws:iam::<account>:oidc-provider/<host/path>`) becomes its host and path, as the
-/// identity pools and STS name the provider; anything else is kept.
-pub(crate) fn federated_name(principal: &str) -> String {
-    principal
-        .strip_prefix("arn:aws:iam::")
-        .and_then(|rest| rest.split_once(":oidc-provider/"))
-        .map_or_else(|| principal.to_owned(), |(_, host)| host.to_owned())
+impl Role {
+    /// Whether the role may invoke API Gateway's `resource` (`<api>/<stage>/<METHOD>/<path>`,
+    /// whose ARN is `arn`) for a caller with `context`: an explicit `Deny` of its policies
+    /// refuses, an `Allow` or one of the seed's `invoke` patterns allows.
+    pub(crate) fn may_invoke(&self, arn: &str, resource: &str, context: &Context) -> bool {
+        let request = Request {
+            action: "execute-api:Invoke",
+            resource: arn,
+            principal: None,
+            context,
+        };
+        match evaluate_all(self.policies.values(), &request) {
+            Decision::ExplicitDeny => false,
+            Decision::Allow => true,
+            Decision::ImplicitDeny => self.invoke.iter().any(|p| glob_match(p, resource)),
+        }
+    }
 }
 
 /// Temporary credentials the emulator issued: its API Gateway accepts them only with their own
 /// session token and only until they expire.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct IssuedCredentials {
     pub(crate) secret_access_key: String,
     pub(crate) session_token: String,
@@ -72,6 +114,10 @@ pub(crate) struct IssuedCredentials {
     pub(crate) role_arn: String,
     /// The identity id (identity pools) or the web identity's subject (STS).
     pub(crate) subject: String,
+    /// The condition keys and policy variables of requests signed with them
+    /// (`cognito-identity.amazonaws.com:sub`, `:aud`, `:amr`, or the web identity
+    /// provider's).
+    pub(crate) context: Context,
 }
 
 impl std::fmt::Debug for IssuedCredentials {
@@ -83,27 +129,4 @@ impl std::fmt::Debug for IssuedCredentials {
             .field("subject", &self.subject)
             .finish_non_exhaustive()
     }
-}
-
-/// IAM string matching (resources, `StringLike`): `*` matches any run of characters (`/` included), `?` one character.
-pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t) = (pattern.as_bytes(), text.as_bytes());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&b| b == b'*')
 }

@@ -4,7 +4,7 @@ use crate::keys::SigningKey;
 use std::collections::BTreeMap;
 
 /// A Google-like OIDC issuer hosted by the emulator.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct OidcIssuer {
     pub(crate) issuer: String,
     pub(crate) key: SigningKey,
@@ -42,7 +42,7 @@ pub(crate) fn test_login_key(provider: &str, token: &str) -> (String, String) {
 }
 
 /// An identity pool.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct IdentityPool {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -61,17 +61,23 @@ pub(crate) struct IdentityPool {
     pub(crate) role_mappings: BTreeMap<String, RoleMapping>,
     /// By identity id.
     pub(crate) identities: BTreeMap<String, Identity>,
+    /// What it was built from (a seed, or CreateIdentityPool's and SetIdentityPoolRoles'
+    /// members as a seed): the control plane changes this and builds the pool again.
+    pub(crate) seed: crate::seed::IdentityPoolSeed,
+    /// `DeveloperProviderName`, `OpenIdConnectProviderARNs`, `IdentityPoolTags`: described as
+    /// given.
+    pub(crate) described: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A user pool attached to an identity pool.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct UserPoolProvider {
     pub(crate) user_pool_id: String,
     pub(crate) client_id: String,
 }
 
 /// A provider's role mapping (AWS's `RoleMapping`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RoleMapping {
     /// The mapping's name in AWS's answers: the provider, with `:<app client id>` for a
     /// user pool.
@@ -83,7 +89,7 @@ pub(crate) struct RoleMapping {
 }
 
 /// Where a mapped login's role comes from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) enum RoleResolution {
     /// `cognito:preferred_role` / `cognito:roles` of a user pool's ID token.
     Token,
@@ -92,7 +98,7 @@ pub(crate) enum RoleResolution {
 }
 
 /// A role-mapping rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct MappingRule {
     pub(crate) claim: String,
     pub(crate) match_type: MatchType,
@@ -101,7 +107,7 @@ pub(crate) struct MappingRule {
 }
 
 /// How a rule compares a claim with its value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum MatchType {
     Equals,
     Contains,
@@ -110,7 +116,7 @@ pub(crate) enum MatchType {
 }
 
 /// An identity (`<region>:<uuid>`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Identity {
     /// Provider name → subject linked to this identity. Empty for a guest.
     pub(crate) logins: BTreeMap<String, String>,

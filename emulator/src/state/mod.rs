@@ -24,19 +24,21 @@ mod shared;
 mod user_pool;
 mod webauthn;
 
+#[cfg(test)]
+pub(crate) use crate::policy::glob_match;
 pub(crate) use account::{AccountCodes, CodePurpose, PendingCode};
 pub(crate) use api::{Api, Method as ApiMethod, MethodAuth, Resource};
 pub(crate) use device::{Device, DeviceTracking, Devices};
-pub(crate) use iam::{IssuedCredentials, WebIdentity, glob_match};
+pub(crate) use iam::{IssuedCredentials, WebIdentity};
 pub(crate) use identity_pool::{
     IdentityPool, MatchType, RoleMapping, RoleResolution, test_login_key,
 };
 pub(crate) use oauth::{AuthCode, CODE_LIFETIME, OAuthClient, OAuthState};
-pub use shared::IssuedState;
+pub use shared::{IssuedState, LockStats};
 pub(crate) use shared::{Shared, State};
 pub(crate) use user_pool::{
-    AppClient, ChallengeState, OutboxEntry, RefreshTokenRecord, SrpPending, User, UserPool,
-    UserStatus,
+    AppClient, ChallengeState, Group, OutboxEntry, PasswordPolicy, RefreshTokenRecord, SrpPending,
+    User, UserPool, UserStatus,
 };
 pub use user_pool::{DeliveryMedium, SentCode};
 pub(crate) use webauthn::{Passkey, Passwordless, PendingRegistration};

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 pub(crate) const CODE_LIFETIME: Duration = Duration::from_secs(300);
 
 /// An app client's OAuth settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct OAuthClient {
     /// `code` and/or `client_credentials`.
     pub(crate) flows: Vec<String>,
@@ -43,8 +43,9 @@ pub(crate) struct AuthCode {
 }
 
 /// A pool's OAuth records.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct OAuthState {
+    #[serde(skip)]
     /// Unused codes, by code.
     pub(crate) codes: HashMap<String, AuthCode>,
     /// The scopes of refresh tokens issued by the token endpoint, by token.

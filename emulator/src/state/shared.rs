@@ -5,10 +5,15 @@ use super::iam::{IssuedCredentials, Role};
 use super::identity_pool::{IdentityPool, OidcIssuer, TestLogin};
 use super::user_pool::UserPool;
 use super::{EXPIRED_MEMORY, FORGET_INTERVAL};
+use crate::calls::CallLog;
+use crate::clock::EmulatorClock;
+use crate::error::Error;
 use crate::fault::FaultPlan;
 use crate::keys::SigningKey;
+use crate::seed::Seed;
 use cognito_sigv4::{Clock as _, SharedClock};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -16,21 +21,98 @@ use std::time::{Duration, SystemTime};
 #[derive(Debug, Clone)]
 pub(crate) struct Shared {
     inner: Arc<Mutex<State>>,
+    /// The given clock shifted by the control surface's offset; `clock` is the same, shared.
+    adjustable: Arc<EmulatorClock>,
     clock: SharedClock,
+    /// The call log has its own lock: recording a call never waits for a service's work.
+    log: Arc<Mutex<CallLog>>,
+    /// What `/_emulator/reset` goes back to, and the fault seed it starts faults from.
+    seed: Arc<Seed>,
+    fault_seed: Option<u64>,
+    /// Bumped by every request that may have changed the state, so a state directory knows
+    /// when to write.
+    generation: Arc<std::sync::atomic::AtomicU64>,
+    lock_stats: Arc<LockCounters>,
 }
 
 impl Shared {
-    pub(crate) fn new(state: State, clock: SharedClock) -> Self {
+    /// The shared state of an emulator started from `seed` (which the state was built from).
+    pub(crate) fn new(
+        state: State,
+        clock: SharedClock,
+        log: CallLog,
+        seed: Seed,
+        fault_seed: Option<u64>,
+    ) -> Self {
+        let adjustable = Arc::new(EmulatorClock::new(clock));
         Self {
             inner: Arc::new(Mutex::new(state)),
-            clock,
+            clock: adjustable.clone(),
+            adjustable,
+            log: Arc::new(Mutex::new(log)),
+            seed: Arc::new(seed),
+            fault_seed,
+            generation: Arc::default(),
+            lock_stats: Arc::default(),
         }
     }
 
+    /// Notes that the state may have changed.
+    pub(crate) fn touch(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
+    /// How many times the state may have changed.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Builds the state from `seed` with faults drawn from `fault_seed`.
+    pub(crate) fn state_from(seed: &Seed, fault_seed: Option<u64>) -> Result<State, Error> {
+        let mut state = State::from_seed(seed)?;
+        if let Some(s) = fault_seed {
+            state.faults = FaultPlan::with_seed(s);
+        }
+        Ok(state)
+    }
+
+    /// Puts everything back as the seed made it: users, pools, issued tokens and credentials,
+    /// faults; the call log is emptied and the clock's offset removed.
+    pub(crate) fn reset(&self) -> Result<(), Error> {
+        let fresh = Self::state_from(&self.seed, self.fault_seed)?;
+        *self.lock() = fresh;
+        self.touch();
+        self.log().reset();
+        self.adjustable.reset();
+        Ok(())
+    }
+
+    /// The clock the control surface moves.
+    pub(crate) fn adjustable_clock(&self) -> &EmulatorClock {
+        &self.adjustable
+    }
+
+    /// Locks the call log (poisoning ignored, as for the state).
+    pub(crate) fn log(&self) -> MutexGuard<'_, CallLog> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Locks the state. A handler that panicked cannot leave it half-written in a way that
-    /// matters to an emulator, so poisoning is ignored.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    /// matters to an emulator, so poisoning is ignored. What runs under it is watched
+    /// ([`LockStats`]).
+    pub(crate) fn lock(&self) -> StateGuard<'_> {
+        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        crate::lockwatch::enter();
+        StateGuard {
+            guard,
+            stats: &self.lock_stats,
+        }
+    }
+
+    /// How the state's lock has been held so far.
+    pub(crate) fn lock_stats(&self) -> LockStats {
+        self.lock_stats.read()
     }
 
     /// The emulator's clock (the services' "now").
@@ -44,8 +126,63 @@ impl Shared {
     }
 }
 
+/// The state, locked: held for the lifetime of the guard, which records how long.
+pub(crate) struct StateGuard<'a> {
+    guard: MutexGuard<'a, State>,
+    stats: &'a LockCounters,
+}
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.guard
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        crate::lockwatch::exit();
+        self.stats.acquisitions.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct LockCounters {
+    acquisitions: AtomicU64,
+}
+
+impl LockCounters {
+    fn read(&self) -> LockStats {
+        LockStats {
+            acquisitions: self.acquisitions.load(Ordering::Relaxed),
+            costly_under_lock: crate::lockwatch::costly_under_lock(),
+        }
+    }
+}
+
+/// How the emulator's state lock has been held since it started
+/// ([`RunningEmulator::lock_stats`](crate::RunningEmulator::lock_stats)): the services do
+/// their costly work (SRP arithmetic, RSA signatures) outside it, so that calls of different
+/// users run in parallel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LockStats {
+    /// How many times it was taken.
+    pub acquisitions: u64,
+    /// How many SRP exponentiations and RSA signatures ran while a thread held it, in this
+    /// process (all emulators in it together). The data plane's sign-in, refresh and identity
+    /// calls run none; the OAuth token endpoint and password changes (a new verifier) still do.
+    pub costly_under_lock: u64,
+}
+
 /// Everything the emulated services know.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct State {
     pub(crate) region: String,
     pub(crate) account_id: String,
@@ -58,6 +195,7 @@ pub(crate) struct State {
     pub(crate) identity_pools: BTreeMap<String, IdentityPool>,
     /// Seeded login tokens of Facebook, Login with Amazon and SAML, by
     /// [`test_login_key`](super::identity_pool::test_login_key).
+    #[serde(skip)]
     pub(crate) test_logins: HashMap<(String, String), TestLogin>,
     /// Identity pool ids in the seed's order, for "the first identity pool that..." questions.
     pub(crate) identity_pool_order: Vec<String>,
@@ -67,10 +205,8 @@ pub(crate) struct State {
     pub(crate) apis: BTreeMap<String, Api>,
     /// Temporary credentials issued by the identity pool or STS, by access key id.
     pub(crate) credentials: HashMap<String, IssuedCredentials>,
-    /// Calls per operation name (`InitiateAuth`, `GetId`, `AssumeRoleWithWebIdentity`,
-    /// `execute-api`), counted before faults are applied.
-    pub(crate) calls: HashMap<String, u64>,
-    /// Faults waiting to be served, per operation name.
+    /// Faults waiting to be served, per operation name. Not persisted.
+    #[serde(skip)]
     pub(crate) faults: FaultPlan,
     /// The key cognito-identity signs GetOpenIdToken tokens with
     /// (`iss` = `https://cognito-identity.amazonaws.com`); STS verifies them with it.
@@ -78,7 +214,10 @@ pub(crate) struct State {
     /// The role session name of credentials issued by STS, by access key id. Credentials
     /// not listed here came from an identity pool: their session is `CognitoIdentityCredentials`.
     pub(crate) session_names: HashMap<String, String>,
+    /// The key pairs that may sign control-plane and admin calls: access key id → secret.
+    pub(crate) admin_keys: HashMap<String, String>,
     /// When expired records were last forgotten ([`State::forget_expired_if_due`]).
+    #[serde(skip)]
     pub(crate) forgotten_at: Option<SystemTime>,
 }
 

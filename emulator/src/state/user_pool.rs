@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
 /// A user pool.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct UserPool {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -25,15 +26,20 @@ pub(crate) struct UserPool {
     /// Refresh tokens issued, by token value.
     pub(crate) refresh_tokens: HashMap<String, RefreshTokenRecord>,
     /// Open challenge sessions (the `Session` string), for NEW_PASSWORD_REQUIRED, MFA, MFA_SETUP.
+    /// Not persisted: a challenge lives 3 minutes.
+    #[serde(skip)]
     pub(crate) sessions: HashMap<String, ChallengeState>,
-    /// Open SRP exchanges, keyed by username: the server's secret `b` and public `B`.
+    /// Open SRP exchanges, keyed by username: the server's secret `b` and public `B`. Not
+    /// persisted.
+    #[serde(skip)]
     pub(crate) srp_pending: HashMap<String, SrpPending>,
     /// Sign-ins (`origin_jti` families) revoked by RevokeToken or sign-out, with the time after
     /// which no access token of theirs can still be unexpired (then they are forgotten).
     pub(crate) revoked_origin_jtis: HashMap<String, SystemTime>,
     /// MFA required (`MfaConfiguration = ON`): users without TOTP get the MFA_SETUP challenge.
     pub(crate) mfa_required: bool,
-    /// MFA codes sent by SMS or e-mail, oldest first.
+    /// MFA codes sent by SMS or e-mail, oldest first. Not persisted.
+    #[serde(skip)]
     pub(crate) outbox: Vec<OutboxEntry>,
     /// The resource servers' scopes, `<identifier>/<scope>`.
     pub(crate) custom_scopes: Vec<String>,
@@ -47,6 +53,51 @@ pub(crate) struct UserPool {
     pub(crate) device_tracking: Option<super::DeviceTracking>,
     /// The devices users signed in on, by device key.
     pub(crate) devices: super::Devices,
+    /// What the control plane stores and describes but the data plane does not act on.
+    pub(crate) settings: PoolSettings,
+}
+
+/// A user pool's settings kept for DescribeUserPool (the control plane's): stored as given.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct PoolSettings {
+    /// When it was created (the epoch for seeded pools).
+    pub(crate) created: Option<SystemTime>,
+    pub(crate) modified: Option<SystemTime>,
+    /// `Policies`, `LambdaConfig`, `AutoVerifiedAttributes`, `Schema`... as CreateUserPool or
+    /// UpdateUserPool gave them (JSON members by name).
+    pub(crate) described: BTreeMap<String, serde_json::Value>,
+    /// `Domain` (CreateUserPoolDomain).
+    pub(crate) domain: Option<String>,
+    /// Groups' descriptions by group name.
+    pub(crate) group_descriptions: BTreeMap<String, String>,
+    /// Whether TOTP MFA is enabled (SetUserPoolMfaConfig).
+    pub(crate) software_token_mfa: bool,
+    /// `Policies.PasswordPolicy`.
+    #[serde(default)]
+    pub(crate) password_policy: PasswordPolicy,
+}
+
+/// A pool's password policy (`Policies.PasswordPolicy`); the default is Cognito's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct PasswordPolicy {
+    pub(crate) minimum_length: usize,
+    pub(crate) require_uppercase: bool,
+    pub(crate) require_lowercase: bool,
+    pub(crate) require_numbers: bool,
+    pub(crate) require_symbols: bool,
+}
+
+impl Default for PasswordPolicy {
+    /// Cognito's default: 8 characters, upper and lower case, a digit and a symbol.
+    fn default() -> Self {
+        Self {
+            minimum_length: 8,
+            require_uppercase: true,
+            require_lowercase: true,
+            require_numbers: true,
+            require_symbols: true,
+        }
+    }
 }
 
 impl std::fmt::Debug for UserPool {
@@ -161,7 +212,7 @@ impl UserPool {
 }
 
 /// An app client.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct AppClient {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -181,14 +232,14 @@ pub(crate) struct AppClient {
 }
 
 /// A group.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Group {
     pub(crate) role_arn: Option<String>,
     pub(crate) precedence: Option<i64>,
 }
 
 /// A user's account status, as Cognito names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum UserStatus {
     Confirmed,
     ForceChangePassword,
@@ -197,7 +248,7 @@ pub(crate) enum UserStatus {
 }
 
 /// A user. The password itself is not kept: only its SRP salt and verifier.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct User {
     pub(crate) username: String,
     pub(crate) sub: String,
@@ -222,6 +273,9 @@ pub(crate) struct User {
     pub(crate) email_mfa_enabled: bool,
     /// `SMS_MFA`, `EMAIL_OTP` or `SOFTWARE_TOKEN_MFA`, when the user has a preference.
     pub(crate) preferred_mfa: Option<String>,
+    /// When the user was created and last changed (the epoch for seeded users).
+    pub(crate) created: SystemTime,
+    pub(crate) modified: SystemTime,
 }
 
 impl std::fmt::Debug for AppClient {
@@ -257,7 +311,7 @@ impl std::fmt::Debug for User {
 }
 
 /// A refresh token the pool issued.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RefreshTokenRecord {
     pub(crate) username: String,
     pub(crate) client_id: String,
@@ -314,6 +368,10 @@ impl std::fmt::Debug for ChallengeState {
 pub(crate) struct OutboxEntry {
     pub(crate) username: String,
     pub(crate) sent: SentCode,
+    /// What the code is for: the challenge (`SMS_MFA`, `EMAIL_OTP`...) or the account step
+    /// (`SignUp`, `ForgotPassword`, `VerifyAttribute`).
+    pub(crate) purpose: &'static str,
+    pub(crate) sent_at: SystemTime,
     /// When its challenge session expires: the code is forgotten with the session.
     pub(crate) expires_at: SystemTime,
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 /// The pool's `USER_AUTH` settings and the passkeys registered to it.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Passwordless {
     /// `AllowedFirstAuthFactors` besides `PASSWORD` (always allowed, as AWS requires):
     /// `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`.
@@ -18,6 +18,7 @@ pub(crate) struct Passwordless {
     /// does not inherit them).
     pub(crate) passkeys: HashMap<String, Vec<Passkey>>,
     /// StartWebAuthnRegistration's challenge, by the user's `sub`, until completed.
+    #[serde(skip)]
     pub(crate) registrations: HashMap<String, PendingRegistration>,
 }
 
@@ -47,7 +48,7 @@ impl std::fmt::Debug for Passwordless {
 }
 
 /// A registered passkey: an ES256 (P-256) public key and what the authenticator said about it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Passkey {
     /// The credential id the authenticator chose.
     pub(crate) credential_id: Vec<u8>,
@@ -63,7 +64,7 @@ pub(crate) struct Passkey {
 }
 
 /// A passkey registration between StartWebAuthnRegistration and CompleteWebAuthnRegistration.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PendingRegistration {
     /// The challenge sent, base64url without padding, as `clientDataJSON` echoes it.
     pub(crate) challenge: String,

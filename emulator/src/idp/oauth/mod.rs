@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::time::SystemTime;
 
-use super::request::authorize_access;
+use super::request::authorize_any_access;
 use crate::state::{AppClient, Shared, State, UserPool};
 
 /// The endpoints, by their path under the domain.
@@ -149,7 +149,7 @@ fn user_info(st: &State, now: SystemTime, req: &OAuthRequest<'_>) -> Response {
     let Some(token) = token else {
         return oauth_error("invalid_token", Some("Access token is missing"));
     };
-    let Ok((pool_id, username)) = authorize_access(st, now, token) else {
+    let Ok((pool_id, username)) = authorize_any_access(st, now, token) else {
         return oauth_error(
             "invalid_token",
             Some(

@@ -208,8 +208,21 @@ impl Issue<'_> {
             });
             (access, id)
         };
+        let access_token = pool.key.mint(&Value::Object(access));
+        let id = id.map(|mut id| {
+            // OIDC Core 3.3.2.11: the left half of the access token's SHA-256, base64url;
+            // Cognito's token endpoint puts it in its ID tokens.
+            use sha2::Digest as _;
+            let digest = sha2::Sha256::digest(access_token.as_bytes());
+            let at_hash = base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                &digest[..16],
+            );
+            id.insert("at_hash".into(), json!(at_hash));
+            id
+        });
         let mut answer = json!({
-            "access_token": pool.key.mint(&Value::Object(access)),
+            "access_token": access_token,
             "expires_in": client.access_token_validity.as_secs(),
             "token_type": "Bearer",
         });

@@ -70,7 +70,9 @@ pub(super) fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<Identit
         .unwrap_or_else(|| format!("{region}:{}", random_uuid()));
     let mut providers = BTreeMap::new();
     let mut role_mappings = BTreeMap::new();
-    for up in &ip.user_pool_providers {
+    // Kept with the pool, its user pools and app clients named by id.
+    let mut stored = ip.clone();
+    for (i, up) in ip.user_pool_providers.iter().enumerate() {
         let pool = st.find_user_pool(&up.user_pool).ok_or_else(|| {
             Error::seed(format!(
                 "identity pool `{}`: no user pool `{}`",
@@ -87,6 +89,10 @@ pub(super) fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<Identit
                     ip.name, up.client_id
                 ))
             })?;
+        if let Some(kept) = stored.user_pool_providers.get_mut(i) {
+            kept.user_pool = pool.id.clone();
+            kept.client_id = client.id.clone();
+        }
         let provider = format!("cognito-idp.{region}.amazonaws.com/{}", pool.id);
         let name = format!("{provider}:{}", client.id);
         let resolution = up.role_resolution.as_deref().unwrap_or("Default");
@@ -153,6 +159,8 @@ pub(super) fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<Identit
         unauthenticated_role_arn: ip.unauthenticated_role_arn.clone(),
         role_mappings,
         identities: BTreeMap::new(),
+        seed: stored,
+        described: Default::default(),
     })
 }
 

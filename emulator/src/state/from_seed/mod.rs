@@ -4,7 +4,7 @@
 
 use super::api::{Api, Method, MethodAuth, Resource};
 use super::device::DeviceTracking;
-use super::iam::{Role, TrustStatement, federated_name};
+use super::iam::{Role, TrustStatement};
 use super::oauth::OAuthClient;
 use super::shared::State;
 use super::user_pool::{AppClient, Group, User, UserPool, UserStatus};
@@ -12,8 +12,10 @@ use crate::crypto::{random_alnum, random_lower_alnum, random_uuid, totp_code};
 use crate::error::Error;
 use crate::fault::FaultPlan;
 use crate::keys::SigningKey;
+use crate::policy::{Kind as PolicyKind, Policy, federated_name};
 use crate::seed::{
-    ApiSeed, AppClientSeed, MethodSeed, ResourceSeed, RoleSeed, Seed, UserPoolSeed, UserSeed,
+    ApiSeed, AppClientSeed, IdentityPoolSeed, MethodSeed, ResourceSeed, RoleSeed, Seed,
+    UserPoolSeed, UserSeed,
 };
 use crate::srp_server;
 use identity::{identity_pool, oidc_issuer, test_login};
@@ -45,11 +47,18 @@ impl State {
             roles: BTreeMap::new(),
             apis: BTreeMap::new(),
             credentials: HashMap::new(),
-            calls: HashMap::new(),
             faults: FaultPlan::default(),
             cognito_identity_key: SigningKey::generate(),
             session_names: HashMap::new(),
             forgotten_at: None,
+            admin_keys: if seed.admin_keys.is_empty() {
+                HashMap::from([("test".to_owned(), "test".to_owned())])
+            } else {
+                seed.admin_keys
+                    .iter()
+                    .map(|k| (k.access_key_id.clone(), k.secret_access_key.clone()))
+                    .collect()
+            },
         };
         // Identity pools and APIs refer to user pools: those come first.
         for p in &seed.user_pools {
@@ -76,6 +85,51 @@ impl State {
             state.apis.insert(api.id.clone(), api);
         }
         Ok(state)
+    }
+}
+
+impl State {
+    /// A user pool as the seed `p` would make it (CreateUserPool builds one this way).
+    pub(crate) fn new_user_pool(&self, p: &UserPoolSeed) -> Result<UserPool, Error> {
+        user_pool(p, &self.region)
+    }
+
+    /// An identity pool as the seed `ip` would make it (CreateIdentityPool).
+    pub(crate) fn new_identity_pool(
+        &self,
+        ip: &IdentityPoolSeed,
+    ) -> Result<super::IdentityPool, Error> {
+        identity_pool(self, ip)
+    }
+
+    /// A role as the seed `r` would make it (CreateRole).
+    pub(crate) fn new_role(r: &RoleSeed) -> Result<Role, Error> {
+        role(r)
+    }
+}
+
+impl UserPool {
+    /// An app client of this pool as the seed `c` would make it (CreateUserPoolClient).
+    pub(crate) fn new_client(&self, c: &AppClientSeed) -> Result<AppClient, Error> {
+        let client = app_client(c)?;
+        if let Some(scope) = client
+            .oauth
+            .scopes
+            .iter()
+            .find(|s| !STANDARD_SCOPES.contains(&s.as_str()) && !self.custom_scopes.contains(s))
+        {
+            return Err(Error::seed(format!(
+                "app client `{}`: OAuth scope `{scope}` is neither a standard scope nor one of \
+                 the pool's resource servers'",
+                c.name
+            )));
+        }
+        Ok(client)
+    }
+
+    /// A user of this pool as the seed `u` would make it (AdminCreateUser).
+    pub(crate) fn new_user(&self, u: &UserSeed) -> Result<User, Error> {
+        user(self, u)
     }
 }
 
@@ -120,6 +174,7 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
             only_remembered_on_user_prompt: d.device_only_remembered_on_user_prompt,
         }),
         devices: Default::default(),
+        settings: Default::default(),
         mfa_required: match p.mfa_configuration.as_deref() {
             None | Some("OFF") | Some("OPTIONAL") => false,
             Some("ON") => true,
@@ -417,6 +472,8 @@ fn user(pool: &UserPool, u: &UserSeed) -> Result<User, Error> {
         sms_mfa_enabled: u.sms_mfa,
         email_mfa_enabled: u.email_mfa,
         preferred_mfa: u.preferred_mfa.clone(),
+        created: std::time::UNIX_EPOCH,
+        modified: std::time::UNIX_EPOCH,
     })
 }
 
@@ -498,10 +555,32 @@ fn role(r: &RoleSeed) -> Result<Role, Error> {
             })
             .collect()
     });
+    let document = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let trust_policy = r
+        .trust_policy
+        .as_ref()
+        .map(|v| Policy::parse(&document(v), PolicyKind::Trust))
+        .transpose()
+        .map_err(|e| Error::seed(format!("role {}: trust_policy: {e}", r.arn)))?;
+    let mut policies = BTreeMap::new();
+    for (name, v) in &r.policies {
+        let policy = Policy::parse(&document(v), PolicyKind::Permissions)
+            .map_err(|e| Error::seed(format!("role {}: policy `{name}`: {e}", r.arn)))?;
+        policies.insert(name.clone(), policy);
+    }
     Ok(Role {
         invoke: r.invoke.clone(),
         max_session_duration_secs: max,
         trust,
+        trust_policy,
+        policies,
+        role_id: format!("AROA{}", crate::crypto::random_upper_alnum(17)),
+        created: std::time::UNIX_EPOCH,
+        path: "/".to_owned(),
+        description: None,
     })
 }
 

@@ -1,0 +1,156 @@
+//! Deviations from AWS that issue 24 listed, fixed: user operations check the access token's
+//! scope, an unknown API route answers an unparseable `Authorization` as API Gateway does, and
+//! the token endpoint's ID tokens carry `at_hash`. (The ones kept are rows of CHOICES.md.)
+
+use cognito_sigv4_emulator::{Emulator, RunningEmulator, Seed};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const WEB: &str = "quickstartwebclient0000001";
+const POOL: &str = "us-east-1_QuickStrt";
+
+async fn start() -> RunningEmulator {
+    Emulator::builder()
+        .seed(Seed::reference())
+        .start()
+        .await
+        .unwrap()
+}
+
+async fn idp(emu: &RunningEmulator, op: &str, body: Value) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .post(emu.endpoint())
+        .header(
+            "x-amz-target",
+            format!("AWSCognitoIdentityProviderService.{op}"),
+        )
+        .header("content-type", "application/x-amz-json-1.1")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+fn claims(jwt: &str) -> Value {
+    use base64::Engine as _;
+    let payload = jwt.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[tokio::test]
+async fn user_operations_need_the_sign_in_scope() {
+    let emu = start().await;
+    let now = cognito_sigv4::Clock::now(&emu.clock())
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let access = |scope: &str| {
+        emu.mint_user_pool_token(
+            "quickstart",
+            json!({
+                "sub": "s", "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{POOL}"),
+                "token_use": "access", "scope": scope, "username": "jdoe", "client_id": WEB,
+                "iat": now, "exp": now + 3600,
+            }),
+        )
+        .unwrap()
+        .expose_secret()
+        .to_owned()
+    };
+    let (status, body) = idp(
+        &emu,
+        "GetUser",
+        json!({ "AccessToken": access("openid email") }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["__type"], "NotAuthorizedException");
+    assert_eq!(
+        body["message"],
+        "Access Token does not have required scopes"
+    );
+    let (status, body) = idp(
+        &emu,
+        "GetUser",
+        json!({ "AccessToken": access("openid aws.cognito.signin.user.admin") }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["Username"], "jdoe");
+}
+
+#[tokio::test]
+async fn an_unknown_route_answers_an_unparseable_authorization_as_api_gateway_does() {
+    let emu = start().await;
+    let url = format!("{}/nowhere", emu.api_url("reference", "prod").unwrap());
+    let http = reqwest::Client::new();
+    let resp = http
+        .get(&url)
+        .header("authorization", "Bearer eyJhbGciOi.e30.c2ln")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    assert_eq!(
+        resp.headers()["x-amzn-errortype"],
+        "IncompleteSignatureException"
+    );
+    let body: Value = resp.json().await.unwrap();
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Invalid key=value pair (missing equal-sign) in Authorization header"),
+        "{message}"
+    );
+    assert!(!message.contains("eyJhbGciOi"), "the token is not echoed");
+    let resp = http.get(&url).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["message"], "Missing Authentication Token");
+}
+
+#[tokio::test]
+async fn the_token_endpoints_id_tokens_carry_at_hash() {
+    let emu = start().await;
+    // A refresh token from a sign-in, redeemed at the token endpoint (its scopes include
+    // `openid`, so an ID token comes back).
+    let config = emu.config("quickstart", "web").unwrap();
+    let client = cognito_sigv4::UserPoolClient::new(&config).unwrap();
+    let cognito_sigv4::SignInStep::Done(tokens) = client
+        .sign_in(
+            "jdoe",
+            &cognito_sigv4::Password::new("Quickstart-Passw0rd!".to_owned()),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("a challenge");
+    };
+    let refresh = tokens.refresh.as_ref().unwrap().expose_secret().to_owned();
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("grant_type", "refresh_token"),
+            ("client_id", WEB),
+            ("refresh_token", refresh.as_str()),
+        ])
+        .finish();
+    let resp = reqwest::Client::new()
+        .post(format!("{}{POOL}/oauth2/token", emu.endpoint()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = resp.json().await.unwrap();
+    let access = body["access_token"].as_str().unwrap();
+    let id = claims(body["id_token"].as_str().unwrap());
+    let digest = Sha256::digest(access.as_bytes());
+    let expected = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        &digest[..16],
+    );
+    assert_eq!(id["at_hash"], expected.as_str(), "{id}");
+}
