@@ -73,6 +73,14 @@ async fn user_operations_need_the_sign_in_scope() {
         body["message"],
         "Access Token does not have required scopes"
     );
+    // The userInfo endpoint takes such a token: it needs `openid`, not the sign-in scope.
+    let info = reqwest::Client::new()
+        .get(format!("{}{POOL}/oauth2/userInfo", emu.endpoint()))
+        .bearer_auth(access("openid email"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(info.status().as_u16(), 200);
     let (status, body) = idp(
         &emu,
         "GetUser",
