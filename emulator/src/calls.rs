@@ -97,6 +97,8 @@ pub enum RefusalReason {
     InjectedThrottle,
     /// A server error injected by [`Fault::ServerError`].
     InjectedServerError,
+    /// A time refusal with a lying `Date`, injected by [`Fault::LyingDate`].
+    InjectedLyingDate,
 
     /// Any other refusal (validation errors, unknown resources, OAuth errors...): its code and
     /// message tell which.
@@ -129,12 +131,13 @@ impl RefusalReason {
             Self::WebIdentityTokenExpired => "WebIdentityTokenExpired",
             Self::InjectedThrottle => "InjectedThrottle",
             Self::InjectedServerError => "InjectedServerError",
+            Self::InjectedLyingDate => "InjectedLyingDate",
             Self::Other => "Other",
         }
     }
 
     /// Every reason, in declaration order.
-    pub const ALL: [RefusalReason; 23] = [
+    pub const ALL: [RefusalReason; 24] = [
         Self::SecurityTokenExpired,
         Self::SecurityTokenInvalid,
         Self::SignatureExpired,
@@ -157,6 +160,7 @@ impl RefusalReason {
         Self::WebIdentityTokenExpired,
         Self::InjectedThrottle,
         Self::InjectedServerError,
+        Self::InjectedLyingDate,
         Self::Other,
     ];
 
@@ -167,7 +171,10 @@ impl RefusalReason {
 
     /// Whether the emulator's fault injection caused the refusal.
     pub fn is_injected(self) -> bool {
-        matches!(self, Self::InjectedThrottle | Self::InjectedServerError)
+        matches!(
+            self,
+            Self::InjectedThrottle | Self::InjectedServerError | Self::InjectedLyingDate
+        )
     }
 
     /// Whether the request was refused because something it carried had expired: credentials,

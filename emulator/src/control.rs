@@ -217,9 +217,14 @@ fn inject_fault(shared: &Shared, body: &[u8]) -> Result<Value, Refused> {
         Some("ServerError") => Fault::ServerError,
         Some("Latency") => Fault::Latency(millis()?),
         Some("LatencyAfter") => Fault::LatencyAfter(millis()?),
+        Some("LyingDate") => Fault::LyingDate(
+            req.get("secs")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| bad_request("secs: how far the Date lies, in seconds".into()))?,
+        ),
         _ => {
             return Err(bad_request(
-                "fault: Throttle, ServerError, Latency or LatencyAfter".into(),
+                "fault: Throttle, ServerError, Latency, LatencyAfter or LyingDate".into(),
             ));
         }
     };
@@ -344,6 +349,7 @@ pub(crate) fn fault_json(fault: &Fault) -> Value {
         Fault::LatencyAfter(d) => {
             json!({ "kind": "LatencyAfter", "millis": d.as_millis() as u64 })
         }
+        Fault::LyingDate(secs) => json!({ "kind": "LyingDate", "secs": secs }),
     }
 }
 

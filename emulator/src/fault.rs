@@ -22,6 +22,11 @@ pub enum Fault {
     /// effect has already happened, as when a response is lost on the way back. The call is
     /// logged (with its status) before the wait.
     LatencyAfter(Duration),
+    /// Refuse the call as a clock that lies would: API Gateway's `Signature expired` (403,
+    /// `InvalidSignatureException`), whatever the request's signature, with a `Date` header
+    /// this many seconds off the emulator's time (a proxy or a server whose clock is wrong).
+    /// Other services answer it with their internal error, dated the same way.
+    LyingDate(i64),
 }
 
 /// The faults planned per operation name: counted ones, served first, then rates.

@@ -184,8 +184,22 @@ async fn serve(shared: Shared, request: axum::extract::Request) -> Response {
         tokio::time::sleep(delay).await;
     }
     // Every AWS answer carries `Date`, and clients learn their clock skew from it: it must be
-    // the emulated services' time, not the host's (hyper adds the host's only when absent).
-    if let Ok(date) = HeaderValue::from_str(&http_date(shared.now())) {
+    // the emulated services' time, not the host's (hyper adds the host's only when absent) —
+    // unless a fault makes it lie.
+    let date = match call.fault {
+        Some(Fault::LyingDate(secs)) => {
+            let by = std::time::Duration::from_secs(secs.unsigned_abs());
+            let now = shared.now();
+            if secs >= 0 {
+                now.checked_add(by)
+            } else {
+                now.checked_sub(by)
+            }
+            .unwrap_or(now)
+        }
+        _ => shared.now(),
+    };
+    if let Ok(date) = HeaderValue::from_str(&http_date(date)) {
         response.headers_mut().insert(header::DATE, date);
     }
     response
@@ -341,7 +355,26 @@ async fn admit(
             None
         }
         Fault::LatencyAfter(_) => None,
+        Fault::LyingDate(_) => Some(
+            match service {
+                Service::ApiGateway => {
+                    WireError::api_gateway(StatusCode::FORBIDDEN, &lying_signature_expired(now))
+                        .with_code("InvalidSignatureException")
+                }
+                other => other.internal_error(),
+            }
+            .with_reason(RefusalReason::InjectedLyingDate),
+        ),
     }
+}
+
+/// API Gateway's `Signature expired` text for a request refused by [`Fault::LyingDate`]: the
+/// request's own date is not known here, so the text names the server's time on both sides.
+fn lying_signature_expired(now: std::time::SystemTime) -> String {
+    let stamp = chrono::DateTime::<chrono::Utc>::from(now)
+        .format("%Y%m%dT%H%M%SZ")
+        .to_string();
+    format!("Signature expired: {stamp} is now earlier than {stamp} ({stamp} - 5 min.)")
 }
 
 /// `GET /<poolId>/.well-known/jwks.json` (user pools) and

@@ -528,6 +528,55 @@ async fn injected_faults_are_marked_injected() {
     assert_eq!(counts.total, 2);
 }
 
+/// A lying clock on the way: API Gateway's `Signature expired`, dated two hours off, whatever
+/// the request carried; the next request is judged on its own.
+#[tokio::test]
+async fn a_lying_date_refuses_as_a_wrong_clock_would_and_is_marked_injected() {
+    let env = Env::start().await;
+    env.emu
+        .inject_fault("execute-api", Fault::LyingDate(7_200), 1);
+    let url = format!("{}/cip", env.emu.api_url("reference", "prod").unwrap());
+    let resp = env.http.get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    assert_eq!(
+        resp.headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok()),
+        Some("InvalidSignatureException")
+    );
+    let date = resp
+        .headers()
+        .get("date")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap();
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("Signature expired"), "{body}");
+    let lied = chrono::DateTime::parse_from_rfc2822(&date)
+        .unwrap()
+        .timestamp();
+    let now = env
+        .now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert_eq!(lied - now, 7_200, "the Date lies by the fault's offset");
+    // Refused at the door, before a route is resolved, as the other injected faults are.
+    let r = env.assert_refused(
+        "execute-api",
+        RefusalReason::InjectedLyingDate,
+        "InvalidSignatureException",
+    );
+    assert_eq!(r.fault, Some(Fault::LyingDate(7_200)));
+    // Served once: the next unsigned request meets API Gateway's real answer.
+    assert_eq!(env.api_get("/cip", None, env.now()).await, 403);
+    env.assert_refused(
+        "GET /cip",
+        RefusalReason::MissingAuthenticationToken,
+        "MissingAuthenticationTokenException",
+    );
+}
+
 #[tokio::test]
 async fn counters_do_not_truncate_when_the_log_wraps() {
     let env = Env::with_capacity(Some(5)).await;
