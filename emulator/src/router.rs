@@ -358,7 +358,7 @@ async fn admit(
         Fault::LyingDate(_) => Some(
             match service {
                 Service::ApiGateway => {
-                    WireError::api_gateway(StatusCode::FORBIDDEN, &lying_signature_expired(now))
+                    WireError::api_gateway(StatusCode::FORBIDDEN, lying_signature_expired(now))
                         .with_code("InvalidSignatureException")
                 }
                 other => other.internal_error(),
