@@ -1,6 +1,12 @@
-//! Where a session persists between runs: the refresh token, the identity id and (later) a
-//! device key. Never the password, never the short-lived ID/access tokens or AWS credentials
-//! (they are cheap to get again and expensive to leak).
+//! Where a session persists between runs, and what sessions sharing it share: the refresh
+//! token, the identity id, a device key, and the latest ID and access tokens. Never the
+//! password, never AWS credentials.
+//!
+//! The ID and access tokens are kept because, when the app client rotates refresh tokens,
+//! they are not cheap to get again: every refresh retires the refresh token every other
+//! session sharing the store holds. Sessions that find newer tokens in the store take them
+//! instead of refreshing, so that processes sharing one store refresh once per token
+//! generation between them, not once each.
 //!
 //! [`SessionStore`] is synchronous: a store writes a few hundred bytes, rarely (at sign-in, when
 //! the identity id is learnt, when a rotating refresh token changes, at sign-out), so blocking
@@ -46,7 +52,7 @@ use std::fmt;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -54,7 +60,7 @@ use zeroize::Zeroize;
 
 use crate::config::CognitoConfig;
 use crate::error::{Error, ErrorKind, Result};
-use crate::secret::{DevicePassword, RefreshToken};
+use crate::secret::{DevicePassword, Jwt, RefreshToken};
 use crate::user_pool::RememberedDevice;
 
 /// The format version written by this crate. Files with another version are refused.
@@ -90,6 +96,40 @@ pub struct StoredSession {
     /// clients may not use REFRESH_TOKEN_AUTH). Kept so a resumed session refreshes the same way.
     #[serde(default)]
     pub refresh_token_rotation: bool,
+    /// The latest ID and access tokens issued with [`refresh_token`](Self::refresh_token), for
+    /// the sessions sharing this store (absent in files written before they were kept).
+    #[serde(default)]
+    pub tokens: Option<StoredTokens>,
+}
+
+/// The ID and access tokens a store shares between sessions.
+///
+/// `Debug` never shows a token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StoredTokens {
+    /// The ID token.
+    #[serde(with = "crate::secret::exposed")]
+    pub id: Jwt,
+    /// The access token.
+    #[serde(with = "crate::secret::exposed")]
+    pub access: Jwt,
+}
+
+impl StoredTokens {
+    /// Both tokens.
+    pub fn new(id: Jwt, access: Jwt) -> Self {
+        Self { id, access }
+    }
+}
+
+impl fmt::Debug for StoredTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredTokens")
+            .field("id", &"***")
+            .field("access", &"***")
+            .finish()
+    }
 }
 
 impl fmt::Debug for StoredSession {
@@ -104,6 +144,7 @@ impl fmt::Debug for StoredSession {
             .field("refresh_token_rotation", &self.refresh_token_rotation)
             .field("identity_id", &self.identity_id)
             .field("device", &self.device)
+            .field("tokens", &self.tokens)
             .finish()
     }
 }
@@ -151,6 +192,7 @@ impl StoredSession {
             identity_id: None,
             device: None,
             refresh_token_rotation: false,
+            tokens: None,
         }
     }
 
@@ -168,6 +210,15 @@ impl StoredSession {
             group_key: d.group_key().to_owned(),
             password: d.password().clone(),
         });
+    }
+
+    /// When the stored ID and access tokens expire (the earlier of their `exp`), if any are
+    /// stored and readable: how new their generation is.
+    pub fn tokens_expire_at(&self) -> Option<std::time::SystemTime> {
+        let tokens = self.tokens.as_ref()?;
+        crate::user_pool::Tokens::from_jwts(tokens.id.clone(), tokens.access.clone(), None)
+            .ok()
+            .map(|t| t.expires_at)
     }
 
     /// Checks that this session is of the current version and belongs to the user pool and app
@@ -239,7 +290,24 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
         expected: Option<&RefreshToken>,
         session: &StoredSession,
     ) -> Result<bool> {
-        if !holds(self.load()?.as_ref(), expected) {
+        self.save_if(&|held| holds(held, expected), session)
+    }
+
+    /// Replaces the stored session with `session` if `replace`, given what the store holds,
+    /// says so; returns whether it saved. [`save_if_current`](Self::save_if_current) is this
+    /// with "holds that refresh token".
+    ///
+    /// Errors: [`ErrorKind::Store`] if the storage fails or holds something unreadable (then
+    /// nothing is written).
+    ///
+    /// The default implementation is `load` then `save`, **not atomic**: another writer can
+    /// slip in between. [`FileStore`] and [`MemoryStore`] override it atomically.
+    fn save_if(
+        &self,
+        replace: &dyn Fn(Option<&StoredSession>) -> bool,
+        session: &StoredSession,
+    ) -> Result<bool> {
+        if !replace(self.load()?.as_ref()) {
             return Ok(false);
         }
         self.save(session)?;
@@ -261,6 +329,37 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
         }
         self.clear()?;
         Ok(true)
+    }
+
+    /// Keeps every other session sharing this store from refreshing until the returned guard
+    /// drops. A session refreshes under it: it reads the store, takes newer tokens another
+    /// session stored or refreshes and saves its own, then lets the next one in, so that the
+    /// sessions of several processes refresh once per token generation between them and never
+    /// race to rotate one refresh token. May block for a while (the store's own wait).
+    ///
+    /// `Ok(None)` when the store cannot coordinate (the default): sessions then refresh
+    /// without it, and one that loses a race waits for the winner's save instead.
+    ///
+    /// Errors: [`ErrorKind::Store`] if the lock cannot be taken (sessions then refresh
+    /// without it).
+    fn refresh_lock(&self) -> Result<Option<RefreshLock>> {
+        Ok(None)
+    }
+}
+
+/// A held [`SessionStore::refresh_lock`]: released when dropped.
+pub struct RefreshLock(#[allow(dead_code)] Box<dyn Send + Sync>);
+
+impl RefreshLock {
+    /// A guard holding `held` (whatever releases the lock when dropped).
+    pub fn new(held: impl Send + Sync + 'static) -> Self {
+        Self(Box::new(held))
+    }
+}
+
+impl fmt::Debug for RefreshLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RefreshLock")
     }
 }
 
@@ -287,8 +386,20 @@ impl<S: SessionStore + ?Sized> SessionStore for std::sync::Arc<S> {
         (**self).save_if_current(expected, session)
     }
 
+    fn save_if(
+        &self,
+        replace: &dyn Fn(Option<&StoredSession>) -> bool,
+        session: &StoredSession,
+    ) -> Result<bool> {
+        (**self).save_if(replace, session)
+    }
+
     fn clear_if_current(&self, token: &RefreshToken) -> Result<bool> {
         (**self).clear_if_current(token)
+    }
+
+    fn refresh_lock(&self) -> Result<Option<RefreshLock>> {
+        (**self).refresh_lock()
     }
 }
 
@@ -307,10 +418,23 @@ fn store_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Store, message)
 }
 
-/// A store in memory: for tests, and for apps that sign in on every start.
+/// A store in memory: for tests, and for apps that sign in on every start. Sessions sharing
+/// one (through an `Arc`) share its refresh lock too.
 #[derive(Default)]
 pub struct MemoryStore {
     session: Mutex<Option<StoredSession>>,
+    refreshing: Arc<(Mutex<bool>, Condvar)>,
+}
+
+/// Releases a [`MemoryStore`]'s refresh lock.
+struct MemoryRefresh(Arc<(Mutex<bool>, Condvar)>);
+
+impl Drop for MemoryRefresh {
+    fn drop(&mut self) {
+        let (held, freed) = &*self.0;
+        *held.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        freed.notify_one();
+    }
 }
 
 impl MemoryStore {
@@ -323,6 +447,7 @@ impl MemoryStore {
     pub fn with(session: StoredSession) -> Self {
         Self {
             session: Mutex::new(Some(session)),
+            refreshing: Arc::default(),
         }
     }
 }
@@ -365,8 +490,17 @@ impl SessionStore for MemoryStore {
         expected: Option<&RefreshToken>,
         session: &StoredSession,
     ) -> Result<bool> {
+        self.save_if(&|held| holds(held, expected), session)
+    }
+
+    /// Atomic: decides and saves under the store's mutex.
+    fn save_if(
+        &self,
+        replace: &dyn Fn(Option<&StoredSession>) -> bool,
+        session: &StoredSession,
+    ) -> Result<bool> {
         let mut held = self.session.lock().unwrap_or_else(|e| e.into_inner());
-        if !holds(held.as_ref(), expected) {
+        if !replace(held.as_ref()) {
             return Ok(false);
         }
         *held = Some(session.clone());
@@ -381,6 +515,22 @@ impl SessionStore for MemoryStore {
         }
         *held = None;
         Ok(true)
+    }
+
+    /// Waits up to [`DEFAULT_LOCK_WAIT`] for the sessions sharing this store to finish theirs.
+    fn refresh_lock(&self) -> Result<Option<RefreshLock>> {
+        let (held, freed) = &*self.refreshing;
+        let guard = held.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut guard, waited) = freed
+            .wait_timeout_while(guard, DEFAULT_LOCK_WAIT, |held| *held)
+            .unwrap_or_else(|e| e.into_inner());
+        if waited.timed_out() && *guard {
+            return Err(store_error("another session's refresh is taking too long"));
+        }
+        *guard = true;
+        Ok(Some(RefreshLock::new(MemoryRefresh(
+            self.refreshing.clone(),
+        ))))
     }
 }
 
@@ -470,16 +620,18 @@ impl FileStore {
         ))
     }
 
+    /// The refresh lock's file: the file's path with `.refresh-lock` appended. Separate from
+    /// the data lock, which the refresh takes (briefly) to read and write while it holds this
+    /// one.
+    pub fn refresh_lock_path(&self) -> PathBuf {
+        let mut lock = self.path.clone().into_os_string();
+        lock.push(".refresh-lock");
+        PathBuf::from(lock)
+    }
+
     /// Opens (creating it, mode 0600, if need be) the lock file.
     fn open_lock_file(&self) -> io::Result<fs::File> {
-        let mut options = fs::OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        options.open(self.lock_path())
+        open_lock(&self.lock_path())
     }
 
     /// Takes the lock, polling with growing pauses until the store's wait is spent. The wait
@@ -637,9 +789,19 @@ impl SessionStore for FileStore {
         expected: Option<&RefreshToken>,
         session: &StoredSession,
     ) -> Result<bool> {
+        self.save_if(&|held| holds(held, expected), session)
+    }
+
+    /// Atomic across processes: reads, decides and replaces under the exclusive lock. A file
+    /// that cannot be read is an error and stays as it was.
+    fn save_if(
+        &self,
+        replace: &dyn Fn(Option<&StoredSession>) -> bool,
+        session: &StoredSession,
+    ) -> Result<bool> {
         session.check_version()?;
         let _lock = self.lock_exclusive()?;
-        if !holds(self.read()?.as_ref(), expected) {
+        if !replace(self.read()?.as_ref()) {
             return Ok(false);
         }
         self.write(session)?;
@@ -656,4 +818,33 @@ impl SessionStore for FileStore {
         self.remove()?;
         Ok(true)
     }
+
+    /// The exclusive lock on [`refresh_lock_path`](FileStore::refresh_lock_path): it excludes
+    /// the sessions of other processes, and other `FileStore`s of this one, as the data lock
+    /// does. Waited for up to three times the store's wait, since a refresh holding it may
+    /// itself wait for the data lock twice (to read, then to write).
+    fn refresh_lock(&self) -> Result<Option<RefreshLock>> {
+        let file = open_lock(&self.refresh_lock_path())
+            .map_err(|e| self.io_error("open its refresh lock file", &e))?;
+        let longer = Self {
+            path: self.path.clone(),
+            lock_wait: self.lock_wait * 3,
+        };
+        let held = longer.acquire(file, LockMode::Exclusive)?;
+        Ok(Some(RefreshLock::new(held)))
+    }
+}
+
+/// Opens (creating it, mode 0600, if need be) a lock file, never through a symbolic link: a
+/// link planted at its name by another local user must not make this process create or lock
+/// a file of theirs.
+fn open_lock(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
 }

@@ -559,3 +559,62 @@ async fn the_loser_of_a_rotation_race_waits_for_the_winners_slow_save() {
     l.expect("the loser adopted the winner's token");
     assert!(!winner.has_ended() && !loser.has_ended());
 }
+
+// ---- One store, one refresh per generation -----------------------------------------------------
+
+/// Three processes' sessions (each its own `FileStore` of one file) fall due together: one
+/// refreshes, the others take its tokens from the store — one rotation, no race lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_sharing_a_store_refresh_once_per_generation_between_them() {
+    let emu = emulator(true).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let first = signed_in(
+        builder(&emu, emu.clock.clone())
+            .store(file_store(&dir))
+            .refresh_token_rotation(true),
+        "jdoe",
+    )
+    .await;
+    let mut sessions = vec![first];
+    for _ in 0..2 {
+        let other = builder(&emu, emu.clock.clone())
+            .store(file_store(&dir))
+            .refresh_token_rotation(true)
+            .resume()
+            .await
+            .expect("another process");
+        sessions.push(other);
+    }
+    emu.clock.advance(secs(301));
+    emu.reset_calls();
+    let refreshed: Vec<_> = sessions
+        .iter()
+        .map(|s| {
+            let s = s.clone();
+            tokio::spawn(async move { s.tokens().await })
+        })
+        .collect();
+    let mut expiries = Vec::new();
+    for task in refreshed {
+        let tokens = task.await.expect("joined").expect("fresh tokens");
+        expiries.push(tokens.expires_at);
+    }
+    assert_eq!(
+        emu.calls("GetTokensFromRefreshToken"),
+        1,
+        "one refresh for all"
+    );
+    assert!(expiries.windows(2).all(|w| w[0] == w[1]), "the same tokens");
+    assert_eq!(
+        emu.refusals()
+            .of(cognito_sigv4_emulator::RefusalReason::RefreshTokenReuse),
+        0,
+        "no race lost"
+    );
+    // And the next generation the same way, whoever falls due first.
+    emu.clock.advance(secs(301));
+    for s in sessions.iter().rev() {
+        s.tokens().await.expect("fresh tokens");
+    }
+    assert_eq!(emu.calls("GetTokensFromRefreshToken"), 2);
+}

@@ -360,6 +360,14 @@ async fn a_stored_session_resumes_with_its_identity_id() {
     );
     assert_eq!(
         env.calls("InitiateAuth"),
+        0,
+        "the stored tokens, still fresh, are taken as they are"
+    );
+    // Once they are due, the stored refresh token refreshes them.
+    env.clock.advance(secs(301));
+    resumed.tokens().await.expect("refreshed");
+    assert_eq!(
+        env.calls("InitiateAuth"),
         1,
         "one refresh with the stored token"
     );
@@ -627,6 +635,7 @@ async fn a_rotated_refresh_token_is_saved_before_use() {
         .resume()
         .await
         .expect("resume");
+    env.clock.advance(secs(301));
     resumed
         .tokens()
         .await

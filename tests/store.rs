@@ -534,3 +534,82 @@ fn a_missing_directory_loads_no_session_and_refuses_writes() {
     assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
     assert!(names_in(dir.path()).is_empty());
 }
+
+/// `save_if` decides on what the store holds, atomically: the session rule that a failed save
+/// leaves the store behind, and a newer generation may replace an older one, rests on it.
+fn check_save_if(store: &dyn SessionStore) {
+    let newest = |held: Option<&StoredSession>| held.is_none_or(|h| h.username != "other");
+    assert!(store.save_if(&newest, &holding("t1")).expect("saved"));
+    assert_eq!(
+        store.load().expect("load").map(|s| s.refresh_token),
+        Some(RefreshToken::new("t1"))
+    );
+    let mut other = holding("t2");
+    other.username = "other".into();
+    assert!(store.save_if(&|_| true, &other).expect("saved"));
+    // The rule says no: nothing written.
+    assert!(!store.save_if(&newest, &holding("t3")).expect("not saved"));
+    assert_eq!(
+        store.load().expect("load").map(|s| s.refresh_token),
+        Some(RefreshToken::new("t2"))
+    );
+}
+
+#[test]
+fn save_if_writes_only_what_its_rule_allows() {
+    on_each_store(check_save_if);
+}
+
+/// The refresh lock excludes a second holder (another `FileStore` of the same file, as
+/// another process is) until the first drops it, and waits no longer than asked.
+#[test]
+fn the_refresh_lock_excludes_another_store_of_the_same_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("session.json");
+    let first = FileStore::new(&path);
+    let second = FileStore::new(&path).with_lock_wait(Duration::from_millis(50));
+    let held = first
+        .refresh_lock()
+        .expect("taken")
+        .expect("a file store has one");
+    let e = second.refresh_lock().expect_err("held by the first");
+    assert_eq!(e.kind(), cognito_sigv4::ErrorKind::Store);
+    // The data lock is another lock: a refresh holding its lock still reads and writes.
+    first
+        .save(&holding("t1"))
+        .expect("saved under the refresh lock");
+    drop(held);
+    assert!(second.refresh_lock().expect("free now").is_some());
+    // One memory store shared by its sessions: the same exclusion.
+    let shared = Arc::new(MemoryStore::new());
+    let held = shared.refresh_lock().expect("taken");
+    assert!(held.is_some());
+    let other = shared.clone();
+    let waiter = std::thread::spawn(move || other.refresh_lock().map(|l| l.is_some()));
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(!waiter.is_finished(), "waits while held");
+    drop(held);
+    assert!(waiter.join().expect("joined").expect("taken after"));
+    // A store with the trait's defaults cannot coordinate.
+    assert!(
+        PlainStore::default()
+            .refresh_lock()
+            .expect("no error")
+            .is_none()
+    );
+}
+
+/// A lock file planted as a symbolic link (another local user's trap) is never followed.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_lock_file_is_not_followed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = FileStore::new(dir.path().join("session.json"));
+    let target = dir.path().join("victim");
+    std::os::unix::fs::symlink(&target, store.lock_path()).expect("symlink");
+    std::os::unix::fs::symlink(&target, store.refresh_lock_path()).expect("symlink");
+    let e = store.save(&holding("t1")).expect_err("refused");
+    assert_eq!(e.kind(), cognito_sigv4::ErrorKind::Store);
+    assert!(store.refresh_lock().is_err());
+    assert!(!target.exists(), "nothing created through the link");
+}

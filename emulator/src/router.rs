@@ -131,16 +131,22 @@ pub(crate) async fn dispatch(
     response
 }
 
-/// Serves a request that is not a CORS preflight.
+/// Serves a request that is not a CORS preflight; a service's call as of the time it arrived.
 async fn serve(shared: Shared, request: axum::extract::Request) -> Response {
     if request.uri().path().starts_with(control::PREFIX) {
-        // The control surface is the test's, not the app's: never logged, counted or faulted.
+        // The control surface is the test's, not the app's: never logged, counted or faulted,
+        // and it moves the clock itself.
         let (parts, body) = request.into_parts();
         return match axum::body::to_bytes(body, MAX_BODY).await {
             Ok(body) => control::handle(&shared, &parts.method, &parts.uri, &body),
             Err(_) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         };
     }
+    let arrived = shared.now();
+    crate::state::at_arrival(arrived, serve_arrived(shared, request)).await
+}
+
+async fn serve_arrived(shared: Shared, request: axum::extract::Request) -> Response {
     let time = shared.now();
     let (user_agent, amz_user_agent) = {
         let header = |name: &str| {

@@ -369,3 +369,56 @@ async fn a_long_run_of_rotating_refreshes_holds_a_bounded_state() {
     assert!((100..=125).contains(&most), "at most {most} held");
     emu.shutdown().await;
 }
+
+/// A request is judged by the emulator's clock as it was when the request arrived: a clock
+/// moved while it is served (a test's accelerated clock, here during an injected latency)
+/// does not expire what was valid when it came in — AWS takes milliseconds to decide.
+#[tokio::test]
+async fn a_request_is_judged_at_the_time_it_arrived() {
+    let (emu, clock) = start(1).await;
+    let token = emu
+        .mint_user_pool_id_token("quickstart", "web", "jdoe")
+        .unwrap();
+    // A second before the ID token expires (the reference client's tokens last an hour).
+    clock.advance(Duration::from_secs(3_599));
+    emu.inject_fault("GetId", Fault::Latency(Duration::from_millis(400)), 1);
+    let logins = json!({
+        "IdentityPoolId": IDENTITY_POOL,
+        "Logins": {
+            "cognito-idp.us-east-1.amazonaws.com/us-east-1_QuickStrt": token.expose_secret(),
+        },
+    });
+    let call = tokio::spawn({
+        let endpoint = emu.endpoint();
+        async move {
+            let resp = http()
+                .post(endpoint)
+                .header("x-amz-target", "AWSCognitoIdentityService.GetId")
+                .header("content-type", "application/x-amz-json-1.1")
+                .body(logins.to_string())
+                .send()
+                .await
+                .unwrap();
+            Answer::read(resp).await
+        }
+    });
+    // While it is being served, ten seconds pass on the emulator's clock.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    clock.advance(Duration::from_secs(10));
+    let answer = call.await.unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    // A request arriving now meets the moved clock: the token has expired.
+    let late = get_id_with(&emu, &token).await;
+    assert_eq!(late.status, 400, "{}", late.text);
+    assert!(late.text.contains("Token expired"), "{}", late.text);
+}
+
+async fn get_id_with(emu: &RunningEmulator, token: &cognito_sigv4::secret::Jwt) -> Answer {
+    let body = json!({
+        "IdentityPoolId": IDENTITY_POOL,
+        "Logins": {
+            "cognito-idp.us-east-1.amazonaws.com/us-east-1_QuickStrt": token.expose_secret(),
+        },
+    });
+    json11(emu, "AWSCognitoIdentityService.GetId", body).await
+}

@@ -292,6 +292,14 @@ impl<T> ExpiringCell<T> {
         }
     }
 
+    /// When the backoff after a failed attempt ends (by `clock`), if one is running: no attempt
+    /// starts before.
+    pub fn retry_at(&self, clock: &dyn Clock) -> Option<SystemTime> {
+        let after = self.lock().retry_after?;
+        let left = after.checked_sub(clock.monotonic())?;
+        clock.now().checked_add(left)
+    }
+
     /// When the current value expires, if there is one.
     pub fn expires_at(&self) -> Option<SystemTime> {
         self.lock().entry.as_ref().map(|e| e.expires_at)

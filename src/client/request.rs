@@ -391,9 +391,12 @@ impl ApiClient {
     }
 
     /// The credentials to sign this attempt with: those in hand, unless they have expired by
-    /// the time learned (not a trial's), when a provider that can be told they are stale gets
-    /// one chance to fetch new ones. A request signed with expired credentials can only be
-    /// refused (`ExpiredTokenException`): it is not sent.
+    /// the time learned, or by the server's time this request is trying, when a provider that
+    /// can be told they are stale gets one chance to fetch new ones (in the server's time,
+    /// credentials the device thinks valid may be expired: asking now spares a refusal). A
+    /// request signed with credentials expired by the time learned can only be refused
+    /// (`ExpiredTokenException`): it is not sent; one expired only by the trial's time is (the
+    /// server judges the trial).
     async fn usable_credentials(
         &self,
         credentials: &mut Option<Credentials>,
@@ -402,14 +405,18 @@ impl ApiClient {
         let mut creds = credentials
             .clone()
             .ok_or_else(|| Error::new(ErrorKind::Credentials, "no credentials for an IAM route"))?;
-        let time = self.signing_time();
-        let expired = |c: &Credentials| c.expiry().is_some_and(|expiry| expiry <= time);
-        if expired(&creds) && !retry.credentials && self.inner.refreshable.is_some() {
+        let learned = self.signing_time();
+        let tried = shift(self.inner.clock.now(), retry.offset(&self.inner.skew));
+        let expired_by = |c: &Credentials, t| c.expiry().is_some_and(|expiry| expiry <= t);
+        if (expired_by(&creds, learned) || expired_by(&creds, tried))
+            && !retry.credentials
+            && self.inner.refreshable.is_some()
+        {
             retry.credentials = true;
             creds = self.fresh_credentials(&creds).await?;
             *credentials = Some(creds.clone());
         }
-        if expired(&creds) {
+        if expired_by(&creds, learned) {
             return Err(Error::new(
                 ErrorKind::Credentials,
                 "the credentials provider returned expired credentials",
@@ -483,8 +490,9 @@ impl Retry {
     /// What `refusal` leads to, given what was tried, the device's time and the learned offset.
     fn after(&mut self, refusal: &Refusal, device_now: SystemTime, learned: i64) -> Action {
         match *refusal {
-            Refusal::ExpiredCredentials if !self.credentials => {
+            Refusal::ExpiredCredentials { server_date } if !self.credentials => {
                 self.credentials = true;
+                self.try_server_time(server_date, device_now, learned);
                 Action::FreshCredentials
             }
             Refusal::TokenRefused {
@@ -493,9 +501,7 @@ impl Retry {
             } if !self.token => {
                 // Expired by the server's clock, though valid by this device's: only the
                 // text or a `Date` far off can tell (a small difference is no skew).
-                let skewed = server_date.is_some_and(|server| {
-                    ClockSkew::between(device_now, server).abs_diff(learned) >= MIN_SKEW_SECS
-                });
+                let skewed = self.try_server_time(server_date, device_now, learned);
                 if explicit || skewed {
                     self.token = true;
                     Action::FreshToken
@@ -535,6 +541,25 @@ impl Retry {
         }
     }
 
+    /// An expiry refusal whose `Date` is far from the time learned says the device's clock is
+    /// off (what the refused credentials or token expired by): the retry tries the server's
+    /// time, to be kept if the server accepts it. Returns whether the `Date` was that far off.
+    fn try_server_time(
+        &mut self,
+        server_date: Option<i64>,
+        device_now: SystemTime,
+        learned: i64,
+    ) -> bool {
+        let Some(offset) = server_date.map(|server| ClockSkew::between(device_now, server)) else {
+            return false;
+        };
+        let skewed = ClockSkew::is_plausible(offset) && offset.abs_diff(learned) >= MIN_SKEW_SECS;
+        if skewed && self.trial.is_none() {
+            self.trial = Some(offset);
+        }
+        skewed
+    }
+
     /// The request is over with an answer of `status`: a trial offset the server accepted
     /// (any answer but a time refusal, a throttle or a server error) is kept, if nothing was
     /// learned since the request started (`seen`).
@@ -559,8 +584,8 @@ pub(super) enum Received {
 enum Refusal {
     /// Not refused, or refused for a reason a retry cannot mend.
     None,
-    /// The session token is expired at the server.
-    ExpiredCredentials,
+    /// The session token is expired at the server, with the server's `Date`.
+    ExpiredCredentials { server_date: Option<i64> },
     /// A Cognito authorizer refused the token (`explicit`: as expired), with the server's
     /// `Date`.
     TokenRefused {
@@ -602,7 +627,9 @@ impl Refusal {
             || error_type.starts_with("ExpiredTokenException")
             || text.contains("ExpiredTokenException")
         {
-            return Refusal::ExpiredCredentials;
+            return Refusal::ExpiredCredentials {
+                server_date: response.server_date(),
+            };
         }
         let explicit =
             text.contains("Signature expired") || text.contains("Signature not yet current");
@@ -680,12 +707,36 @@ mod tests {
     #[test]
     fn expired_credentials_are_renewed_once() {
         let mut retry = Retry::default();
-        let refusal = Refusal::ExpiredCredentials;
+        let refusal = Refusal::ExpiredCredentials {
+            server_date: Some(NOW as i64 + 10),
+        };
         assert_eq!(
             retry.after(&refusal, device_now(), 0),
             Action::FreshCredentials
         );
+        assert_eq!(retry.trial, None, "10 s is no skew");
         assert_eq!(retry.after(&refusal, device_now(), 0), Action::Done);
+    }
+
+    #[test]
+    fn an_expiry_refusal_dated_far_off_tries_the_servers_time() {
+        // The device runs three minutes behind: what it thought valid had expired.
+        let mut retry = Retry::default();
+        let refusal = Refusal::ExpiredCredentials {
+            server_date: Some(NOW as i64 + 180),
+        };
+        assert_eq!(
+            retry.after(&refusal, device_now(), 0),
+            Action::FreshCredentials
+        );
+        assert_eq!(retry.trial, Some(180));
+        let mut retry = Retry::default();
+        let refusal = Refusal::TokenRefused {
+            server_date: Some(NOW as i64 + 180),
+            explicit: true,
+        };
+        assert_eq!(retry.after(&refusal, device_now(), 0), Action::FreshToken);
+        assert_eq!(retry.trial, Some(180), "kept if the retry is accepted");
     }
 
     #[test]

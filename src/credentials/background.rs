@@ -12,7 +12,9 @@ use std::time::Duration;
 use super::session::{Inner, Session, lock};
 use crate::error::{Error, ErrorKind, Result};
 
-/// Backoff of the background task after a failed attempt on an already expired value.
+/// The task's own pause after a round that left something due: values that arrive already
+/// due (a skewed clock), or a refresh still in flight. After a failure the cells' backoffs
+/// (jittered) decide when the next round is due; this only keeps the task from spinning.
 const BACKGROUND_MIN_BACKOFF: Duration = Duration::from_secs(1);
 const BACKGROUND_MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -58,8 +60,8 @@ impl Session {
     }
 }
 
-/// The loop: act when something is due (with backoff after failures, on the monotonic
-/// reading), otherwise sleep until it is, at most `background_poll` at a time.
+/// The loop: act when something is due, otherwise sleep until it is (a failed refresh's
+/// backoff included), at most `background_poll` at a time.
 async fn background_loop(weak: Weak<Inner>) {
     let mut not_before: Option<Duration> = None;
     let mut backoff = BACKGROUND_MIN_BACKOFF;
@@ -94,8 +96,12 @@ async fn background_loop(weak: Weak<Inner>) {
                     Err(e) if e.kind() == ErrorKind::SessionEnded => return,
                     Err(e) => {
                         tracing::warn!(kind = ?e.kind(), code = e.service_code(), "background refresh failed");
-                        not_before = Some(clock.monotonic() + backoff);
-                        backoff = (backoff * 2).min(BACKGROUND_MAX_BACKOFF);
+                        // The failed cell's backoff makes the next round due later; only if
+                        // nothing did (a refresh still in flight), pause briefly.
+                        not_before = session
+                            .next_background_refresh()
+                            .is_some_and(|d| d <= clock.now())
+                            .then(|| clock.monotonic() + BACKGROUND_MIN_BACKOFF);
                     }
                 }
                 Duration::ZERO

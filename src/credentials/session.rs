@@ -96,7 +96,7 @@ use crate::identity_pool::Logins;
 use crate::jwt::UnverifiedClaims;
 use crate::secret::{Jwt, RefreshToken};
 use crate::skew::ClockSkew;
-use crate::store::StoredSession;
+use crate::store::{StoredSession, StoredTokens};
 use crate::time::{SharedClock, epoch_secs};
 use crate::user_pool::{RememberedDevice, Tokens, UserPoolClient};
 
@@ -118,8 +118,11 @@ pub const DEFAULT_BACKGROUND_POLL: Duration = Duration::from_secs(30);
 /// that far behind, unnoticed, never hands out what the service considers expired.
 const FOREGROUND_MARGIN_WITH_BACKGROUND: Duration =
     Duration::from_secs(ClockSkew::MIN_CHANGE_SECS.unsigned_abs() + 10);
-/// The ID token handed to GetCredentialsForIdentity must stay valid at least this long.
+/// The ID token handed to GetCredentialsForIdentity is refreshed first when it has less than
+/// this left...
 const EXCHANGE_MIN_TOKEN_VALIDITY: Duration = Duration::from_secs(30);
+/// ...and never sent with less than this left (its refresh failing or still in flight).
+const EXCHANGE_LAST_TOKEN_VALIDITY: Duration = Duration::from_secs(10);
 /// The default longest wait of a caller for a refresh, and of the session for a user's
 /// component (a token source); aws-sdk's identity cache bounds a load the same way.
 pub const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -399,6 +402,18 @@ impl Session {
     async fn logins(&self) -> Result<Logins> {
         let margin = self.foreground_margin().max(EXCHANGE_MIN_TOKEN_VALIDITY);
         let tokens = self.tokens_with_margin(margin).await?;
+        // While a refresh is still in flight the tokens held are handed out however close to
+        // expiry: one about to expire would only be refused by the identity pool.
+        let left = tokens
+            .expires_at
+            .duration_since(self.inner.settings.clock.now())
+            .unwrap_or_default();
+        if left < EXCHANGE_LAST_TOKEN_VALIDITY {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                "the ID token is about to expire and its refresh is still in progress",
+            ));
+        }
         Logins::user_pool(&self.inner.settings.config, tokens.id.clone())
     }
 
@@ -522,8 +537,9 @@ impl Session {
         }
     }
 
-    /// What a later resume needs, with this session's current grant; `None` once ended.
-    fn stored(&self) -> Option<StoredSession> {
+    /// What a later resume needs, with this session's current grant and `tokens` (else the
+    /// ones held); `None` once ended.
+    fn stored(&self, tokens: Option<&Tokens>) -> Option<StoredSession> {
         let s = &self.inner.settings;
         let grant = lock(&self.inner.grant).clone()?;
         let mut stored = StoredSession::new(
@@ -540,21 +556,30 @@ impl Session {
             .and_then(|c| c.identity_id());
         stored.set_device(self.inner.device.as_ref());
         stored.refresh_token_rotation = s.rotation;
+        let held = self.inner.tokens.peek();
+        stored.tokens = tokens
+            .or(held.as_deref())
+            .map(|t| StoredTokens::new(t.id.clone(), t.access.clone()));
         Some(stored)
     }
 
     /// Saves what a later resume needs (the identity id learnt, a rotated token, ...), over
     /// what this session last saw in the store only: another process's newer session stays.
     pub(super) async fn persist(&self) -> Result<()> {
-        self.persist_as(Save::OverSeen).await
+        self.persist_as(Save::OverSeen, None).await
+    }
+
+    /// [`persist`](Self::persist), with `tokens` just issued (not yet held).
+    pub(super) async fn persist_with(&self, tokens: Option<&Tokens>) -> Result<()> {
+        self.persist_as(Save::OverSeen, tokens).await
     }
 
     /// Saves a new sign-in, over whatever the store held.
     pub(super) async fn persist_sign_in(&self) -> Result<()> {
-        self.persist_as(Save::Always).await
+        self.persist_as(Save::Always, None).await
     }
 
-    async fn persist_as(&self, how: Save) -> Result<()> {
+    async fn persist_as(&self, how: Save, tokens: Option<&Tokens>) -> Result<()> {
         let Some(link) = &self.inner.settings.store else {
             return Ok(());
         };
@@ -563,7 +588,7 @@ impl Session {
         if self.has_ended() {
             return Ok(());
         }
-        let Some(stored) = self.stored() else {
+        let Some(stored) = self.stored(tokens) else {
             return Ok(());
         };
         link.save(stored, how).await.map(|_| ())
@@ -599,15 +624,18 @@ impl Session {
     pub(super) fn next_background_refresh(&self) -> Option<SystemTime> {
         let s = &self.inner.settings;
         let margin = s.margin;
-        // Resumed and not refreshed yet: due now.
+        // Resumed and not refreshed yet: due now, or when a failed first attempt's backoff ends.
         let tokens = self
             .inner
             .tokens
             .next_refresh_at(&*s.clock, margin)
             .or_else(|| {
-                lock(&self.inner.grant)
-                    .is_some()
-                    .then_some(SystemTime::UNIX_EPOCH)
+                lock(&self.inner.grant).is_some().then(|| {
+                    self.inner
+                        .tokens
+                        .retry_at(&*s.clock)
+                        .unwrap_or(SystemTime::UNIX_EPOCH)
+                })
             });
         let creds = self
             .inner

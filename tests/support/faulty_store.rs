@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use cognito_sigv4::secret::RefreshToken;
-use cognito_sigv4::store::{SessionStore, StoredSession};
+use cognito_sigv4::store::{RefreshLock, SessionStore, StoredSession};
 use cognito_sigv4::{Error, ErrorKind};
 
 /// A store around `inner` whose next operations fail, stall or panic as told; clones share the
@@ -112,8 +112,21 @@ impl<S: SessionStore> SessionStore for FaultyStore<S> {
         self.inner.save_if_current(expected, session)
     }
 
+    fn save_if(
+        &self,
+        replace: &dyn Fn(Option<&StoredSession>) -> bool,
+        session: &StoredSession,
+    ) -> Result<bool, Error> {
+        self.before_write()?;
+        self.inner.save_if(replace, session)
+    }
+
     fn clear_if_current(&self, token: &RefreshToken) -> Result<bool, Error> {
         self.inner.clear_if_current(token)
+    }
+
+    fn refresh_lock(&self) -> Result<Option<RefreshLock>, Error> {
+        self.inner.refresh_lock()
     }
 }
 

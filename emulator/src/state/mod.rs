@@ -35,7 +35,7 @@ pub(crate) use identity_pool::{
 };
 pub(crate) use oauth::{AuthCode, CODE_LIFETIME, OAuthClient, OAuthState};
 pub use shared::{IssuedState, LockStats};
-pub(crate) use shared::{Shared, State};
+pub(crate) use shared::{Shared, State, at_arrival};
 pub(crate) use user_pool::{
     AppClient, ChallengeState, Group, OutboxEntry, PasswordPolicy, RefreshTokenRecord, SrpPending,
     User, UserPool, UserStatus,

@@ -115,15 +115,34 @@ impl Shared {
         self.lock_stats.read()
     }
 
-    /// The emulator's clock (the services' "now").
+    /// The emulator's clock (the services' "now"): within a request, the time it arrived at
+    /// (see [`at_arrival`]).
     pub(crate) fn now(&self) -> SystemTime {
-        self.clock.now()
+        ARRIVAL
+            .try_with(|arrived| *arrived)
+            .unwrap_or_else(|_| self.clock.now())
     }
 
     /// The emulator's clock.
     pub(crate) fn clock(&self) -> &SharedClock {
         &self.clock
     }
+}
+
+tokio::task_local! {
+    /// The time the request being served arrived at.
+    static ARRIVAL: SystemTime;
+}
+
+/// Serves `request` as of `arrived`: every check and every time it stamps reads the clock as
+/// it was when the request arrived, as AWS, whose processing takes milliseconds, judges it.
+/// A clock moved while the request is served (a test's accelerated clock) cannot expire what
+/// was valid when it came in.
+pub(crate) async fn at_arrival<F: std::future::Future>(
+    arrived: SystemTime,
+    request: F,
+) -> F::Output {
+    ARRIVAL.scope(arrived, request).await
 }
 
 /// The state, locked: held for the lifetime of the guard, which records how long.

@@ -18,15 +18,42 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::jwt::UnverifiedClaims;
 use crate::secret::RefreshToken;
-use crate::store::{SessionStore, StoredSession};
+use crate::store::{RefreshLock, SessionStore, StoredSession};
 use crate::time::Clock;
+use crate::user_pool::Tokens;
 
 use super::{Grant, lock};
 
 /// The first wait before a failed save is retried; it doubles up to [`MAX_FLUSH_BACKOFF`].
 const FIRST_FLUSH_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_FLUSH_BACKOFF: Duration = Duration::from_secs(60);
+
+/// Whether a session may replace what the store holds with `ours`: what it last saw there,
+/// nothing (an emptied store), or the same user's tokens of an older generation — a save of
+/// its own that failed left the store behind, and what was written since holds a token its
+/// newer one has retired.
+fn replaceable(
+    held: Option<&StoredSession>,
+    seen: Option<&RefreshToken>,
+    ours: &StoredSession,
+) -> bool {
+    let Some(held) = held else {
+        return true;
+    };
+    if seen == Some(&held.refresh_token) {
+        return true;
+    }
+    let same_user = held.user_pool_id == ours.user_pool_id
+        && held.client_id == ours.client_id
+        && held.username == ours.username;
+    same_user
+        && matches!(
+            (held.tokens_expire_at(), ours.tokens_expire_at()),
+            (Some(theirs), Some(ours)) if theirs < ours
+        )
+}
 
 /// A session's store, and what the session knows of it.
 pub(in crate::credentials) struct StoreLink {
@@ -93,6 +120,61 @@ impl StoreLink {
         self.io(|s| s.load()).await
     }
 
+    /// The store's refresh lock ([`SessionStore::refresh_lock`]), if it has one and it can be
+    /// taken: held across a refresh. Without it the refresh goes on uncoordinated.
+    pub(super) async fn refresh_lock(&self) -> Option<RefreshLock> {
+        match self.io(|s| s.refresh_lock()).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                tracing::warn!(kind = ?e.kind(), "cannot take the store's refresh lock; refreshing without it");
+                None
+            }
+        }
+    }
+
+    /// Tokens another session stored that are newer than the ones held (`held_until`: when
+    /// those expire) and not yet due for refresh by `margin` (at most half their lifetime),
+    /// with the refresh token they came with: taken instead of refreshing. `None` otherwise.
+    pub(super) async fn newer_tokens(
+        &self,
+        user: &str,
+        held_until: Option<std::time::SystemTime>,
+        now: std::time::SystemTime,
+        margin: Duration,
+        belongs: impl FnOnce(&StoredSession) -> bool,
+    ) -> Option<(Grant, Tokens)> {
+        let stored = self.load().await.ok()??;
+        if !belongs(&stored) || stored.username != user {
+            return None;
+        }
+        let kept = stored.tokens.as_ref()?;
+        let tokens = Tokens::from_jwts(
+            kept.id.clone(),
+            kept.access.clone(),
+            Some(stored.refresh_token.clone()),
+        )
+        .ok()?;
+        let lifetime = UnverifiedClaims::from_jwt(&tokens.id)
+            .ok()
+            .and_then(|c| c.iat())
+            .and_then(|iat| tokens.expires_at.duration_since(iat).ok())
+            .unwrap_or_default();
+        let newer = held_until.is_none_or(|held| tokens.expires_at > held);
+        let fresh = tokens.expires_at > now + margin.min(lifetime / 2);
+        if !(newer && fresh && tokens.username == user) {
+            return None;
+        }
+        *lock(&self.seen) = Some(stored.refresh_token.clone());
+        self.unsaved.store(false, Ordering::Relaxed);
+        Some((
+            Grant {
+                refresh: stored.refresh_token,
+                username: stored.username,
+            },
+            tokens,
+        ))
+    }
+
     /// Whether the session holds a refresh token the store does not have yet.
     pub(super) fn is_unsaved(&self) -> bool {
         self.unsaved.load(Ordering::Relaxed)
@@ -157,8 +239,10 @@ impl StoreLink {
         let outcome = self
             .io(move |s| match how {
                 Save::Always => s.save(&session).map(|()| true),
-                Save::OverSeen => Ok(s.save_if_current(expected.as_ref(), &session)?
-                    || s.save_if_current(None, &session)?),
+                Save::OverSeen => s.save_if(
+                    &|held| replaceable(held, expected.as_ref(), &session),
+                    &session,
+                ),
             })
             .await;
         match &outcome {

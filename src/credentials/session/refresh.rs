@@ -14,9 +14,51 @@ use crate::user_pool::Tokens;
 const MAX_GRANTS_TRIED: usize = 4;
 
 impl Session {
-    /// One token refresh (run by the cell, on the refresh runtime, for everyone waiting).
+    /// One token refresh (run by the cell, on the refresh runtime, for everyone waiting):
+    /// under the store's refresh lock, newer tokens another session stored are taken as they
+    /// are; otherwise the session refreshes and stores what it gets for the others.
     pub(super) async fn refresh_tokens(&self) -> Result<(Arc<Tokens>, SystemTime)> {
-        let mut grant = self.current_grant()?;
+        let grant = self.current_grant()?;
+        // Looked for before the lock too: when a generation falls due, the first session in
+        // refreshes and the others find its tokens without queueing for the lock.
+        if let Some(tokens) = self.stored_tokens_newer_than_ours(&grant).await {
+            return Ok(taken(tokens));
+        }
+        let _lock = match &self.inner.settings.store {
+            Some(link) => link.refresh_lock().await,
+            None => None,
+        };
+        if let Some(tokens) = self.stored_tokens_newer_than_ours(&grant).await {
+            return Ok(taken(tokens));
+        }
+        self.refresh_with_grants(grant).await
+    }
+
+    /// Newer tokens from the store (see [`StoreLink::newer_tokens`]), installed with their
+    /// refresh token.
+    async fn stored_tokens_newer_than_ours(&self, grant: &Grant) -> Option<Tokens> {
+        let s = &self.inner.settings;
+        let link = s.store.as_ref()?;
+        let config = &s.config;
+        let (newer, tokens) = link
+            .newer_tokens(
+                &grant.username,
+                self.inner.tokens.expires_at(),
+                s.clock.now(),
+                s.margin,
+                |stored| stored.check_belongs_to(config).is_ok(),
+            )
+            .await?;
+        self.adopt(&newer);
+        if self.has_ended() {
+            return None;
+        }
+        // No skew is learned from these: their `iat` is when another session got them, not now.
+        Some(tokens)
+    }
+
+    /// A refresh with the grant in hand, or one another process stored, or a winner's.
+    async fn refresh_with_grants(&self, mut grant: Grant) -> Result<(Arc<Tokens>, SystemTime)> {
         // The grant held before adopting another process's: tried if the adopted one is
         // refused (this session's own token may be newer than what the store held, after a
         // save that failed).
@@ -117,11 +159,10 @@ impl Session {
         if tokens.expires_at <= self.inner.settings.clock.now() {
             tracing::warn!("refreshed tokens are already expired: is the device clock right?");
         }
-        if rotated.is_some() {
-            // Saved before use: a crash now must not leave only a retired token stored. A
-            // failure leaves the token unsaved; it is retried, and the session goes on.
-            let _ = self.persist().await;
-        }
+        // Saved before use: a crash now must not leave only a retired token stored, and the
+        // sessions sharing the store take these tokens instead of refreshing. A failure leaves
+        // them unsaved; it is retried, and the session goes on.
+        let _ = self.persist_with(Some(&tokens)).await;
         let expires_at = tokens.expires_at;
         Ok((Arc::new(tokens), expires_at))
     }
@@ -189,6 +230,13 @@ impl Session {
         })
         .await
     }
+}
+
+/// Tokens another session refreshed, as this one's refresh outcome.
+fn taken(tokens: Tokens) -> (Arc<Tokens>, SystemTime) {
+    tracing::debug!("tokens another session refreshed: taken from the store");
+    let expires_at = tokens.expires_at;
+    (Arc::new(tokens), expires_at)
 }
 
 /// The typed "sign in again" error for `cause`, keeping its service code and message.
