@@ -10,13 +10,31 @@
 //! compile. The one place that must write a secret, the session store's file (its refresh
 //! token), says so on the field with `#[serde(with = "crate::secret::exposed")]`.
 
+use crypto_bigint::ctutils::CtEq as _;
 use zeroize::Zeroize;
+
+/// Whether two byte strings are equal, in time that depends on their lengths only: through
+/// `ctutils` (RustCrypto's constant-time utilities, whose comparisons are `cmov` instructions
+/// in inline assembly on x86-64 and AArch64), not `==`, which stops at the first difference.
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).to_bool()
+}
 
 macro_rules! secret_string {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq)]
+        #[derive(Clone)]
         pub struct $name(String);
+
+        /// Constant-time in the contents (only the lengths may show): tokens are compared
+        /// with ones an attacker may choose.
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                ct_eq(self.0.as_bytes(), other.0.as_bytes())
+            }
+        }
+
+        impl Eq for $name {}
 
         impl $name {
             /// Wraps a secret value.
