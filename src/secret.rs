@@ -209,6 +209,21 @@ mod tests {
         assert_eq!(format!("{:?}", back.token), "RefreshToken(***)");
     }
 
+    /// Equality is the strings' (a timing property cannot be unit-tested: the comparison goes
+    /// through `ctutils`, whose compiled form has no early exit); a prefix, an extension and a
+    /// value differing in its last byte only are all different.
+    #[test]
+    fn equality_compares_the_whole_value() {
+        let t = Jwt::new("eyJ.header.sig");
+        assert_eq!(t, Jwt::new("eyJ.header.sig"));
+        assert_ne!(t, Jwt::new("eyJ.header.sif"));
+        assert_ne!(t, Jwt::new("eyJ.header.si"));
+        assert_ne!(t, Jwt::new("eyJ.header.sig2"));
+        assert_ne!(t, Jwt::new(""));
+        assert!(ct_eq(b"", b""));
+        assert!(!ct_eq(b"a", b"b"));
+    }
+
     #[test]
     fn totp_secret_is_redacted_and_builds_an_otpauth_uri() {
         let s = TotpSecret::new("JBSWY3DPEHPK3PXP");
