@@ -58,14 +58,15 @@ const WINDOW: u32 = 5;
 pub(crate) struct Mont(Limbs);
 
 impl Mont {
-    /// A value from its Montgomery-form limbs (for the raw-limb test interface).
-    #[cfg(any(test, feature = "test-internals"))]
+    /// A value from its Montgomery-form limbs (for the raw-limb test interface, the fuzz
+    /// targets and the constant-time checks).
+    #[allow(dead_code)]
     pub(crate) fn from_limbs(limbs: Limbs) -> Mont {
         Mont(limbs)
     }
 
     /// The Montgomery-form limbs (for the raw-limb test interface).
-    #[cfg(any(test, feature = "test-internals"))]
+    #[allow(dead_code)]
     pub(crate) fn into_limbs(self) -> Limbs {
         self.0
     }
@@ -88,7 +89,7 @@ pub(crate) struct Group {
 }
 
 /// N as limbs (for the raw-limb test interface).
-#[cfg(any(test, feature = "test-internals"))]
+#[allow(dead_code)]
 pub(crate) fn n_limbs() -> Limbs {
     GROUP.n
 }
