@@ -4,7 +4,9 @@
 //! 2^3072−1) and raw bytes. Any difference panics.
 //!
 //! Shared with the stable replay test `tests/fuzz_replay.rs` (which takes this file by `#[path]`).
-//! Every input is valid: the format is read leniently, missing bytes read as 0.
+//! Every input is valid: the format is read leniently, missing bytes read as 0. Compiled for
+//! 64-bit targets only, where crypto-bigint's words are the 64-bit limbs.
+#![cfg(target_pointer_width = "64")]
 
 use cognito_sigv4::user_pool::srp::internals::{self, Limbs};
 use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
@@ -79,45 +81,29 @@ impl Input<'_> {
 }
 
 fn modulus() -> U3072 {
-    U3072::from_words(words(&internals::modulus()))
+    U3072::from_words(internals::modulus())
 }
 
 fn params() -> FixedMontyParams<LIMBS> {
     FixedMontyParams::new_vartime(Odd::new(modulus()).expect("N is odd"))
 }
 
-/// crypto-bigint's words as 64-bit limbs (the fuzz targets run on 64-bit machines).
-fn limbs_of<const W: usize, const N: usize>(x: &Uint<W>) -> [u64; N] {
-    let mut out = [0u64; N];
-    for (o, w) in out.iter_mut().zip(x.as_words()) {
-        *o = *w as u64;
-    }
-    out
-}
-
-fn words(x: &Limbs) -> [crypto_bigint::Word; LIMBS] {
-    let mut out = [0 as crypto_bigint::Word; LIMBS];
-    for (o, l) in out.iter_mut().zip(x) {
-        *o = *l as crypto_bigint::Word;
-    }
-    out
+/// crypto-bigint's words, which are the 64-bit limbs on a 64-bit machine (the only kind this
+/// body is compiled for).
+fn limbs_of<const N: usize>(x: &Uint<N>) -> [u64; N] {
+    *x.as_words()
 }
 
 /// A value in both Montgomery forms (reduced mod N first, as crypto-bigint does).
 fn pair(x: &U3072, params: &FixedMontyParams<LIMBS>) -> (FixedMontyForm<LIMBS>, Limbs) {
     let theirs = FixedMontyForm::new(x, params);
     let ours = internals::to_mont(&limbs_of(x));
-    assert_eq!(
-        ours,
-        limbs_of::<LIMBS, LIMBS>(theirs.as_montgomery()),
-        "to_mont({x})"
-    );
+    assert_eq!(ours, limbs_of(theirs.as_montgomery()), "to_mont({x})");
     (theirs, ours)
 }
 
 /// `srp_arith`: one operation, chosen by the first byte, on operands the rest gives.
 pub fn srp_arith(data: &[u8]) {
-    #[cfg(target_pointer_width = "64")]
     {
         let mut input = Input(data);
         let op = input.byte();
@@ -127,7 +113,7 @@ pub fn srp_arith(data: &[u8]) {
         let same = |theirs: &FixedMontyForm<LIMBS>, ours: &Limbs, what: &str| {
             assert_eq!(
                 *ours,
-                limbs_of::<LIMBS, LIMBS>(theirs.as_montgomery()),
+                limbs_of(theirs.as_montgomery()),
                 "{what} for x = {x}"
             );
         };
@@ -135,7 +121,7 @@ pub fn srp_arith(data: &[u8]) {
             // Conversion both ways.
             0 => assert_eq!(
                 internals::retrieve(&ox),
-                limbs_of::<LIMBS, LIMBS>(&tx.retrieve()),
+                limbs_of(&tx.retrieve()),
                 "retrieve({x})"
             ),
             1 => {
@@ -156,7 +142,7 @@ pub fn srp_arith(data: &[u8]) {
             3 | 4 => {
                 let bits = u32::from(input.byte() % 72);
                 let e = input.exponent(bits);
-                let ours = internals::pow(&ox, &limbs_of::<64, 64>(&e), bits);
+                let ours = internals::pow(&ox, &limbs_of(&e), bits);
                 same(&tx.pow_bounded_exp(&e, bits), &ours, "pow");
             }
             // The fixed-base comb for 256-bit exponents (x), against crypto-bigint's 2^e.
@@ -164,7 +150,7 @@ pub fn srp_arith(data: &[u8]) {
                 let bits = u32::from(input.byte()).min(256);
                 let e = input.exponent(bits);
                 let g = FixedMontyForm::new(&U3072::from_u8(2), &params);
-                let ours = internals::g_pow(&limbs_of::<64, 64>(&e), 256);
+                let ours = internals::g_pow(&limbs_of(&e), 256);
                 same(&g.pow_bounded_exp(&e, bits), &ours, "g_pow");
             }
         }

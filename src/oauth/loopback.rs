@@ -213,7 +213,7 @@ async fn read_target(stream: &mut tokio::net::TcpStream) -> Option<String> {
 /// Errors: [`ErrorKind::Config`] when the opener cannot be started.
 pub fn open_in_browser(url: &Url) -> Result<()> {
     let os = if cfg!(target_os = "macos") {
-        Os::MacOs
+        Os::Mac
     } else if cfg!(windows) {
         Os::Windows
     } else {
@@ -248,7 +248,7 @@ pub fn open_in_browser(url: &Url) -> Result<()> {
 /// The desktops `open_in_browser` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Os {
-    MacOs,
+    Mac,
     Windows,
     Other,
 }
@@ -281,7 +281,7 @@ impl Opener {
             ));
         }
         let (program, args) = match os {
-            Os::MacOs => ("open", vec![url.to_owned()]),
+            Os::Mac => ("open", vec![url.to_owned()]),
             Os::Windows => (
                 "rundll32.exe",
                 vec!["url.dll,FileProtocolHandler".to_owned(), url.to_owned()],
@@ -328,7 +328,7 @@ mod tests {
         // as a command.
         let url = Url::parse("https://evil&calc.example/oauth2/authorize?a=1&b=2|x").unwrap();
         assert_eq!(url.host_str(), Some("evil&calc.example"));
-        for os in [Os::Windows, Os::MacOs, Os::Other] {
+        for os in [Os::Windows, Os::Mac, Os::Other] {
             let opener = Opener::for_url(os, &url).unwrap();
             assert_eq!(opener.args.last().unwrap(), url.as_str(), "{os:?}");
         }
@@ -338,7 +338,7 @@ mod tests {
     fn the_other_desktops_get_the_url_as_one_argument() {
         let url = Url::parse(AUTHORIZE).unwrap();
         assert_eq!(
-            Opener::for_url(Os::MacOs, &url).unwrap(),
+            Opener::for_url(Os::Mac, &url).unwrap(),
             Opener {
                 program: "open",
                 args: vec![AUTHORIZE.to_owned()]

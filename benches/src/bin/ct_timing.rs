@@ -5,9 +5,11 @@
 //! reports Welch's t-statistic between the two timing distributions (after dudect's percentile
 //! cropping). |t| above 4.5 is dudect's sign of a timing leak; SECURITY.md has the figures.
 //!
-//! Run (about two minutes; figures are more telling on an idle machine):
-//! `cargo bench -p cognito-sigv4-benches --bench ct_timing`
-//! One test: `cargo bench -p cognito-sigv4-benches --bench ct_timing -- --filter g_pow_x`.
+//! Run (a few minutes; figures are more telling on an idle machine):
+//! `cargo run --release -p cognito-sigv4-benches --bin ct_timing`
+//! One test: `cargo run --release -p cognito-sigv4-benches --bin ct_timing -- --filter g_pow_x`.
+//! (A binary, not a `cargo bench` target: dudect-bencher's argument parser refuses the `--bench`
+//! flag cargo passes.)
 //! Not run by CI (timing on a shared machine); the compiled code's branches and addresses are
 //! checked on every CI run by `scripts/ct_check.sh` instead.
 
