@@ -84,8 +84,12 @@ fn modulus() -> U3072 {
     U3072::from_words(internals::modulus())
 }
 
-fn params() -> FixedMontyParams<LIMBS> {
-    FixedMontyParams::new_vartime(Odd::new(modulus()).expect("N is odd"))
+/// crypto-bigint's Montgomery parameters for N, computed once (they take a division).
+fn params() -> &'static FixedMontyParams<LIMBS> {
+    static PARAMS: std::sync::LazyLock<FixedMontyParams<LIMBS>> = std::sync::LazyLock::new(|| {
+        FixedMontyParams::new_vartime(Odd::new(modulus()).expect("N is odd"))
+    });
+    &PARAMS
 }
 
 /// crypto-bigint's words, which are the 64-bit limbs on a 64-bit machine (the only kind this
@@ -109,7 +113,7 @@ pub fn srp_arith(data: &[u8]) {
         let op = input.byte();
         let params = params();
         let x = input.operand();
-        let (tx, ox) = pair(&x, &params);
+        let (tx, ox) = pair(&x, params);
         let same = |theirs: &FixedMontyForm<LIMBS>, ours: &Limbs, what: &str| {
             assert_eq!(
                 *ours,
@@ -126,13 +130,13 @@ pub fn srp_arith(data: &[u8]) {
             ),
             1 => {
                 let y = input.operand();
-                let (ty, oy) = pair(&y, &params);
+                let (ty, oy) = pair(&y, params);
                 same(&(tx * ty), &internals::mul(&ox, &oy), "mul");
                 same(&tx.square(), &internals::mul(&ox, &ox), "square");
             }
             2 => {
                 let y = input.operand();
-                let (ty, oy) = pair(&y, &params);
+                let (ty, oy) = pair(&y, params);
                 same(&(tx + ty), &internals::add(&ox, &oy), "add");
                 same(&(tx - ty), &internals::sub(&ox, &oy), "sub");
                 same(&(ty - tx), &internals::sub(&oy, &ox), "sub reversed");
@@ -149,7 +153,7 @@ pub fn srp_arith(data: &[u8]) {
             _ => {
                 let bits = u32::from(input.byte()).min(256);
                 let e = input.exponent(bits);
-                let g = FixedMontyForm::new(&U3072::from_u8(2), &params);
+                let g = FixedMontyForm::new(&U3072::from_u8(2), params);
                 let ours = internals::g_pow(&limbs_of(&e), 256);
                 same(&g.pow_bounded_exp(&e, bits), &ours, "g_pow");
             }
