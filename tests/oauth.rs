@@ -412,7 +412,10 @@ async fn the_loopback_listener_takes_the_redirect_and_logout_goes_back() {
         .unwrap();
     assert_eq!(favicon.status(), 404);
     let page = browser()
-        .get(format!("{base}/callback?code=abc&state={}", request.state()))
+        .get(format!(
+            "{base}/callback?code=abc&state={}",
+            request.state()
+        ))
         .send()
         .await
         .unwrap();
