@@ -95,7 +95,7 @@ where
     .build()?;
     let listener = LoopbackRedirect::bind(CALLBACK_PORT).await?;
     let request = login.authorization_request();
-    let redirect = tokio::spawn(listener.wait(Duration::from_secs(300)));
+    let redirect = tokio::spawn(listener.wait(&request, Duration::from_secs(300)));
     browse(request.url().clone()).await?;
     let redirected = redirect.await??;
     let tokens = login.exchange(&request, &redirected).await?;

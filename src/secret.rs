@@ -10,13 +10,31 @@
 //! compile. The one place that must write a secret, the session store's file (its refresh
 //! token), says so on the field with `#[serde(with = "crate::secret::exposed")]`.
 
+use crypto_bigint::ctutils::CtEq as _;
 use zeroize::Zeroize;
+
+/// Whether two byte strings are equal, in time that depends on their lengths only: through
+/// `ctutils` (RustCrypto's constant-time utilities, whose comparisons are `cmov` instructions
+/// in inline assembly on x86-64 and AArch64), not `==`, which stops at the first difference.
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).to_bool()
+}
 
 macro_rules! secret_string {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq)]
+        #[derive(Clone)]
         pub struct $name(String);
+
+        /// Constant-time in the contents (only the lengths may show): tokens are compared
+        /// with ones an attacker may choose.
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                ct_eq(self.0.as_bytes(), other.0.as_bytes())
+            }
+        }
+
+        impl Eq for $name {}
 
         impl $name {
             /// Wraps a secret value.
@@ -189,6 +207,21 @@ mod tests {
         let back: Holder = serde_json::from_str(&json).unwrap();
         assert_eq!(back.token.expose_secret(), "MARKER-refresh");
         assert_eq!(format!("{:?}", back.token), "RefreshToken(***)");
+    }
+
+    /// Equality is the strings' (a timing property cannot be unit-tested: the comparison goes
+    /// through `ctutils`, whose compiled form has no early exit); a prefix, an extension and a
+    /// value differing in its last byte only are all different.
+    #[test]
+    fn equality_compares_the_whole_value() {
+        let t = Jwt::new("eyJ.header.sig");
+        assert_eq!(t, Jwt::new("eyJ.header.sig"));
+        assert_ne!(t, Jwt::new("eyJ.header.sif"));
+        assert_ne!(t, Jwt::new("eyJ.header.si"));
+        assert_ne!(t, Jwt::new("eyJ.header.sig2"));
+        assert_ne!(t, Jwt::new(""));
+        assert!(ct_eq(b"", b""));
+        assert!(!ct_eq(b"a", b"b"));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Replays every committed fuzz corpus file of the SDK's targets (`fuzz/corpus/{jwt_decode,
-//! config_amplify,config_env,canonical_query}`) through the same body the libFuzzer target runs,
+//! config_amplify,config_env,canonical_query,sigv4_oracle,srp_arith}`) through the same body the libFuzzer target runs,
 //! on stable Rust, so that CI exercises what fuzzing found without nightly or cargo-fuzz.
 //!
 //! The bodies are `fuzz/src/sdk.rs`, taken in as a module (no dependency on the fuzz package,
@@ -10,6 +10,8 @@
 mod bodies;
 #[path = "../fuzz/src/replay.rs"]
 mod replay;
+#[path = "../fuzz/src/srp.rs"]
+mod srp_bodies;
 
 use std::path::PathBuf;
 
@@ -35,4 +37,14 @@ fn config_env_corpus_replays() {
 #[test]
 fn canonical_query_corpus_replays() {
     replay::replay(&corpus("canonical_query"), bodies::canonical_query);
+}
+
+#[test]
+fn sigv4_oracle_corpus_replays() {
+    replay::replay(&corpus("sigv4_oracle"), bodies::sigv4_oracle);
+}
+
+#[test]
+fn srp_arith_corpus_replays() {
+    replay::replay(&corpus("srp_arith"), srp_bodies::srp_arith);
 }

@@ -400,9 +400,10 @@ async fn client_credentials_reach_a_scoped_route_only_with_the_scope() {
 #[tokio::test]
 async fn the_loopback_listener_takes_the_redirect_and_logout_goes_back() {
     let env = TestEmulator::start().await;
+    let request = web_login(&env).authorization_request();
     let listener = LoopbackRedirect::bind(0).await.unwrap();
     let port = listener.port();
-    let waiting = tokio::spawn(listener.wait(Duration::from_secs(30)));
+    let waiting = tokio::spawn(listener.wait(&request, Duration::from_secs(30)));
     // What a browser does: a favicon request first (ignored), then the redirect.
     let base = format!("http://127.0.0.1:{port}");
     let favicon = browser()
@@ -412,7 +413,10 @@ async fn the_loopback_listener_takes_the_redirect_and_logout_goes_back() {
         .unwrap();
     assert_eq!(favicon.status(), 404);
     let page = browser()
-        .get(format!("{base}/callback?code=abc&state=xyz"))
+        .get(format!(
+            "{base}/callback?code=abc&state={}",
+            request.state()
+        ))
         .send()
         .await
         .unwrap();
@@ -429,7 +433,10 @@ async fn the_loopback_listener_takes_the_redirect_and_logout_goes_back() {
 
     // Nothing arrives: a typed timeout.
     let listener = LoopbackRedirect::bind(0).await.unwrap();
-    let e = listener.wait(Duration::from_millis(50)).await.unwrap_err();
+    let e = listener
+        .wait(&request, Duration::from_millis(50))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Network);
 
     // /logout goes back to a registered sign-out URL only.

@@ -55,7 +55,7 @@ async fn a_person_signs_in_on_the_page_and_the_app_calls_an_iam_route() {
     .unwrap();
     let request = login.authorization_request();
 
-    let redirect = tokio::spawn(listener.wait(Duration::from_secs(90)));
+    let redirect = tokio::spawn(listener.wait(&request, Duration::from_secs(90)));
     let url = request.url().to_string();
     let browser = tokio::task::spawn_blocking(move || {
         let script = peers::interop_dir().join("browser_sign_in.js");

@@ -173,6 +173,21 @@ async fn valid_id_and_access_tokens_are_accepted() {
     env.shutdown().await;
 }
 
+/// `exp + grace` and `now + grace` past `SystemTime`'s end once panicked the verifier.
+#[tokio::test]
+async fn a_grace_past_the_end_of_time_accepts_instead_of_panicking() {
+    let env = TestEmulator::start().await;
+    let tokens = sign_in(&env, "jdoe@example.com").await;
+    let ids = verifier(&env, TokenUse::Id)
+        .jwks_cache(cache(&env))
+        .grace(Duration::MAX)
+        .build()
+        .unwrap();
+    let claims = ids.verify_jwt(&tokens.id).await.expect("accepted");
+    assert_eq!(claims.token_use(), Some(&TokenUse::Id));
+    env.shutdown().await;
+}
+
 #[tokio::test]
 async fn each_forgery_and_mismatch_is_refused_with_its_check() {
     let env = TestEmulator::start().await;

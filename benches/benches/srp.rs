@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use cognito_sigv4::secret::Password;
 use cognito_sigv4::user_pool::srp::{
-    PasswordVerifierChallenge, SrpClientEphemeral, modpow_ct_for_bench, password_claim_signature,
+    PasswordVerifierChallenge, SrpClientEphemeral, internals::modpow_ct_for_bench,
+    password_claim_signature,
 };
 use criterion::Criterion;
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};

@@ -290,7 +290,10 @@ pub struct Resolved {
     pub settings: Settings,
 }
 
-/// Creates `dir` if need be, readable by its owner only.
+/// Creates `dir` if need be, readable by its owner only. A directory that already exists with
+/// more open permissions (`COGNITO_SIGV4_CONFIG_DIR` pointing at a shared directory, a
+/// directory made by hand) is narrowed to 0700, or refused if it cannot be (another user's):
+/// others could otherwise read the session files or swap them.
 fn create_private_dir(dir: &Path) -> Outcome<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
@@ -301,24 +304,51 @@ fn create_private_dir(dir: &Path) -> Outcome<()> {
     }
     builder
         .create(dir)
-        .map_err(|e| Failure::other(format!("cannot create {}: {e}", dir.display())))
-}
-
-/// Writes `bytes` to `path` atomically (a temporary file renamed over it), mode 0600.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Outcome<()> {
-    let fail = |e: std::io::Error| Failure::other(format!("cannot write {}: {e}", path.display()));
-    let temp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+        .map_err(|e| Failure::other(format!("cannot create {}: {e}", dir.display())))?;
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir)
+            .map_err(|e| Failure::other(format!("cannot read {}: {e}", dir.display())))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
+                Failure::config(format!(
+                    "{} is open to other users (mode {:o}) and cannot be made private: {e}; \
+                     use a directory of your own (COGNITO_SIGV4_CONFIG_DIR)",
+                    dir.display(),
+                    mode & 0o777
+                ))
+            })?;
+        }
     }
-    let mut file = options.open(&temp).map_err(fail)?;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically, mode 0600: a new temporary file beside it, created by
+/// `tempfile` with a random name and `O_EXCL` (so it is never a file or a symlink someone
+/// else put there, and never keeps another file's mode), then renamed over `path`.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Outcome<()> {
+    let fail = |e: std::io::Error| Failure::other(format!("cannot write {}: {e}", path.display()));
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // tempfile creates the file 0600 on Unix.
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(fail)?;
     file.write_all(bytes).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    fs::rename(&temp, path).map_err(fail)
+    file.as_file().sync_all().map_err(fail)?;
+    file.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -335,5 +365,89 @@ mod tests {
         let shown = format!("{settings:?}");
         assert!(!shown.contains("MARKER"), "{shown}");
         assert!(shown.contains("client"), "{shown}");
+    }
+
+    #[cfg(unix)]
+    mod unix {
+        use super::super::*;
+        use std::os::unix::fs::{PermissionsExt, symlink};
+
+        fn mode(path: &Path) -> u32 {
+            fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
+        }
+
+        /// The name the writer used to pick for its temporary file (`<name>.tmp-<pid>`): a
+        /// name another user could predict and create first.
+        fn old_temp_names(path: &Path) -> Vec<PathBuf> {
+            vec![path.with_extension(format!("tmp-{}", std::process::id()))]
+        }
+
+        #[test]
+        fn a_precreated_world_readable_temporary_file_does_not_leak() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("config.toml");
+            for temp in old_temp_names(&path) {
+                fs::write(&temp, "").unwrap();
+                fs::set_permissions(&temp, fs::Permissions::from_mode(0o644)).unwrap();
+            }
+            write_private(&path, b"client_secret = \"MARKER\"").unwrap();
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(
+                fs::read_to_string(&path).unwrap(),
+                "client_secret = \"MARKER\""
+            );
+            for temp in old_temp_names(&path) {
+                assert_eq!(fs::read_to_string(&temp).unwrap(), "", "{}", temp.display());
+            }
+        }
+
+        #[test]
+        fn a_symlinked_temporary_name_is_not_followed() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("config.toml");
+            let elsewhere = dir.path().join("victim");
+            fs::write(&elsewhere, "untouched").unwrap();
+            for temp in old_temp_names(&path) {
+                symlink(&elsewhere, &temp).unwrap();
+            }
+            write_private(&path, b"secret").unwrap();
+            assert_eq!(fs::read_to_string(&elsewhere).unwrap(), "untouched");
+            assert_eq!(fs::read_to_string(&path).unwrap(), "secret");
+            assert_eq!(mode(&path), 0o600);
+            assert!(
+                !fs::symlink_metadata(&path)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
+        }
+
+        #[test]
+        fn an_existing_file_is_replaced_private_whatever_its_mode() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("config.toml");
+            fs::write(&path, "old").unwrap();
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+            write_private(&path, b"new").unwrap();
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+            // Nothing is left beside it.
+            assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        }
+
+        #[test]
+        fn an_open_config_directory_is_made_private() {
+            let dir = tempfile::tempdir().unwrap();
+            let home = dir.path().join("home");
+            fs::create_dir(&home).unwrap();
+            fs::set_permissions(&home, fs::Permissions::from_mode(0o777)).unwrap();
+            let sessions = home.join("sessions");
+            fs::create_dir(&sessions).unwrap();
+            fs::set_permissions(&sessions, fs::Permissions::from_mode(0o755)).unwrap();
+            Home { dir: home.clone() }.prepare().unwrap();
+            for d in [&home, &sessions, &home.join("cache"), &home.join("devices")] {
+                assert_eq!(mode(d), 0o700, "{}", d.display());
+            }
+        }
     }
 }

@@ -30,7 +30,7 @@
 //! let listener = LoopbackRedirect::bind(8765).await?;
 //! let request = login.authorization_request();
 //! println!("Open {}", request.url());
-//! let redirected_to = listener.wait(std::time::Duration::from_secs(300)).await?;
+//! let redirected_to = listener.wait(&request, std::time::Duration::from_secs(300)).await?;
 //! let tokens = login.exchange(&request, &redirected_to).await?;
 //! # Ok(()) }
 //! ```
@@ -317,6 +317,18 @@ impl ManagedLogin {
     }
 }
 
+/// Whether `url`'s host is this machine (127.0.0.0/8, `::1`, `localhost`): the only hosts
+/// plain HTTP may reach, since the client secret, the code and the PKCE verifier travel in
+/// the requests (an emulator on this machine is the one use).
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 /// `<domain>/<path>`, keeping a path the domain has (the emulator's `/<pool id>`).
 fn endpoint(domain: &Url, path: &str) -> Result<Url> {
     let base = format!("{}/", domain.as_str().trim_end_matches('/'));
@@ -396,13 +408,20 @@ impl ManagedLoginBuilder {
 
     /// Checks the settings and builds the client. Makes no network call.
     ///
-    /// Errors: [`ErrorKind::Config`] for a domain that is not an absolute http(s) URL, an empty
-    /// client id, or a redirect URI that is not a URL.
+    /// Errors: [`ErrorKind::Config`] for a domain that is not an absolute `https` URL (`http`
+    /// only for a loopback host: the client secret and the PKCE verifier would travel in
+    /// clear), an empty client id, or a redirect URI that is not a URL.
     pub fn build(self) -> Result<ManagedLogin> {
         let domain = Url::parse(&self.domain)
             .ok()
-            .filter(|u| matches!(u.scheme(), "https" | "http") && u.host_str().is_some())
-            .ok_or_else(|| Error::config("domain", "an absolute https URL"))?;
+            .filter(|u| u.host_str().is_some())
+            .filter(|u| u.scheme() == "https" || (u.scheme() == "http" && is_loopback(u)))
+            .ok_or_else(|| {
+                Error::config(
+                    "domain",
+                    "an absolute https URL (http only on a loopback host: 127.0.0.1, [::1], localhost)",
+                )
+            })?;
         if self.client_id.is_empty() {
             return Err(Error::config("client_id", "a non-empty app client id"));
         }
@@ -504,7 +523,35 @@ impl AuthorizationRequest {
     }
 }
 
-/// Constant-time equality of two byte strings (their lengths are not secret).
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+use crate::secret::ct_eq;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_refused_but_for_loopback_hosts() {
+        let build = |domain: &str| ManagedLogin::builder(domain, "client").build();
+        for domain in [
+            "http://myapp.auth.us-east-1.amazoncognito.com",
+            "http://auth.example.com:8080/pool",
+            "http://10.0.0.1",
+            "http://localhost.evil.example",
+            "ftp://127.0.0.1",
+        ] {
+            let err = build(domain).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config, "{domain}");
+            assert!(err.to_string().contains("https"), "{domain}: {err}");
+        }
+        for domain in [
+            "https://myapp.auth.us-east-1.amazoncognito.com",
+            "http://127.0.0.1:9229/us-east-1_Pool",
+            "http://127.8.9.10",
+            "http://localhost:8080",
+            "http://LOCALHOST",
+            "http://[::1]:9229",
+        ] {
+            assert!(build(domain).is_ok(), "{domain}");
+        }
+    }
 }

@@ -124,6 +124,7 @@ impl<'a> SigningTarget<'a> {
     }
 
     /// The URI handed to aws-sigv4: path normalized as botocore does (unless `s3`).
+    #[cfg(feature = "test-internals")]
     pub(super) fn signable_uri(&self, normalize_path: bool) -> String {
         let path = if normalize_path {
             remove_dot_segments(self.path)
@@ -196,6 +197,7 @@ pub(super) fn not_visible_ascii(name: &http::HeaderName) -> Error {
 }
 
 /// The request's headers as `&str` pairs, refusing values that are not visible ASCII.
+#[cfg(feature = "test-internals")]
 pub(super) fn header_pairs(headers: &HeaderMap) -> Result<Vec<(&str, &str)>> {
     headers
         .iter()

@@ -59,6 +59,7 @@ use crate::error::{Error, ErrorKind, Result};
 
 mod canonical;
 mod key;
+#[cfg(feature = "test-internals")]
 #[doc(hidden)]
 pub mod oracle;
 mod v4;

@@ -187,3 +187,16 @@ fn params<'a>(
         .map_err(|e| signing_error("incomplete signing parameters", e))?;
     Ok(params.into())
 }
+
+/// What a signed request shows: its URI, and each header's name, value and sensitivity. Two
+/// signers agree on a request when this is equal (`tests/sigv4_oracle.rs`, the `sigv4_oracle`
+/// fuzz target).
+#[allow(clippy::type_complexity)]
+pub fn observable(request: &Request<Bytes>) -> (String, Vec<(String, Vec<u8>, bool)>) {
+    let headers = request
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec(), v.is_sensitive()))
+        .collect();
+    (request.uri().to_string(), headers)
+}

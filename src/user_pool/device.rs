@@ -171,7 +171,11 @@ impl UserPoolClient {
     ) -> Result<ConfirmedDevice> {
         let span = tracing::info_span!("confirm_device");
         async move {
-            let password = DevicePassword::new(STANDARD.encode(rand::random::<[u8; 40]>()));
+            // From the operating system's generator: the password lives as long as the device.
+            let mut raw = [0u8; 40];
+            srp::os_random(&mut raw);
+            let password = DevicePassword::new(STANDARD.encode(raw));
+            zeroize::Zeroize::zeroize(&mut raw);
             // The SRP maths takes the device password where a user's goes.
             let as_password = Password::new(password.expose_secret());
             let (salt, verifier) = srp::device_verifier(&new.group_key, &new.key, &as_password);

@@ -58,6 +58,7 @@ use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use crypto_bigint::ctutils::CtEq;
 use crypto_bigint::{Limb, U256, U3072, U4096, Uint, Word};
 use hkdf::Hkdf;
 use sha2::{Digest, Sha256};
@@ -109,7 +110,9 @@ fn g_pow(e: &[u64], bits: u32) -> Mont {
 ///
 /// Use one per sign-in attempt.
 pub struct SrpClientEphemeral {
-    a: U3072,
+    /// `a` as little-endian 64-bit limbs, on the heap so that moving the ephemeral moves a
+    /// pointer and leaves no copy of `a` behind; cleared on drop.
+    a: Box<group::Limbs>,
     /// Public upper bound on the bit length of `a`: the width of the constant-time exponent.
     a_bits: u32,
     big_a: U3072,
@@ -118,44 +121,71 @@ pub struct SrpClientEphemeral {
 impl SrpClientEphemeral {
     /// A fresh ephemeral from the operating system's random generator (128 random bytes for
     /// `a`, as AWS's clients draw), retrying in the (astronomically unlikely) case `A mod N = 0`.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system cannot give random bytes (`getrandom` fails), as `rand`'s
+    /// `OsRng` does: there is no safe way to sign in without them.
     pub fn generate() -> Self {
         loop {
-            let mut bytes = [0u8; N_BYTES];
-            rand::fill(&mut bytes[N_BYTES - PRIVATE_A_BYTES..]);
-            let mut a = U3072::from_be_slice(&bytes);
+            let mut a = Box::new([0u64; group::LIMBS]);
+            let mut bytes = [0u8; PRIVATE_A_BYTES];
+            os_random(&mut bytes);
+            // Little-endian limbs straight from the random bytes (any byte order is as random).
+            for (limb, chunk) in a.iter_mut().zip(bytes.chunks_exact(8)) {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(chunk);
+                *limb = u64::from_le_bytes(word);
+                word.zeroize();
+            }
             bytes.zeroize();
             if let Some(eph) = Self::from_private(a, (PRIVATE_A_BYTES * 8) as u32) {
                 return eph;
             }
-            a.as_mut_words().zeroize();
         }
     }
 
-    /// The ephemeral for a given private `a` in hex (at most 3072 bits), for tests and vectors.
+    /// Not part of the API (only with the `test-internals` feature): the ephemeral for a given
+    /// private `a` in hex (at most 3072 bits), for the interoperability vectors and benches.
+    /// A known `a` turns a captured exchange into an offline password-guessing oracle, so no
+    /// released code path takes one.
     ///
-    /// Errors with [`ErrorKind::InvalidParameter`] if `a_hex` is not hex, is zero, is longer than
-    /// 3072 bits, or gives `A mod N = 0`.
+    /// Errors with [`ErrorKind::InvalidParameter`] if `a_hex` is not hex, is below 2 (0 and 1
+    /// make `A` and `S` trivial), is longer than 3072 bits, or gives `A mod N = 0`.
+    #[cfg(any(test, feature = "test-internals"))]
+    #[doc(hidden)]
     pub fn from_private_hex(a_hex: &str) -> Result<Self> {
         let invalid =
             |why: &str| Error::new(ErrorKind::InvalidParameter, format!("SRP private a {why}"));
         let mut bytes = parse_hex_magnitude(a_hex).ok_or_else(|| invalid("is not a hex number"))?;
-        if bytes.is_empty() {
-            return Err(invalid("is zero"));
+        if bytes.is_empty() || bytes == [1] {
+            bytes.zeroize();
+            return Err(invalid("is below 2"));
         }
         let a = uint_from_be::<L>(&bytes).ok_or_else(|| invalid("is longer than 3072 bits"));
         let bits = (bytes.len() * 8) as u32;
         bytes.zeroize();
-        Self::from_private(a?, bits).ok_or_else(|| invalid("gives A = 0 mod N"))
+        let mut a = a?;
+        let limbs = Box::new(limbs(&a));
+        a.as_mut_words().zeroize();
+        Self::from_private(limbs, bits).ok_or_else(|| invalid("gives A = 0 mod N"))
     }
 
-    fn from_private(a: U3072, a_bits: u32) -> Option<Self> {
-        let mut a_limbs: [u64; group::LIMBS] = limbs(&a);
-        let big_a = uint(&GROUP.retrieve(&g_pow(&a_limbs, a_bits)));
+    /// The ephemeral for `a` (limbs, cleared on drop whatever the outcome), `None` if `a` or
+    /// `A mod N` is 0.
+    fn from_private(a: Box<group::Limbs>, a_bits: u32) -> Option<Self> {
+        let mut big_a_mont = g_pow(&a[..], a_bits);
+        let mut a_limbs = GROUP.retrieve(&big_a_mont);
+        big_a_mont.zeroize();
+        let big_a = uint(&a_limbs);
         a_limbs.zeroize();
-        if bool::from(big_a.is_zero()) || bool::from(a.is_zero()) {
+        let eph = Self { a, a_bits, big_a };
+        // Only whether a is 0 is revealed, and then a is thrown away.
+        let a_is_zero = eph.a[..].ct_eq(&[0u64; group::LIMBS][..]).to_bool();
+        if bool::from(eph.big_a.is_zero()) || a_is_zero {
             return None;
         }
-        Some(Self { a, a_bits, big_a })
+        Some(eph)
     }
 
     /// `SRP_A` as Cognito expects it: A in lowercase hex, without leading zeros or padding.
@@ -166,7 +196,20 @@ impl SrpClientEphemeral {
 
 impl Drop for SrpClientEphemeral {
     fn drop(&mut self) {
-        self.a.as_mut_words().zeroize();
+        self.a.zeroize();
+    }
+}
+
+/// Fills `out` from the operating system's random generator (`getrandom`), never from a
+/// user-space generator: a thread-local generator is not reseeded after `fork`, so a parent
+/// and its child would draw the same private values.
+///
+/// # Panics
+///
+/// If the operating system cannot give random bytes.
+pub(crate) fn os_random(out: &mut [u8]) {
+    if let Err(e) = getrandom::fill(out) {
+        panic!("the operating system's random generator failed: {e}");
     }
 }
 
@@ -259,21 +302,27 @@ fn claim_signature(
 
     // S = (B − k·g^x)^(a + u·x) mod N
     // x, a and every value derived from them are secrets: each copy is named so it can be
-    // zeroized below.
+    // zeroized below (the `Mont` values clear themselves on drop).
     let mut x_int = U256::from_be_slice(&x);
     let mut x_limbs: [u64; 4] = limbs(&x_int);
     let mut x_wide = x_int.resize::<WL>();
-    let mut a_wide = eph.a.resize::<WL>();
     let u_int = U256::from_be_slice(&u);
-    let mut gx = g_pow(&x_limbs, 256);
-    let mut kgx = group.mul(&K, &gx);
-    let mut base = group.sub(&b, &kgx);
+    let gx = g_pow(&x_limbs, 256);
+    let kgx = group.mul(&K, &gx);
+    let base = group.sub(&b, &kgx);
     // a + u·x without reduction (a < 2^3072, u·x < 2^512: no overflow in 4096 bits).
     let mut ux = x_wide.wrapping_mul(&u_int.resize::<WL>());
-    let mut exp = a_wide.wrapping_add(&ux);
-    let mut exp_limbs: [u64; WL * Word::BITS as usize / 64] = limbs(&exp);
+    let mut exp_limbs: [u64; WL * Word::BITS as usize / 64] = limbs(&ux);
+    let mut carry = 0u64;
+    for (i, limb) in exp_limbs.iter_mut().enumerate() {
+        let a_i = eph.a.get(i).copied().unwrap_or(0);
+        let (sum, c1) = limb.overflowing_add(a_i);
+        let (sum, c2) = sum.overflowing_add(carry);
+        *limb = sum;
+        carry = u64::from(c1 | c2);
+    }
     let exp_bits = eph.a_bits.max(512) + 1;
-    let mut s_mont = group.pow(&base, &exp_limbs, exp_bits);
+    let s_mont = group.pow(&base, &exp_limbs, exp_bits);
     let mut s_limbs = group.retrieve(&s_mont);
     let mut s = uint(&s_limbs);
     let mut key = derive_key(&s, &u);
@@ -289,14 +338,8 @@ fn claim_signature(
     x_int.as_mut_words().zeroize();
     x_limbs.zeroize();
     x_wide.as_mut_words().zeroize();
-    a_wide.as_mut_words().zeroize();
     ux.as_mut_words().zeroize();
-    exp.as_mut_words().zeroize();
     exp_limbs.zeroize();
-    gx.zeroize();
-    kgx.zeroize();
-    base.zeroize();
-    s_mont.zeroize();
     s_limbs.zeroize();
     s.as_mut_words().zeroize();
     key.zeroize();
@@ -312,19 +355,79 @@ pub fn cognito_timestamp(t: SystemTime) -> String {
         .to_string()
 }
 
-/// Not part of the API: the constant-time exponentiation that [`password_claim_signature`]
-/// runs for S, as compiled in this crate, for the reference row of `benches/benches/srp.rs`.
-/// Returns base^exp mod N (big-endian) for a big-endian `base` and the low `exp_bits` bits of
-/// a big-endian `exp`.
+/// Not part of the API (only with the `test-internals` feature, for the benches, the fuzz
+/// targets and the constant-time checks): the group arithmetic on raw little-endian 64-bit
+/// limbs. It may change or go at any time.
+#[cfg(feature = "test-internals")]
 #[doc(hidden)]
-pub fn modpow_ct_for_bench(base: &[u8; 384], exp: &[u8; 512], exp_bits: u32) -> Vec<u8> {
-    let group = &*GROUP;
-    let base = group.to_mont(&limbs(&U3072::from_be_slice(base)));
-    let exp: [u64; WL * Word::BITS as usize / 64] = limbs(&U4096::from_be_slice(exp));
-    uint(&group.retrieve(&group.pow(&base, &exp, exp_bits)))
-        .to_be_bytes()
-        .as_ref()
-        .to_vec()
+pub mod internals {
+    use super::*;
+
+    /// 64-bit limbs of a number below 2^3072, little-endian.
+    pub type Limbs = group::Limbs;
+
+    /// N as limbs.
+    pub fn modulus() -> Limbs {
+        group::n_limbs()
+    }
+
+    /// x·2^3072 mod N, for any x below 2^3072.
+    pub fn to_mont(x: &Limbs) -> Limbs {
+        GROUP.to_mont(x).into_limbs()
+    }
+
+    /// x·2^−3072 mod N, for a Montgomery form x below N.
+    pub fn retrieve(x: &Limbs) -> Limbs {
+        GROUP.retrieve(&group::Mont::from_limbs(*x))
+    }
+
+    /// The Montgomery product a·b·2^−3072 mod N of two values below N.
+    pub fn mul(a: &Limbs, b: &Limbs) -> Limbs {
+        GROUP
+            .mul(&group::Mont::from_limbs(*a), &group::Mont::from_limbs(*b))
+            .into_limbs()
+    }
+
+    /// (a + b) mod N for two values below N.
+    pub fn add(a: &Limbs, b: &Limbs) -> Limbs {
+        GROUP
+            .add(&group::Mont::from_limbs(*a), &group::Mont::from_limbs(*b))
+            .into_limbs()
+    }
+
+    /// (a − b) mod N for two values below N.
+    pub fn sub(a: &Limbs, b: &Limbs) -> Limbs {
+        GROUP
+            .sub(&group::Mont::from_limbs(*a), &group::Mont::from_limbs(*b))
+            .into_limbs()
+    }
+
+    /// base^exp in Montgomery form (base in Montgomery form, below N) over the low `bits`
+    /// bits of `exp`: the windowed exponentiation S is computed with.
+    pub fn pow(base: &Limbs, exp: &[u64], bits: u32) -> Limbs {
+        GROUP
+            .pow(&group::Mont::from_limbs(*base), exp, bits)
+            .into_limbs()
+    }
+
+    /// g^exp in Montgomery form for an `exp` below 2^`bits`: the fixed-base combs up to 1024
+    /// bits (`a`, x), the windowed exponentiation above.
+    pub fn g_pow(exp: &[u64], bits: u32) -> Limbs {
+        super::g_pow(exp, bits).into_limbs()
+    }
+
+    /// The constant-time exponentiation that [`password_claim_signature`] runs for S, for the
+    /// reference row of `benches/benches/srp.rs`. Returns base^exp mod N (big-endian) for a
+    /// big-endian `base` and the low `exp_bits` bits of a big-endian `exp`.
+    pub fn modpow_ct_for_bench(base: &[u8; 384], exp: &[u8; 512], exp_bits: u32) -> Vec<u8> {
+        let group = &*GROUP;
+        let base = group.to_mont(&limbs(&U3072::from_be_slice(base)));
+        let exp: [u64; WL * Word::BITS as usize / 64] = limbs(&U4096::from_be_slice(exp));
+        uint(&group.retrieve(&group.pow(&base, &exp, exp_bits)))
+            .to_be_bytes()
+            .as_ref()
+            .to_vec()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -522,13 +625,15 @@ pub(crate) fn device_verifier(
     password: &Password,
 ) -> (Vec<u8>, Vec<u8>) {
     let mut raw = [0u8; 16];
-    rand::fill(&mut raw);
+    os_random(&mut raw);
     let salt = pad_bytes(&raw);
     let mut x = compute_x(group_key, device_key, password, &salt);
     let mut x_int = U256::from_be_slice(&x);
     // x is secret (it proves the device): the constant-time exponentiation, as for `g^x`.
     let mut x_limbs: [u64; 4] = limbs(&x_int);
-    let verifier = uint(&GROUP.retrieve(&g_pow(&x_limbs, 256)));
+    let mut verifier_limbs = GROUP.retrieve(&g_pow(&x_limbs, 256));
+    let verifier = uint(&verifier_limbs);
+    verifier_limbs.zeroize();
     x_limbs.zeroize();
     x.zeroize();
     x_int.as_mut_words().zeroize();
@@ -604,7 +709,9 @@ mod tests {
         let mut ch = challenge("1234", ok_b, "AAEC");
         ch.user_pool_id = "no-underscore";
         assert_eq!(sig(&eph, &ch).unwrap_err().kind(), ErrorKind::Config);
-        for a in ["", "xyz", "0", "000", &"1".repeat(769)] {
+        // 1 (and 0) would make S depend on the password alone: a captured exchange becomes an
+        // offline guessing oracle.
+        for a in ["", "xyz", "0", "000", "1", "0001", &"1".repeat(769)] {
             let err = SrpClientEphemeral::from_private_hex(a).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidParameter, "{a:?}");
         }
@@ -641,8 +748,10 @@ mod tests {
         assert_ne!(sig(&e1, &ch).unwrap(), sig(&e2, &ch).unwrap());
     }
 
+    #[cfg(feature = "test-internals")]
     #[test]
     fn the_benches_exponentiation_is_the_groups() {
+        use super::internals::modpow_ct_for_bench;
         let (mut base, mut exp) = ([0u8; 384], [0u8; 512]);
         base[383] = 3;
         exp[511] = 0b101;

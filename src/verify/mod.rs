@@ -420,8 +420,10 @@ impl Inner {
         }
         // 8. exp and nbf, with the grace.
         let now = i.clock.now();
+        // Checked: a grace (or an `exp`) so large that the sum passes SystemTime's end means
+        // "never expires by this check", not a panic.
         match claims.exp() {
-            Some(exp) if now < exp + i.grace => {}
+            Some(exp) if exp.checked_add(i.grace).is_none_or(|end| now < end) => {}
             _ => return Err(VerifyError::Expired),
         }
         if let Some(nbf) = claims.get("nbf") {
@@ -429,7 +431,7 @@ impl Inner {
             let nbf = UNIX_EPOCH
                 .checked_add(Duration::try_from_secs_f64(nbf).map_err(|_| VerifyError::Malformed)?)
                 .ok_or(VerifyError::Malformed)?;
-            if now + i.grace < nbf {
+            if now.checked_add(i.grace).is_some_and(|latest| latest < nbf) {
                 return Err(VerifyError::NotYetValid);
             }
         }

@@ -84,7 +84,10 @@ pub async fn sign_in(
         "Waiting for the browser (up to {} minutes)...",
         SIGN_IN_TIME.as_secs() / 60
     );
-    let redirected = listener.wait(SIGN_IN_TIME).await.or_fail(profile)?;
+    let redirected = listener
+        .wait(&request, SIGN_IN_TIME)
+        .await
+        .or_fail(profile)?;
     let tokens = login
         .exchange(&request, &redirected)
         .await

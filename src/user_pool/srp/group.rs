@@ -10,9 +10,16 @@
 //!   multiplications instead of about 1230 operations.
 //!
 //! Constant time: no branch and no memory address depends on a value or an exponent. Table
-//! entries are chosen by reading the whole table and keeping one entry under a mask made by
-//! `crypto_bigint::Choice` (an optimisation barrier); only the exponents' bit bounds, which
-//! are public, shape the work.
+//! entries are chosen by reading the whole table and keeping one entry under a mask that
+//! `ctutils::CtEq` computes with a `cmov` instruction (inline assembly the optimiser cannot see
+//! through, from the RustCrypto `cmov` crate that crypto-bigint itself relies on); the final
+//! conditional subtraction of a product and a sum is a `ctutils::CtAssign` (`cmov` per limb).
+//! Only the exponents' bit bounds, which are public, shape the work. `scripts/ct_check.sh`
+//! checks the compiled code (SECURITY.md).
+//!
+//! Zeroization: [`Mont`] is not `Copy` and clears itself on drop, and every scratch array
+//! (the quotient digits, the unreduced product, the difference, the selection masks) is
+//! cleared before it goes out of scope.
 //!
 //! The file uses no other module of the crate, so that `benches/benches/srp.rs` compiles the
 //! same source as its reference exponentiation.
@@ -20,7 +27,8 @@
 use std::sync::LazyLock;
 
 use crypto_bigint::Choice;
-use zeroize::Zeroize;
+use crypto_bigint::ctutils::{CtAssign, CtEq};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// N, big-endian hex.
 pub(crate) const N_HEX: &str = concat!(
@@ -43,17 +51,26 @@ pub(crate) type Limbs = [u64; LIMBS];
 /// (205 multiplications and a 32-entry table beside the 1025 squarings).
 const WINDOW: u32 = 5;
 
-/// A number modulo N in Montgomery form (x·2^3072 mod N), fully reduced.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// A number modulo N in Montgomery form (x·2^3072 mod N), fully reduced. Not `Copy`, so
+/// that no copy is made without a `clone()` in the source, and cleared on drop: every value
+/// of the exponentiations is derived from a secret.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub(crate) struct Mont(Limbs);
 
-impl Zeroize for Mont {
-    fn zeroize(&mut self) {
-        self.0.zeroize();
-    }
-}
-
 impl Mont {
+    /// A value from its Montgomery-form limbs (for the raw-limb test interface, the fuzz
+    /// targets and the constant-time checks).
+    #[allow(dead_code)]
+    pub(crate) fn from_limbs(limbs: Limbs) -> Mont {
+        Mont(limbs)
+    }
+
+    /// The Montgomery-form limbs (for the raw-limb test interface).
+    #[allow(dead_code)]
+    pub(crate) fn into_limbs(self) -> Limbs {
+        self.0
+    }
+
     /// Whether the number is 0. Variable time: for public values only.
     pub(crate) fn is_zero_vartime(&self) -> bool {
         self.0.iter().all(|&w| w == 0)
@@ -71,11 +88,17 @@ pub(crate) struct Group {
     one: Mont,
 }
 
+/// N as limbs (for the raw-limb test interface).
+#[allow(dead_code)]
+pub(crate) fn n_limbs() -> Limbs {
+    GROUP.n
+}
+
 /// The group, computed once.
 pub(crate) static GROUP: LazyLock<Group> = LazyLock::new(Group::new);
 
 /// The 192-bit accumulator of one column of a product.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, Zeroize)]
 struct Acc {
     lo: u128,
     hi: u64,
@@ -120,12 +143,6 @@ fn dot2(acc: &mut Acc, (x, y): (&[u64], &[u64]), (z, w): (&[u64], &[u64])) {
         second.mac(c, d);
     }
     acc.add(second);
-}
-
-/// `mask` ? `b` : `a`, limb by limb.
-#[inline(always)]
-fn select_limbs(a: &Limbs, b: &Limbs, mask: u64) -> Limbs {
-    std::array::from_fn(|i| a[i] ^ (mask & (a[i] ^ b[i])))
 }
 
 impl Group {
@@ -177,8 +194,13 @@ impl Group {
             *out = v;
             borrow = u64::from(b1 | b2);
         }
-        let take_difference = Choice::from_u64_nz(carry | (borrow ^ 1)).to_u64_mask();
-        Mont(select_limbs(t, &d, take_difference))
+        // The difference is the answer when the sum carried out of 2^3072 or did not borrow.
+        let mut result = Mont(*t);
+        result
+            .0
+            .ct_assign(&d, Choice::from_u64_nz(carry | (borrow ^ 1)));
+        d.zeroize();
+        result
     }
 
     /// (a + b) mod N.
@@ -204,16 +226,23 @@ impl Group {
             *out = v;
             borrow = b1 | b2;
         }
-        // Add N back under a mask when the difference went negative.
-        let mask = Choice::from_u64_nz(u64::from(borrow)).to_u64_mask();
+        // d + N is the answer when the difference went negative (mod 2^3072, the carry out
+        // cancels the borrow).
+        let mut plus_n = [0u64; LIMBS];
         let mut carry = false;
-        for (out, &m) in d.iter_mut().zip(self.n.iter()) {
-            let (v, c1) = out.overflowing_add(m & mask);
+        for ((out, &x), &m) in plus_n.iter_mut().zip(d.iter()).zip(self.n.iter()) {
+            let (v, c1) = x.overflowing_add(m);
             let (v, c2) = v.overflowing_add(u64::from(carry));
             *out = v;
             carry = c1 | c2;
         }
-        Mont(d)
+        let mut result = Mont(d);
+        result
+            .0
+            .ct_assign(&plus_n, Choice::from_u64_nz(u64::from(borrow)));
+        d.zeroize();
+        plus_n.zeroize();
+        result
     }
 
     /// The Montgomery product a·b·2^−3072 mod N.
@@ -246,8 +275,11 @@ impl Group {
         }
         out[LIMBS - 1] = acc.shift();
         let carry = acc.lo as u64;
+        let result = self.reduce_once(&out, carry);
         q.zeroize();
-        self.reduce_once(&out, carry)
+        out.zeroize();
+        acc.zeroize();
+        result
     }
 
     /// The Montgomery square a²·2^−3072 mod N. A dedicated squaring, which computes each cross
@@ -275,11 +307,11 @@ impl Group {
     pub(crate) fn pow(&self, base: &Mont, exp: &[u64], bits: u32) -> Mont {
         let bits = bits.min(u32::try_from(exp.len() * 64).unwrap_or(u32::MAX));
         if bits == 0 {
-            return self.one;
+            return self.one.clone();
         }
-        // table[i] = base^i
-        let mut table = [self.one; 1 << WINDOW];
-        table[1] = *base;
+        // table[i] = base^i (each entry cleared on drop)
+        let mut table: [Mont; 1 << WINDOW] = std::array::from_fn(|_| self.one.clone());
+        table[1] = base.clone();
         for i in 2..table.len() {
             table[i] = if i % 2 == 0 {
                 self.sqr(&table[i / 2])
@@ -292,16 +324,13 @@ impl Group {
         // The top window holds only the bits below `bits`.
         let top_mask = (1u64 << (bits - top * WINDOW)) - 1;
         let mut acc = select(&table, window(exp, top * WINDOW, WINDOW) & top_mask);
-        let mut entry;
         for w in (0..top).rev() {
             for _ in 0..WINDOW {
                 acc = self.sqr(&acc);
             }
-            entry = select(&table, window(exp, w * WINDOW, WINDOW));
+            let entry = select(&table, window(exp, w * WINDOW, WINDOW));
             acc = self.mul(&acc, &entry);
-            entry.zeroize();
         }
-        table.zeroize();
         acc
     }
 }
@@ -326,16 +355,22 @@ fn window(exp: &[u64], pos: u32, width: u32) -> u64 {
 
 /// The entry `index` of `table` (at most 256 entries), reading every entry (constant time in
 /// `index`).
+///
+/// The one-hot masks come from `ctutils`'s `CtEq` (a `cmp` and a `cmov` in inline assembly on
+/// x86-64 and AArch64), so the compiler cannot tell which mask is set and turn the scan into a
+/// branch or an indexed load; the scan itself is AND/OR over every entry, which it vectorises.
+/// `cmov` per limb (`CtAssign`) instead measured slower: it cannot be vectorised.
 #[inline(always)]
 fn select(table: &[Mont], index: u64) -> Mont {
     // Eight limbs at a time across all entries, so the partial result stays in registers.
     const CHUNK: usize = 8;
     let mut masks = [0u64; 256];
-    for (i, mask) in masks.iter_mut().enumerate().take(table.len()) {
-        *mask = Choice::from_u64_eq(i as u64, index).to_u64_mask();
+    let masks = &mut masks[..table.len()];
+    for (i, mask) in masks.iter_mut().enumerate() {
+        *mask = (i as u64).ct_eq(&index).to_u64_mask();
     }
-    let mut out = [0u64; LIMBS];
-    for (c, chunk) in out.chunks_exact_mut(CHUNK).enumerate() {
+    let mut out = Mont([0u64; LIMBS]);
+    for (c, chunk) in out.0.chunks_exact_mut(CHUNK).enumerate() {
         let mut acc = [0u64; CHUNK];
         for (entry, &mask) in table.iter().zip(masks.iter()) {
             let limbs = &entry.0[c * CHUNK..(c + 1) * CHUNK];
@@ -344,8 +379,11 @@ fn select(table: &[Mont], index: u64) -> Mont {
             }
         }
         chunk.copy_from_slice(&acc);
+        acc.zeroize();
     }
-    Mont(out)
+    // The masks say which entry was taken.
+    masks.zeroize();
+    out
 }
 
 /// A Lim–Lee comb for g^e with a fixed base g and exponents up to `teeth · spacing` bits.
@@ -380,14 +418,14 @@ impl Comb {
         let mut table = Vec::with_capacity(blocks as usize * width);
         for s in 0..blocks {
             let first = table.len();
-            table.push(group.one);
+            table.push(group.one.clone());
             for j in 1..width {
                 // j = its top bit t plus the rest, already in the table.
                 let t = j.ilog2();
                 let power = &powers[(t * spacing + s * block_bits) as usize];
                 let rest = j - (1 << t);
                 table.push(if rest == 0 {
-                    *power
+                    power.clone()
                 } else {
                     group.mul(&table[first + rest], power)
                 });
@@ -407,7 +445,6 @@ impl Comb {
     pub(crate) fn pow(&self, group: &Group, exp: &[u64]) -> Mont {
         let width = 1usize << self.teeth;
         let mut acc: Option<Mont> = None;
-        let mut entry;
         for col in (0..self.block_bits).rev() {
             if let Some(value) = acc.as_mut() {
                 *value = group.sqr(value);
@@ -423,15 +460,15 @@ impl Comb {
                     index |= window(exp, t * self.spacing + offset, 1) << t;
                 }
                 let row = &self.table[s as usize * width..(s as usize + 1) * width];
-                entry = select(row, index);
+                let entry = select(row, index);
+                index.zeroize();
                 acc = Some(match acc {
                     None => entry,
                     Some(value) => group.mul(&value, &entry),
                 });
-                entry.zeroize();
             }
         }
-        acc.unwrap_or(group.one)
+        acc.unwrap_or_else(|| group.one.clone())
     }
 }
 
@@ -539,6 +576,43 @@ mod tests {
         }
     }
 
+    /// `reduce_once` subtracts N when the sum reached N without a carry out of 2^3072 ("carry 0,
+    /// no borrow"), a path random operands essentially never take: (N − 1) + 1 = N ≡ 0 lands
+    /// exactly on it, (N − 1) + 2 just past it. Kills the mutant that subtracts on the carry
+    /// alone.
+    #[test]
+    fn a_sum_reaching_n_exactly_is_reduced() {
+        let n = GROUP.n;
+        let mut n_minus: [Limbs; 3] = [n; 3];
+        for (k, value) in n_minus.iter_mut().enumerate() {
+            value[0] -= k as u64 + 1; // N − 1, N − 2, N − 3 (N's low limb is all ones)
+        }
+        let small = |v: u64| {
+            let mut l = [0u64; LIMBS];
+            l[0] = v;
+            Mont(l)
+        };
+        let sum = GROUP.add(&Mont(n_minus[0]), &small(1));
+        assert_eq!(sum.0, [0u64; LIMBS], "(N − 1) + 1");
+        assert_eq!(
+            GROUP.add(&Mont(n_minus[0]), &small(2)).0,
+            small(1).0,
+            "(N − 1) + 2"
+        );
+        assert_eq!(
+            GROUP.add(&Mont(n_minus[2]), &small(2)).0,
+            n_minus[0],
+            "(N − 3) + 2"
+        );
+        // And the subtraction's wrap the other way.
+        assert_eq!(GROUP.sub(&small(0), &small(1)).0, n_minus[0], "0 − 1");
+        assert_eq!(GROUP.sub(&small(1), &small(1)).0, [0u64; LIMBS], "1 − 1");
+        // crypto-bigint agrees (in Montgomery form both sides).
+        let (t1, o1) = pair(&U3072::ONE);
+        let (tm, om) = pair(&U3072::from_words(n_minus[0]));
+        assert!(same(&(t1 + tm), &GROUP.add(&o1, &om)));
+    }
+
     /// Exponents worth checking below 2^bits: 0, 1, 2^(bits−1), all ones, random ones.
     fn exponents<const L: usize>(bits: u32) -> Vec<Uint<L>> {
         let all_ones = Uint::<L>::MAX.shr_vartime(Uint::<L>::BITS - bits);
@@ -572,7 +646,7 @@ mod tests {
             &tb.pow_bounded_exp(&e, 1025),
             &GROUP.pow(&ob, e.as_words(), 1025)
         ));
-        assert!(GROUP.pow(&ob, e.as_words(), 0) == GROUP.one);
+        assert!(GROUP.pow(&ob, e.as_words(), 0).0 == GROUP.one.0);
     }
 
     #[test]
