@@ -11,6 +11,9 @@
 //! 6. A dead background refresher is noticed; the foreground margin stays above what skew
 //!    learning can detect.
 //! 7. The loser of a rotation race waits for the winner's save, however slow.
+//! 8. Credentials about to expire are not signed with while new ones cannot be had (found by
+//!    the soak: at its 100x time, a request signed in its credentials' last second arrived
+//!    after them).
 
 mod support;
 
@@ -617,4 +620,39 @@ async fn sessions_sharing_a_store_refresh_once_per_generation_between_them() {
         s.tokens().await.expect("fresh tokens");
     }
     assert_eq!(emu.calls("GetTokensFromRefreshToken"), 2);
+}
+
+// ---- 8. Nearly expired credentials -------------------------------------------------------------
+
+#[tokio::test]
+async fn credentials_about_to_expire_are_not_sent_while_new_ones_cannot_be_had() {
+    let emu = emulator(false).await;
+    let session = signed_in(builder(&emu, emu.clock.clone()), "jdoe").await;
+    let api = ApiClient::builder(emu.api_url("reference", "prod").expect("url").as_str())
+        .region(emu.region())
+        .session(&session)
+        .build()
+        .expect("api client");
+    let creds = session.credentials().await.expect("credentials");
+    // The identity pool is down; the credentials have 8 s left: a transit or a clock error of
+    // that much and the server refuses them as expired.
+    emu.inject_fault_rate(
+        "GetCredentialsForIdentity",
+        cognito_sigv4_emulator::Fault::ServerError,
+        1.0,
+    );
+    emu.clock
+        .set(creds.expiry().expect("expiry") - Duration::from_secs(8));
+    let sent_before = emu.calls("execute-api");
+    let err = api
+        .request(http::Method::GET, "/cip")
+        .send()
+        .await
+        .expect_err("the outage is the answer, not a refusal at the server");
+    assert!(err.is_retryable(), "{err}");
+    assert_eq!(
+        emu.calls("execute-api"),
+        sent_before,
+        "nearly expired credentials were sent"
+    );
 }

@@ -255,6 +255,9 @@ pub struct CallRecord {
     pub seq: u64,
     /// When it arrived, on the emulator's clock.
     pub time: SystemTime,
+    /// When the caller says it signed it: a SigV4 request's `X-Amz-Date` (header or query),
+    /// on the caller's clock. `time - signed_at` is its transit plus the caller's skew.
+    pub signed_at: Option<SystemTime>,
     /// The service: `cognito-idp`, `cognito-identity`, `sts`, `execute-api`, or `unknown` for
     /// a request no service serves.
     pub service: &'static str,
@@ -458,6 +461,7 @@ pub(crate) struct OperationNote {
 #[derive(Debug)]
 pub(crate) struct NewCall<'a> {
     pub(crate) time: SystemTime,
+    pub(crate) signed_at: Option<SystemTime>,
     pub(crate) service: &'static str,
     pub(crate) operation: &'a str,
     pub(crate) detail: Option<&'a str>,
@@ -557,6 +561,7 @@ impl CallLog {
         let record = CallRecord {
             seq: self.last_seq,
             time: call.time,
+            signed_at: call.signed_at,
             service: call.service,
             operation,
             detail: call.detail.map(|d| self.intern(d)),
@@ -636,6 +641,7 @@ mod tests {
     fn call<'a>(operation: &'a str, refusal: Option<RefusalReason>) -> NewCall<'a> {
         NewCall {
             time: UNIX_EPOCH,
+            signed_at: None,
             service: "cognito-idp",
             operation,
             detail: None,

@@ -325,6 +325,7 @@ fn record_json(r: &CallRecord) -> Value {
         "seq": r.seq,
         "time": rfc3339(r.time),
         "epoch_ms": epoch_ms(r.time),
+        "signed_epoch_ms": r.signed_at.map(epoch_ms),
         "service": r.service,
         "operation": &*r.operation,
         "detail": r.detail.as_deref(),

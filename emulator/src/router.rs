@@ -158,6 +158,7 @@ async fn serve_arrived(shared: Shared, request: axum::extract::Request) -> Respo
         };
         (header("user-agent"), header("x-amz-user-agent"))
     };
+    let signed_at = signed_at(&request);
     let (mut response, call) = if apigw_ws::is_upgrade(request.headers()) {
         let mut call = Call::new(Service::ApiGateway.name(), "$connect");
         let response = match admit(&shared, Service::ApiGateway, "$connect", &mut call).await {
@@ -177,11 +178,14 @@ async fn serve_arrived(shared: Shared, request: axum::extract::Request) -> Respo
     };
     record(
         &shared,
-        time,
+        Arrival {
+            time,
+            signed_at,
+            user_agent: user_agent.as_deref(),
+            amz_user_agent: amz_user_agent.as_deref(),
+        },
         &call,
         &response,
-        user_agent.as_deref(),
-        amz_user_agent.as_deref(),
     );
     shared.touch();
     if let Some(Fault::LatencyAfter(delay)) = call.fault {
@@ -211,16 +215,33 @@ async fn serve_arrived(shared: Shared, request: axum::extract::Request) -> Respo
     response
 }
 
+/// When a request arrived, and what it said of itself.
+struct Arrival<'a> {
+    time: std::time::SystemTime,
+    signed_at: Option<std::time::SystemTime>,
+    user_agent: Option<&'a str>,
+    amz_user_agent: Option<&'a str>,
+}
+
+/// The time a SigV4 request says it was signed: its `X-Amz-Date` header, or the query's for a
+/// presigned URL.
+fn signed_at(request: &axum::extract::Request) -> Option<std::time::SystemTime> {
+    let header = request
+        .headers()
+        .get("x-amz-date")
+        .and_then(|v| v.to_str().ok());
+    let query = || {
+        request.uri().query().and_then(|q| {
+            q.split('&')
+                .find_map(|pair| pair.strip_prefix("X-Amz-Date="))
+        })
+    };
+    crate::sigv4::parse_amz_date(header.or_else(query)?)
+}
+
 /// Writes the call to the log, with its refusal (typed by the handler, or by the service's
 /// error code, or `Other` for an untyped answer of 400 or more).
-fn record(
-    shared: &Shared,
-    time: std::time::SystemTime,
-    call: &Call,
-    response: &Response,
-    user_agent: Option<&str>,
-    amz_user_agent: Option<&str>,
-) {
+fn record(shared: &Shared, arrival: Arrival<'_>, call: &Call, response: &Response) {
     let note = response.extensions().get::<OperationNote>();
     let operation = note.map_or(call.operation.as_str(), |n| n.operation.as_str());
     let detail = note
@@ -245,15 +266,16 @@ fn record(
         None => None,
     };
     shared.log().record(NewCall {
-        time,
+        time: arrival.time,
+        signed_at: arrival.signed_at,
         service: call.service,
         operation,
         detail,
         status: status.as_u16(),
         refusal,
         fault: call.fault.clone(),
-        user_agent,
-        amz_user_agent,
+        user_agent: arrival.user_agent,
+        amz_user_agent: arrival.amz_user_agent,
     });
 }
 

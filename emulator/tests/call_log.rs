@@ -216,6 +216,10 @@ async fn api_gateway_iam_refusals_are_recorded_by_reason() {
         RefusalReason::SignatureExpired,
         "InvalidSignatureException",
     );
+    // When the caller says it signed: how long the request took to arrive, or how wrong its
+    // clock is.
+    assert_eq!(r.signed_at, Some(now - 10 * MINUTE));
+    assert_eq!(r.time, now);
     assert!(
         r.refusal
             .unwrap()
@@ -642,6 +646,7 @@ async fn the_call_log_is_served_over_http_with_filters() {
     assert_eq!(calls[0]["user_agent"], "call-log-test/1.0 app/raw-json");
     assert_eq!(calls[0]["time"], "2026-01-05T09:04:03.000Z");
     assert_eq!(calls[1]["refusal"], Value::Null);
+    assert_eq!(calls[1]["signed_epoch_ms"], Value::Null, "an unsigned call");
 
     let (_, refused) = get("calls?operation=GetId&refused=true").await;
     assert_eq!(refused["calls"].as_array().unwrap().len(), 1);

@@ -21,6 +21,12 @@ use crate::time::shift;
 /// A skew smaller than this is not worth a retry on a bare `InvalidSignatureException`.
 const MIN_SKEW_SECS: u64 = 60;
 
+/// Credentials with less than this left are not signed with while new ones may be had: they
+/// could expire on the way (or within the clock's error), and the caller is better served by
+/// the refresh's own error than by a refusal at the server. aws-sdk's identity cache uses the
+/// same 10 s buffer.
+const SEND_MIN_VALIDITY: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// One request being built; send it with [`send`](RequestBuilder::send).
 #[must_use]
 pub struct RequestBuilder {
@@ -408,7 +414,8 @@ impl ApiClient {
         let learned = self.signing_time();
         let tried = shift(self.inner.clock.now(), retry.offset(&self.inner.skew));
         let expired_by = |c: &Credentials, t| c.expiry().is_some_and(|expiry| expiry <= t);
-        if (expired_by(&creds, learned) || expired_by(&creds, tried))
+        let nearly = |t: SystemTime| t + SEND_MIN_VALIDITY;
+        if (expired_by(&creds, nearly(learned)) || expired_by(&creds, nearly(tried)))
             && !retry.credentials
             && self.inner.refreshable.is_some()
         {

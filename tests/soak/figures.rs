@@ -6,7 +6,9 @@
 //!   expired (credentials, a token at the authorizer, a login token at the identity pool, a
 //!   signature outside its window). 0, except in a window an injected lie or clock step
 //!   excuses — and each of those rescued by exactly one retry (the same request, named in its
-//!   user agent, answered 200 next).
+//!   user agent, answered 200 next). A request signed (its `X-Amz-Date`) 10 s or more before
+//!   it arrived is counted apart: the SDK never signs with less than 10 s left, so it expired
+//!   on the way (at 100x time, 100 ms of scheduling on a loaded machine).
 //! - **Session ends**: 0 (nothing in the run revokes a sign-in).
 //! - **Refreshes**: each session refreshes each token generation once: successful refresh
 //!   calls closer than half a token lifetime apart are duplicates (0, outside clock-step
@@ -122,6 +124,9 @@ pub struct Figures {
     /// Refused for expiry outside every excused window: (session, operation, reason).
     unexcused: Vec<String>,
     excused: u64,
+    /// Refused for expiry after a transit longer than the SDK's send buffer: signed at least
+    /// 10 s (simulated; 100 ms real) before they arrived, so with at least that much left.
+    in_transit: Vec<String>,
     /// Excused refusals not followed by exactly one successful retry.
     unrescued: Vec<String>,
     session_ends: Vec<String>,
@@ -232,6 +237,9 @@ pub fn compute(
     f
 }
 
+/// The SDK's send buffer: it never signs with credentials that have less left.
+const SEND_BUFFER_MS: u64 = 10_000;
+
 /// Expiry refusals, excused or not, and whether each excused one was rescued by one retry.
 fn expiry_refusals(
     log: &[CallRecord],
@@ -259,6 +267,17 @@ fn expiry_refusals(
             reason.name(),
             (at.saturating_sub(timeline.start_ms)) / 1_000
         );
+        let transit_ms = r
+            .signed_at
+            .and_then(|signed| r.time.duration_since(signed).ok())
+            .map_or(0, |d| d.as_millis() as u64);
+        if timeline.excuses(process_of(&session), at).is_none() && transit_ms >= SEND_BUFFER_MS {
+            f.in_transit.push(format!(
+                "{what} after {:.1} s in transit",
+                transit_ms as f64 / 1e3
+            ));
+            continue;
+        }
         if timeline.excuses(process_of(&session), at).is_none() {
             // What the session's credentials were: its exchanges just before.
             let exchanges: Vec<String> = log
@@ -410,6 +429,10 @@ impl Figures {
             self.unexcused.len()
         );
         println!(
+            "  refused for expiry after >10 s in transit {}",
+            self.in_transit.len()
+        );
+        println!(
             "  refused for expiry after a lie or a step  {} ({} not rescued by exactly one retry)",
             self.excused,
             self.unrescued.len()
@@ -463,6 +486,9 @@ impl Figures {
             pct(self.soft_failures),
             self.hard_failures.len()
         );
+        for w in self.in_transit.iter().take(10) {
+            println!("    in transit: {w}");
+        }
         for w in self.unexcused.iter().take(10) {
             println!("    not excused: {w}");
         }
