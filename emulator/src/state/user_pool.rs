@@ -7,8 +7,8 @@ use cognito_sigv4::secret::OneTimeCode;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
-/// A user pool.
-#[derive(serde::Serialize, serde::Deserialize)]
+/// A user pool. `Clone`, so that a sign-in that waits for a trigger can be undone.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct UserPool {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -55,6 +55,9 @@ pub(crate) struct UserPool {
     pub(crate) devices: super::Devices,
     /// What the control plane stores and describes but the data plane does not act on.
     pub(crate) settings: PoolSettings,
+    /// `LambdaConfig`: the triggers' functions.
+    #[serde(default)]
+    pub(crate) lambda: crate::seed::LambdaConfigSeed,
 }
 
 /// A user pool's settings kept for DescribeUserPool (the control plane's): stored as given.
@@ -221,7 +224,6 @@ pub(crate) struct AppClient {
     pub(crate) id_token_validity: Duration,
     pub(crate) access_token_validity: Duration,
     pub(crate) refresh_token_validity: Duration,
-    pub(crate) access_token_scopes: Vec<String>,
     pub(crate) refresh_token_rotation: bool,
     /// With rotation: how long a retired refresh token still works (`RetryGracePeriodSeconds`).
     pub(crate) refresh_token_grace: Duration,
@@ -245,6 +247,18 @@ pub(crate) enum UserStatus {
     ForceChangePassword,
     Unconfirmed,
     ResetRequired,
+}
+
+impl UserStatus {
+    /// Cognito's name (`UserStatus`, `cognito:user_status`).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Confirmed => "CONFIRMED",
+            UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
+            UserStatus::Unconfirmed => "UNCONFIRMED",
+            UserStatus::ResetRequired => "RESET_REQUIRED",
+        }
+    }
 }
 
 /// A user. The password itself is not kept: only its SRP salt and verifier.
@@ -286,7 +300,6 @@ impl std::fmt::Debug for AppClient {
             .field("name", &self.name)
             .field("has_secret", &self.secret.is_some())
             .field("explicit_auth_flows", &self.explicit_auth_flows)
-            .field("access_token_scopes", &self.access_token_scopes)
             .field("refresh_token_rotation", &self.refresh_token_rotation)
             .field("refresh_token_grace", &self.refresh_token_grace)
             .finish_non_exhaustive()

@@ -295,12 +295,7 @@ fn user_mut<'a>(p: &'a mut UserPool, username: &str) -> Result<&'a mut User, Wir
 }
 
 fn status_name(s: UserStatus) -> &'static str {
-    match s {
-        UserStatus::Confirmed => "CONFIRMED",
-        UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
-        UserStatus::Unconfirmed => "UNCONFIRMED",
-        UserStatus::ResetRequired => "RESET_REQUIRED",
-    }
+    s.as_str()
 }
 
 /// `[{"Name", "Value"}]` members.

@@ -175,6 +175,7 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
         }),
         devices: Default::default(),
         settings: Default::default(),
+        lambda: p.lambda_config.clone().unwrap_or_default(),
         mfa_required: match p.mfa_configuration.as_deref() {
             None | Some("OFF") | Some("OPTIONAL") => false,
             Some("ON") => true,
@@ -373,7 +374,6 @@ fn app_client(c: &AppClientSeed) -> Result<AppClient, Error> {
         id_token_validity: Duration::from_secs(c.id_token_validity_secs),
         access_token_validity: Duration::from_secs(c.access_token_validity_secs),
         refresh_token_validity: Duration::from_secs(c.refresh_token_validity_secs),
-        access_token_scopes: c.access_token_scopes.clone(),
         refresh_token_rotation: c.refresh_token_rotation,
         refresh_token_grace: Duration::from_secs(c.refresh_token_retry_grace_period_secs),
         prevent_user_existence_errors: c.prevent_user_existence_errors,
