@@ -13,11 +13,13 @@ use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
+use super::lifecycle;
 use super::mfa::send_new_code;
 use super::request::{
     Outcome, authorize_access, check_secret_hash, field, find_client, internal, pool_mut, required,
 };
 use super::sign_in::{PasswordCheck, check_password_policy};
+use super::triggers::Caller;
 use crate::crypto::random_uuid;
 use crate::srp_server;
 use crate::state::{
@@ -51,9 +53,12 @@ fn client_and_pool<'a>(
 pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let typed = required(req, "Username")?;
     let password = required(req, "Password")?;
-    let (_, pool) = client_and_pool(st, req, typed)?;
+    let region = st.region.clone();
+    let (client, pool) = client_and_pool(st, req, typed)?;
     let mut attributes = name_values(req, "UserAttributes");
-    let sub = random_uuid();
+    // The same in every pass of the request: the pre sign-up event names it in pools whose
+    // usernames are generated.
+    let sub = crate::lambda::replay::stable("sign-up-sub", random_uuid);
     let username = if pool.username_attributes.is_empty() {
         typed.to_owned()
     } else {
@@ -83,6 +88,19 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
         password,
         PasswordCheck::SignUp,
     )?;
+    let caller = Caller {
+        pool,
+        region: &region,
+        client_id: Some(&client.id),
+    };
+    let decision = lifecycle::pre_sign_up(
+        caller,
+        "PreSignUp_SignUp",
+        &username,
+        &attributes,
+        &name_values(req, "ValidationData"),
+    )?;
+    decision.verify(&mut attributes);
     let salt: [u8; 16] = rand::random();
     let verifier = srp_server::verifier(pool.srp_pool_name(), &username, password, &salt);
     pool.users.insert(
@@ -94,7 +112,11 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
             verifier,
             attributes,
             groups: Vec::new(),
-            status: UserStatus::Unconfirmed,
+            status: if decision.auto_confirm {
+                UserStatus::Confirmed
+            } else {
+                UserStatus::Unconfirmed
+            },
             enabled: true,
             totp_secret: None,
             totp_enabled: false,
@@ -107,6 +129,10 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
             modified: now,
         },
     );
+    if decision.auto_confirm {
+        // Confirmed by the trigger: no code to send (AWS sends none).
+        return Ok(json!({ "UserConfirmed": true, "UserSub": sub }));
+    }
     let delivery = send_code(pool, &username, CodePurpose::SignUp, None, now);
     let mut answer = json!({ "UserConfirmed": false, "UserSub": sub });
     if let Some(d) = delivery {
@@ -119,7 +145,8 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
 pub(super) fn confirm_sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let typed = required(req, "Username")?;
     let code = required(req, "ConfirmationCode")?;
-    let (_, pool) = client_and_pool(st, req, typed)?;
+    let region = st.region.clone();
+    let (client, pool) = client_and_pool(st, req, typed)?;
     let username = pool
         .find_user(typed)
         .ok_or_else(not_found)?
@@ -138,6 +165,13 @@ pub(super) fn confirm_sign_up(st: &mut State, now: SystemTime, req: &Value) -> O
         user.attributes
             .insert(format!("{attr}_verified"), "true".into());
     }
+    let user = &pool.users[&username];
+    let caller = Caller {
+        pool,
+        region: &region,
+        client_id: Some(&client.id),
+    };
+    lifecycle::post_confirmation(caller, "PostConfirmation_ConfirmSignUp", user)?;
     Ok(json!({}))
 }
 
@@ -160,7 +194,20 @@ pub(super) fn resend_confirmation_code(st: &mut State, now: SystemTime, req: &Va
 /// an unknown user gets a made-up delivery, as AWS documents.
 pub(super) fn forgot_password(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let typed = required(req, "Username")?;
+    let region = st.region.clone();
     let (client, pool) = client_and_pool(st, req, typed)?;
+    if pool.find_user(typed).is_none() {
+        let caller = Caller {
+            pool,
+            region: &region,
+            client_id: Some(&client.id),
+        };
+        if let Some(migrated) =
+            lifecycle::user_migration(caller, "UserMigration_ForgotPassword", typed, None)?
+        {
+            lifecycle::add_migrated(pool, typed, None, migrated, now)?;
+        }
+    }
     let Some(user) = pool.find_user(typed) else {
         if client.prevent_user_existence_errors {
             return Ok(json!({ "CodeDeliveryDetails": {
@@ -185,7 +232,8 @@ pub(super) fn confirm_forgot_password(st: &mut State, now: SystemTime, req: &Val
     let typed = required(req, "Username")?;
     let code = required(req, "ConfirmationCode")?;
     let password = required(req, "Password")?;
-    let (_, pool) = client_and_pool(st, req, typed)?;
+    let region = st.region.clone();
+    let (client, pool) = client_and_pool(st, req, typed)?;
     let username = pool
         .find_user(typed)
         .ok_or_else(not_found)?
@@ -202,6 +250,13 @@ pub(super) fn confirm_forgot_password(st: &mut State, now: SystemTime, req: &Val
     if user.status == UserStatus::ResetRequired {
         user.status = UserStatus::Confirmed;
     }
+    let user = &pool.users[&username];
+    let caller = Caller {
+        pool,
+        region: &region,
+        client_id: Some(&client.id),
+    };
+    lifecycle::post_confirmation(caller, "PostConfirmation_ConfirmForgotPassword", user)?;
     Ok(json!({}))
 }
 

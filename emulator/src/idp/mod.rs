@@ -24,7 +24,9 @@
 
 mod account;
 mod admin;
+mod custom_auth;
 mod device;
+mod lifecycle;
 mod mfa;
 pub(crate) mod oauth;
 mod pre_token;

@@ -155,6 +155,11 @@ pub(super) fn with_request<T>(req: &Value, f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// The `ClientMetadata` of the request being served.
+pub(super) fn client_metadata() -> Map<String, Value> {
+    CLIENT_METADATA.with(|m| m.borrow().clone())
+}
+
 /// Whether the pool has the trigger.
 pub(super) fn configured(pool: &UserPool, trigger: Trigger) -> bool {
     trigger.function(&pool.lambda).is_some()

@@ -13,6 +13,7 @@
 use super::{Functions, InvokeError};
 use serde_json::Value;
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// The most function calls one request may make: a custom-auth answer needs three triggers
 /// and a sign-in's tokens two more; the bound only stops a loop of changing events.
@@ -32,14 +33,18 @@ pub(crate) struct Answer {
     outcome: Result<Value, InvokeError>,
 }
 
-/// The answers a request has so far, and the call its last pass stopped at.
+/// The answers a request has so far, and the values its passes must share.
 #[derive(Debug, Default)]
 pub(crate) struct Answers {
     answers: Vec<Answer>,
+    stable: HashMap<String, Value>,
+    /// Calls made, answers dropped for a changed event included.
+    made: usize,
 }
 
 struct Scope {
     answers: Vec<Answer>,
+    stable: HashMap<String, Value>,
     next: usize,
     pending: Option<Call>,
 }
@@ -86,14 +91,41 @@ pub(crate) fn call(function: &str, event: Value) -> Result<Result<Value, InvokeE
     })
 }
 
+/// A value that every pass of the request gets the same (the first pass draws it with `draw`):
+/// for a random value a pass puts into an event, such as the `sub` of a user it creates,
+/// which would otherwise differ from pass to pass. Outside a pass, `draw` itself.
+pub(crate) fn stable<T>(key: &str, draw: impl FnOnce() -> T) -> T
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    SCOPE.with(|scope| {
+        let mut scope = scope.borrow_mut();
+        let Some(scope) = scope.as_mut() else {
+            return draw();
+        };
+        if let Some(kept) = scope
+            .stable
+            .get(key)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+        {
+            return kept;
+        }
+        let value = draw();
+        if let Ok(v) = serde_json::to_value(&value) {
+            scope.stable.insert(key.to_owned(), v);
+        }
+        value
+    })
+}
+
 impl Answers {
     /// Runs one pass of `f` with the answers so far: its output, and the call it stopped at
     /// (if it did).
     pub(crate) fn pass<T>(&mut self, f: impl FnOnce() -> T) -> (T, Option<Call>) {
-        let answers = std::mem::take(&mut self.answers);
         let previous = SCOPE.with(|s| {
             s.borrow_mut().replace(Scope {
-                answers,
+                answers: std::mem::take(&mut self.answers),
+                stable: std::mem::take(&mut self.stable),
                 next: 0,
                 pending: None,
             })
@@ -102,6 +134,7 @@ impl Answers {
         let scope = SCOPE.with(|s| std::mem::replace(&mut *s.borrow_mut(), previous));
         let pending = scope.and_then(|scope| {
             self.answers = scope.answers;
+            self.stable = scope.stable;
             scope.pending
         });
         (out, pending)
@@ -110,12 +143,13 @@ impl Answers {
     /// Makes `call` and records its answer for the next pass.
     pub(crate) async fn make(&mut self, functions: &Functions, call: Call) {
         let outcome = functions.invoke(&call.function, &call.event).await;
+        self.made += 1;
         self.answers.push(Answer { call, outcome });
     }
 
-    /// How many calls have been made.
-    pub(crate) fn len(&self) -> usize {
-        self.answers.len()
+    /// How many calls have been made, answers dropped for a changed event included.
+    pub(crate) fn made(&self) -> usize {
+        self.made
     }
 }
 
@@ -130,7 +164,7 @@ pub(crate) async fn drive<T>(
     loop {
         let (out, pending) = pass(&mut answers);
         match pending {
-            Some(call) if answers.len() < MAX_CALLS => answers.make(functions, call).await,
+            Some(call) if answers.made() < MAX_CALLS => answers.make(functions, call).await,
             _ => return out,
         }
     }

@@ -360,6 +360,8 @@ pub(crate) struct ChallengeState {
     /// The device this sign-in proved (DEVICE_SRP_AUTH) or named (`DEVICE_KEY`), carried to
     /// the tokens at the end.
     pub(crate) device_key: Option<String>,
+    /// A custom challenge's state (`CUSTOM_CHALLENGE` sessions).
+    pub(crate) custom: Option<CustomChallenge>,
 }
 
 impl std::fmt::Debug for ChallengeState {
@@ -403,6 +405,32 @@ pub(crate) struct SrpPending {
     pub(crate) expires_at: SystemTime,
     /// The `DEVICE_KEY` InitiateAuth named (user SRP), or the device being proven (device SRP).
     pub(crate) device_key: Option<String>,
+    /// A custom-auth sign-in's challenges so far, when the exchange is its password step
+    /// (`SRP_A` then `PASSWORD_VERIFIER`): the proof goes back to the define trigger.
+    pub(crate) custom: Option<Vec<ChallengeResult>>,
+}
+
+/// One challenge of a custom-auth sign-in and how it went: an element of the define and
+/// create triggers' `request.session`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChallengeResult {
+    /// `SRP_A`, `PASSWORD_VERIFIER`, `CUSTOM_CHALLENGE`...
+    pub(crate) name: String,
+    pub(crate) result: bool,
+    /// The create trigger's `challengeMetadata` for a custom challenge.
+    pub(crate) metadata: Option<String>,
+}
+
+/// A custom-auth sign-in waiting for the answer to a custom challenge.
+#[derive(Clone)]
+pub(crate) struct CustomChallenge {
+    /// The challenges before this one.
+    pub(crate) results: Vec<ChallengeResult>,
+    /// The create trigger's `privateChallengeParameters` (the expected answer, typically):
+    /// handed to the verify trigger, never to the client.
+    pub(crate) private: serde_json::Map<String, serde_json::Value>,
+    /// The create trigger's `challengeMetadata`.
+    pub(crate) metadata: Option<String>,
 }
 
 impl std::fmt::Debug for SrpPending {

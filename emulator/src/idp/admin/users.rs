@@ -3,9 +3,11 @@
 
 use super::{flag, invalid, page, pool, strings, timestamp};
 use crate::idp::account::set_password;
+use crate::idp::lifecycle;
 use crate::idp::mfa::send_new_code;
 use crate::idp::request::{Outcome, check_flow, field, required, string_map};
 use crate::idp::sign_in::{PasswordCheck, check_password_policy, password_auth};
+use crate::idp::triggers::Caller;
 use crate::seed::UserSeed;
 use crate::state::{DeliveryMedium, State, User, UserPool, UserStatus};
 use crate::wire::WireError;
@@ -115,6 +117,18 @@ pub(super) fn serve(st: &mut State, now: SystemTime, op: &str, req: &Value) -> O
             }
             u.status = UserStatus::Confirmed;
             u.modified = now;
+            let region = st.region.clone();
+            let p = pool(st, req)?;
+            let caller = Caller {
+                pool: p,
+                region: &region,
+                client_id: None,
+            };
+            lifecycle::post_confirmation(
+                caller,
+                "PostConfirmation_ConfirmSignUp",
+                &p.users[&username],
+            )?;
             Ok(json!({}))
         }
         "AdminUpdateUserAttributes" => {
@@ -345,6 +359,7 @@ fn describe_user(u: &User, attributes_member: &str, only: Option<&[String]>) -> 
 }
 
 fn admin_create_user(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let region = st.region.clone();
     let typed = required(req, "Username")?.to_owned();
     let attributes = name_values(req, "UserAttributes")?;
     let action = field(req, "MessageAction");
@@ -381,10 +396,29 @@ fn admin_create_user(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
         }
         None => generated_password(),
     };
+    let mut attributes: std::collections::BTreeMap<String, String> =
+        attributes.into_iter().collect();
+    let caller = Caller {
+        pool: p,
+        region: &region,
+        client_id: None,
+    };
+    let validation: std::collections::BTreeMap<String, String> =
+        name_values(req, "ValidationData")?.into_iter().collect();
+    // AdminCreateUser's user must change the temporary password whatever the trigger says;
+    // its verifications apply.
+    lifecycle::pre_sign_up(
+        caller,
+        "PreSignUp_AdminCreateUser",
+        &typed,
+        &attributes,
+        &validation,
+    )?
+    .verify(&mut attributes);
     let seed = UserSeed {
         username: typed,
         password: temporary.clone(),
-        attributes: attributes.into_iter().collect(),
+        attributes,
         status: Some("FORCE_CHANGE_PASSWORD".to_owned()),
         ..Default::default()
     };
@@ -543,6 +577,16 @@ fn admin_initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Outcome 
                 .get_mut(&pool_id)
                 .ok_or_else(|| super::pool_not_found(&pool_id))?;
             password_auth(p, &region, &client, now, &params)
+        }
+        "CUSTOM_AUTH" => {
+            check_flow(&client, flow)?;
+            let params = string_map(req, "AuthParameters");
+            let region = st.region.clone();
+            let p = st
+                .user_pools
+                .get_mut(&pool_id)
+                .ok_or_else(|| super::pool_not_found(&pool_id))?;
+            crate::idp::custom_auth::initiate(p, &region, &client, now, &params)
         }
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => crate::idp::sign_in::initiate_auth(st, now, req),
         other => Err(WireError::invalid_parameter(format!(
