@@ -133,7 +133,13 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
         // Confirmed by the trigger: no code to send (AWS sends none).
         return Ok(json!({ "UserConfirmed": true, "UserSub": sub }));
     }
-    let delivery = send_code(pool, &username, CodePurpose::SignUp, None, now);
+    let delivery = send_code(
+        pool,
+        &username,
+        (CodePurpose::SignUp, "CustomMessage_SignUp"),
+        None,
+        now,
+    )?;
     let mut answer = json!({ "UserConfirmed": false, "UserSub": sub });
     if let Some(d) = delivery {
         answer["CodeDeliveryDetails"] = d;
@@ -184,9 +190,14 @@ pub(super) fn resend_confirmation_code(st: &mut State, now: SystemTime, req: &Va
         return Err(WireError::invalid_parameter("User is already confirmed."));
     }
     let username = user.username.clone();
-    let delivery = send_code(pool, &username, CodePurpose::SignUp, None, now).ok_or_else(|| {
-        WireError::invalid_parameter("No email or phone_number to send a code to")
-    })?;
+    let delivery = send_code(
+        pool,
+        &username,
+        (CodePurpose::SignUp, "CustomMessage_ResendCode"),
+        None,
+        now,
+    )?
+    .ok_or_else(|| WireError::invalid_parameter("No email or phone_number to send a code to"))?;
     Ok(json!({ "CodeDeliveryDetails": delivery }))
 }
 
@@ -217,7 +228,14 @@ pub(super) fn forgot_password(st: &mut State, now: SystemTime, req: &Value) -> O
         return Err(not_found());
     };
     let username = user.username.clone();
-    let delivery = send_code(pool, &username, CodePurpose::ResetPassword, None, now).ok_or_else(
+    let delivery = send_code(
+        pool,
+        &username,
+        (CodePurpose::ResetPassword, "CustomMessage_ForgotPassword"),
+        None,
+        now,
+    )?
+    .ok_or_else(
         || {
             WireError::invalid_parameter(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number",
@@ -314,18 +332,14 @@ pub(super) fn update_user_attributes(st: &mut State, now: SystemTime, req: &Valu
         }
         user.attributes.insert(name, value);
     }
-    let deliveries: Vec<Value> = to_verify
-        .into_iter()
-        .filter_map(|attr| {
-            send_code(
-                pool,
-                &username,
-                CodePurpose::Attribute(attr.clone()),
-                Some(&attr),
-                now,
-            )
-        })
-        .collect();
+    let mut deliveries: Vec<Value> = Vec::new();
+    for attr in to_verify {
+        let purpose = CodePurpose::Attribute(attr.clone());
+        let source = "CustomMessage_UpdateUserAttribute";
+        if let Some(d) = send_code(pool, &username, (purpose, source), Some(&attr), now)? {
+            deliveries.push(d);
+        }
+    }
     Ok(json!({ "CodeDeliveryDetailsList": deliveries }))
 }
 
@@ -391,16 +405,19 @@ fn verified_attribute(user: &User) -> Option<&'static str> {
 fn send_code(
     pool: &mut UserPool,
     username: &str,
-    purpose: CodePurpose,
+    (purpose, message_source): (CodePurpose, &str),
     attribute: Option<&str>,
     now: SystemTime,
-) -> Option<Value> {
-    let user = pool.users.get(username)?;
-    let attr = match attribute {
-        Some(a) => a,
-        None => verified_attribute(user)?,
+) -> Result<Option<Value>, WireError> {
+    let Some(user) = pool.users.get(username) else {
+        return Ok(None);
     };
-    let destination = user.attributes.get(attr)?.clone();
+    let Some(attr) = attribute.or_else(|| verified_attribute(user)) else {
+        return Ok(None);
+    };
+    let Some(destination) = user.attributes.get(attr).cloned() else {
+        return Ok(None);
+    };
     let medium = if attr == "email" {
         DeliveryMedium::Email
     } else {
@@ -411,9 +428,9 @@ fn send_code(
         pool,
         username,
         (medium, destination),
-        purpose.name(),
+        (purpose.name(), message_source),
         (now, expires_at),
-    );
+    )?;
     pool.account_codes.pending.insert(
         (username.to_owned(), purpose),
         PendingCode {
@@ -422,11 +439,11 @@ fn send_code(
             wrong: 0,
         },
     );
-    Some(json!({
+    Ok(Some(json!({
         "AttributeName": attr,
         "DeliveryMedium": medium.as_str(),
         "Destination": masked,
-    }))
+    })))
 }
 
 /// Checks `code` against the pending code for `purpose`; a right answer spends it.

@@ -123,8 +123,6 @@ pub(super) struct Migrated {
     pub(super) attributes: BTreeMap<String, String>,
     /// `finalUserStatus`: `CONFIRMED` (default) or `RESET_REQUIRED`.
     pub(super) reset_required: bool,
-    /// `messageAction`: `SUPPRESS` sends no welcome message.
-    pub(super) suppress_message: bool,
 }
 
 /// User migration (`UserMigration_Authentication` with the password typed,
@@ -158,11 +156,13 @@ pub(super) fn user_migration(
         Some("RESET_REQUIRED") => true,
         Some(_) => return Err(unrecognizable()),
     };
-    let suppress_message = match triggers::text(&response, "messageAction")? {
-        None | Some("RESEND") => false,
-        Some("SUPPRESS") => true,
-        Some(_) => return Err(unrecognizable()),
-    };
+    // `messageAction` is read and checked; the emulator sends no welcome message either way.
+    if !matches!(
+        triggers::text(&response, "messageAction")?,
+        None | Some("RESEND" | "SUPPRESS")
+    ) {
+        return Err(unrecognizable());
+    }
     Ok(Some(Migrated {
         attributes: attributes
             .into_iter()
@@ -170,7 +170,6 @@ pub(super) fn user_migration(
             .filter(|(k, _)| k != "sub")
             .collect(),
         reset_required,
-        suppress_message,
     }))
 }
 
@@ -220,4 +219,54 @@ pub(super) fn add_migrated(
     let username = user.username.clone();
     pool.users.insert(username.clone(), user);
     Ok(username)
+}
+
+/// Custom message (`CustomMessage_SignUp`, `_ResendCode`, `_ForgotPassword`,
+/// `_UpdateUserAttribute`, `_VerifyUserAttribute`, `_AdminCreateUser`, `_Authentication`):
+/// the message that carries a code, written by the pool's function with the code's
+/// placeholder `{####}` (and for an invitation the username's, `{username}`). `None` when the
+/// pool has no such trigger or the function leaves the message to Cognito (no text, or a text
+/// without the placeholder: Cognito sends its default then).
+pub(super) fn custom_message(
+    pool: &UserPool,
+    username: &str,
+    source: &str,
+    medium: crate::state::DeliveryMedium,
+) -> Result<Option<(Option<String>, String)>, WireError> {
+    if !triggers::configured(pool, Trigger::CustomMessage) {
+        return Ok(None);
+    }
+    let Some(user) = pool.users.get(username) else {
+        return Ok(None);
+    };
+    let mut request = Map::new();
+    request.insert("userAttributes".into(), triggers::user_attributes(user));
+    request.insert("codeParameter".into(), json!("{####}"));
+    let invitation = source == "CustomMessage_AdminCreateUser";
+    request.insert(
+        "usernameParameter".into(),
+        if invitation {
+            json!("{username}")
+        } else {
+            Value::Null
+        },
+    );
+    let Some(response) =
+        triggers::invoke_for_request(pool, Trigger::CustomMessage, source, username, request)?
+    else {
+        return Ok(None);
+    };
+    let (text, subject) = match medium {
+        crate::state::DeliveryMedium::Email => (
+            triggers::text(&response, "emailMessage")?,
+            triggers::text(&response, "emailSubject")?,
+        ),
+        crate::state::DeliveryMedium::Sms => (triggers::text(&response, "smsMessage")?, None),
+    };
+    Ok(text.filter(|t| t.contains("{####}")).map(|t| {
+        (
+            subject.map(str::to_owned),
+            t.replace("{username}", username),
+        )
+    }))
 }

@@ -125,8 +125,10 @@ async fn in_passes(
             .filter(|(_, p)| p.lambda != Default::default())
             .map(|(id, p)| (id.clone(), p.clone()))
             .collect();
-        let (out, pending) = answers
-            .pass(|| triggers::with_request(req, || keys::defer_signing(|| operation(&mut st))));
+        let region = st.region.clone();
+        let (out, pending) = answers.pass(|| {
+            triggers::with_request(req, &region, || keys::defer_signing(|| operation(&mut st)))
+        });
         if pending.is_some() {
             st.user_pools.extend(snapshot);
         }

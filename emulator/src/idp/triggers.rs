@@ -137,27 +137,64 @@ pub(super) struct Caller<'a> {
     pub(super) client_id: Option<&'a str>,
 }
 
-thread_local! {
-    /// The `ClientMetadata` of the request being served on this thread ([`with_request`]).
-    static CLIENT_METADATA: RefCell<Map<String, Value>> = RefCell::new(Map::new());
+/// What the triggers a request invokes learn from the request itself.
+#[derive(Default)]
+struct RequestContext {
+    client_metadata: Map<String, Value>,
+    client_id: Option<String>,
+    region: String,
 }
 
-/// Runs `f` with `req`'s `ClientMetadata` passed to the triggers it invokes.
-pub(super) fn with_request<T>(req: &Value, f: impl FnOnce() -> T) -> T {
-    let metadata = req
-        .get("ClientMetadata")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let previous = CLIENT_METADATA.with(|m| std::mem::replace(&mut *m.borrow_mut(), metadata));
+thread_local! {
+    /// The request being served on this thread ([`with_request`]).
+    static REQUEST: RefCell<RequestContext> = RefCell::new(RequestContext::default());
+}
+
+/// Runs `f` with `req`'s `ClientMetadata` and `ClientId` (and the emulator's `region`) known
+/// to the triggers it invokes from places that do not carry them (codes' messages).
+pub(super) fn with_request<T>(req: &Value, region: &str, f: impl FnOnce() -> T) -> T {
+    let context = RequestContext {
+        client_metadata: req
+            .get("ClientMetadata")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
+        client_id: req
+            .get("ClientId")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        region: region.to_owned(),
+    };
+    let previous = REQUEST.with(|m| std::mem::replace(&mut *m.borrow_mut(), context));
     let out = f();
-    CLIENT_METADATA.with(|m| *m.borrow_mut() = previous);
+    REQUEST.with(|m| *m.borrow_mut() = previous);
     out
 }
 
 /// The `ClientMetadata` of the request being served.
 pub(super) fn client_metadata() -> Map<String, Value> {
-    CLIENT_METADATA.with(|m| m.borrow().clone())
+    REQUEST.with(|m| m.borrow().client_metadata.clone())
+}
+
+/// Invokes `trigger` for `pool` as [`invoke`] does, the caller being the request being
+/// served (its `ClientId`, the emulator's region).
+pub(super) fn invoke_for_request(
+    pool: &UserPool,
+    trigger: Trigger,
+    source: &str,
+    user_name: &str,
+    request: Map<String, Value>,
+) -> Result<Option<Map<String, Value>>, WireError> {
+    let (client_id, region) = REQUEST.with(|m| {
+        let m = m.borrow();
+        (m.client_id.clone(), m.region.clone())
+    });
+    let caller = Caller {
+        pool,
+        region: &region,
+        client_id: client_id.as_deref(),
+    };
+    invoke(caller, trigger, source, user_name, request)
 }
 
 /// Whether the pool has the trigger.
@@ -179,8 +216,7 @@ pub(super) fn invoke(
         return Ok(None);
     };
     if trigger.takes_client_metadata() && !request.contains_key("clientMetadata") {
-        let metadata = CLIENT_METADATA.with(|m| m.borrow().clone());
-        request.insert("clientMetadata".into(), Value::Object(metadata));
+        request.insert("clientMetadata".into(), Value::Object(client_metadata()));
     }
     let event = json!({
         "version": version,

@@ -164,11 +164,6 @@ impl Functions {
         }
     }
 
-    /// Whether any function can be called at all (a closure or an endpoint).
-    pub(crate) fn is_configured(&self) -> bool {
-        self.endpoint.is_some() || !self.closures.is_empty()
-    }
-
     /// Calls `function` (a name, or a full or partial function ARN, optionally with a version
     /// or alias) with `event`, synchronously (`RequestResponse`), within the timeout.
     pub(crate) async fn invoke(&self, function: &str, event: &Value) -> Result<Value, InvokeError> {

@@ -389,6 +389,9 @@ pub(crate) struct OutboxEntry {
     pub(crate) sent_at: SystemTime,
     /// When its challenge session expires: the code is forgotten with the session.
     pub(crate) expires_at: SystemTime,
+    /// The message a custom-message trigger wrote (its subject for e-mail, and its text with
+    /// the code's placeholder `{####}` left in): `None` for Cognito's default message.
+    pub(crate) message: Option<(Option<String>, String)>,
 }
 
 /// The server's half of an SRP exchange in progress.

@@ -2,6 +2,7 @@
 
 use super::*;
 use aws_lambda_events::event::cognito::{
+    CognitoEventUserPoolsCustomMessage, CognitoEventUserPoolsCustomMessageTriggerSource,
     CognitoEventUserPoolsMigrateUser, CognitoEventUserPoolsPostAuthentication,
     CognitoEventUserPoolsPostConfirmation, CognitoEventUserPoolsPreAuthentication,
     CognitoEventUserPoolsPreSignup, CognitoEventUserPoolsPreSignupTriggerSource,
@@ -347,4 +348,49 @@ async fn user_migration_moves_a_user_in_at_sign_in_and_forgotten_password() {
     env.password_sign_in("legacy2", "New-Passw0rd!-long")
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn custom_message_writes_the_message_that_carries_the_code() {
+    let env = Env::start().await;
+    env.idp
+        .sign_up()
+        .client_id(CLIENT)
+        .username("lee")
+        .password(PASSWORD)
+        .user_attributes(email("lee@example.com"))
+        .send()
+        .await
+        .unwrap();
+    let events = env.take_events();
+    let message = events
+        .iter()
+        .find(|e| e["triggerSource"] == "CustomMessage_SignUp")
+        .expect("the custom message trigger ran");
+    let typed: CognitoEventUserPoolsCustomMessage = shaped(message, &["linkParameter"]);
+    assert_eq!(
+        typed.cognito_event_user_pools_header.trigger_source,
+        Some(CognitoEventUserPoolsCustomMessageTriggerSource::SignUp)
+    );
+    assert_eq!(typed.request.code_parameter.as_deref(), Some("{####}"));
+    // The message, as sent, carries the real code where the placeholder was.
+    let code = env
+        .emu
+        .last_code("lee")
+        .unwrap()
+        .code
+        .expose_secret()
+        .to_owned();
+    let url = env
+        .emu
+        .endpoint()
+        .join("_emulator/codes?username=lee")
+        .unwrap();
+    let codes: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    let sent = &codes["codes"][0];
+    assert_eq!(sent["subject"], "Welcome to Acme");
+    assert_eq!(
+        sent["message"],
+        format!("Hello lee@example.com, your code is {code}")
+    );
 }

@@ -40,6 +40,7 @@ DefineAuthChallenge = "{ARN}define"
 CreateAuthChallenge = "{ARN}create"
 VerifyAuthChallengeResponse = "{ARN}verify"
 UserMigration = "{ARN}migrate"
+CustomMessage = "{ARN}custom-message"
 [user_pools.lambda_config.PreTokenGenerationConfig]
 LambdaVersion = "V2_0"
 LambdaArn = "{ARN}pre-token"
@@ -130,6 +131,20 @@ fn functions(builder: EmulatorBuilder, events: &Events) -> EmulatorBuilder {
             },
             "groupOverrideDetails": { "groupsToOverride": ["readers", "beta"] },
         });
+        Ok(e)
+    });
+    let builder = function(builder, events, "custom-message", |mut e| {
+        if e["triggerSource"] == "CustomMessage_SignUp" {
+            let name = e["request"]["userAttributes"]["email"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned();
+            e["response"]["emailSubject"] = json!("Welcome to Acme");
+            e["response"]["emailMessage"] = json!(format!(
+                "Hello {name}, your code is {}",
+                e["request"]["codeParameter"].as_str().unwrap_or("")
+            ));
+        }
         Ok(e)
     });
     let builder = custom_auth::functions(builder, events);

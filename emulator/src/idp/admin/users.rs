@@ -379,7 +379,7 @@ fn admin_create_user(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
             .ok_or_else(user_not_found)?
             .username
             .clone();
-        invite(p, &username, now, None);
+        invite(p, &username, now, None)?;
         let u = user_mut(p, &username)?;
         return Ok(json!({ "User": describe_user(u, "Attributes", None) }));
     }
@@ -428,7 +428,7 @@ fn admin_create_user(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let username = user.username.clone();
     p.users.insert(username.clone(), user);
     if action != Some("SUPPRESS") {
-        invite(p, &username, now, Some(temporary));
+        invite(p, &username, now, Some(temporary))?;
     }
     let u = user_mut(p, &username)?;
     Ok(json!({ "User": describe_user(u, "Attributes", None) }))
@@ -441,27 +441,33 @@ fn generated_password() -> String {
 
 /// "Sends" the invitation with the temporary password to the user's e-mail (else phone): into
 /// the outbox, purpose `Invitation`, as AWS mails it.
-fn invite(p: &mut UserPool, username: &str, now: SystemTime, temporary: Option<String>) {
+fn invite(
+    p: &mut UserPool,
+    username: &str,
+    now: SystemTime,
+    temporary: Option<String>,
+) -> Result<(), WireError> {
     let Some(u) = p.users.get(username) else {
-        return;
+        return Ok(());
     };
     let (medium, destination) = match (u.attributes.get("email"), u.attributes.get("phone_number"))
     {
         (Some(e), _) => (DeliveryMedium::Email, e.clone()),
         (None, Some(ph)) => (DeliveryMedium::Sms, ph.clone()),
-        _ => return,
+        _ => return Ok(()),
     };
     let (_, _) = send_new_code(
         p,
         username,
         (medium, destination),
-        "Invitation",
+        ("Invitation", "CustomMessage_AdminCreateUser"),
         (now, now + TEMPORARY_PASSWORD_VALIDITY),
-    );
+    )?;
     // The invitation carries the temporary password instead of a generated code.
     if let (Some(t), Some(last)) = (temporary, p.outbox.last_mut()) {
         last.sent.code = cognito_sigv4::secret::OneTimeCode::new(t);
     }
+    Ok(())
 }
 
 /// ListUsers' `Filter`: `attribute = "value"` or `attribute ^= "value"` (AWS's grammar; the
