@@ -14,6 +14,7 @@
 //! #     Some("arn:aws:lambda:us-east-1:123456789012:function:create".into());
 //! # seed.user_pools[0].lambda_config.get_or_insert_with(Default::default).verify_auth_challenge_response =
 //! #     Some("arn:aws:lambda:us-east-1:123456789012:function:verify".into());
+//! # seed.user_pools[0].clients[0].explicit_auth_flows.push("ALLOW_CUSTOM_AUTH".into());
 //! # let emulator = Emulator::builder()
 //! #     .seed(seed)
 //! #     .lambda_function("define", |mut e| async move {
