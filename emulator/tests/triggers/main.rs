@@ -4,6 +4,10 @@
 //! (`aws_lambda_events`, code this project did not write): it must deserialize into the
 //! trigger's type, with AWS's `triggerSource`, and carry no member the type does not know.
 
+#[path = "../support/mod.rs"]
+mod support;
+
+mod boto3;
 mod custom_auth;
 mod invoke_api;
 mod lifecycle;
