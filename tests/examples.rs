@@ -51,6 +51,10 @@ mod passwordless;
 #[path = "../examples/devices.rs"]
 mod devices;
 
+#[allow(dead_code)]
+#[path = "../examples/custom_auth.rs"]
+mod custom_auth;
+
 const README: &str = include_str!("../README.md");
 
 #[tokio::test]
@@ -151,6 +155,29 @@ async fn passwordless_signs_in_with_an_emailed_code_and_calls_an_iam_route() {
     let outcome = passwordless::run(target).await.expect("the example runs");
     assert_eq!(outcome.username, "jdoe");
     assert_eq!(outcome.destination.as_deref(), Some("j***@e***"));
+    assert_eq!(outcome.response, ("/cip".to_owned(), 200), "{outcome}");
+}
+
+#[tokio::test]
+async fn custom_auth_signs_in_with_a_code_after_a_wrong_one_and_calls_an_iam_route() {
+    let target = custom_auth::Target::emulated().await.expect("emulator");
+    let outcome = custom_auth::run(target).await.expect("the example runs");
+    assert_eq!(outcome.username, "jdoe");
+    assert_eq!(
+        outcome.answers, 2,
+        "a wrong code, then the right one: {outcome}"
+    );
+    assert!(
+        outcome.shown.contains(&(
+            "hint".to_owned(),
+            "the 6-digit code we e-mailed you".to_owned()
+        )),
+        "{outcome}"
+    );
+    assert!(
+        outcome.shown.iter().all(|(name, _)| name != "code"),
+        "the code stays private: {outcome}"
+    );
     assert_eq!(outcome.response, ("/cip".to_owned(), 200), "{outcome}");
 }
 

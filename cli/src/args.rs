@@ -120,6 +120,15 @@ pub struct LoginArgs {
     /// loopback redirect), instead of with a password here.
     #[arg(long, conflicts_with_all = ["username", "password_auth", "password_stdin"])]
     pub browser: bool,
+    /// Sign in with CUSTOM_AUTH: the pool's Lambda triggers ask their own challenges (a code
+    /// sent by e-mail, a question), shown with their parameters and answered at the prompt.
+    /// No password is asked unless --with-password.
+    #[arg(long, conflicts_with_all = ["browser", "password_auth"])]
+    pub custom_auth: bool,
+    /// With --custom-auth: prove the password by SRP first (CUSTOM_AUTH beginning with SRP_A),
+    /// for pools whose triggers ask for it before their own challenges.
+    #[arg(long, requires = "custom_auth")]
+    pub with_password: bool,
     /// Remember this device (pools that track devices): later logins on it, even after
     /// `logout`, prove the device instead of asking for the MFA code, where the pool allows.
     #[arg(long, conflicts_with = "browser")]

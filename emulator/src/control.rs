@@ -139,14 +139,22 @@ fn codes(shared: &Shared, query: &str) -> Result<Value, Refused> {
             if user.is_some_and(|u| u != Some(entry.username.as_str())) {
                 continue;
             }
+            let code = entry.sent.code.expose_secret();
+            // A custom-message trigger's text, with the code where its placeholder was.
+            let (subject, message) = match &entry.message {
+                Some((subject, text)) => (subject.clone(), Some(text.replace("{####}", code))),
+                None => (None, None),
+            };
             out.push(json!({
                 "pool_id": pool.id,
                 "username": entry.username,
                 "medium": entry.sent.medium.as_str(),
                 "destination": entry.sent.destination,
                 // The control surface is the test's own channel: the code is its point.
-                "code": entry.sent.code.expose_secret(),
+                "code": code,
                 "purpose": entry.purpose,
+                "subject": subject,
+                "message": message,
                 "sent_at": rfc3339(entry.sent_at),
                 "expires_at": rfc3339(entry.expires_at),
             }));

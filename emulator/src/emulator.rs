@@ -10,6 +10,7 @@ use crate::credentials::issue_credentials;
 use crate::crypto::random_uuid;
 use crate::error::{Error, ErrorKind};
 use crate::fault::Fault;
+use crate::lambda::{self, Functions, Handler};
 use crate::persist::{StateDir, serialize};
 use crate::router::dispatch;
 use crate::seed::Seed;
@@ -19,6 +20,7 @@ use crate::tokens::user_pool_id_token_claims;
 use cognito_sigv4::config::Service;
 use cognito_sigv4::secret::{ClientSecret, Jwt};
 use cognito_sigv4::{Clock, CognitoConfig, SharedClock, SystemClock};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,12 +42,14 @@ impl Emulator {
             fault_seed: None,
             call_log_capacity: DEFAULT_CALL_LOG_CAPACITY,
             state_dir: None,
+            lambda_endpoint: None,
+            functions: HashMap::new(),
+            lambda_timeout: lambda::DEFAULT_TIMEOUT,
         }
     }
 }
 
 /// Configures and starts an emulator.
-#[derive(Debug)]
 pub struct EmulatorBuilder {
     seed: Seed,
     clock: Option<SharedClock>,
@@ -53,6 +57,29 @@ pub struct EmulatorBuilder {
     fault_seed: Option<u64>,
     call_log_capacity: usize,
     state_dir: Option<PathBuf>,
+    lambda_endpoint: Option<url::Url>,
+    functions: HashMap<String, Handler>,
+    lambda_timeout: Duration,
+}
+
+impl std::fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut functions: Vec<&String> = self.functions.keys().collect();
+        functions.sort();
+        f.debug_struct("EmulatorBuilder")
+            .field("seed", &self.seed)
+            .field("bind", &self.bind)
+            .field("fault_seed", &self.fault_seed)
+            .field("call_log_capacity", &self.call_log_capacity)
+            .field("state_dir", &self.state_dir)
+            .field(
+                "lambda_endpoint",
+                &self.lambda_endpoint.as_ref().map(url::Url::as_str),
+            )
+            .field("functions", &functions)
+            .field("lambda_timeout", &self.lambda_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How soon after a change the state directory is written.
@@ -106,6 +133,55 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The Lambda Invoke API that users' functions (user-pool triggers, API Gateway
+    /// authorizers and Lambda integrations) are called at, for the functions not registered
+    /// with [`lambda_function`](Self::lambda_function): `sam local start-lambda`
+    /// (`http://127.0.0.1:3001`), `cargo lambda watch` (`http://127.0.0.1:9000`), or any server
+    /// speaking `POST /2015-03-31/functions/{name}/invocations`. The standalone binary takes it
+    /// from `--lambda-endpoint` or `AWS_ENDPOINT_URL_LAMBDA`.
+    pub fn lambda_endpoint(mut self, endpoint: url::Url) -> Self {
+        self.lambda_endpoint = Some(endpoint);
+        self
+    }
+
+    /// Registers a function in process under `name` (what a function ARN ends with:
+    /// `arn:aws:lambda:<region>:<account>:function:<name>`): called with the event as AWS
+    /// sends it, it answers as the function would (for a user-pool trigger, the event with its
+    /// `response` filled) or fails with a [`FunctionError`](crate::FunctionError). It runs on
+    /// its own task, within the Lambda timeout (5 seconds unless
+    /// [`lambda_timeout`](Self::lambda_timeout) says otherwise); a panic fails it as an
+    /// unhandled error.
+    ///
+    /// ```
+    /// use cognito_sigv4_emulator::{Emulator, FunctionError};
+    /// use serde_json::json;
+    ///
+    /// let builder = Emulator::builder().lambda_function("pre-sign-up", |mut event| async move {
+    ///     let email = event["request"]["userAttributes"]["email"].as_str().unwrap_or_default();
+    ///     if !email.ends_with("@example.com") {
+    ///         return Err(FunctionError::new("only example.com addresses may sign up"));
+    ///     }
+    ///     event["response"]["autoConfirmUser"] = json!(true);
+    ///     Ok(event)
+    /// });
+    /// ```
+    pub fn lambda_function<F, Fut>(mut self, name: impl Into<String>, function: F) -> Self
+    where
+        F: Fn(serde_json::Value) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = crate::FunctionResult> + Send + 'static,
+    {
+        let handler: Handler = Arc::new(move |event| Box::pin(function(event)));
+        self.functions.insert(name.into(), handler);
+        self
+    }
+
+    /// How long a function may take (default 5 seconds, Cognito's limit for a trigger): past
+    /// it the caller gets AWS's answer for a function that timed out.
+    pub fn lambda_timeout(mut self, timeout: Duration) -> Self {
+        self.lambda_timeout = timeout;
+        self
+    }
+
     /// Builds the state and starts serving.
     ///
     /// # Errors
@@ -113,6 +189,15 @@ impl EmulatorBuilder {
     /// address cannot be bound or the state directory cannot be read (naming the file).
     pub async fn start(self) -> Result<RunningEmulator, Error> {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let mut closures = self.functions;
+        for f in &self.seed.functions {
+            // A seed's fixed-answer functions stand in for code the scenario does not run;
+            // a closure registered under the same name wins.
+            closures.entry(f.name.clone()).or_insert_with(|| {
+                lambda::fixed_answer(serde_json::Value::Object(f.response.clone()))
+            });
+        }
+        let functions = Functions::new(self.lambda_endpoint, closures, self.lambda_timeout);
         let mut state = Shared::state_from(&self.seed, self.fault_seed)?;
         let dir = self
             .state_dir
@@ -140,7 +225,8 @@ impl EmulatorBuilder {
             CallLog::new(self.call_log_capacity),
             self.seed,
             self.fault_seed,
-        );
+        )
+        .with_functions(functions);
         let cannot_listen = |e: std::io::Error| {
             Error::new(
                 ErrorKind::Start,

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 /// One RSA-2048 key pair with its key id (`kid`), and the public halves of the keys it
 /// replaced ([`rotate`](SigningKey::rotate)), still published and still verifying.
+#[derive(Clone)]
 pub(crate) struct SigningKey {
     kid: String,
     /// Shared so that a deferred signature ([`defer_signing`]) runs after the state's lock is

@@ -62,6 +62,7 @@ mod crypto;
 mod error;
 mod fault;
 mod keys;
+mod lambda;
 mod lockwatch;
 mod seed;
 pub mod sigv4;
@@ -102,10 +103,11 @@ pub use crypto::totp_code;
 pub use emulator::{Emulator, EmulatorBuilder, RunningEmulator};
 pub use error::{Error, ErrorKind};
 pub use fault::Fault;
+pub use lambda::{FunctionError, FunctionResult};
 pub use seed::{
-    AdminKeySeed, ApiSeed, AppClientSeed, DeviceConfigurationSeed, GroupSeed, IdentityPoolSeed,
-    MappingRuleSeed, MethodSeed, OidcProviderSeed, ResourceSeed, ResourceServerSeed,
-    RoleMappingSeed, RoleSeed, Seed, TestLoginSeed, TrustSeed, UserPoolProviderSeed, UserPoolSeed,
-    UserSeed,
+    AdminKeySeed, ApiSeed, AppClientSeed, DeviceConfigurationSeed, FunctionSeed, GroupSeed,
+    IdentityPoolSeed, LambdaConfigSeed, MappingRuleSeed, MethodSeed, OidcProviderSeed,
+    ResourceSeed, ResourceServerSeed, RoleMappingSeed, RoleSeed, Seed, TestLoginSeed, TrustSeed,
+    UserPoolProviderSeed, UserPoolSeed, UserSeed, VersionedLambdaSeed,
 };
 pub use state::{DeliveryMedium, IssuedState, LockStats, SentCode};

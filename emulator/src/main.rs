@@ -4,6 +4,7 @@
 //! cargo run -p cognito-sigv4-emulator -- --reference [--port 4566] [--bind 127.0.0.1]
 //! cargo run -p cognito-sigv4-emulator -- --seed my-seed.toml [--port 4566] [--bind 127.0.0.1]
 //! cargo run -p cognito-sigv4-emulator -- --reference --state-dir .emulator-state
+//! cargo run -p cognito-sigv4-emulator -- --reference --lambda-endpoint http://127.0.0.1:3001
 //! ```
 //!
 //! Prints one JSON line with the endpoint and the seeded ids, then serves until Ctrl-C.
@@ -13,9 +14,12 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cognito-sigv4-emulator (--seed <file.toml|file.json> | --reference) \
-                     [--port <port>] [--bind <ip>] [--state-dir <dir>]\n  \
+                     [--port <port>] [--bind <ip>] [--state-dir <dir>] [--lambda-endpoint <url>]\n  \
                      --reference  the built-in reference scenario (routes /google, /cip, /cup)\n  \
-                     --state-dir  keep the state across restarts in this directory";
+                     --state-dir  keep the state across restarts in this directory\n  \
+                     --lambda-endpoint  the Lambda Invoke API users' functions run behind \
+                     (`sam local start-lambda`, `cargo lambda watch`); default: \
+                     $AWS_ENDPOINT_URL_LAMBDA";
 
 /// Where the seed comes from.
 enum SeedSource {
@@ -27,6 +31,7 @@ struct Args {
     seed: SeedSource,
     addr: SocketAddr,
     state_dir: Option<String>,
+    lambda_endpoint: Option<url::Url>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -34,6 +39,7 @@ fn parse_args() -> Result<Args, String> {
     let mut ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut port = 0u16;
     let mut state_dir = None;
+    let mut lambda_endpoint = None;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -57,15 +63,29 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| format!("--bind: not an IP address\n{USAGE}"))?
             }
             "--state-dir" => state_dir = Some(value("--state-dir")?),
+            "--lambda-endpoint" => lambda_endpoint = Some(value("--lambda-endpoint")?),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
     let seed = seed.ok_or_else(|| format!("--seed or --reference is required\n{USAGE}"))?;
+    // The AWS SDKs' variable for a service's endpoint (SDKs and Tools reference guide,
+    // "Service-specific endpoints"), so one setting serves the user's tools and the emulator.
+    let lambda_endpoint = match lambda_endpoint
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL_LAMBDA").ok())
+        .filter(|u| !u.is_empty())
+    {
+        Some(u) => Some(
+            url::Url::parse(&u)
+                .map_err(|_| format!("--lambda-endpoint: not a URL: {u}\n{USAGE}"))?,
+        ),
+        None => None,
+    };
     Ok(Args {
         seed,
         addr: SocketAddr::new(ip, port),
         state_dir,
+        lambda_endpoint,
     })
 }
 
@@ -92,6 +112,9 @@ async fn main() -> ExitCode {
     let mut builder = Emulator::builder().seed(seed).bind(args.addr);
     if let Some(dir) = &args.state_dir {
         builder = builder.state_dir(dir);
+    }
+    if let Some(endpoint) = args.lambda_endpoint.clone() {
+        builder = builder.lambda_endpoint(endpoint);
     }
     let emulator = match builder.start().await {
         Ok(e) => e,

@@ -299,7 +299,9 @@ async fn answer(
                 return (fault.into_response(), call);
             }
             let response = match service {
-                Service::CognitoIdp => idp::handle(shared, &operation, method, uri, headers, body),
+                Service::CognitoIdp => {
+                    idp::handle(shared, &operation, method, uri, headers, body).await
+                }
                 Service::CognitoIdentity => {
                     identity::handle(shared, &operation, method, uri, headers, body)
                 }

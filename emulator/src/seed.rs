@@ -45,6 +45,8 @@ pub struct Seed {
     /// A directory that keeps the state across restarts (as `--state-dir` does): the seed
     /// makes the state the first time, the directory's state is used after that.
     pub state_dir: Option<String>,
+    /// Functions with a fixed answer, standing in for users' code (see [`FunctionSeed`]).
+    pub functions: Vec<FunctionSeed>,
 }
 
 /// A key pair that may sign control-plane and admin calls.
@@ -207,6 +209,86 @@ pub struct UserPoolSeed {
     pub groups: Vec<GroupSeed>,
     /// Users.
     pub users: Vec<UserSeed>,
+    /// AWS's `LambdaConfig`, with AWS's member names (`PreSignUp`, `PreTokenGenerationConfig`
+    /// ...): the functions Cognito calls as triggers, by ARN (the name at its end is what the
+    /// Lambda endpoint or an in-process function is asked for).
+    pub lambda_config: Option<LambdaConfigSeed>,
+}
+
+/// A user pool's `LambdaConfig`: the function ARN of each trigger, with AWS's member names (so
+/// the JSON of `describe-user-pool` or a CloudFormation template can be pasted as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default, rename_all = "PascalCase")]
+pub struct LambdaConfigSeed {
+    /// Before sign-up (SignUp, AdminCreateUser): may refuse, auto-confirm, auto-verify.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre_sign_up: Option<String>,
+    /// Writes the messages that carry codes (sign-up, forgotten password, MFA...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_message: Option<String>,
+    /// After a sign-up or a forgotten password is confirmed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_confirmation: Option<String>,
+    /// Before a sign-in: may refuse it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre_authentication: Option<String>,
+    /// After a sign-in succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_authentication: Option<String>,
+    /// CUSTOM_AUTH: decides the next challenge, or success or failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub define_auth_challenge: Option<String>,
+    /// CUSTOM_AUTH: makes a custom challenge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_auth_challenge: Option<String>,
+    /// CUSTOM_AUTH: checks an answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_auth_challenge_response: Option<String>,
+    /// Before tokens are issued (event version 1 unless `PreTokenGenerationConfig` says
+    /// otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre_token_generation: Option<String>,
+    /// Before tokens are issued, with the event version (`V1_0`, `V2_0`, `V3_0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre_token_generation_config: Option<VersionedLambdaSeed>,
+    /// Moves a user in from elsewhere at sign-in or forgotten password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_migration: Option<String>,
+    /// Stored and described, never called: the emulator sends no SMS.
+    #[serde(rename = "CustomSMSSender", skip_serializing_if = "Option::is_none")]
+    pub custom_sms_sender: Option<VersionedLambdaSeed>,
+    /// Stored and described, never called: the emulator sends no e-mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_email_sender: Option<VersionedLambdaSeed>,
+    /// The KMS key of the custom senders: stored and described.
+    #[serde(rename = "KMSKeyID", skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+}
+
+/// A function with the version of the event it takes (`PreTokenGenerationConfig`,
+/// `CustomSMSSender`, `CustomEmailSender`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default, rename_all = "PascalCase")]
+pub struct VersionedLambdaSeed {
+    /// `V1_0`, `V2_0` or `V3_0`.
+    pub lambda_version: String,
+    /// The function's ARN.
+    pub lambda_arn: String,
+}
+
+/// A function whose answer the seed fixes: a stand-in, in a scenario that runs no code, for a
+/// trigger whose answer does not depend on its event (say, a pre-token-generation trigger that
+/// always adds a scope). It answers every event with the event itself, `response` merged into
+/// the event's `response`. A function registered in process under the same name, or one at
+/// the Lambda endpoint, is what to use for anything that depends on the event.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FunctionSeed {
+    /// The function's name (the end of the ARNs that name it).
+    pub name: String,
+    /// What it puts in the event's `response`, such as
+    /// `{ claimsAndScopeOverrideDetails = { accessTokenGeneration = { scopesToAdd = ["api/read"] } } }`.
+    pub response: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A user pool's `DeviceConfiguration`.
@@ -242,11 +324,6 @@ pub struct AppClientSeed {
     pub access_token_validity_secs: u64,
     /// Refresh token lifetime in seconds (default 30 days; 3600 to 10 years, as on AWS).
     pub refresh_token_validity_secs: u64,
-    /// Custom scopes added to every access token from InitiateAuth, as a pre-token-generation
-    /// (V2) Lambda trigger adds them (`scopesToAdd`): an explicit knob. Without it, those
-    /// access tokens carry only `aws.cognito.signin.user.admin`, as on AWS; OAuth scopes come
-    /// from the managed login's token endpoint (`allowed_oauth_scopes`).
-    pub access_token_scopes: Vec<String>,
     /// Rotate refresh tokens: GetTokensFromRefreshToken returns a new one and retires the old.
     /// Reusing a retired token answers `RefreshTokenReuseException`.
     pub refresh_token_rotation: bool,
@@ -286,7 +363,6 @@ impl Default for AppClientSeed {
             id_token_validity_secs: 3600,
             access_token_validity_secs: 3600,
             refresh_token_validity_secs: 30 * 24 * 3600,
-            access_token_scopes: Vec::new(),
             refresh_token_rotation: false,
             refresh_token_retry_grace_period_secs: 0,
             prevent_user_existence_errors: false,
@@ -325,7 +401,6 @@ impl std::fmt::Debug for AppClientSeed {
                 "refresh_token_validity_secs",
                 &self.refresh_token_validity_secs,
             )
-            .field("access_token_scopes", &self.access_token_scopes)
             .field("refresh_token_rotation", &self.refresh_token_rotation)
             .field(
                 "refresh_token_retry_grace_period_secs",

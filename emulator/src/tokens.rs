@@ -83,21 +83,14 @@ impl Grant<'_> {
         id
     }
 
-    /// The access token's claims, as Cognito writes them: the sign-in scope, then the app
-    /// client's custom scopes (as a pre-token-generation trigger would add them).
+    /// The access token's claims, as Cognito writes them: the sign-in scope only (a
+    /// pre-token-generation trigger, V2 and later, may add others).
     pub(crate) fn access_token_claims(&self) -> Map<String, Value> {
         let Grant {
             pool, client, user, ..
         } = *self;
         let iat = epoch_secs(self.now);
-        let mut scope = vec![SIGNIN_SCOPE.to_owned()];
-        scope.extend(
-            client
-                .access_token_scopes
-                .iter()
-                .filter(|s| s.as_str() != SIGNIN_SCOPE)
-                .cloned(),
-        );
+        let scope = [SIGNIN_SCOPE];
         let mut access = Map::new();
         access.insert("sub".into(), json!(user.sub));
         if !user.groups.is_empty() {

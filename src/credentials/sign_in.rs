@@ -307,6 +307,25 @@ impl SessionBuilder {
         self.settle(client, step).await
     }
 
+    /// Starts a custom-auth sign-in (`CUSTOM_AUTH`), with the password proven by SRP first
+    /// when `password` is given: answer each
+    /// [`ChallengeKind::CustomChallenge`](crate::user_pool::ChallengeKind::CustomChallenge)
+    /// with [`PendingSignIn::respond`] and
+    /// [`ChallengeResponse::CustomAnswer`](crate::user_pool::ChallengeResponse::CustomAnswer),
+    /// for as long as the pool's triggers ask. See [`UserPoolClient::sign_in_custom`].
+    ///
+    /// Errors: as [`UserPoolClient::sign_in_custom`]; [`ErrorKind::Store`] if the store
+    /// cannot save.
+    pub async fn sign_in_custom(
+        self,
+        username: &str,
+        password: Option<&Password>,
+    ) -> Result<SignInOutcome> {
+        let client = self.user_pool_client()?;
+        let step = client.sign_in_custom(username, password).await?;
+        self.settle(client, step).await
+    }
+
     async fn outcome(self, client: UserPoolClient, step: SignInStep) -> Result<SignInOutcome> {
         match step {
             SignInStep::Done(tokens) => Ok(SignInOutcome::Done(self.start(client, tokens).await?)),

@@ -101,6 +101,8 @@ impl UserPoolClient {
             .client
             .sign_up()
             .client_id(self.client_id())
+            .set_client_metadata(self.context.metadata())
+            .set_user_context_data(self.context.context_data())
             .set_secret_hash(self.secret_hash(username))
             .username(username)
             .password(password.expose_secret())
@@ -123,6 +125,8 @@ impl UserPoolClient {
         self.client
             .confirm_sign_up()
             .client_id(self.client_id())
+            .set_client_metadata(self.context.metadata())
+            .set_user_context_data(self.context.context_data())
             .set_secret_hash(self.secret_hash(username))
             .username(username)
             .confirmation_code(code.expose_secret())
@@ -138,6 +142,8 @@ impl UserPoolClient {
             .client
             .resend_confirmation_code()
             .client_id(self.client_id())
+            .set_client_metadata(self.context.metadata())
+            .set_user_context_data(self.context.context_data())
             .set_secret_hash(self.secret_hash(username))
             .username(username)
             .send()
@@ -157,6 +163,8 @@ impl UserPoolClient {
             .client
             .forgot_password()
             .client_id(self.client_id())
+            .set_client_metadata(self.context.metadata())
+            .set_user_context_data(self.context.context_data())
             .set_secret_hash(self.secret_hash(username))
             .username(username)
             .send()
@@ -178,6 +186,8 @@ impl UserPoolClient {
         self.client
             .confirm_forgot_password()
             .client_id(self.client_id())
+            .set_client_metadata(self.context.metadata())
+            .set_user_context_data(self.context.context_data())
             .set_secret_hash(self.secret_hash(username))
             .username(username)
             .confirmation_code(code.expose_secret())
@@ -223,6 +233,7 @@ impl UserPoolClient {
             .client
             .update_user_attributes()
             .access_token(access.expose_secret())
+            .set_client_metadata(self.context.metadata())
             .set_user_attributes(Some(attributes(user_attributes)?))
             .send()
             .await

@@ -169,6 +169,13 @@ pub(super) fn challenge_kind(
                 .filter(serde_json::Value::is_object)
                 .ok_or_else(|| invalid("WEB_AUTHN without CREDENTIAL_REQUEST_OPTIONS"))?,
         },
+        "CUSTOM_CHALLENGE" => ChallengeKind::CustomChallenge {
+            parameters: params
+                .iter()
+                .filter(|(k, _)| k.as_str() != "USERNAME")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        },
         other => {
             return Err(Error::new(
                 ErrorKind::UnknownChallenge,
@@ -279,9 +286,23 @@ mod tests {
 
     #[test]
     fn unknown_challenge_is_a_typed_error_naming_it() {
-        let err = challenge_kind("CUSTOM_CHALLENGE", &params(&[])).unwrap_err();
+        let err = challenge_kind("ADMIN_NO_SRP_CHALLENGE", &params(&[])).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::UnknownChallenge);
-        assert!(err.message().contains("CUSTOM_CHALLENGE"), "{err}");
+        assert!(err.message().contains("ADMIN_NO_SRP_CHALLENGE"), "{err}");
+    }
+
+    #[test]
+    fn custom_challenge_carries_the_public_parameters_without_the_username() {
+        let kind = challenge_kind(
+            "CUSTOM_CHALLENGE",
+            &params(&[("USERNAME", "jdoe"), ("hint", "the code we sent")]),
+        )
+        .unwrap();
+        let ChallengeKind::CustomChallenge { parameters } = kind else {
+            panic!("{kind:?}");
+        };
+        assert_eq!(parameters.len(), 1);
+        assert_eq!(parameters["hint"], "the code we sent");
     }
 
     #[test]

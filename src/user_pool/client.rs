@@ -13,6 +13,7 @@ use tracing::Instrument as _;
 use zeroize::Zeroize;
 
 use super::challenge::{Answer, answer_of, invalid};
+use super::custom_auth::CallContext;
 use super::device::is_unknown_device;
 use super::{
     AuthFlow, Challenge, ChallengeKind, ChallengeResponse, RememberedDevice, SignInStep, UserInfo,
@@ -51,6 +52,9 @@ pub struct UserPoolClient {
     pub(super) skew: Arc<ClockSkew>,
     /// The device sign-ins and refreshes are on ([`UserPoolClient::with_device`]).
     pub(super) device: Option<Arc<RememberedDevice>>,
+    /// `ClientMetadata` and `UserContextData` sent with the calls that take them
+    /// ([`UserPoolClient::with_client_metadata`]).
+    pub(super) context: Arc<CallContext>,
 }
 
 impl fmt::Debug for UserPoolClient {
@@ -61,6 +65,7 @@ impl fmt::Debug for UserPoolClient {
             .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
             .field("clock", &self.clock)
             .field("device", &self.device)
+            .field("client_metadata", &self.context.client_metadata)
             .finish_non_exhaustive()
     }
 }
@@ -127,6 +132,7 @@ impl UserPoolClientBuilder {
             clock,
             skew,
             device: None,
+            context: Arc::default(),
         })
     }
 }
@@ -186,6 +192,9 @@ impl UserPoolClient {
             let step = match flow {
                 AuthFlow::Srp => self.sign_in_srp(username, password).await,
                 AuthFlow::Password => self.sign_in_password(username, password).await,
+                AuthFlow::CustomWithSrp => {
+                    return self.sign_in_custom(username, Some(password)).await;
+                }
             };
             log_outcome(&step);
             step
@@ -201,7 +210,9 @@ impl UserPoolClient {
             .auth_flow(AuthFlowType::UserPasswordAuth)
             .client_id(&self.client_id)
             .auth_parameters("USERNAME", username)
-            .auth_parameters("PASSWORD", password.expose_secret());
+            .auth_parameters("PASSWORD", password.expose_secret())
+            .set_client_metadata(self.context.metadata())
+            .set_user_context_data(self.context.context_data());
         // At InitiateAuth Cognito has not said who the user is yet: the typed name is right here.
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
@@ -231,7 +242,9 @@ impl UserPoolClient {
             .auth_flow(AuthFlowType::UserSrpAuth)
             .client_id(&self.client_id)
             .auth_parameters("USERNAME", username)
-            .auth_parameters("SRP_A", eph.public_a_hex());
+            .auth_parameters("SRP_A", eph.public_a_hex())
+            .set_client_metadata(self.context.metadata())
+            .set_user_context_data(self.context.context_data());
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
         }
@@ -316,6 +329,29 @@ impl UserPoolClient {
                 | ChallengeKind::WebAuthn { .. },
                 response,
             ) => return self.respond_user_auth(challenge, response).await,
+            (
+                ChallengeKind::CustomChallenge { .. },
+                ChallengeResponse::CustomAnswer {
+                    answer,
+                    client_metadata,
+                },
+            ) => {
+                answers.push(("ANSWER".into(), answer.expose_secret().to_owned()));
+                // This answer's metadata, over the client's own.
+                if !client_metadata.is_empty() {
+                    let mut merged = self.context.client_metadata.clone();
+                    merged.extend(client_metadata);
+                    return self
+                        .with_client_metadata(merged)
+                        .send_challenge_answer(
+                            challenge,
+                            challenge.name(),
+                            challenge.session.as_ref(),
+                            answers,
+                        )
+                        .await;
+                }
+            }
             (ChallengeKind::MfaSetup { .. }, _) => {
                 return Err(Error::new(
                     ErrorKind::InvalidParameter,
@@ -372,7 +408,9 @@ impl UserPoolClient {
             .respond_to_auth_challenge()
             .client_id(&self.client_id)
             .challenge_name(ChallengeNameType::from(name))
-            .challenge_responses("USERNAME", username);
+            .challenge_responses("USERNAME", username)
+            .set_client_metadata(self.context.metadata())
+            .set_user_context_data(self.context.context_data());
         if let Some(hash) = self.secret_hash(username) {
             req = req.challenge_responses("SECRET_HASH", hash);
         }
@@ -552,6 +590,7 @@ pub(super) fn response_name(response: &ChallengeResponse) -> &'static str {
         }
         ChallengeResponse::Password(_) => "a password",
         ChallengeResponse::WebAuthnCredential(_) => "a passkey assertion",
+        ChallengeResponse::CustomAnswer { .. } => "a custom answer",
     }
 }
 

@@ -35,6 +35,7 @@
 mod account;
 mod challenge;
 mod client;
+mod custom_auth;
 mod device;
 mod refresh;
 pub mod secret_hash;
@@ -46,6 +47,7 @@ mod webauthn;
 pub use crate::secret::TotpSecret;
 pub use account::{CodeDelivery, SignUpResult};
 pub use client::{DEFAULT_TIMEOUT, UserPoolClient, UserPoolClientBuilder};
+pub use custom_auth::{ChallengeAnswer, UserContextData};
 pub use device::{ConfirmedDevice, DeviceInfo, DeviceStatus, NewDeviceMetadata, RememberedDevice};
 pub use types::{
     AuthFlow, Challenge, ChallengeKind, ChallengeResponse, MfaKind, SignInStep, Tokens, UserInfo,

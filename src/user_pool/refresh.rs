@@ -41,7 +41,8 @@ impl UserPoolClient {
             .initiate_auth()
             .auth_flow(AuthFlowType::RefreshTokenAuth)
             .client_id(&self.client_id)
-            .auth_parameters("REFRESH_TOKEN", refresh.expose_secret());
+            .auth_parameters("REFRESH_TOKEN", refresh.expose_secret())
+            .set_client_metadata(self.context.metadata());
         // Cognito checks the hash against the token's user: its username, never the alias.
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
@@ -94,7 +95,8 @@ impl UserPoolClient {
             .get_tokens_from_refresh_token()
             .client_id(&self.client_id)
             .refresh_token(refresh.expose_secret())
-            .set_device_key(self.device.as_ref().map(|d| d.key().to_owned()));
+            .set_device_key(self.device.as_ref().map(|d| d.key().to_owned()))
+            .set_client_metadata(self.context.metadata());
         if let Some(secret) = &self.client_secret {
             req = req.client_secret(secret.expose_secret());
         }

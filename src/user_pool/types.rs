@@ -18,6 +18,11 @@ pub enum AuthFlow {
     /// `USER_PASSWORD_AUTH`: the password is sent to Cognito over TLS. The app client must
     /// allow `ALLOW_USER_PASSWORD_AUTH`; needed for users migrated by a Lambda trigger.
     Password,
+    /// `CUSTOM_AUTH` beginning with `SRP_A`: the password proven by SRP, then the pool's
+    /// custom challenges ([`ChallengeKind::CustomChallenge`]). The app client must allow
+    /// `ALLOW_CUSTOM_AUTH`. Without a password, see
+    /// [`UserPoolClient::sign_in_custom`](super::UserPoolClient::sign_in_custom).
+    CustomWithSrp,
 }
 
 impl AuthFlow {
@@ -26,6 +31,7 @@ impl AuthFlow {
         match self {
             AuthFlow::Srp => "USER_SRP_AUTH",
             AuthFlow::Password => "USER_PASSWORD_AUTH",
+            AuthFlow::CustomWithSrp => "CUSTOM_AUTH",
         }
     }
 }
@@ -200,6 +206,14 @@ pub enum ChallengeKind {
         /// `userVerification`, `timeout`).
         request_options: serde_json::Value,
     },
+    /// `CUSTOM_CHALLENGE` (a `CUSTOM_AUTH` sign-in): a challenge the pool's
+    /// create-auth-challenge trigger made. Show `parameters` to the user and answer with
+    /// [`ChallengeResponse::CustomAnswer`] (or [`ChallengeResponse::custom`]); the pool's
+    /// triggers may ask again.
+    CustomChallenge {
+        /// The trigger's `publicChallengeParameters` (Cognito's `USERNAME` left out).
+        parameters: BTreeMap<String, String>,
+    },
 }
 
 impl ChallengeKind {
@@ -217,6 +231,7 @@ impl ChallengeKind {
             ChallengeKind::Password => "PASSWORD",
             ChallengeKind::PasswordSrp => "PASSWORD_SRP",
             ChallengeKind::WebAuthn { .. } => "WEB_AUTHN",
+            ChallengeKind::CustomChallenge { .. } => "CUSTOM_CHALLENGE",
         }
     }
 }
@@ -316,6 +331,25 @@ pub enum ChallengeResponse {
     Password(Password),
     /// Answers `WEB_AUTHN` with the authenticator's response.
     WebAuthnCredential(super::PasskeyAssertion),
+    /// Answers `CUSTOM_CHALLENGE`: the `ANSWER`, and `ClientMetadata` for the pool's triggers
+    /// with this answer (added to the client's own,
+    /// [`UserPoolClient::with_client_metadata`](super::UserPoolClient::with_client_metadata)).
+    CustomAnswer {
+        /// What the user answered.
+        answer: super::ChallengeAnswer,
+        /// Sent as `ClientMetadata` with this answer.
+        client_metadata: BTreeMap<String, String>,
+    },
+}
+
+impl ChallengeResponse {
+    /// Answers `CUSTOM_CHALLENGE` with `answer` and no metadata of its own.
+    pub fn custom(answer: super::ChallengeAnswer) -> Self {
+        ChallengeResponse::CustomAnswer {
+            answer,
+            client_metadata: BTreeMap::new(),
+        }
+    }
 }
 
 /// The user an access token belongs to, as GetUser answers

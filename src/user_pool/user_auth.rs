@@ -153,7 +153,8 @@ impl UserPoolClient {
                     ];
                     self.initiate_user_auth(username, params, None).await
                 }
-                AuthFlow::Srp => {
+                // USER_AUTH proves a password by SRP or sends it; CUSTOM_AUTH is another flow.
+                AuthFlow::Srp | AuthFlow::CustomWithSrp => {
                     let eph = srp::SrpClientEphemeral::generate();
                     let params = vec![
                         ("PREFERRED_CHALLENGE", "PASSWORD_SRP".to_owned()),
@@ -183,7 +184,9 @@ impl UserPoolClient {
             .initiate_auth()
             .auth_flow(AuthFlowType::UserAuth)
             .client_id(self.client_id())
-            .auth_parameters("USERNAME", username);
+            .auth_parameters("USERNAME", username)
+            .set_client_metadata(self.context.metadata())
+            .set_user_context_data(self.context.context_data());
         // At InitiateAuth the typed name is the one Cognito checks the hash against.
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);

@@ -1,11 +1,14 @@
-//! `login`: sign in (SRP, or USER_PASSWORD_AUTH), answer every challenge the library knows at
-//! the prompt, and save the session for the profile.
+//! `login`: sign in (SRP, USER_PASSWORD_AUTH, or CUSTOM_AUTH with the pool's own challenges),
+//! answer every challenge the library knows at the prompt, and save the session for the
+//! profile.
 
 use std::collections::BTreeMap;
 
 use cognito_sigv4::credentials::PendingSignIn;
 use cognito_sigv4::secret::{OneTimeCode, Password};
-use cognito_sigv4::user_pool::{AuthFlow, ChallengeKind, ChallengeResponse, MfaKind};
+use cognito_sigv4::user_pool::{
+    AuthFlow, ChallengeAnswer, ChallengeKind, ChallengeResponse, MfaKind,
+};
 use cognito_sigv4::{Session, SignInOutcome};
 
 use crate::args::LoginArgs;
@@ -39,10 +42,14 @@ pub async fn run(args: LoginArgs) -> Outcome {
         Some(name) => name,
         None => prompter.ask("Username")?,
     };
-    let password = if args.password_stdin {
-        read_line()?
+    // A custom sign-in without the password step asks none: the triggers' challenges are
+    // the proof.
+    let password = if args.custom_auth && !args.with_password {
+        None
+    } else if args.password_stdin {
+        Some(read_line()?)
     } else {
-        prompter.secret("Password")?
+        Some(prompter.secret("Password")?)
     };
     home.prepare()?;
     let flow = if args.password_auth {
@@ -60,10 +67,13 @@ pub async fn run(args: LoginArgs) -> Outcome {
     if args.remember_device {
         builder = builder.remember_new_device(DEVICE_NAME);
     }
-    let outcome = builder
-        .sign_in(&username, &Password::new(password))
-        .await
-        .or_fail(&profile)?;
+    let password = password.map(Password::new);
+    let outcome = match (args.custom_auth, &password) {
+        (true, password) => builder.sign_in_custom(&username, password.as_ref()).await,
+        (false, Some(password)) => builder.sign_in(&username, password).await,
+        (false, None) => unreachable!("a password is asked for every flow but CUSTOM_AUTH"),
+    }
+    .or_fail(&profile)?;
     let session = answer_challenges(outcome, &prompter, &profile).await?;
     // The device this session is on (pools that track devices): kept past `logout` when asked
     // to remember it, or when it was already kept.
@@ -179,6 +189,17 @@ fn ask(kind: &ChallengeKind, prompter: &Prompter) -> Outcome<ChallengeResponse> 
         ChallengeKind::SoftwareTokenMfa => code("Code from your authenticator app".into()),
         ChallengeKind::SelectMfaType { options } => {
             Ok(ChallengeResponse::SelectMfa(choose(options, prompter)?))
+        }
+        ChallengeKind::CustomChallenge { parameters } => {
+            // The trigger's public parameters are for the user to see (a hint, a question);
+            // the answer is a secret (a one-time code) and is not echoed.
+            eprintln!("The sign-in asks:");
+            for (name, value) in parameters {
+                eprintln!("  {name}: {value}");
+            }
+            Ok(ChallengeResponse::custom(ChallengeAnswer::new(
+                prompter.secret("Answer")?,
+            )))
         }
         other => Err(Failure::other(format!(
             "the sign-in asks for {}, which this version cannot answer",

@@ -13,11 +13,13 @@ use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
+use super::lifecycle;
 use super::mfa::send_new_code;
 use super::request::{
     Outcome, authorize_access, check_secret_hash, field, find_client, internal, pool_mut, required,
 };
 use super::sign_in::{PasswordCheck, check_password_policy};
+use super::triggers::Caller;
 use crate::crypto::random_uuid;
 use crate::srp_server;
 use crate::state::{
@@ -51,9 +53,12 @@ fn client_and_pool<'a>(
 pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let typed = required(req, "Username")?;
     let password = required(req, "Password")?;
-    let (_, pool) = client_and_pool(st, req, typed)?;
+    let region = st.region.clone();
+    let (client, pool) = client_and_pool(st, req, typed)?;
     let mut attributes = name_values(req, "UserAttributes");
-    let sub = random_uuid();
+    // The same in every pass of the request: the pre sign-up event names it in pools whose
+    // usernames are generated.
+    let sub = crate::lambda::replay::stable("sign-up-sub", random_uuid);
     let username = if pool.username_attributes.is_empty() {
         typed.to_owned()
     } else {
@@ -83,6 +88,19 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
         password,
         PasswordCheck::SignUp,
     )?;
+    let caller = Caller {
+        pool,
+        region: &region,
+        client_id: Some(&client.id),
+    };
+    let decision = lifecycle::pre_sign_up(
+        caller,
+        "PreSignUp_SignUp",
+        &username,
+        &attributes,
+        &name_values(req, "ValidationData"),
+    )?;
+    decision.verify(&mut attributes);
     let salt: [u8; 16] = rand::random();
     let verifier = srp_server::verifier(pool.srp_pool_name(), &username, password, &salt);
     pool.users.insert(
@@ -94,7 +112,11 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
             verifier,
             attributes,
             groups: Vec::new(),
-            status: UserStatus::Unconfirmed,
+            status: if decision.auto_confirm {
+                UserStatus::Confirmed
+            } else {
+                UserStatus::Unconfirmed
+            },
             enabled: true,
             totp_secret: None,
             totp_enabled: false,
@@ -107,7 +129,17 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
             modified: now,
         },
     );
-    let delivery = send_code(pool, &username, CodePurpose::SignUp, None, now);
+    if decision.auto_confirm {
+        // Confirmed by the trigger: no code to send (AWS sends none).
+        return Ok(json!({ "UserConfirmed": true, "UserSub": sub }));
+    }
+    let delivery = send_code(
+        pool,
+        &username,
+        (CodePurpose::SignUp, "CustomMessage_SignUp"),
+        None,
+        now,
+    )?;
     let mut answer = json!({ "UserConfirmed": false, "UserSub": sub });
     if let Some(d) = delivery {
         answer["CodeDeliveryDetails"] = d;
@@ -119,7 +151,8 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
 pub(super) fn confirm_sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let typed = required(req, "Username")?;
     let code = required(req, "ConfirmationCode")?;
-    let (_, pool) = client_and_pool(st, req, typed)?;
+    let region = st.region.clone();
+    let (client, pool) = client_and_pool(st, req, typed)?;
     let username = pool
         .find_user(typed)
         .ok_or_else(not_found)?
@@ -138,6 +171,13 @@ pub(super) fn confirm_sign_up(st: &mut State, now: SystemTime, req: &Value) -> O
         user.attributes
             .insert(format!("{attr}_verified"), "true".into());
     }
+    let user = &pool.users[&username];
+    let caller = Caller {
+        pool,
+        region: &region,
+        client_id: Some(&client.id),
+    };
+    lifecycle::post_confirmation(caller, "PostConfirmation_ConfirmSignUp", user)?;
     Ok(json!({}))
 }
 
@@ -150,9 +190,14 @@ pub(super) fn resend_confirmation_code(st: &mut State, now: SystemTime, req: &Va
         return Err(WireError::invalid_parameter("User is already confirmed."));
     }
     let username = user.username.clone();
-    let delivery = send_code(pool, &username, CodePurpose::SignUp, None, now).ok_or_else(|| {
-        WireError::invalid_parameter("No email or phone_number to send a code to")
-    })?;
+    let delivery = send_code(
+        pool,
+        &username,
+        (CodePurpose::SignUp, "CustomMessage_ResendCode"),
+        None,
+        now,
+    )?
+    .ok_or_else(|| WireError::invalid_parameter("No email or phone_number to send a code to"))?;
     Ok(json!({ "CodeDeliveryDetails": delivery }))
 }
 
@@ -160,7 +205,20 @@ pub(super) fn resend_confirmation_code(st: &mut State, now: SystemTime, req: &Va
 /// an unknown user gets a made-up delivery, as AWS documents.
 pub(super) fn forgot_password(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let typed = required(req, "Username")?;
+    let region = st.region.clone();
     let (client, pool) = client_and_pool(st, req, typed)?;
+    if pool.find_user(typed).is_none() {
+        let caller = Caller {
+            pool,
+            region: &region,
+            client_id: Some(&client.id),
+        };
+        if let Some(migrated) =
+            lifecycle::user_migration(caller, "UserMigration_ForgotPassword", typed, None)?
+        {
+            lifecycle::add_migrated(pool, typed, None, migrated, now)?;
+        }
+    }
     let Some(user) = pool.find_user(typed) else {
         if client.prevent_user_existence_errors {
             return Ok(json!({ "CodeDeliveryDetails": {
@@ -170,7 +228,14 @@ pub(super) fn forgot_password(st: &mut State, now: SystemTime, req: &Value) -> O
         return Err(not_found());
     };
     let username = user.username.clone();
-    let delivery = send_code(pool, &username, CodePurpose::ResetPassword, None, now).ok_or_else(
+    let delivery = send_code(
+        pool,
+        &username,
+        (CodePurpose::ResetPassword, "CustomMessage_ForgotPassword"),
+        None,
+        now,
+    )?
+    .ok_or_else(
         || {
             WireError::invalid_parameter(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number",
@@ -185,7 +250,8 @@ pub(super) fn confirm_forgot_password(st: &mut State, now: SystemTime, req: &Val
     let typed = required(req, "Username")?;
     let code = required(req, "ConfirmationCode")?;
     let password = required(req, "Password")?;
-    let (_, pool) = client_and_pool(st, req, typed)?;
+    let region = st.region.clone();
+    let (client, pool) = client_and_pool(st, req, typed)?;
     let username = pool
         .find_user(typed)
         .ok_or_else(not_found)?
@@ -202,6 +268,13 @@ pub(super) fn confirm_forgot_password(st: &mut State, now: SystemTime, req: &Val
     if user.status == UserStatus::ResetRequired {
         user.status = UserStatus::Confirmed;
     }
+    let user = &pool.users[&username];
+    let caller = Caller {
+        pool,
+        region: &region,
+        client_id: Some(&client.id),
+    };
+    lifecycle::post_confirmation(caller, "PostConfirmation_ConfirmForgotPassword", user)?;
     Ok(json!({}))
 }
 
@@ -259,18 +332,14 @@ pub(super) fn update_user_attributes(st: &mut State, now: SystemTime, req: &Valu
         }
         user.attributes.insert(name, value);
     }
-    let deliveries: Vec<Value> = to_verify
-        .into_iter()
-        .filter_map(|attr| {
-            send_code(
-                pool,
-                &username,
-                CodePurpose::Attribute(attr.clone()),
-                Some(&attr),
-                now,
-            )
-        })
-        .collect();
+    let mut deliveries: Vec<Value> = Vec::new();
+    for attr in to_verify {
+        let purpose = CodePurpose::Attribute(attr.clone());
+        let source = "CustomMessage_UpdateUserAttribute";
+        if let Some(d) = send_code(pool, &username, (purpose, source), Some(&attr), now)? {
+            deliveries.push(d);
+        }
+    }
     Ok(json!({ "CodeDeliveryDetailsList": deliveries }))
 }
 
@@ -336,16 +405,19 @@ fn verified_attribute(user: &User) -> Option<&'static str> {
 fn send_code(
     pool: &mut UserPool,
     username: &str,
-    purpose: CodePurpose,
+    (purpose, message_source): (CodePurpose, &str),
     attribute: Option<&str>,
     now: SystemTime,
-) -> Option<Value> {
-    let user = pool.users.get(username)?;
-    let attr = match attribute {
-        Some(a) => a,
-        None => verified_attribute(user)?,
+) -> Result<Option<Value>, WireError> {
+    let Some(user) = pool.users.get(username) else {
+        return Ok(None);
     };
-    let destination = user.attributes.get(attr)?.clone();
+    let Some(attr) = attribute.or_else(|| verified_attribute(user)) else {
+        return Ok(None);
+    };
+    let Some(destination) = user.attributes.get(attr).cloned() else {
+        return Ok(None);
+    };
     let medium = if attr == "email" {
         DeliveryMedium::Email
     } else {
@@ -356,9 +428,9 @@ fn send_code(
         pool,
         username,
         (medium, destination),
-        purpose.name(),
+        (purpose.name(), message_source),
         (now, expires_at),
-    );
+    )?;
     pool.account_codes.pending.insert(
         (username.to_owned(), purpose),
         PendingCode {
@@ -367,11 +439,11 @@ fn send_code(
             wrong: 0,
         },
     );
-    Some(json!({
+    Ok(Some(json!({
         "AttributeName": attr,
         "DeliveryMedium": medium.as_str(),
         "Destination": masked,
-    }))
+    })))
 }
 
 /// Checks `code` against the pending code for `purpose`; a right answer spends it.

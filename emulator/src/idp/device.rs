@@ -5,6 +5,7 @@
 //! The device maths is the user SRP's with the device group key in place of the pool name and
 //! the device key in place of the username (amazon-cognito-identity-js `getDeviceResponse`).
 
+use super::lifecycle;
 use super::mfa::mfa_or_tokens_on_device;
 use super::refresh::issue_tokens;
 use super::request::{
@@ -12,6 +13,7 @@ use super::request::{
 };
 use super::session::{open_session, open_srp_exchange, proof_holds, session, srp_key};
 use super::sign_in::parse_srp_a;
+use super::triggers::Caller;
 use crate::crypto::{random_alnum, random_uuid};
 use crate::srp_server;
 use crate::state::{AppClient, Device, State, UserPool};
@@ -83,6 +85,17 @@ pub(super) fn sign_in_tokens(
     now: SystemTime,
     device_key: Option<&str>,
 ) -> Outcome {
+    let user = pool
+        .users
+        .get(username)
+        .ok_or_else(super::request::internal)?;
+    let caller = Caller {
+        pool,
+        region,
+        client_id: Some(&client.id),
+    };
+    let new_device = pool.device_tracking.is_some() && device_key.is_none();
+    lifecycle::post_authentication(caller, user, new_device)?;
     let mut tokens = issue_tokens(pool, region, client, username, now, None, true)?;
     if pool.device_tracking.is_some() {
         let key = match device_key {

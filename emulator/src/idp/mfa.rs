@@ -129,9 +129,9 @@ pub(super) fn mfa_challenge(
         pool,
         username,
         (medium, destination),
-        purpose,
+        (purpose, "CustomMessage_Authentication"),
         (now, now + SESSION_LIFETIME),
-    );
+    )?;
     if let Some(open) = pool.sessions.get_mut(&session) {
         open.code = Some(code);
     }
@@ -149,18 +149,22 @@ pub(super) fn mfa_challenge(
 /// Sends a new 6-digit code for `purpose` to `destination` by `medium` (into the outbox, sent
 /// at `now`, kept until `expires_at`, when its challenge or purpose ends): the code, and the
 /// destination masked as Cognito shows it.
+///
+/// With a custom-message trigger (`message_source`, its `triggerSource`), the message that
+/// carries the code is the trigger's; its failure fails the call.
 pub(super) fn send_new_code(
     pool: &mut UserPool,
     username: &str,
     (medium, destination): (DeliveryMedium, String),
-    purpose: &'static str,
+    (purpose, message_source): (&'static str, &str),
     (now, expires_at): (SystemTime, SystemTime),
-) -> (String, String) {
+) -> Result<(String, String), WireError> {
     let masked = match medium {
         DeliveryMedium::Sms => mask_phone(&destination),
         DeliveryMedium::Email => mask_email(&destination),
     };
     let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+    let message = super::lifecycle::custom_message(pool, username, message_source, medium)?;
     pool.outbox.push(OutboxEntry {
         username: username.to_owned(),
         sent: SentCode {
@@ -171,8 +175,9 @@ pub(super) fn send_new_code(
         purpose,
         sent_at: now,
         expires_at,
+        message,
     });
-    (code, masked)
+    Ok((code, masked))
 }
 
 /// `+15555551234` → `+*******1234`: every digit but the last four hidden, as Cognito shows it.

@@ -24,13 +24,17 @@
 
 mod account;
 mod admin;
+mod custom_auth;
 mod device;
+mod lifecycle;
 mod mfa;
 pub(crate) mod oauth;
+mod pre_token;
 mod refresh;
 mod request;
 mod session;
 mod sign_in;
+mod triggers;
 mod user_auth;
 mod webauthn;
 
@@ -47,7 +51,7 @@ use sign_in::{initiate_auth, respond_to_auth_challenge};
 
 /// Serves one cognito-idp operation. Control-plane and admin operations must be SigV4-signed
 /// by an admin key pair (see `admin`); the rest are unauthenticated, as on AWS.
-pub(crate) fn handle(
+pub(crate) async fn handle(
     shared: &Shared,
     op: &str,
     method: &Method,
@@ -61,8 +65,9 @@ pub(crate) fn handle(
             op,
             SignedRequest::from_http(method, uri, headers, body),
         )
+        .await
     } else {
-        serve(shared, op, body)
+        serve(shared, op, body).await
     };
     match result {
         Ok(v) => wire::json_ok(v),
@@ -80,7 +85,11 @@ pub(crate) fn handle(
 
 /// A control-plane or admin operation's answer: its body is read without the data plane's
 /// member checks (its members are numbers, booleans and lists as well as strings).
-fn serve_admin(shared: &Shared, op: &str, signed: SignedRequest<'_>) -> Result<Value, WireError> {
+async fn serve_admin(
+    shared: &Shared,
+    op: &str,
+    signed: SignedRequest<'_>,
+) -> Result<Value, WireError> {
     let req: Value = match serde_json::from_slice::<Value>(if signed.body.is_empty() {
         b"{}"
     } else {
@@ -95,10 +104,37 @@ fn serve_admin(shared: &Shared, op: &str, signed: SignedRequest<'_>) -> Result<V
         }
     };
     let now = shared.now();
-    let (result, deferred) = {
+    in_passes(shared, &req, |st| admin::serve(st, now, op, &signed, &req)).await
+}
+
+/// Runs an operation under the state's lock, in passes when it calls triggers: a pass that
+/// stops at a trigger call not yet made is undone (the pools that have triggers are put back
+/// as they were), the call is made with the lock released, and the operation runs again with
+/// the answers so far (`lambda::replay`). JWT signatures run after the lock is released.
+async fn in_passes(
+    shared: &Shared,
+    req: &Value,
+    operation: impl Fn(&mut crate::state::State) -> Result<Value, WireError>,
+) -> Result<Value, WireError> {
+    let (result, deferred) = crate::lambda::replay::drive(shared.functions(), |answers| {
         let mut st = shared.lock();
-        keys::defer_signing(|| admin::serve(&mut st, now, op, &signed, &req))
-    };
+        // Only pools with triggers can stop a pass; they are small in the tests that use them.
+        let snapshot: Vec<(String, crate::state::UserPool)> = st
+            .user_pools
+            .iter()
+            .filter(|(_, p)| p.lambda != Default::default())
+            .map(|(id, p)| (id.clone(), p.clone()))
+            .collect();
+        let region = st.region.clone();
+        let (out, pending) = answers.pass(|| {
+            triggers::with_request(req, &region, || keys::defer_signing(|| operation(&mut st)))
+        });
+        if pending.is_some() {
+            st.user_pools.extend(snapshot);
+        }
+        (out, pending)
+    })
+    .await;
     result.map(|mut answer| {
         deferred.sign_into(&mut answer);
         answer
@@ -106,7 +142,7 @@ fn serve_admin(shared: &Shared, op: &str, signed: SignedRequest<'_>) -> Result<V
 }
 
 /// The operation's JSON answer, or the error to answer with.
-fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
+async fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
     let req: Value =
         match serde_json::from_slice::<Value>(if body.is_empty() { b"{}" } else { body }) {
             Ok(v) if v.is_object() => v,
@@ -159,15 +195,9 @@ fn serve(shared: &Shared, op: &str, body: &[u8]) -> Result<Value, WireError> {
     // The costly arithmetic runs before the lock (SRP) or after it (RSA signatures), so that
     // calls of other users are served meanwhile.
     prepare_srp(shared, op, &req);
-    let (result, deferred) = {
-        let mut st = shared.lock();
-        keys::defer_signing(|| operation(&mut st, now, op, &req))
-    };
+    let result = in_passes(shared, &req, |st| operation(st, now, op, &req)).await;
     srp_server::clear_precomputed();
-    result.map(|mut answer| {
-        deferred.sign_into(&mut answer);
-        answer
-    })
+    result
 }
 
 /// Computes, before the state is locked, the SRP arithmetic this call will need: the server's

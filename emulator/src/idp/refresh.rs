@@ -2,10 +2,12 @@
 //! sign-in's family, and global sign-out.
 
 use super::device::check_refresh_device;
+use super::pre_token::{self, Source};
 use super::request::{
     Outcome, authorize_access, check_client_secret, check_flow, check_secret_hash, field,
     find_client, internal, pool_mut, required,
 };
+use super::triggers::Caller;
 use crate::calls::RefusalReason;
 use crate::crypto::random_uuid;
 use crate::state::{AppClient, RefreshTokenRecord, State, UserPool};
@@ -26,6 +28,7 @@ pub(super) fn issue_tokens(
     with_refresh: bool,
 ) -> Outcome {
     let user = pool.users.get(username).ok_or_else(internal)?;
+    let family_given = family.is_some();
     let (origin_jti, auth_time) = family.unwrap_or_else(|| (random_uuid(), now));
     let grant = Grant {
         pool,
@@ -37,7 +40,18 @@ pub(super) fn issue_tokens(
         origin_jti: &origin_jti,
         event_id: &random_uuid(),
     };
-    let (id, access) = (grant.id_token_claims(), grant.access_token_claims());
+    let (mut id, mut access) = (grant.id_token_claims(), grant.access_token_claims());
+    let source = if family_given {
+        Source::RefreshTokens
+    } else {
+        Source::Authentication
+    };
+    let caller = Caller {
+        pool,
+        region,
+        client_id: Some(&client.id),
+    };
+    pre_token::apply(caller, user, source, &mut id, &mut access)?;
     let username = user.username.clone();
     let mut result = json!({
         "AccessToken": pool.key.mint(&Value::Object(access)),

@@ -144,6 +144,7 @@ pub(super) fn check_flow(client: &AppClient, flow: &str) -> Result<(), WireError
         "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
             ("ALLOW_ADMIN_USER_PASSWORD_AUTH", Some("ADMIN_NO_SRP_AUTH"))
         }
+        "CUSTOM_AUTH" => ("ALLOW_CUSTOM_AUTH", Some("CUSTOM_AUTH_FLOW_ONLY")),
         _ => ("ALLOW_REFRESH_TOKEN_AUTH", None),
     };
     let flows = &client.explicit_auth_flows;

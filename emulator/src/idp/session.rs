@@ -53,6 +53,7 @@ pub(super) fn open_session(
             wrong_codes: 0,
             exhausted: false,
             device_key: None,
+            custom: None,
         },
     );
     id
@@ -124,6 +125,7 @@ pub(super) fn open_srp_exchange(
             secret_block: secret_block.to_vec(),
             expires_at: now + SESSION_LIFETIME,
             device_key,
+            custom: None,
         },
     );
     Ok((b_hex, block_b64))

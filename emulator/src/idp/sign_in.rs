@@ -2,6 +2,7 @@
 //! proof, a new password, the second factors, MFA setup).
 
 use super::device::{self, after_primary_auth, check_device, set_session_device, sign_in_tokens};
+use super::lifecycle;
 use super::mfa::{enabled_mfa, mfa_challenge};
 use super::refresh::{Presented, Secret, refresh};
 use super::request::{
@@ -11,6 +12,7 @@ use super::request::{
 use super::session::{
     MFA_SETUP_VERIFIED, open_session, open_srp_exchange, proof_holds, session, srp_key, wrong_code,
 };
+use super::triggers::Caller;
 use crate::crypto::{ct_eq, totp_matches};
 use crate::srp_server;
 use crate::state::{AppClient, PasswordPolicy, State, UserPool, UserStatus};
@@ -36,9 +38,12 @@ pub(super) fn initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Out
             return super::user_auth::initiate(pool, &region, &client, now, &params);
         }
         "CUSTOM_AUTH" => {
-            return Err(WireError::invalid_parameter(format!(
-                "{flow} flow not enabled for this client"
-            )));
+            let (pool_id, client) = find_client(st, client_id)?;
+            check_flow(&client, flow)?;
+            let params = string_map(req, "AuthParameters");
+            let region = st.region.clone();
+            let pool = pool_mut(st, &pool_id)?;
+            return super::custom_auth::initiate(pool, &region, &client, now, &params);
         }
         "ADMIN_NO_SRP_AUTH" | "ADMIN_USER_PASSWORD_AUTH" => {
             return Err(WireError::invalid_parameter(
@@ -57,7 +62,7 @@ pub(super) fn initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Out
     let region = st.region.clone();
     let pool = pool_mut(st, &pool_id)?;
     match flow {
-        "USER_SRP_AUTH" => start_srp(pool, &client, now, &params),
+        "USER_SRP_AUTH" => start_srp(pool, &region, &client, now, &params),
         "USER_PASSWORD_AUTH" => password_auth(pool, &region, &client, now, &params),
         _ => {
             // AWS: "You can't authenticate with REFRESH_TOKEN_AUTH in app clients with refresh
@@ -88,6 +93,7 @@ pub(super) fn initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Out
 /// USER_SRP_AUTH's first step: the server's ephemeral `B` and the PASSWORD_VERIFIER challenge.
 pub(super) fn start_srp(
     pool: &mut UserPool,
+    region: &str,
     client: &AppClient,
     now: SystemTime,
     params: &BTreeMap<String, String>,
@@ -109,6 +115,7 @@ pub(super) fn start_srp(
         return Err(user_not_confirmed());
     }
     let a_pub = parse_srp_a(a_hex)?;
+    lifecycle::pre_authentication(caller(pool, region, client), user)?;
     let salt_hex = srp_server::number_hex(&user.salt);
     let verifier = user.verifier.clone();
     let device_key = params.get("DEVICE_KEY").cloned();
@@ -176,6 +183,15 @@ pub(super) fn parse_srp_a(a_hex: &str) -> Result<Vec<u8>, WireError> {
         .ok_or_else(|| WireError::invalid_parameter("SRP_A is not a valid SRP public value."))
 }
 
+/// Who calls a trigger from a sign-in.
+fn caller<'a>(pool: &'a UserPool, region: &'a str, client: &'a AppClient) -> Caller<'a> {
+    Caller {
+        pool,
+        region,
+        client_id: Some(&client.id),
+    }
+}
+
 /// `UserNotConfirmedException: User is not confirmed.`
 fn user_not_confirmed() -> WireError {
     WireError::json("UserNotConfirmedException", "User is not confirmed.")
@@ -192,6 +208,16 @@ pub(super) fn password_auth(
     let typed = param(params, "USERNAME")?;
     let password = param(params, "PASSWORD")?;
     check_secret_hash(client, typed, params.get("SECRET_HASH").map(String::as_str))?;
+    if pool.find_user(typed).is_none()
+        && let Some(migrated) = lifecycle::user_migration(
+            caller(pool, region, client),
+            "UserMigration_Authentication",
+            typed,
+            Some(password),
+        )?
+    {
+        lifecycle::add_migrated(pool, typed, Some(password), migrated, now)?;
+    }
     let username = lookup_username(pool, client, typed)?;
     let user = pool.users.get(&username).ok_or_else(internal)?;
     if !user.enabled {
@@ -201,6 +227,7 @@ pub(super) fn password_auth(
     if user.status == UserStatus::Unconfirmed {
         return Err(user_not_confirmed());
     }
+    lifecycle::pre_authentication(caller(pool, region, client), user)?;
     if !srp_server::password_matches(
         pool.srp_pool_name(),
         &user.username,
@@ -289,6 +316,9 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
     }
     if matches!(name, "DEVICE_SRP_AUTH" | "DEVICE_PASSWORD_VERIFIER") {
         return device::respond(pool, &region, &client, now, name, req, &responses);
+    }
+    if name == super::custom_auth::CUSTOM_CHALLENGE {
+        return super::custom_auth::respond(pool, &region, &client, now, req, &responses);
     }
     if matches!(name, "SELECT_CHALLENGE" | "WEB_AUTHN") {
         return super::user_auth::respond(pool, &region, &client, now, name, req, &responses);
@@ -468,6 +498,19 @@ fn password_verifier(
     }
     // AWS's clients name the device here (amazon-cognito-identity-js) or at InitiateAuth.
     let device_key = named.or(pending.device_key.as_deref());
+    if let Some(results) = pending.custom {
+        // The password step of a custom sign-in: the define trigger decides what follows.
+        let device_key = device_key.map(str::to_owned);
+        return super::custom_auth::after_password(
+            pool,
+            region,
+            client,
+            &username,
+            now,
+            results,
+            device_key.as_ref(),
+        );
+    }
     after_password(pool, region, client, &username, now, device_key)
 }
 

@@ -104,7 +104,7 @@ pub(super) fn initiate(
         None | Some("") => {}
         // The password factors carry their answer in InitiateAuth, as Amplify sends them.
         Some("PASSWORD") => return password_auth(pool, region, client, now, params),
-        Some("PASSWORD_SRP") => return start_srp(pool, client, now, params),
+        Some("PASSWORD_SRP") => return start_srp(pool, region, client, now, params),
         Some(p @ ("EMAIL_OTP" | "SMS_OTP" | "WEB_AUTHN")) => {
             if factors.contains(&p) {
                 return open_factor(pool, client, &username, p, now);
@@ -209,7 +209,7 @@ pub(super) fn respond(
     pool.sessions.remove(session_id);
     match answer {
         "PASSWORD" => password_auth(pool, region, client, now, responses),
-        "PASSWORD_SRP" => start_srp(pool, client, now, responses),
+        "PASSWORD_SRP" => start_srp(pool, region, client, now, responses),
         factor => {
             let factor = ORDER
                 .into_iter()

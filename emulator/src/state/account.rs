@@ -46,7 +46,7 @@ pub(crate) struct PendingCode {
 }
 
 /// A pool's pending lifecycle codes, by username and purpose. `Debug` shows their number only.
-#[derive(Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct AccountCodes {
     #[serde(skip)]
     pub(crate) pending: HashMap<(String, CodePurpose), PendingCode>,

@@ -37,8 +37,8 @@ pub(crate) use oauth::{AuthCode, CODE_LIFETIME, OAuthClient, OAuthState};
 pub use shared::{IssuedState, LockStats};
 pub(crate) use shared::{Shared, State, at_arrival};
 pub(crate) use user_pool::{
-    AppClient, ChallengeState, Group, OutboxEntry, PasswordPolicy, RefreshTokenRecord, SrpPending,
-    User, UserPool, UserStatus,
+    AppClient, ChallengeResult, ChallengeState, CustomChallenge, Group, OutboxEntry,
+    PasswordPolicy, RefreshTokenRecord, SrpPending, User, UserPool, UserStatus,
 };
 pub use user_pool::{DeliveryMedium, SentCode};
 pub(crate) use webauthn::{Passkey, Passwordless, PendingRegistration};

@@ -43,7 +43,7 @@ pub(crate) struct AuthCode {
 }
 
 /// A pool's OAuth records.
-#[derive(Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct OAuthState {
     #[serde(skip)]
     /// Unused codes, by code.

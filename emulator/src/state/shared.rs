@@ -10,6 +10,7 @@ use crate::clock::EmulatorClock;
 use crate::error::Error;
 use crate::fault::FaultPlan;
 use crate::keys::SigningKey;
+use crate::lambda::Functions;
 use crate::seed::Seed;
 use cognito_sigv4::{Clock as _, SharedClock};
 use std::collections::{BTreeMap, HashMap};
@@ -33,6 +34,8 @@ pub(crate) struct Shared {
     /// when to write.
     generation: Arc<std::sync::atomic::AtomicU64>,
     lock_stats: Arc<LockCounters>,
+    /// The users' functions: triggers, authorizers and integrations call them.
+    functions: Arc<Functions>,
 }
 
 impl Shared {
@@ -54,7 +57,19 @@ impl Shared {
             fault_seed,
             generation: Arc::default(),
             lock_stats: Arc::default(),
+            functions: Arc::default(),
         }
+    }
+
+    /// The same shared state, calling `functions`.
+    pub(crate) fn with_functions(mut self, functions: Functions) -> Self {
+        self.functions = Arc::new(functions);
+        self
+    }
+
+    /// The users' functions (Lambda).
+    pub(crate) fn functions(&self) -> &Functions {
+        &self.functions
     }
 
     /// Notes that the state may have changed.

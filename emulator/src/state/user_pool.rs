@@ -7,8 +7,8 @@ use cognito_sigv4::secret::OneTimeCode;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
-/// A user pool.
-#[derive(serde::Serialize, serde::Deserialize)]
+/// A user pool. `Clone`, so that a sign-in that waits for a trigger can be undone.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct UserPool {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -55,6 +55,9 @@ pub(crate) struct UserPool {
     pub(crate) devices: super::Devices,
     /// What the control plane stores and describes but the data plane does not act on.
     pub(crate) settings: PoolSettings,
+    /// `LambdaConfig`: the triggers' functions.
+    #[serde(default)]
+    pub(crate) lambda: crate::seed::LambdaConfigSeed,
 }
 
 /// A user pool's settings kept for DescribeUserPool (the control plane's): stored as given.
@@ -221,7 +224,6 @@ pub(crate) struct AppClient {
     pub(crate) id_token_validity: Duration,
     pub(crate) access_token_validity: Duration,
     pub(crate) refresh_token_validity: Duration,
-    pub(crate) access_token_scopes: Vec<String>,
     pub(crate) refresh_token_rotation: bool,
     /// With rotation: how long a retired refresh token still works (`RetryGracePeriodSeconds`).
     pub(crate) refresh_token_grace: Duration,
@@ -245,6 +247,18 @@ pub(crate) enum UserStatus {
     ForceChangePassword,
     Unconfirmed,
     ResetRequired,
+}
+
+impl UserStatus {
+    /// Cognito's name (`UserStatus`, `cognito:user_status`).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Confirmed => "CONFIRMED",
+            UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
+            UserStatus::Unconfirmed => "UNCONFIRMED",
+            UserStatus::ResetRequired => "RESET_REQUIRED",
+        }
+    }
 }
 
 /// A user. The password itself is not kept: only its SRP salt and verifier.
@@ -286,7 +300,6 @@ impl std::fmt::Debug for AppClient {
             .field("name", &self.name)
             .field("has_secret", &self.secret.is_some())
             .field("explicit_auth_flows", &self.explicit_auth_flows)
-            .field("access_token_scopes", &self.access_token_scopes)
             .field("refresh_token_rotation", &self.refresh_token_rotation)
             .field("refresh_token_grace", &self.refresh_token_grace)
             .finish_non_exhaustive()
@@ -347,6 +360,8 @@ pub(crate) struct ChallengeState {
     /// The device this sign-in proved (DEVICE_SRP_AUTH) or named (`DEVICE_KEY`), carried to
     /// the tokens at the end.
     pub(crate) device_key: Option<String>,
+    /// A custom challenge's state (`CUSTOM_CHALLENGE` sessions).
+    pub(crate) custom: Option<CustomChallenge>,
 }
 
 impl std::fmt::Debug for ChallengeState {
@@ -374,6 +389,9 @@ pub(crate) struct OutboxEntry {
     pub(crate) sent_at: SystemTime,
     /// When its challenge session expires: the code is forgotten with the session.
     pub(crate) expires_at: SystemTime,
+    /// The message a custom-message trigger wrote (its subject for e-mail, and its text with
+    /// the code's placeholder `{####}` left in): `None` for Cognito's default message.
+    pub(crate) message: Option<(Option<String>, String)>,
 }
 
 /// The server's half of an SRP exchange in progress.
@@ -390,6 +408,32 @@ pub(crate) struct SrpPending {
     pub(crate) expires_at: SystemTime,
     /// The `DEVICE_KEY` InitiateAuth named (user SRP), or the device being proven (device SRP).
     pub(crate) device_key: Option<String>,
+    /// A custom-auth sign-in's challenges so far, when the exchange is its password step
+    /// (`SRP_A` then `PASSWORD_VERIFIER`): the proof goes back to the define trigger.
+    pub(crate) custom: Option<Vec<ChallengeResult>>,
+}
+
+/// One challenge of a custom-auth sign-in and how it went: an element of the define and
+/// create triggers' `request.session`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChallengeResult {
+    /// `SRP_A`, `PASSWORD_VERIFIER`, `CUSTOM_CHALLENGE`...
+    pub(crate) name: String,
+    pub(crate) result: bool,
+    /// The create trigger's `challengeMetadata` for a custom challenge.
+    pub(crate) metadata: Option<String>,
+}
+
+/// A custom-auth sign-in waiting for the answer to a custom challenge.
+#[derive(Clone)]
+pub(crate) struct CustomChallenge {
+    /// The challenges before this one.
+    pub(crate) results: Vec<ChallengeResult>,
+    /// The create trigger's `privateChallengeParameters` (the expected answer, typically):
+    /// handed to the verify trigger, never to the client.
+    pub(crate) private: serde_json::Map<String, serde_json::Value>,
+    /// The create trigger's `challengeMetadata`.
+    pub(crate) metadata: Option<String>,
 }
 
 impl std::fmt::Debug for SrpPending {

@@ -27,7 +27,9 @@ name = "main"
 [[user_pools.clients]]
 id = "mainwebclient0000000000001"
 name = "web"
-access_token_scopes = ["api/read"]
+[user_pools.lambda_config.PreTokenGenerationConfig]
+LambdaVersion = "V2_0"
+LambdaArn = "arn:aws:lambda:us-east-1:123456789012:function:add-api-read"
 [[user_pools.groups]]
 name = "cip-users"
 role_arn = "arn:aws:iam::123456789012:role/CipRole"
@@ -72,6 +74,10 @@ methods = [{ http_method = "GET", authorization = "COGNITO_USER_POOLS", user_poo
 [[apis.resources]]
 path = "/public"
 methods = [{ http_method = "ANY", authorization = "NONE" }]
+
+[[functions]]
+name = "add-api-read"
+response = { claimsAndScopeOverrideDetails = { accessTokenGeneration = { scopesToAdd = ["api/read"] } } }
 "#;
 
 struct Fixture {

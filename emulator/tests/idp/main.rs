@@ -25,7 +25,8 @@ use cognito_sigv4::user_pool::srp::{
     PasswordVerifierChallenge, SrpClientEphemeral, cognito_timestamp, password_claim_signature,
 };
 use cognito_sigv4_emulator::{
-    AppClientSeed, Emulator, GroupSeed, RunningEmulator, Seed, UserPoolSeed, UserSeed, totp_code,
+    AppClientSeed, Emulator, GroupSeed, LambdaConfigSeed, RunningEmulator, Seed, UserPoolSeed,
+    UserSeed, VersionedLambdaSeed, totp_code,
 };
 use serde_json::Value;
 
@@ -52,6 +53,9 @@ fn user(name: &str, password: &str) -> UserSeed {
         ..Default::default()
     }
 }
+
+/// The app client whose access tokens a trigger gives `api/read`.
+const PUBLIC_CLIENT_ID: &str = "mainpublicclient0000000001";
 
 fn client(name: &str) -> AppClientSeed {
     AppClientSeed {
@@ -95,7 +99,7 @@ fn seed() -> Seed {
         alias_attributes: vec!["email".into()],
         clients: vec![
             AppClientSeed {
-                access_token_scopes: vec!["api/read".into()],
+                id: Some(PUBLIC_CLIENT_ID.into()),
                 ..client("public")
             },
             AppClientSeed {
@@ -146,6 +150,15 @@ fn seed() -> Seed {
             },
         ],
         users: vec![alice, carol, dave, erin, frank, heidi, sam],
+        // The `public` client's access tokens get `api/read` from a pre-token-generation
+        // trigger (registered in `Env::start`).
+        lambda_config: Some(LambdaConfigSeed {
+            pre_token_generation_config: Some(VersionedLambdaSeed {
+                lambda_version: "V2_0".into(),
+                lambda_arn: "arn:aws:lambda:us-east-1:123456789012:function:scopes".into(),
+            }),
+            ..Default::default()
+        }),
         ..Default::default()
     };
     let strict = UserPoolSeed {
@@ -186,6 +199,14 @@ impl Env {
         let emu = Emulator::builder()
             .seed(seed())
             .clock(clock.clone())
+            .lambda_function("scopes", |mut event| async move {
+                if event["callerContext"]["clientId"] == PUBLIC_CLIENT_ID {
+                    event["response"]["claimsAndScopeOverrideDetails"] = serde_json::json!({
+                        "accessTokenGeneration": { "scopesToAdd": ["api/read"] }
+                    });
+                }
+                Ok(event)
+            })
             .start()
             .await
             .unwrap();

@@ -4,7 +4,7 @@
 use super::{flag, invalid, page, pool, pool_not_found, strings, timestamp};
 use crate::crypto::random_alnum;
 use crate::idp::request::{Outcome, field, required};
-use crate::seed::{AppClientSeed, UserPoolSeed};
+use crate::seed::{AppClientSeed, LambdaConfigSeed, UserPoolSeed};
 use crate::state::{AppClient, PasswordPolicy, State, UserPool};
 use crate::wire::WireError;
 use serde_json::{Map, Value, json};
@@ -40,7 +40,6 @@ const OPERATIONS: &[&str] = &[
 /// The members of CreateUserPool / UpdateUserPool the emulator stores and describes as given.
 const DESCRIBED: &[&str] = &[
     "Policies",
-    "LambdaConfig",
     "AutoVerifiedAttributes",
     "Schema",
     "UsernameConfiguration",
@@ -191,6 +190,7 @@ fn create_user_pool(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
         username_attributes: strings(req, "UsernameAttributes"),
         alias_attributes: strings(req, "AliasAttributes"),
         mfa_configuration: field(req, "MfaConfiguration").map(str::to_owned),
+        lambda_config: lambda_config(req)?,
         ..Default::default()
     };
     let policy = password_policy(req)?;
@@ -228,6 +228,52 @@ fn password_policy(req: &Value) -> Result<Option<PasswordPolicy>, WireError> {
     }))
 }
 
+/// `LambdaConfig` of CreateUserPool / UpdateUserPool, with AWS's member names; an unknown
+/// member or a value of the wrong type is refused as AWS's JSON protocol refuses it.
+fn lambda_config(req: &Value) -> Result<Option<LambdaConfigSeed>, WireError> {
+    let Some(v) = req.get("LambdaConfig").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let config: LambdaConfigSeed = serde_json::from_value(v.clone()).map_err(|e| {
+        WireError::invalid_parameter(format!("Invalid LambdaConfig: {}", without_values(&e)))
+    })?;
+    for versioned in [
+        &config.pre_token_generation_config,
+        &config.custom_sms_sender,
+        &config.custom_email_sender,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !matches!(versioned.lambda_version.as_str(), "V1_0" | "V2_0" | "V3_0") {
+            return Err(WireError::invalid_parameter(format!(
+                "1 validation error detected: Value '{}' at 'lambdaConfig.lambdaVersion' failed to satisfy constraint: Member must satisfy enum value set: [V1_0, V2_0, V3_0]",
+                versioned.lambda_version
+            )));
+        }
+    }
+    if let (Some(plain), Some(versioned)) = (
+        &config.pre_token_generation,
+        &config.pre_token_generation_config,
+    ) && plain != &versioned.lambda_arn
+    {
+        // AWS's rule: the two must name the same function when both are given.
+        return Err(WireError::invalid_parameter(
+            "PreTokenGeneration and PreTokenGenerationConfig.LambdaArn must be the same.",
+        ));
+    }
+    Ok(Some(config))
+}
+
+/// serde's message without the value it quotes (members are names; values may be anything).
+fn without_values(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.find(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
 fn store_described(pool: &mut UserPool, req: &Value) {
     for name in DESCRIBED {
         if let Some(v) = req.get(*name).filter(|v| !v.is_null()) {
@@ -240,7 +286,11 @@ fn store_described(pool: &mut UserPool, req: &Value) {
 
 fn update_user_pool(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let policy = password_policy(req)?;
+    let lambda = lambda_config(req)?;
     let p = pool(st, req)?;
+    // UpdateUserPool sets what it does not name back to its default (AWS's API reference):
+    // leaving `LambdaConfig` out removes the triggers.
+    p.lambda = lambda.unwrap_or_default();
     if let Some(policy) = policy {
         p.settings.password_policy = policy;
     }
@@ -299,7 +349,7 @@ fn describe_pool(p: &UserPool, region: &str) -> Value {
     if let Some(d) = &p.settings.domain {
         out.insert("Domain".into(), json!(d));
     }
-    out.insert("LambdaConfig".into(), json!({}));
+    out.insert("LambdaConfig".into(), json!(p.lambda));
     for (k, v) in &p.settings.described {
         out.insert(k.clone(), v.clone());
     }
@@ -316,7 +366,7 @@ fn list_user_pools(st: &State, req: &Value) -> Outcome {
                 "Id": p.id, "Name": p.name,
                 "CreationDate": timestamp(created),
                 "LastModifiedDate": timestamp(p.settings.modified.unwrap_or(created)),
-                "LambdaConfig": p.settings.described.get("LambdaConfig").cloned().unwrap_or(json!({})),
+                "LambdaConfig": p.lambda,
             })
         })
         .collect();
@@ -457,7 +507,6 @@ fn update_client(st: &mut State, req: &Value) -> Outcome {
         id_token_validity_secs: old.id_token_validity.as_secs(),
         access_token_validity_secs: old.access_token_validity.as_secs(),
         refresh_token_validity_secs: old.refresh_token_validity.as_secs(),
-        access_token_scopes: old.access_token_scopes.clone(),
         refresh_token_rotation: old.refresh_token_rotation,
         refresh_token_retry_grace_period_secs: old.refresh_token_grace.as_secs(),
         prevent_user_existence_errors: old.prevent_user_existence_errors,

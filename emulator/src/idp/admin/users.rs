@@ -3,9 +3,11 @@
 
 use super::{flag, invalid, page, pool, strings, timestamp};
 use crate::idp::account::set_password;
+use crate::idp::lifecycle;
 use crate::idp::mfa::send_new_code;
 use crate::idp::request::{Outcome, check_flow, field, required, string_map};
 use crate::idp::sign_in::{PasswordCheck, check_password_policy, password_auth};
+use crate::idp::triggers::Caller;
 use crate::seed::UserSeed;
 use crate::state::{DeliveryMedium, State, User, UserPool, UserStatus};
 use crate::wire::WireError;
@@ -115,6 +117,18 @@ pub(super) fn serve(st: &mut State, now: SystemTime, op: &str, req: &Value) -> O
             }
             u.status = UserStatus::Confirmed;
             u.modified = now;
+            let region = st.region.clone();
+            let p = pool(st, req)?;
+            let caller = Caller {
+                pool: p,
+                region: &region,
+                client_id: None,
+            };
+            lifecycle::post_confirmation(
+                caller,
+                "PostConfirmation_ConfirmSignUp",
+                &p.users[&username],
+            )?;
             Ok(json!({}))
         }
         "AdminUpdateUserAttributes" => {
@@ -295,12 +309,7 @@ fn user_mut<'a>(p: &'a mut UserPool, username: &str) -> Result<&'a mut User, Wir
 }
 
 fn status_name(s: UserStatus) -> &'static str {
-    match s {
-        UserStatus::Confirmed => "CONFIRMED",
-        UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
-        UserStatus::Unconfirmed => "UNCONFIRMED",
-        UserStatus::ResetRequired => "RESET_REQUIRED",
-    }
+    s.as_str()
 }
 
 /// `[{"Name", "Value"}]` members.
@@ -350,6 +359,7 @@ fn describe_user(u: &User, attributes_member: &str, only: Option<&[String]>) -> 
 }
 
 fn admin_create_user(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
+    let region = st.region.clone();
     let typed = required(req, "Username")?.to_owned();
     let attributes = name_values(req, "UserAttributes")?;
     let action = field(req, "MessageAction");
@@ -369,7 +379,7 @@ fn admin_create_user(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
             .ok_or_else(user_not_found)?
             .username
             .clone();
-        invite(p, &username, now, None);
+        invite(p, &username, now, None)?;
         let u = user_mut(p, &username)?;
         return Ok(json!({ "User": describe_user(u, "Attributes", None) }));
     }
@@ -386,10 +396,29 @@ fn admin_create_user(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
         }
         None => generated_password(),
     };
+    let mut attributes: std::collections::BTreeMap<String, String> =
+        attributes.into_iter().collect();
+    let caller = Caller {
+        pool: p,
+        region: &region,
+        client_id: None,
+    };
+    let validation: std::collections::BTreeMap<String, String> =
+        name_values(req, "ValidationData")?.into_iter().collect();
+    // AdminCreateUser's user must change the temporary password whatever the trigger says;
+    // its verifications apply.
+    lifecycle::pre_sign_up(
+        caller,
+        "PreSignUp_AdminCreateUser",
+        &typed,
+        &attributes,
+        &validation,
+    )?
+    .verify(&mut attributes);
     let seed = UserSeed {
         username: typed,
         password: temporary.clone(),
-        attributes: attributes.into_iter().collect(),
+        attributes,
         status: Some("FORCE_CHANGE_PASSWORD".to_owned()),
         ..Default::default()
     };
@@ -399,7 +428,7 @@ fn admin_create_user(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
     let username = user.username.clone();
     p.users.insert(username.clone(), user);
     if action != Some("SUPPRESS") {
-        invite(p, &username, now, Some(temporary));
+        invite(p, &username, now, Some(temporary))?;
     }
     let u = user_mut(p, &username)?;
     Ok(json!({ "User": describe_user(u, "Attributes", None) }))
@@ -412,27 +441,33 @@ fn generated_password() -> String {
 
 /// "Sends" the invitation with the temporary password to the user's e-mail (else phone): into
 /// the outbox, purpose `Invitation`, as AWS mails it.
-fn invite(p: &mut UserPool, username: &str, now: SystemTime, temporary: Option<String>) {
+fn invite(
+    p: &mut UserPool,
+    username: &str,
+    now: SystemTime,
+    temporary: Option<String>,
+) -> Result<(), WireError> {
     let Some(u) = p.users.get(username) else {
-        return;
+        return Ok(());
     };
     let (medium, destination) = match (u.attributes.get("email"), u.attributes.get("phone_number"))
     {
         (Some(e), _) => (DeliveryMedium::Email, e.clone()),
         (None, Some(ph)) => (DeliveryMedium::Sms, ph.clone()),
-        _ => return,
+        _ => return Ok(()),
     };
     let (_, _) = send_new_code(
         p,
         username,
         (medium, destination),
-        "Invitation",
+        ("Invitation", "CustomMessage_AdminCreateUser"),
         (now, now + TEMPORARY_PASSWORD_VALIDITY),
-    );
+    )?;
     // The invitation carries the temporary password instead of a generated code.
     if let (Some(t), Some(last)) = (temporary, p.outbox.last_mut()) {
         last.sent.code = cognito_sigv4::secret::OneTimeCode::new(t);
     }
+    Ok(())
 }
 
 /// ListUsers' `Filter`: `attribute = "value"` or `attribute ^= "value"` (AWS's grammar; the
@@ -548,6 +583,16 @@ fn admin_initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Outcome 
                 .get_mut(&pool_id)
                 .ok_or_else(|| super::pool_not_found(&pool_id))?;
             password_auth(p, &region, &client, now, &params)
+        }
+        "CUSTOM_AUTH" => {
+            check_flow(&client, flow)?;
+            let params = string_map(req, "AuthParameters");
+            let region = st.region.clone();
+            let p = st
+                .user_pools
+                .get_mut(&pool_id)
+                .ok_or_else(|| super::pool_not_found(&pool_id))?;
+            crate::idp::custom_auth::initiate(p, &region, &client, now, &params)
         }
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => crate::idp::sign_in::initiate_auth(st, now, req),
         other => Err(WireError::invalid_parameter(format!(

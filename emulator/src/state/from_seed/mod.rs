@@ -129,7 +129,13 @@ impl UserPool {
 
     /// A user of this pool as the seed `u` would make it (AdminCreateUser).
     pub(crate) fn new_user(&self, u: &UserSeed) -> Result<User, Error> {
-        user(self, u)
+        user(self, u, random_uuid())
+    }
+
+    /// A user as the seed `u` would make it, with the given `sub` (a value a request must keep
+    /// across its passes: see `lambda::replay::stable`).
+    pub(crate) fn new_user_with_sub(&self, u: &UserSeed, sub: String) -> Result<User, Error> {
+        user(self, u, sub)
     }
 }
 
@@ -175,6 +181,7 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
         }),
         devices: Default::default(),
         settings: Default::default(),
+        lambda: p.lambda_config.clone().unwrap_or_default(),
         mfa_required: match p.mfa_configuration.as_deref() {
             None | Some("OFF") | Some("OPTIONAL") => false,
             Some("ON") => true,
@@ -214,7 +221,7 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
         );
     }
     for u in &p.users {
-        let user = user(&pool, u)?;
+        let user = user(&pool, u, random_uuid())?;
         // Every name a user signs in with must find that user only, as AWS keeps usernames
         // and (verified) aliases unique in a pool.
         let names = std::iter::once(&user.username).chain(
@@ -373,7 +380,6 @@ fn app_client(c: &AppClientSeed) -> Result<AppClient, Error> {
         id_token_validity: Duration::from_secs(c.id_token_validity_secs),
         access_token_validity: Duration::from_secs(c.access_token_validity_secs),
         refresh_token_validity: Duration::from_secs(c.refresh_token_validity_secs),
-        access_token_scopes: c.access_token_scopes.clone(),
         refresh_token_rotation: c.refresh_token_rotation,
         refresh_token_grace: Duration::from_secs(c.refresh_token_retry_grace_period_secs),
         prevent_user_existence_errors: c.prevent_user_existence_errors,
@@ -428,7 +434,7 @@ fn oauth_client(c: &AppClientSeed) -> Result<OAuthClient, Error> {
 }
 
 /// A user of `pool`; the password is kept only as its SRP salt and verifier.
-fn user(pool: &UserPool, u: &UserSeed) -> Result<User, Error> {
+fn user(pool: &UserPool, u: &UserSeed, sub: String) -> Result<User, Error> {
     for g in &u.groups {
         if !pool.groups.contains_key(g) {
             return Err(Error::seed(format!(
@@ -450,7 +456,6 @@ fn user(pool: &UserPool, u: &UserSeed) -> Result<User, Error> {
         }
     };
     check_mfa(u)?;
-    let sub = random_uuid();
     let mut attributes = u.attributes.clone();
     let username = cognito_username(pool, u, &sub, &mut attributes)?;
     let salt: [u8; 16] = rand::random();
