@@ -87,8 +87,28 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// The requests whose callers gave up (`p0s3/r42`): the server may see no retry of them.
     pub given_up: Vec<String>,
+    /// The ticker's largest lag, the machine's load included.
     pub max_lag_ms: u64,
+    /// The same less its thread's wait for a CPU: the runtime's own stall.
+    pub max_stall_ms: u64,
     pub runtime: String,
+}
+
+/// The run's own panics (`injected: ...`) print one line, not a backtrace each; any other
+/// panic prints as usual.
+fn quiet_injected_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str));
+        match message {
+            Some(m) if m.starts_with("injected:") => eprintln!("soak child: {m} (as planned)"),
+            _ => default(info),
+        }
+    }));
 }
 
 /// A command from the parent.
@@ -141,6 +161,7 @@ struct Worked {
 
 /// Runs the child to the end.
 pub fn run(config: ChildConfig) {
+    quiet_injected_panics();
     let clock = SharedClock::open(&config.clock);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     {
@@ -274,6 +295,7 @@ async fn serve(
         failures,
         given_up,
         max_lag_ms: ticker.max_lag().as_millis() as u64,
+        max_stall_ms: ticker.max_stall().as_millis() as u64,
         runtime: kind.to_owned(),
     }
 }

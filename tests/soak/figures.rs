@@ -14,7 +14,9 @@
 //!   calls closer than half a token lifetime apart are duplicates (0, outside clock-step
 //!   windows); a lost rotation race shows as one `RefreshTokenReuseException` (counted).
 //!   The same for credentials exchanges (half a credentials lifetime).
-//! - **Stall**: the largest lag of each process's 10 ms ticker: at most 50 ms.
+//! - **Stall**: the largest lag of each process's 10 ms ticker, less the time its thread
+//!   waited for a CPU (the three processes and the emulator share the machine's cores): at
+//!   most 50 ms.
 //! - **Outage**: after the identity pool's 10-minute outage, each session that failed during
 //!   it succeeds again within 60 s (its backoff's cap) plus a step; meanwhile no second holds
 //!   more than 20% of the sessions retrying.
@@ -138,8 +140,9 @@ pub struct Figures {
     exchanges: u64,
     exchange_duplicates: Vec<String>,
     exchanges_per_lifetime: f64,
-    max_lag_ms: u64,
-    lags: Vec<(usize, String, u64)>,
+    max_stall_ms: u64,
+    /// (process, runtime, stall, lag with the machine's load) per process.
+    lags: Vec<(usize, String, u64, u64)>,
     outage_sessions: usize,
     outage_calls: u64,
     /// Per session that failed in the outage: seconds from its end to its next attempt.
@@ -208,9 +211,13 @@ pub fn compute(
     generations(&log, timeline, &mut f);
     outage(&log, timeline, &mut f);
     for report in reports {
-        f.max_lag_ms = f.max_lag_ms.max(report.max_lag_ms);
-        f.lags
-            .push((report.process, report.runtime.clone(), report.max_lag_ms));
+        f.max_stall_ms = f.max_stall_ms.max(report.max_stall_ms);
+        f.lags.push((
+            report.process,
+            report.runtime.clone(),
+            report.max_stall_ms,
+            report.max_lag_ms,
+        ));
         for s in &report.sessions {
             f.requests += s.requests;
             f.ok += s.ok;
@@ -462,8 +469,10 @@ impl Figures {
             "  duplicate exchanges                       {}",
             self.exchange_duplicates.len()
         );
-        for (process, runtime, lag) in &self.lags {
-            println!("  worker stall, process {process} ({runtime})      {lag} ms");
+        for (process, runtime, stall, lag) in &self.lags {
+            println!(
+                "  worker stall, process {process} ({runtime})      {stall} ms (lag {lag} ms with waits for a CPU)"
+            );
         }
         let worst = self.recovery_secs.iter().copied().fold(0.0, f64::max);
         println!(
@@ -552,7 +561,7 @@ impl Figures {
             "one exchange per generation"
         );
         assert!(
-            self.max_lag_ms <= 50,
+            self.max_stall_ms <= 50,
             "no worker stalled over 50 ms: {:?}",
             self.lags
         );

@@ -131,10 +131,37 @@ impl<S: SessionStore> SessionStore for FaultyStore<S> {
 }
 
 /// Records how late a 10 ms ticker runs on the current runtime: a stalled worker shows as lag.
+///
+/// A lag is the runtime's fault only when its thread could not run: time the thread spent
+/// runnable but waiting for a CPU (the kernel's run-queue wait, `/proc/thread-self/schedstat`,
+/// on Linux) is the machine's load, and [`max_stall`](Self::max_stall) leaves it out. A worker
+/// blocked in a sleep, a lock wait or file I/O is not runnable, so its lag counts in full; so
+/// does one busy computing.
 #[derive(Debug)]
 pub struct Ticker {
     max_lag_us: Arc<AtomicU64>,
+    max_stall_us: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// The current thread's run-queue wait so far, in microseconds (0 where the kernel does not
+/// say).
+fn run_queue_wait_us() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |ns| ns / 1_000)
+}
+
+thread_local! {
+    /// This thread's run-queue wait at its last reading.
+    static LAST_WAIT_US: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// The run-queue wait of this thread since its last reading.
+fn waited_since_last_us() -> u64 {
+    let now = run_queue_wait_us();
+    LAST_WAIT_US.with(|last| now.saturating_sub(last.replace(Some(now)).unwrap_or(now)))
 }
 
 impl Ticker {
@@ -143,23 +170,35 @@ impl Ticker {
     #[allow(clippy::disallowed_methods)]
     pub fn start() -> Self {
         let max_lag_us = Arc::new(AtomicU64::new(0));
-        let lag = max_lag_us.clone();
+        let max_stall_us = Arc::new(AtomicU64::new(0));
+        let (lag, stall) = (max_lag_us.clone(), max_stall_us.clone());
         let task = tokio::spawn(async move {
             let period = Duration::from_millis(10);
             loop {
+                waited_since_last_us();
                 let before = std::time::Instant::now();
                 tokio::time::sleep(period).await;
                 let late = before.elapsed().saturating_sub(period);
                 let us = u64::try_from(late.as_micros()).unwrap_or(u64::MAX);
                 lag.fetch_max(us, Ordering::SeqCst);
+                stall.fetch_max(us.saturating_sub(waited_since_last_us()), Ordering::SeqCst);
             }
         });
-        Self { max_lag_us, task }
+        Self {
+            max_lag_us,
+            max_stall_us,
+            task,
+        }
     }
 
-    /// The largest lag seen so far.
+    /// The largest lag seen so far, the machine's load included.
     pub fn max_lag(&self) -> Duration {
         Duration::from_micros(self.max_lag_us.load(Ordering::SeqCst))
+    }
+
+    /// The largest lag seen so far, less the time the ticker's thread waited for a CPU.
+    pub fn max_stall(&self) -> Duration {
+        Duration::from_micros(self.max_stall_us.load(Ordering::SeqCst))
     }
 }
 

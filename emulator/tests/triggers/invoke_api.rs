@@ -139,6 +139,8 @@ async fn functions_run_behind_the_invoke_api_and_their_failures_are_awss_answers
         .await
         .unwrap();
     let idp = client_of(&emu);
+    // The Lambda timeout is a real socket timeout: measured on the real clock.
+    #[allow(clippy::disallowed_methods)]
     let started = std::time::Instant::now();
     assert_eq!(
         sign_in(&idp, "jdoe").await.unwrap_err(),
