@@ -242,7 +242,8 @@ enum Subject {
         pool_id: String,
         username: String,
         session: String,
-        state: ChallengeState,
+        /// Boxed: a challenge's state is far larger than the other variant.
+        state: Box<ChallengeState>,
     },
 }
 
@@ -271,7 +272,7 @@ fn subject(st: &State, now: SystemTime, req: &Value) -> Result<Subject, WireErro
         pool_id: pool.id.clone(),
         username: state.username.clone(),
         session: id.to_owned(),
-        state,
+        state: Box::new(state),
     })
 }
 
