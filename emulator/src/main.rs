@@ -5,6 +5,7 @@
 //! cargo run -p cognito-sigv4-emulator -- --seed my-seed.toml [--port 4566] [--bind 127.0.0.1]
 //! cargo run -p cognito-sigv4-emulator -- --reference --state-dir .emulator-state
 //! cargo run -p cognito-sigv4-emulator -- --reference --lambda-endpoint http://127.0.0.1:3001
+//! cargo run -p cognito-sigv4-emulator -- --reference --openapi orders=orders.yaml
 //! ```
 //!
 //! Prints one JSON line with the endpoint and the seeded ids, then serves until Ctrl-C.
@@ -14,12 +15,15 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cognito-sigv4-emulator (--seed <file.toml|file.json> | --reference) \
-                     [--port <port>] [--bind <ip>] [--state-dir <dir>] [--lambda-endpoint <url>]\n  \
+                     [--port <port>] [--bind <ip>] [--state-dir <dir>] [--lambda-endpoint <url>] \
+                     [--openapi [<name>=]<file>]...\n  \
                      --reference  the built-in reference scenario (routes /google, /cip, /cup)\n  \
                      --state-dir  keep the state across restarts in this directory\n  \
                      --lambda-endpoint  the Lambda Invoke API users' functions run behind \
                      (`sam local start-lambda`, `cargo lambda watch`); default: \
-                     $AWS_ENDPOINT_URL_LAMBDA";
+                     $AWS_ENDPOINT_URL_LAMBDA\n  \
+                     --openapi  a REST API from an OpenAPI 3 or Swagger 2 document with API \
+                     Gateway's extensions, served at stage `prod` (name: the file's stem)";
 
 /// Where the seed comes from.
 enum SeedSource {
@@ -32,6 +36,8 @@ struct Args {
     addr: SocketAddr,
     state_dir: Option<String>,
     lambda_endpoint: Option<url::Url>,
+    /// `--openapi`: (API name, document path).
+    openapi: Vec<(String, String)>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -40,6 +46,7 @@ fn parse_args() -> Result<Args, String> {
     let mut port = 0u16;
     let mut state_dir = None;
     let mut lambda_endpoint = None;
+    let mut openapi = Vec::new();
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -64,6 +71,20 @@ fn parse_args() -> Result<Args, String> {
             }
             "--state-dir" => state_dir = Some(value("--state-dir")?),
             "--lambda-endpoint" => lambda_endpoint = Some(value("--lambda-endpoint")?),
+            "--openapi" => {
+                let v = value("--openapi")?;
+                let (name, path) = match v.split_once('=') {
+                    Some((name, path)) if !name.is_empty() => (name.to_owned(), path.to_owned()),
+                    _ => {
+                        let stem = std::path::Path::new(&v)
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        (stem, v)
+                    }
+                };
+                openapi.push((name, path));
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -86,6 +107,7 @@ fn parse_args() -> Result<Args, String> {
         addr: SocketAddr::new(ip, port),
         state_dir,
         lambda_endpoint,
+        openapi,
     })
 }
 
@@ -98,7 +120,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let seed = match &args.seed {
+    let mut seed = match &args.seed {
         SeedSource::Reference => Seed::reference(),
         SeedSource::File(path) => match Seed::from_file(path) {
             Ok(s) => s,
@@ -108,6 +130,14 @@ async fn main() -> ExitCode {
             }
         },
     };
+    // Each `--openapi` is one more API of the seed, checked and loaded with it.
+    for (name, path) in &args.openapi {
+        seed.apis.push(cognito_sigv4_emulator::ApiSeed {
+            name: name.clone(),
+            openapi: Some(path.clone()),
+            ..Default::default()
+        });
+    }
     let names = seed_names(&seed);
     let mut builder = Emulator::builder().seed(seed).bind(args.addr);
     if let Some(dir) = &args.state_dir {

@@ -45,6 +45,9 @@ fn route(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Route 
     if host.contains(".execute-api.") || uri.path().starts_with(EXECUTE_API_PATH_PREFIX) {
         return call(Service::ApiGateway, EXECUTE_API);
     }
+    if let Some(op) = apigw::control::operation(method, uri) {
+        return call(Service::ApiGatewayControl, op);
+    }
     if let Some(target) = headers.get("x-amz-target").and_then(|h| h.to_str().ok()) {
         let services = [
             ("AWSCognitoIdentityProviderService.", Service::CognitoIdp),
@@ -307,7 +310,10 @@ async fn answer(
                 }
                 Service::Sts => sts::handle(shared, &operation, method, uri, headers, body),
                 Service::Iam => iam::handle(shared, &operation, method, uri, headers, body),
-                Service::ApiGateway => apigw::handle(shared, method, uri, headers, body),
+                Service::ApiGateway => apigw::handle(shared, method, uri, headers, body).await,
+                Service::ApiGatewayControl => {
+                    apigw::control::handle(shared, &operation, method, uri, headers, body)
+                }
             };
             (response, call)
         }

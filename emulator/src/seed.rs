@@ -136,11 +136,22 @@ impl Seed {
                 format!("emulator seed {}: {e}", path.display()),
             )
         })?;
-        if path.extension().is_some_and(|x| x == "json") {
+        let mut seed = if path.extension().is_some_and(|x| x == "json") {
             Seed::from_json_str(&text)
         } else {
             Seed::from_toml_str(&text)
+        }?;
+        // Documents the seed names are beside it.
+        if let Some(dir) = path.parent() {
+            for api in &mut seed.apis {
+                if let Some(doc) = &mut api.openapi
+                    && Path::new(doc.as_str()).is_relative()
+                {
+                    *doc = dir.join(&*doc).to_string_lossy().into_owned();
+                }
+            }
         }
+        Ok(seed)
     }
 }
 
@@ -664,6 +675,11 @@ pub struct ApiSeed {
     /// or headers, of credentials whose role may invoke `<api>/<stage>/$connect`) or `NONE`
     /// (default).
     pub connect_authorization: Option<String>,
+    /// An OpenAPI 3 or Swagger 2 document (JSON or YAML) with API Gateway's extensions, as
+    /// `aws apigateway get-export` writes it: the API's resources, authorizers and integrations
+    /// come from it (then `resources` must be empty). A relative path is read from the seed
+    /// file's directory ([`Seed::from_file`]), else from the current directory.
+    pub openapi: Option<String>,
 }
 
 /// A resource of an API (`/cip`) and its methods.

@@ -30,6 +30,8 @@ pub(crate) enum Service {
     Iam,
     /// API Gateway (execute-api), plain JSON.
     ApiGateway,
+    /// API Gateway's control plane (`apigateway`, rest-json).
+    ApiGatewayControl,
 }
 
 impl Service {
@@ -41,6 +43,7 @@ impl Service {
             Service::Sts => "sts",
             Service::Iam => "iam",
             Service::ApiGateway => "execute-api",
+            Service::ApiGatewayControl => "apigateway",
         }
     }
 
@@ -54,7 +57,7 @@ impl Service {
             Service::Iam => WireError::iam("Throttling", "Rate exceeded"),
             // The error types API Gateway's 429 and 5xx answers are sent with are not quoted
             // anywhere public: the emulator's choice follows its other error types' pattern.
-            Service::ApiGateway => {
+            Service::ApiGateway | Service::ApiGatewayControl => {
                 WireError::api_gateway(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests")
                     .with_code("TooManyRequestsException")
             }
@@ -72,7 +75,7 @@ impl Service {
                 .with_status(StatusCode::INTERNAL_SERVER_ERROR),
             Service::Iam => WireError::iam("ServiceFailure", "Internal failure")
                 .with_status(StatusCode::INTERNAL_SERVER_ERROR),
-            Service::ApiGateway => {
+            Service::ApiGateway | Service::ApiGatewayControl => {
                 WireError::api_gateway(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
                     .with_code("InternalServerErrorException")
             }
@@ -109,6 +112,8 @@ impl Service {
             Service::Sts => WireError::query("ValidationError", message),
             Service::Iam => WireError::iam("ValidationError", message),
             Service::ApiGateway => WireError::api_gateway(StatusCode::BAD_REQUEST, message),
+            Service::ApiGatewayControl => WireError::api_gateway(StatusCode::BAD_REQUEST, message)
+                .with_code("BadRequestException"),
         }
     }
 }

@@ -242,7 +242,7 @@ enum Subject {
         pool_id: String,
         username: String,
         session: String,
-        // Boxed: a challenge's state is large beside the access variant.
+        /// Boxed: a challenge's state is far larger than the other variant.
         state: Box<ChallengeState>,
     },
 }

@@ -153,7 +153,6 @@ impl Functions {
         let http = reqwest::Client::builder()
             // A stand-in Lambda on this machine: never a proxy from the environment.
             .no_proxy()
-            .timeout(timeout)
             .build()
             .unwrap_or_default();
         Self {
@@ -167,6 +166,17 @@ impl Functions {
     /// Calls `function` (a name, or a full or partial function ARN, optionally with a version
     /// or alias) with `event`, synchronously (`RequestResponse`), within the timeout.
     pub(crate) async fn invoke(&self, function: &str, event: &Value) -> Result<Value, InvokeError> {
+        self.invoke_within(function, event, self.timeout).await
+    }
+
+    /// [`invoke`](Self::invoke) with another timeout (API Gateway's integrations wait up to
+    /// 29 s, Cognito's triggers 5).
+    pub(crate) async fn invoke_within(
+        &self,
+        function: &str,
+        event: &Value,
+        timeout: Duration,
+    ) -> Result<Value, InvokeError> {
         let target = FunctionName::parse(function);
         if let Some(handler) = self
             .closures
@@ -176,7 +186,7 @@ impl Functions {
             // A task of its own: a panicking function fails like a function that throws,
             // and never takes the emulator's handler down with it.
             let task = tokio::spawn(handler(event.clone()));
-            return match tokio::time::timeout(self.timeout, task).await {
+            return match tokio::time::timeout(timeout, task).await {
                 Err(_) => Err(InvokeError::Timeout),
                 Ok(Err(_)) => Err(InvokeError::Function {
                     error_type: "Runtime.Panic".into(),
@@ -203,7 +213,7 @@ impl Functions {
             .header("x-amz-invocation-type", "RequestResponse")
             .body(event.to_string())
             .send();
-        let response = match tokio::time::timeout(self.timeout, sent).await {
+        let response = match tokio::time::timeout(timeout, sent).await {
             Err(_) => return Err(InvokeError::Timeout),
             Ok(Err(e)) if e.is_timeout() => return Err(InvokeError::Timeout),
             Ok(Err(e)) => {
@@ -222,7 +232,7 @@ impl Functions {
             .get("x-amzn-errortype")
             .and_then(|v| v.to_str().ok())
             .map(|t| t.split(':').next().unwrap_or(t).to_owned());
-        let body = match tokio::time::timeout(self.timeout, read_limited(response)).await {
+        let body = match tokio::time::timeout(timeout, read_limited(response)).await {
             Err(_) => return Err(InvokeError::Timeout),
             Ok(None) => return Err(InvokeError::InvalidResponse),
             Ok(Some(b)) => b,

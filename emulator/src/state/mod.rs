@@ -16,6 +16,7 @@ pub(crate) const FORGET_INTERVAL: Duration = Duration::from_secs(60);
 mod account;
 mod api;
 mod device;
+mod from_openapi;
 mod from_seed;
 mod iam;
 mod identity_pool;
@@ -27,8 +28,14 @@ mod webauthn;
 #[cfg(test)]
 pub(crate) use crate::policy::glob_match;
 pub(crate) use account::{AccountCodes, CodePurpose, PendingCode};
-pub(crate) use api::{Api, Method as ApiMethod, MethodAuth, Resource};
+pub(crate) use api::{
+    Api, Integration, LambdaAuthorizer, Method as ApiMethod, MethodAuth, Resource,
+};
 pub(crate) use device::{Device, DeviceTracking, Devices};
+pub(crate) use from_openapi::{
+    Imported as ImportedApi, api as api_from_openapi, import as import_openapi,
+    parse_document as parse_openapi,
+};
 pub(crate) use iam::{IssuedCredentials, WebIdentity};
 pub(crate) use identity_pool::{
     IdentityPool, MatchType, RoleMapping, RoleResolution, test_login_key,

@@ -253,6 +253,10 @@ pub(crate) struct State {
     /// When expired records were last forgotten ([`State::forget_expired_if_due`]).
     #[serde(skip)]
     pub(crate) forgotten_at: Option<SystemTime>,
+    /// Lambda authorizers' decisions by API, authorizer and identity, until their TTL ends.
+    /// Not persisted.
+    #[serde(skip)]
+    pub(crate) authorizer_cache: HashMap<String, (SystemTime, serde_json::Value)>,
 }
 
 /// How much the emulator holds of what it issued, for tests that check a long run stays
@@ -295,6 +299,7 @@ impl State {
     pub(crate) fn forget_expired(&mut self, now: SystemTime) {
         self.credentials
             .retain(|_, c| c.expires_at + EXPIRED_MEMORY > now);
+        self.authorizer_cache.retain(|_, (until, _)| *until > now);
         let credentials = &self.credentials;
         self.session_names
             .retain(|key_id, _| credentials.contains_key(key_id));

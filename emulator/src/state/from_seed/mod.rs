@@ -51,6 +51,7 @@ impl State {
             cognito_identity_key: SigningKey::generate(),
             session_names: HashMap::new(),
             forgotten_at: None,
+            authorizer_cache: Default::default(),
             admin_keys: if seed.admin_keys.is_empty() {
                 HashMap::from([("test".to_owned(), "test".to_owned())])
             } else {
@@ -597,6 +598,36 @@ fn api(st: &State, a: &ApiSeed) -> Result<Api, Error> {
     } else {
         a.stages.clone()
     };
+    if let Some(path) = &a.openapi {
+        if !a.resources.is_empty() {
+            return Err(Error::seed(format!(
+                "api `{}`: give `resources` or `openapi`, not both",
+                a.name
+            )));
+        }
+        let text = std::fs::read(path)
+            .map_err(|e| Error::seed(format!("api `{}`: openapi {path}: {e}", a.name)))?;
+        let imported = super::from_openapi::parse_document(&text)
+            .and_then(|doc| super::from_openapi::import(&doc))
+            .map_err(|e| Error::seed(format!("api `{}`: openapi {path}: {e}", a.name)))?;
+        // As for a seed's own resources: a Cognito authorizer names a pool of the seed, or
+        // every call would be refused without saying why.
+        for r in &imported.resources {
+            for m in &r.methods {
+                if let MethodAuth::CognitoUserPools { user_pool_id, .. } = &m.auth
+                    && !st.user_pools.contains_key(user_pool_id)
+                {
+                    return Err(Error::seed(format!(
+                        "api `{}`: openapi {path}: {} {}: no user pool `{user_pool_id}` in the seed",
+                        a.name, m.http_method, r.path
+                    )));
+                }
+            }
+        }
+        let mut api = super::from_openapi::api(id, stages, imported);
+        api.name = a.name.clone();
+        return Ok(api);
+    }
     let mut resources = Vec::new();
     for r in &a.resources {
         let methods = r
@@ -634,6 +665,8 @@ fn api(st: &State, a: &ApiSeed) -> Result<Api, Error> {
         stages,
         resources,
         websocket,
+        created: None,
+        warnings: Vec::new(),
     })
 }
 
@@ -668,5 +701,6 @@ fn method(st: &State, a: &ApiSeed, r: &ResourceSeed, m: &MethodSeed) -> Result<M
     Ok(Method {
         http_method: m.http_method.to_ascii_uppercase(),
         auth,
+        integration: Default::default(),
     })
 }

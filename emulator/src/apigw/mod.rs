@@ -26,13 +26,17 @@ use crate::credentials::verify_issued;
 use crate::crypto::random_uuid;
 use crate::keys::claim_str;
 use crate::sigv4::{self, Rejection, SignedRequest};
-use crate::state::{Api, ApiMethod, MethodAuth, Resource, Shared, State};
+use crate::state::{Api, ApiMethod, Integration, MethodAuth, Resource, Shared, State};
 use crate::time::epoch_secs;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::time::SystemTime;
+
+mod authorizer;
+pub(crate) mod control;
+mod integration;
 
 /// The path prefix that addresses API Gateway without a `Host` header.
 pub const EXECUTE_API_PATH_PREFIX: &str = "/_aws/execute-api/";
@@ -50,18 +54,22 @@ struct Matched<'a> {
     api: &'a Api,
     resource: &'a Resource,
     auth: &'a MethodAuth,
+    integration: &'a Integration,
     path_params: BTreeMap<String, String>,
 }
 
-/// Serves one API Gateway request.
+/// Serves one API Gateway request: routing and authorization under the state's lock (a
+/// Lambda authorizer's call made outside it, `lambda::replay`), then the method's integration
+/// (a Lambda proxy or HTTP back end) with the lock released.
 ///
-/// An allowed request answers 200 with
-/// `{"resource", "path", "method", "stage", "apiId", "auth", "caller", "pathParameters",
+/// An allowed request to a method without an integration (a seed's resources) answers 200
+/// with `{"resource", "path", "method", "stage", "apiId", "auth", "caller", "pathParameters",
 /// "query", "queryStringParameters", "body"}`: `caller` holds, for `AWS_IAM`, the
 /// `accessKey`, `roleArn`, `userArn` and `cognitoIdentityId` (API Gateway's
 /// `$context.identity`); for `COGNITO_USER_POOLS`, the token's `sub`, `cognito:username` (or
-/// `username`), `token_use`, `scopes` and all its `claims`.
-pub(crate) fn handle(
+/// `username`), `token_use`, `scopes` and all its `claims`; for a Lambda authorizer, its
+/// `principalId` and `context`.
+pub(crate) async fn handle(
     shared: &Shared,
     method: &Method,
     uri: &Uri,
@@ -69,43 +77,133 @@ pub(crate) fn handle(
     body: &[u8],
 ) -> Response {
     let now = shared.now();
-    let st = shared.lock();
+    let decided = crate::lambda::replay::drive(shared.functions(), |answers| {
+        let mut st = shared.lock();
+        answers.pass(|| decide(&mut st, method, uri, headers, body, now))
+    })
+    .await;
+    match decided {
+        Decided::Answer(response) => response,
+        Decided::Integrate(plan) => {
+            let (method_name, template, detail) = (
+                plan.method.clone(),
+                plan.resource.clone(),
+                plan.detail.clone(),
+            );
+            let response = integration::run(shared, *plan).await;
+            noted_by_name(response, &method_name, &template, detail)
+        }
+    }
+}
+
+/// What routing and authorization decided.
+enum Decided {
+    /// The answer: a refusal, a mock, or the echo.
+    Answer(Response),
+    /// Call the method's back end with the lock released.
+    Integrate(Box<integration::Plan>),
+}
+
+/// Routing, authorization, and the answers that need no back end.
+fn decide(
+    st: &mut State,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: SystemTime,
+) -> Decided {
     let Some(target) = target(uri, headers, &st.region) else {
-        return noted(missing_token(), method, uri.path(), None);
+        return Decided::Answer(noted(missing_token(), method, uri.path(), None));
     };
-    let Some(matched) = route(&st, &target, method) else {
+    let Some(matched) = route(st, &target, method) else {
         let detail = format!("{}/{}", target.api_id, target.stage);
         let answer = unrouted(&st.region, method, uri, headers, body, now);
-        return noted(answer, method, target.resource_path, Some(detail));
+        return Decided::Answer(noted(answer, method, target.resource_path, Some(detail)));
     };
     let detail = Some(format!("{}/{}", target.api_id, target.stage));
     let resource_template = matched.resource.path.clone();
-    let caller = match matched.auth {
+    let path_params = matched.path_params.clone();
+    let integration = matched.integration.clone();
+    let api_id = matched.api.id.clone();
+    let auth_kind = matched.auth.clone();
+    let method_arn = {
+        let path = target
+            .resource_path
+            .strip_prefix('/')
+            .unwrap_or(target.resource_path);
+        let method_name = method.as_str().to_ascii_uppercase();
+        format!("{}/{}/{method_name}/{path}", target.api_id, target.stage)
+    };
+    let caller = match &auth_kind {
         MethodAuth::None => Ok(json!({})),
-        MethodAuth::AwsIam => {
-            let path = target
-                .resource_path
-                .strip_prefix('/')
-                .unwrap_or(target.resource_path);
-            let method_name = method.as_str().to_ascii_uppercase();
-            let resource = format!("{}/{}/{method_name}/{path}", target.api_id, target.stage);
-            authorize_iam(&st, &resource, method, uri, headers, body, now)
-        }
+        MethodAuth::AwsIam => authorize_iam(st, &method_arn, method, uri, headers, body, now),
         MethodAuth::CognitoUserPools {
             user_pool_id,
             scopes,
             header,
-        } => authorize_user_pool(&st, user_pool_id, scopes, header, headers, now),
+        } => authorize_user_pool(st, user_pool_id, scopes, header, headers, now),
+        MethodAuth::Lambda(authorizer) => {
+            let request = authorizer::Request {
+                method,
+                uri,
+                headers,
+                resource: &resource_template,
+                path: target.resource_path,
+                path_params: &path_params,
+                stage: &target.stage,
+                api_id: &api_id,
+                method_arn: &method_arn,
+            };
+            authorizer::authorize(st, authorizer, &request, now)
+        }
     };
     let caller = match caller {
         Ok(caller) => caller,
-        Err(denial) => return noted(denial.response(), method, &resource_template, detail),
+        Err(denial) => {
+            return Decided::Answer(noted(denial.response(), method, &resource_template, detail));
+        }
     };
-    let auth = match matched.auth {
+    let auth = match &auth_kind {
         MethodAuth::None => "NONE",
         MethodAuth::AwsIam => "AWS_IAM",
         MethodAuth::CognitoUserPools { .. } => "COGNITO_USER_POOLS",
+        MethodAuth::Lambda(_) => "CUSTOM",
     };
+    match integration {
+        Integration::Echo => {}
+        Integration::Mock {
+            status,
+            content_type,
+            body,
+        } => {
+            let mut response =
+                (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
+            if let Ok(v) = HeaderValue::from_str(&content_type) {
+                response.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            return Decided::Answer(noted(response, method, &resource_template, detail));
+        }
+        other => {
+            return Decided::Integrate(Box::new(integration::Plan {
+                integration: other,
+                method: method.as_str().to_owned(),
+                resource: resource_template,
+                path: target.resource_path.to_owned(),
+                query: uri.query().map(str::to_owned),
+                headers: headers.clone(),
+                body: body.to_vec(),
+                path_params,
+                stage: target.stage.clone(),
+                api_id,
+                account_id: st.account_id.clone(),
+                auth: auth_kind,
+                caller,
+                detail,
+                now,
+            }));
+        }
+    }
     let query = uri.query().unwrap_or("");
     let mut query_params = Map::new();
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
@@ -113,31 +211,40 @@ pub(crate) fn handle(
         query_params.insert(k.into_owned(), Value::String(v.into_owned()));
     }
     let answer = json!({
-        "resource": matched.resource.path,
+        "resource": resource_template,
         "path": target.resource_path,
         "method": method.as_str(),
         "stage": target.stage,
-        "apiId": matched.api.id,
+        "apiId": api_id,
         "auth": auth,
         "caller": caller,
-        "pathParameters": matched.path_params,
+        "pathParameters": path_params,
         "query": query,
         "queryStringParameters": query_params,
         "body": String::from_utf8_lossy(body),
     });
-    noted(
+    Decided::Answer(noted(
         respond(StatusCode::OK, &answer, None),
         method,
         &resource_template,
         detail,
-    )
+    ))
 }
 
 /// The answer, noted with the operation the call log records: the method and the matched
 /// resource's template (or the path, when no resource matched), and `<api>/<stage>`.
-fn noted(mut response: Response, method: &Method, path: &str, detail: Option<String>) -> Response {
+fn noted(response: Response, method: &Method, path: &str, detail: Option<String>) -> Response {
+    noted_by_name(response, method.as_str(), path, detail)
+}
+
+fn noted_by_name(
+    mut response: Response,
+    method: &str,
+    path: &str,
+    detail: Option<String>,
+) -> Response {
     response.extensions_mut().insert(OperationNote {
-        operation: format!("{} {path}", method.as_str()),
+        operation: format!("{method} {path}"),
         detail,
     });
     response
@@ -231,6 +338,7 @@ fn route<'a>(st: &'a State, target: &Target<'_>, method: &Method) -> Option<Matc
             api,
             resource,
             auth: &m.auth,
+            integration: &m.integration,
             path_params,
         });
     }
@@ -250,10 +358,12 @@ fn route<'a>(st: &'a State, target: &Target<'_>, method: &Method) -> Option<Matc
         }
     }
     let (_, resource, path_params) = fallback?;
+    let m = serving(resource, &wanted)?;
     Some(Matched {
         api,
         resource,
-        auth: &serving(resource, &wanted)?.auth,
+        auth: &m.auth,
+        integration: &m.integration,
         path_params,
     })
 }
@@ -353,12 +463,34 @@ fn authorize_iam(
         );
         return Err(Denial::AccessDenied(message));
     }
+    // API Gateway's `$context.identity` for Cognito identity-pool credentials: the pool (the
+    // token's `aud`), the authentication type and provider (from `amr`), the caller
+    // (`<role session's principal>:CognitoIdentityCredentials`).
+    let context_value = |key: &str| creds.context.get(key).cloned().unwrap_or_default();
+    let pool = context_value("cognito-identity.amazonaws.com:aud");
+    let amr = context_value("cognito-identity.amazonaws.com:amr");
+    let kind = amr
+        .iter()
+        .find(|a| *a == "authenticated" || *a == "unauthenticated")
+        .cloned();
+    let providers: Vec<&String> = amr
+        .iter()
+        .filter(|a| *a != "authenticated" && *a != "unauthenticated")
+        .collect();
+    let session = user_arn.rsplit('/').next().unwrap_or_default();
     Ok(json!({
         "accessKey": caller.access_key_id,
         "accountId": st.account_id,
         "roleArn": creds.role_arn,
         "userArn": user_arn,
         "cognitoIdentityId": creds.subject,
+        "cognitoIdentityPoolId": pool.first(),
+        "cognitoAuthenticationType": kind,
+        "cognitoAuthenticationProvider": (!providers.is_empty()).then(|| {
+            providers.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",")
+        }),
+        "caller": format!("{}:{session}", role_id(&creds.role_arn)),
+        "user": format!("{}:{session}", role_id(&creds.role_arn)),
     }))
 }
 
@@ -428,6 +560,19 @@ fn authorize_user_pool(
     }))
 }
 
+/// A stable stand-in for a role's unique id (`AROA` and 17 characters), as IAM gives every
+/// role one: derived from the ARN so that it does not change across restarts.
+fn role_id(role_arn: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(role_arn.as_bytes());
+    let chars: String = digest
+        .iter()
+        .map(|b| (b'A' + b % 26) as char)
+        .take(17)
+        .collect();
+    format!("AROA{chars}")
+}
+
 /// All but the last four characters of an account id as `*`: `********9012`.
 fn mask_account(account: &str) -> String {
     let keep = account.len().saturating_sub(4);
@@ -487,7 +632,7 @@ fn missing_token() -> Response {
 }
 
 /// Why an authorizer refused a request.
-enum Denial {
+pub(super) enum Denial {
     /// A SigV4 or credential problem (403).
     Rejection(Rejection),
     /// The signature does not match: the message is followed by the canonical request and
@@ -499,6 +644,12 @@ enum Denial {
     Unauthorized,
     /// The user-pool authorizer's token verified but has expired (401).
     Expired,
+    /// A Lambda authorizer's policy denies the method explicitly (403).
+    ExplicitDeny,
+    /// A Lambda authorizer's policy does not allow the method (403).
+    NotAllowed,
+    /// A Lambda authorizer failed: timed out, unreachable, or answered no policy (500).
+    AuthorizerFailure,
 }
 
 impl From<Rejection> for Denial {
@@ -516,6 +667,8 @@ impl Denial {
             Denial::AccessDenied(_) => RefusalReason::AccessDenied,
             Denial::Unauthorized => RefusalReason::AuthorizerUnauthorized,
             Denial::Expired => RefusalReason::AuthorizerTokenExpired,
+            Denial::ExplicitDeny | Denial::NotAllowed => RefusalReason::AccessDenied,
+            Denial::AuthorizerFailure => RefusalReason::Other,
         }
     }
 
@@ -535,6 +688,9 @@ impl Denial {
                 "UnauthorizedException",
                 "The incoming token has expired".to_owned(),
             ),
+            Denial::ExplicitDeny => ("AccessDeniedException", EXPLICIT_DENY.to_owned()),
+            Denial::NotAllowed => ("AccessDeniedException", NOT_ALLOWED.to_owned()),
+            Denial::AuthorizerFailure => ("AuthorizerConfigurationException", "(null)".to_owned()),
         };
         response.extensions_mut().insert(RefusalNote {
             reason: Some(self.reason()),
@@ -571,9 +727,30 @@ impl Denial {
                 &json!({ "message": "The incoming token has expired" }),
                 Some("UnauthorizedException"),
             ),
+            Denial::ExplicitDeny => respond(
+                StatusCode::FORBIDDEN,
+                &json!({ "Message": EXPLICIT_DENY }),
+                Some("AccessDeniedException"),
+            ),
+            Denial::NotAllowed => respond(
+                StatusCode::FORBIDDEN,
+                &json!({ "Message": NOT_ALLOWED }),
+                Some("AccessDeniedException"),
+            ),
+            // API Gateway's answer when a Lambda authorizer fails: a 500 whose message is null.
+            Denial::AuthorizerFailure => respond(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({ "message": null }),
+                Some("AuthorizerConfigurationException"),
+            ),
         }
     }
 }
+
+/// API Gateway's text for a Lambda authorizer's explicit deny.
+const EXPLICIT_DENY: &str = "User is not authorized to access this resource with an explicit deny";
+/// API Gateway's text for a Lambda authorizer's policy that does not cover the method.
+const NOT_ALLOWED: &str = "User is not authorized to access this resource";
 
 fn rejection(r: &Rejection) -> Response {
     let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::FORBIDDEN);
@@ -585,7 +762,7 @@ fn rejection(r: &Rejection) -> Response {
 }
 
 /// A JSON answer with API Gateway's headers (the router adds `Date`, from the emulator's clock).
-fn respond(status: StatusCode, body: &Value, error_type: Option<&str>) -> Response {
+pub(super) fn respond(status: StatusCode, body: &Value, error_type: Option<&str>) -> Response {
     let mut resp = (status, body.to_string()).into_response();
     let h = resp.headers_mut();
     h.insert(
