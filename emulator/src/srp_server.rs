@@ -225,6 +225,33 @@ pub(crate) fn precompute_key(verifier: &[u8], a_pub: &[u8], b: &[u8], b_pub: &[u
     READY_KEYS.with(|r| r.borrow_mut().push((digest, key)));
 }
 
+/// What [`precompute_ephemeral`] and [`precompute_key`] left on this thread, carried across an
+/// `.await` to the thread a later pass of the same call runs on.
+pub(crate) struct Precomputed {
+    ephemeral: Option<([u8; 64], Monty)>,
+    keys: Vec<ReadyKey>,
+}
+
+impl std::fmt::Debug for Precomputed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Precomputed").finish_non_exhaustive()
+    }
+}
+
+/// Moves this thread's precomputed values out (see [`Precomputed`]).
+pub(crate) fn take_precomputed() -> Precomputed {
+    Precomputed {
+        ephemeral: READY_EPHEMERAL.with(|r| r.borrow_mut().take()),
+        keys: READY_KEYS.with(|r| std::mem::take(&mut *r.borrow_mut())),
+    }
+}
+
+/// Puts values [`take_precomputed`] moved out back on this thread.
+pub(crate) fn restore_precomputed(carried: Precomputed) {
+    READY_EPHEMERAL.with(|r| *r.borrow_mut() = carried.ephemeral);
+    READY_KEYS.with(|r| *r.borrow_mut() = carried.keys);
+}
+
 /// Forgets what was precomputed and not used on this thread.
 pub(crate) fn clear_precomputed() {
     READY_EPHEMERAL.with(|r| r.borrow_mut().take());
@@ -251,10 +278,13 @@ pub(crate) fn server_ephemeral(verifier_bytes: &[u8]) -> Option<ServerEphemeral>
     );
     // B mod N = 0 would make clients abort; with a random 512-bit b it does not happen, but
     // a bounded retry costs nothing.
-    for _ in 0..8 {
-        let (b_secret, g_b) = READY_EPHEMERAL
-            .with(|r| r.borrow_mut().take())
-            .unwrap_or_else(fresh_half);
+    for attempt in 0..8 {
+        // The precomputed half is kept for a later pass of the same call (see `session_key`);
+        // a retry needs another b.
+        let ready = (attempt == 0)
+            .then(|| READY_EPHEMERAL.with(|r| r.borrow().clone()))
+            .flatten();
+        let (b_secret, g_b) = ready.unwrap_or_else(fresh_half);
         let b_pub = group.k.mul(&v).add(&g_b).retrieve();
         if !b_pub.is_zero_vartime() {
             return Some(ServerEphemeral {
@@ -350,10 +380,11 @@ fn session_key_of(verifier: &[u8], a_pub: &[u8], b: &[u8], b_pub: &[u8]) -> Opti
 /// The session key, as [`precompute_key`] left it for these inputs or computed now.
 fn session_key(verifier: &[u8], a_pub: &[u8], b: &[u8], b_pub: &[u8]) -> Option<[u8; 16]> {
     let digest = key_inputs_digest(verifier, a_pub, b, b_pub);
+    // Looked up, not taken: an operation that calls a trigger runs again after it (a second
+    // pass under the lock, `lambda::replay`), and must find the key again.
     let ready = READY_KEYS.with(|r| {
-        let mut r = r.borrow_mut();
-        let i = r.iter().position(|(d, _)| *d == digest)?;
-        Some(r.swap_remove(i).1)
+        let r = r.borrow();
+        r.iter().find(|(d, _)| *d == digest).map(|(_, key)| *key)
     });
     ready.unwrap_or_else(|| session_key_of(verifier, a_pub, b, b_pub))
 }

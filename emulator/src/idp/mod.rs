@@ -116,7 +116,13 @@ async fn in_passes(
     req: &Value,
     operation: impl Fn(&mut crate::state::State) -> Result<Value, WireError>,
 ) -> Result<Value, WireError> {
+    // SRP values computed before the lock live on the thread; a later pass may run on another
+    // one after the trigger call's `.await`, so they travel with the call.
+    let mut carried: Option<srp_server::Precomputed> = None;
     let (result, deferred) = crate::lambda::replay::drive(shared.functions(), |answers| {
+        if let Some(precomputed) = carried.take() {
+            srp_server::restore_precomputed(precomputed);
+        }
         let mut st = shared.lock();
         // Only pools with triggers can stop a pass; they are small in the tests that use them.
         let snapshot: Vec<(String, crate::state::UserPool)> = st
@@ -131,6 +137,7 @@ async fn in_passes(
         });
         if pending.is_some() {
             st.user_pools.extend(snapshot);
+            carried = Some(srp_server::take_precomputed());
         }
         (out, pending)
     })
