@@ -129,7 +129,8 @@ async fn calls_are_unsigned_and_carry_the_typed_username_at_initiate_auth() {
 #[tokio::test]
 async fn unknown_challenges_and_empty_answers_are_typed_errors() {
     let (url, server) = scripted(vec![
-        (200, r#"{"ChallengeName":"CUSTOM_CHALLENGE","ChallengeParameters":{},"Session":"s"}"#.into()),
+        // A name of AWS's ChallengeNameType that no client flow answers.
+        (200, r#"{"ChallengeName":"ADMIN_NO_SRP_AUTH","ChallengeParameters":{},"Session":"s"}"#.into()),
         (200, r#"{"ChallengeParameters":{}}"#.into()),
         (200, r#"{"AuthenticationResult":{"AccessToken":"not-a-jwt","IdToken":"x.y.z","ExpiresIn":3600}}"#.into()),
     ])
@@ -141,7 +142,7 @@ async fn unknown_challenges_and_empty_answers_are_typed_errors() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnknownChallenge);
-    assert!(err.message().contains("CUSTOM_CHALLENGE"), "{err}");
+    assert!(err.message().contains("ADMIN_NO_SRP_AUTH"), "{err}");
     let err = client
         .sign_in_with_flow("a", &pw, AuthFlow::Password)
         .await

@@ -137,23 +137,39 @@ async fn login_in_the_browser_then_calls_refresh_at_the_token_endpoint() {
     assert!(status.success(), "{rest}");
     assert!(rest.contains("Signed in as jdoe"), "{rest}");
 
-    // Calls work; with the cache gone, the session refreshes at the token endpoint.
+    // Calls work. With the credentials cache gone, the session's stored tokens are still
+    // valid and are used as they are; with them gone too, it refreshes at the token endpoint.
     let out = env.run(&["call", "--profile", "emu", &env.api("/cip")], "");
     assert_success(&out);
-    std::fs::remove_file(env.home.path().join("cache").join("emu.json")).unwrap();
+    let cup = |env: &Env| {
+        let out = env.run(
+            &[
+                "call",
+                "--profile",
+                "emu",
+                "--auth",
+                "id-token",
+                &env.api("/cup"),
+            ],
+            "",
+        );
+        assert_success(&out);
+    };
+    let cache = env.home.path().join("cache").join("emu.json");
+    std::fs::remove_file(&cache).unwrap();
     let before = env.emulator.calls("oauth2/token");
-    let out = env.run(
-        &[
-            "call",
-            "--profile",
-            "emu",
-            "--auth",
-            "id-token",
-            &env.api("/cup"),
-        ],
-        "",
+    cup(&env);
+    assert_eq!(
+        env.emulator.calls("oauth2/token"),
+        before,
+        "the stored tokens serve"
     );
-    assert_success(&out);
+    let _ = std::fs::remove_file(&cache);
+    let mut stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(env.session_file()).unwrap()).unwrap();
+    assert!(stored.as_object_mut().unwrap().remove("tokens").is_some());
+    std::fs::write(env.session_file(), stored.to_string()).unwrap();
+    cup(&env);
     assert_eq!(env.emulator.calls("oauth2/token"), before + 1);
     assert_eq!(
         env.emulator.calls("InitiateAuth"),
