@@ -282,7 +282,7 @@ pub(crate) fn server_ephemeral(verifier_bytes: &[u8]) -> Option<ServerEphemeral>
         // The precomputed half is kept for a later pass of the same call (see `session_key`);
         // a retry needs another b.
         let ready = (attempt == 0)
-            .then(|| READY_EPHEMERAL.with(|r| r.borrow().clone()))
+            .then(|| READY_EPHEMERAL.with(|r| *r.borrow()))
             .flatten();
         let (b_secret, g_b) = ready.unwrap_or_else(fresh_half);
         let b_pub = group.k.mul(&v).add(&g_b).retrieve();
