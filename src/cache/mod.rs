@@ -338,15 +338,6 @@ impl<T: Clone> ExpiringCell<T> {
             .map(|e| e.value.clone())
     }
 
-    /// The current value if it is still valid at `now` (margin ignored).
-    pub fn get_valid(&self, now: SystemTime) -> Option<T> {
-        self.lock()
-            .entry
-            .as_ref()
-            .filter(|e| e.is_valid(now))
-            .map(|e| e.value.clone())
-    }
-
     /// Returns the cached value while it is fresh for `margin`, or refreshes it with `refresh`
     /// (which yields the new value and its expiry); see the [module docs](self) for who waits,
     /// what is shared, and how failures are handled.

@@ -31,6 +31,19 @@ async fn fresh_value_is_served_without_refresh() {
     assert_eq!(v.ok(), Some(7));
 }
 
+#[test]
+fn a_value_is_due_at_the_first_instant_of_its_margin() {
+    let clock = ManualClock::at_epoch_secs(1_000);
+    let cell = cell();
+    cell.set(1, clock.now(), clock.now() + secs(600));
+    clock.advance(secs(539));
+    assert_eq!(cell.get_fresh(clock.now(), MARGIN), Some(1));
+    // Exactly 60 s before expiry: due, as `next_refresh_at` says.
+    clock.advance(secs(1));
+    assert_eq!(cell.get_fresh(clock.now(), MARGIN), None);
+    assert_eq!(cell.next_refresh_at(&clock, MARGIN), Some(clock.now()));
+}
+
 #[tokio::test]
 async fn refreshes_within_the_margin_before_expiry() {
     let clock = ManualClock::at_epoch_secs(1_000);
