@@ -12,8 +12,8 @@ use idp::types::{AuthFlowType, ChallengeNameType};
 use tracing::Instrument as _;
 use zeroize::Zeroize;
 
+use super::call_context::CallContext;
 use super::challenge::{Answer, answer_of, invalid};
-use super::custom_auth::CallContext;
 use super::device::is_unknown_device;
 use super::{
     AuthFlow, Challenge, ChallengeKind, ChallengeResponse, RememberedDevice, SignInStep, UserInfo,

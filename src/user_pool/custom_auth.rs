@@ -1,7 +1,7 @@
 //! Custom authentication (`CUSTOM_AUTH`): challenges the user pool's own Lambda triggers
 //! define (a one-time code, a magic link, a CAPTCHA), optionally after the password is proven
-//! by SRP; and what an app sends with its calls for those triggers and for threat protection:
-//! `ClientMetadata` and `UserContextData`.
+//! by SRP; and the builders of what an app sends with its calls for those triggers and for
+//! threat protection (`ClientMetadata`, `UserContextData`).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -51,16 +51,15 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use aws_sdk_cognitoidentityprovider::types::{
-    AuthFlowType, ChallengeNameType, UserContextDataType,
-};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
 use tracing::Instrument as _;
 use zeroize::Zeroizing;
 
+use super::call_context::UserContextData;
 use super::challenge::{Answer, answer_of};
 use super::client::log_outcome;
 use super::{SignInStep, UserPoolClient, srp};
@@ -87,73 +86,6 @@ impl ChallengeAnswer {
 impl fmt::Debug for ChallengeAnswer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ChallengeAnswer(***)")
-    }
-}
-
-/// `UserContextData.EncodedData`: the device fingerprint Cognito's threat protection reads,
-/// as the Amplify / `amazon-cognito-advanced-security-data` libraries encode it. `Debug` shows
-/// only its length (it describes the user's device).
-#[derive(Clone, PartialEq, Eq)]
-pub struct UserContextData {
-    encoded: String,
-    ip_address: Option<String>,
-}
-
-impl UserContextData {
-    /// The encoded data, as the advanced-security library made it.
-    pub fn encoded(encoded: impl Into<String>) -> Self {
-        Self {
-            encoded: encoded.into(),
-            ip_address: None,
-        }
-    }
-
-    /// The end user's IP address (`UserContextData.IpAddress`), for a server that signs users
-    /// in on their behalf.
-    pub fn ip_address(mut self, ip: impl Into<String>) -> Self {
-        self.ip_address = Some(ip.into());
-        self
-    }
-
-    pub(super) fn to_sdk(&self) -> UserContextDataType {
-        UserContextDataType::builder()
-            .encoded_data(&self.encoded)
-            .set_ip_address(self.ip_address.clone())
-            .build()
-    }
-}
-
-impl fmt::Debug for UserContextData {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UserContextData")
-            .field("encoded_len", &self.encoded.len())
-            .field("ip_address", &self.ip_address.as_ref().map(|_| "***"))
-            .finish()
-    }
-}
-
-/// What a client sends with every call that takes it.
-#[derive(Debug, Clone, Default)]
-pub(super) struct CallContext {
-    /// `ClientMetadata`: handed to the pool's Lambda triggers.
-    pub(super) client_metadata: BTreeMap<String, String>,
-    pub(super) user_context_data: Option<UserContextData>,
-}
-
-impl CallContext {
-    /// `ClientMetadata` for an SDK request (`None` when empty, so nothing is sent).
-    pub(super) fn metadata(&self) -> Option<HashMap<String, String>> {
-        (!self.client_metadata.is_empty()).then(|| {
-            self.client_metadata
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-    }
-
-    /// `UserContextData` for an SDK request.
-    pub(super) fn context_data(&self) -> Option<UserContextDataType> {
-        self.user_context_data.as_ref().map(UserContextData::to_sdk)
     }
 }
 

@@ -33,6 +33,7 @@
 //! alias.
 
 mod account;
+mod call_context;
 mod challenge;
 mod client;
 mod custom_auth;
@@ -46,8 +47,9 @@ mod webauthn;
 
 pub use crate::secret::TotpSecret;
 pub use account::{CodeDelivery, SignUpResult};
+pub use call_context::UserContextData;
 pub use client::{DEFAULT_TIMEOUT, UserPoolClient, UserPoolClientBuilder};
-pub use custom_auth::{ChallengeAnswer, UserContextData};
+pub use custom_auth::ChallengeAnswer;
 pub use device::{ConfirmedDevice, DeviceInfo, DeviceStatus, NewDeviceMetadata, RememberedDevice};
 pub use types::{
     AuthFlow, Challenge, ChallengeKind, ChallengeResponse, MfaKind, SignInStep, Tokens, UserInfo,
