@@ -208,11 +208,6 @@ impl SkewedClock {
     pub fn device(&self) -> &SharedClock {
         &self.device
     }
-
-    /// The shared offset.
-    pub fn skew(&self) -> &Arc<ClockSkew> {
-        &self.skew
-    }
 }
 
 impl Clock for SkewedClock {
@@ -337,6 +332,11 @@ mod tests {
         assert_eq!(skew.offset_for_timestamp(), 0);
         skew.observe_server_date(device, 1_000_100);
         assert_eq!(skew.offset_for_timestamp(), 0, "within AWS's window");
+        // The 4-minute threshold, to the second.
+        skew.observe_server_date(device, 1_000_240);
+        assert_eq!(skew.offset_for_timestamp(), 0, "4 minutes off");
+        skew.observe_server_date(device, 1_000_241);
+        assert_eq!(skew.offset_for_timestamp(), 241, "more than 4 minutes off");
         skew.observe_server_date(device, 1_000_000 + 3_600);
         assert_eq!(skew.offset_for_timestamp(), 3_600);
         skew.observe_server_date(device, i64::MAX);
