@@ -542,6 +542,48 @@ async fn a_background_refresher_that_dies_is_restarted_and_meanwhile_the_full_ma
     assert!(session.background_refresh_running(), "restarted");
 }
 
+#[tokio::test]
+async fn a_failed_background_refresh_is_retried_by_the_background_task_itself() {
+    use cognito_sigv4_emulator::{CallFilter, Fault};
+    let emu = emulator(false).await;
+    let session = signed_in(
+        builder(&emu, emu.clock.clone())
+            .background_refresh(true)
+            .background_poll(Duration::from_millis(5)),
+        "jdoe",
+    )
+    .await;
+    let first = session.credentials().await.expect("credentials");
+    let exchanges =
+        || emu.call_log_matching(&CallFilter::new().operation("GetCredentialsForIdentity"));
+    let before = exchanges().len();
+    // The laptop wakes after the credentials expired, and the identity pool fails a few times:
+    // the background refresh fails with nothing valid to serve. Nobody calls the session.
+    emu.inject_fault("GetCredentialsForIdentity", Fault::ServerError, 4);
+    emu.clock.set(first.expiry().expect("expiry") + secs(10));
+    let mut renewed = false;
+    for _ in 0..2_000 {
+        let log = exchanges();
+        let after = &log[before..];
+        if after.iter().any(|r| r.refused()) && after.last().is_some_and(|r| r.status == 200) {
+            renewed = true;
+            break;
+        }
+        // Time passes for the backoffs (the manual clock's monotonic reading moves with it).
+        emu.clock.advance(Duration::from_millis(200));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        renewed,
+        "the background task retried after its failure: {:?}",
+        exchanges()[before..]
+            .iter()
+            .map(|r| r.status)
+            .collect::<Vec<_>>()
+    );
+    assert!(session.background_refresh_running(), "still running");
+}
+
 // ---- 7. The loser of a rotation race ----------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -91,6 +91,8 @@ pub struct Report {
     pub max_lag_ms: u64,
     /// The same less its thread's wait for a CPU: the runtime's own stall.
     pub max_stall_ms: u64,
+    /// When it ended, in real milliseconds since the ticker started.
+    pub max_stall_at_ms: u64,
     pub runtime: String,
 }
 
@@ -296,6 +298,7 @@ async fn serve(
         given_up,
         max_lag_ms: ticker.max_lag().as_millis() as u64,
         max_stall_ms: ticker.max_stall().as_millis() as u64,
+        max_stall_at_ms: ticker.max_stall_at().as_millis() as u64,
         runtime: kind.to_owned(),
     }
 }

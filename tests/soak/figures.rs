@@ -141,8 +141,9 @@ pub struct Figures {
     exchange_duplicates: Vec<String>,
     exchanges_per_lifetime: f64,
     max_stall_ms: u64,
-    /// (process, runtime, stall, lag with the machine's load) per process.
-    lags: Vec<(usize, String, u64, u64)>,
+    /// (process, runtime, stall, lag with the machine's load, when the stall ended in
+    /// simulated seconds of the run) per process.
+    lags: Vec<(usize, String, u64, u64, u64)>,
     outage_sessions: usize,
     outage_calls: u64,
     /// Per session that failed in the outage: seconds from its end to its next attempt.
@@ -217,6 +218,8 @@ pub fn compute(
             report.runtime.clone(),
             report.max_stall_ms,
             report.max_lag_ms,
+            // 10 ms of real time is one simulated second.
+            report.max_stall_at_ms / 10,
         ));
         for s in &report.sessions {
             f.requests += s.requests;
@@ -469,9 +472,9 @@ impl Figures {
             "  duplicate exchanges                       {}",
             self.exchange_duplicates.len()
         );
-        for (process, runtime, stall, lag) in &self.lags {
+        for (process, runtime, stall, lag, at) in &self.lags {
             println!(
-                "  worker stall, process {process} ({runtime})      {stall} ms (lag {lag} ms with waits for a CPU)"
+                "  worker stall, process {process} ({runtime})      {stall} ms (lag {lag} ms with waits for a CPU; ended about +{at}s)"
             );
         }
         let worst = self.recovery_secs.iter().copied().fold(0.0, f64::max);

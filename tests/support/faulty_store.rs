@@ -141,6 +141,8 @@ impl<S: SessionStore> SessionStore for FaultyStore<S> {
 pub struct Ticker {
     max_lag_us: Arc<AtomicU64>,
     max_stall_us: Arc<AtomicU64>,
+    /// When the largest stall ended, in real milliseconds since the ticker started.
+    max_stall_at_ms: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -171,7 +173,13 @@ impl Ticker {
     pub fn start() -> Self {
         let max_lag_us = Arc::new(AtomicU64::new(0));
         let max_stall_us = Arc::new(AtomicU64::new(0));
-        let (lag, stall) = (max_lag_us.clone(), max_stall_us.clone());
+        let max_stall_at_ms = Arc::new(AtomicU64::new(0));
+        let (lag, stall, stall_at) = (
+            max_lag_us.clone(),
+            max_stall_us.clone(),
+            max_stall_at_ms.clone(),
+        );
+        let started = std::time::Instant::now();
         let task = tokio::spawn(async move {
             let period = Duration::from_millis(10);
             loop {
@@ -181,12 +189,17 @@ impl Ticker {
                 let late = before.elapsed().saturating_sub(period);
                 let us = u64::try_from(late.as_micros()).unwrap_or(u64::MAX);
                 lag.fetch_max(us, Ordering::SeqCst);
-                stall.fetch_max(us.saturating_sub(waited_since_last_us()), Ordering::SeqCst);
+                let stalled = us.saturating_sub(waited_since_last_us());
+                if stall.fetch_max(stalled, Ordering::SeqCst) < stalled {
+                    let at = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    stall_at.store(at, Ordering::SeqCst);
+                }
             }
         });
         Self {
             max_lag_us,
             max_stall_us,
+            max_stall_at_ms,
             task,
         }
     }
@@ -199,6 +212,12 @@ impl Ticker {
     /// The largest lag seen so far, less the time the ticker's thread waited for a CPU.
     pub fn max_stall(&self) -> Duration {
         Duration::from_micros(self.max_stall_us.load(Ordering::SeqCst))
+    }
+
+    /// When the largest stall ended, in real time since the ticker started.
+    #[allow(dead_code)] // Read by the soak only.
+    pub fn max_stall_at(&self) -> Duration {
+        Duration::from_millis(self.max_stall_at_ms.load(Ordering::SeqCst))
     }
 }
 
