@@ -45,6 +45,40 @@ fn a_value_is_due_at_the_first_instant_of_its_margin() {
 }
 
 #[tokio::test]
+async fn a_value_is_not_served_at_the_instant_it_expires() {
+    let clock = ManualClock::at_epoch_secs(1_000);
+    let cell = cell();
+    cell.set(1, clock.now(), clock.now() + secs(600));
+    clock.advance(secs(599));
+    let down =
+        || async { Err::<(u32, SystemTime), _>(Error::new(ErrorKind::ServiceUnavailable, "down")) };
+    assert_eq!(
+        cell.get_or_refresh(&clock, MARGIN, down).await.ok(),
+        Some(1)
+    );
+    // Its expiry instant: no longer valid, so the failure is the answer.
+    clock.advance(secs(1));
+    assert!(cell.get_or_refresh(&clock, MARGIN, down).await.is_err());
+}
+
+#[test]
+fn values_stored_at_the_same_moment_fall_due_at_spread_times() {
+    let clock = ManualClock::at_epoch_secs(100_000);
+    let due: std::collections::BTreeSet<SystemTime> = (0..50)
+        .map(|_| {
+            let cell = ExpiringCell::new();
+            cell.set(1u32, clock.now(), clock.now() + secs(3_600));
+            cell.next_refresh_at(&clock, MARGIN).expect("due")
+        })
+        .collect();
+    // The margin is stretched by up to 50%: a fleet started together does not refresh at once.
+    assert!(due.len() > 10, "{} distinct refresh times", due.len());
+    let earliest = clock.now() + secs(3_600 - 90);
+    let latest = clock.now() + secs(3_600 - 60);
+    assert!(due.iter().all(|t| (earliest..=latest).contains(t)));
+}
+
+#[tokio::test]
 async fn refreshes_within_the_margin_before_expiry() {
     let clock = ManualClock::at_epoch_secs(1_000);
     let cell = cell();
