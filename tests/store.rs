@@ -173,6 +173,20 @@ fn debug_never_shows_the_refresh_token() {
     assert!(dbg.contains("jdoe"));
 }
 
+#[test]
+fn debug_shows_the_stored_tokens_are_there_but_not_what_they_are() {
+    use cognito_sigv4::secret::Jwt;
+    use cognito_sigv4::store::StoredTokens;
+    let mut s = sample();
+    s.tokens = Some(StoredTokens::new(
+        Jwt::new("MARKER-id.token.value"),
+        Jwt::new("MARKER-access.token.value"),
+    ));
+    let dbg = format!("{s:?} {s:#?}");
+    assert!(!dbg.contains("MARKER-"), "{dbg}");
+    assert!(dbg.contains("StoredTokens"), "{dbg}");
+}
+
 // ---- Several writers: compare-and-swap on the refresh token, and the file lock ----
 
 /// A session holding refresh token `token`.
