@@ -174,6 +174,18 @@ fn debug_never_shows_the_refresh_token() {
 }
 
 #[test]
+fn a_session_file_that_cannot_be_removed_is_a_store_error() {
+    let (_dir, path, store) = temp_file_store();
+    // A directory where the file should be: removing it fails (even for root).
+    std::fs::create_dir(&path).unwrap();
+    let err = store.clear().expect_err("the session was not removed");
+    assert_eq!(err.kind(), ErrorKind::Store, "{err}");
+    // Nothing there at all is fine.
+    std::fs::remove_dir(&path).unwrap();
+    store.clear().expect("no session: nothing to remove");
+}
+
+#[test]
 fn debug_shows_the_stored_tokens_are_there_but_not_what_they_are() {
     use cognito_sigv4::secret::Jwt;
     use cognito_sigv4::store::StoredTokens;
