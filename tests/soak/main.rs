@@ -8,8 +8,8 @@
 //!   session's worker calling `/cip` (SigV4) and `/cup` (its ID token at a Cognito
 //!   authorizer). 5-minute tokens, 15-minute credentials, a 60-second margin.
 //! - **Time**: one simulated clock, a file every process maps; the emulator runs on it. It
-//!   moves 1 s per 10 ms of real time (100 times faster; 10 times during the identity pool's
-//!   outage, where the retries' spread is measured), and in real time while a lock is held.
+//!   moves 1 s per 10 ms of real time (100 times faster), and in real time while a lock is
+//!   held.
 //! - **Faults**, from one seed (`SOAK_SEED`, printed first): 10% throttling and 10% 5xx on
 //!   every Cognito call the sessions make, 2% latency before and 5% after the service acted
 //!   (the answer lost to a caller that gives up); one caller in ten giving up after 80 ms; a

@@ -27,11 +27,6 @@ const STEP: u64 = 1;
 /// waits 100 ms for a busy core takes 10 simulated seconds: faster would stretch latencies
 /// past what a 60-second margin is meant for.
 const REAL_STEP: Duration = Duration::from_millis(10);
-/// Real time per step during the outage: 10 times faster only. The spread of the sessions'
-/// retries is measured there, per simulated second, and at 100x a process that waits 50 ms for
-/// a core would release five seconds of its sessions' retries at once: a clump of the
-/// machine's making, not of the backoff's.
-const OUTAGE_REAL_STEP: Duration = Duration::from_millis(100);
 const TOKEN_LIFETIME: u64 = 300;
 const CREDENTIALS_LIFETIME: u64 = 900;
 const COGNITO_OPERATIONS: [&str; 4] = [
@@ -276,12 +271,7 @@ pub fn run() {
         }
         clock.advance(Duration::from_secs(STEP));
         t += STEP;
-        let in_outage = outage.is_some_and(|(start, end)| (start..end).contains(&t));
-        std::thread::sleep(if in_outage {
-            OUTAGE_REAL_STEP
-        } else {
-            REAL_STEP
-        });
+        std::thread::sleep(REAL_STEP);
     }
     timeline.end_ms = epoch_ms(clock.now());
     for child in &mut children {
