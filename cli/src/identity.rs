@@ -10,10 +10,10 @@ use cognito_sigv4::secret::Jwt;
 use cognito_sigv4::store::FileStore;
 use cognito_sigv4::{Clock, CognitoConfig, Session, SystemClock};
 
+use cognito_sigv4::oauth::{ManagedLogin, ManagedLoginBuilder};
 use cognito_sigv4::user_pool::Tokens;
 
 use crate::cache::{CacheFile, Cached, CachedCredentials, CachedTokens};
-use crate::commands::browser_login;
 use crate::failure::{Failure, OrFail, Outcome};
 use crate::profile::{Home, Resolved, Settings};
 use crate::timing::{Timings, stopwatch};
@@ -73,7 +73,7 @@ impl ProfileIdentity {
                 )));
             }
             let mut builder = Session::builder(self.config.clone()).store(self.store());
-            if let Some(login) = browser_login::managed_login(&self.settings, self)? {
+            if let Some(login) = managed_login(&self.settings, self)? {
                 builder = builder.managed_login(login);
             }
             let session = builder.resume().await.or_fail(&self.profile)?;
@@ -159,4 +159,33 @@ impl ProfileIdentity {
             );
         }
     }
+}
+
+/// The redirect URI when neither the flags nor the profile give one.
+pub const DEFAULT_REDIRECT: &str = "http://localhost:8765/callback";
+
+/// The managed login of a profile's settings, if it has a domain (sessions started in the
+/// browser refresh and sign out through it).
+pub fn managed_login(
+    settings: &Settings,
+    identity: &ProfileIdentity,
+) -> Outcome<Option<ManagedLogin>> {
+    managed_login_builder(settings, identity)
+        .map(|b| b.build().or_fail(&identity.profile))
+        .transpose()
+}
+
+/// The managed login's builder for a profile with a domain (`login --browser` adds scopes).
+pub fn managed_login_builder(
+    settings: &Settings,
+    identity: &ProfileIdentity,
+) -> Option<ManagedLoginBuilder> {
+    let domain = settings.oauth_domain.as_ref()?;
+    let client_id = identity.config.client_id().unwrap_or_default();
+    let mut builder = ManagedLogin::builder(domain, client_id)
+        .redirect_uri(settings.redirect_uri.as_deref().unwrap_or(DEFAULT_REDIRECT));
+    if let Some(secret) = identity.config.client_secret() {
+        builder = builder.client_secret(secret.clone());
+    }
+    Some(builder)
 }

@@ -5,39 +5,15 @@
 use std::time::Duration;
 
 use cognito_sigv4::Session;
-use cognito_sigv4::oauth::{LoopbackRedirect, ManagedLogin, ManagedLoginBuilder, open_in_browser};
+use cognito_sigv4::oauth::{LoopbackRedirect, open_in_browser};
 
 use crate::args::LoginArgs;
 use crate::failure::{Failure, OrFail, Outcome};
-use crate::identity::ProfileIdentity;
+use crate::identity::{DEFAULT_REDIRECT, ProfileIdentity, managed_login_builder};
 use crate::profile::Settings;
 
-/// The redirect URI when neither the flags nor the profile give one.
-const DEFAULT_REDIRECT: &str = "http://localhost:8765/callback";
 /// How long the person has to finish signing in.
 const SIGN_IN_TIME: Duration = Duration::from_secs(300);
-
-/// The managed login of a profile's settings, if it has a domain (sessions started in the
-/// browser refresh and sign out through it).
-pub fn managed_login(
-    settings: &Settings,
-    identity: &ProfileIdentity,
-) -> Outcome<Option<ManagedLogin>> {
-    builder(settings, identity)
-        .map(|b| b.build().or_fail(&identity.profile))
-        .transpose()
-}
-
-fn builder(settings: &Settings, identity: &ProfileIdentity) -> Option<ManagedLoginBuilder> {
-    let domain = settings.oauth_domain.as_ref()?;
-    let client_id = identity.config.client_id().unwrap_or_default();
-    let mut builder = ManagedLogin::builder(domain, client_id)
-        .redirect_uri(settings.redirect_uri.as_deref().unwrap_or(DEFAULT_REDIRECT));
-    if let Some(secret) = identity.config.client_secret() {
-        builder = builder.client_secret(secret.clone());
-    }
-    Some(builder)
-}
 
 /// Signs in in the browser; the session (saved in the profile's store) and the settings the
 /// profile should keep (the domain and redirect URI).
@@ -65,7 +41,7 @@ pub async fn sign_in(
     } else {
         args.scopes.clone()
     };
-    let login = builder(&settings, identity)
+    let login = managed_login_builder(&settings, identity)
         .ok_or_else(|| Failure::config("login --browser needs the user pool's domain"))?
         .scopes(scopes)
         .build()
