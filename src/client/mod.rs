@@ -58,6 +58,7 @@ mod amplify;
 mod middleware;
 mod request;
 mod response;
+mod retry;
 mod streaming;
 
 use std::fmt;
