@@ -29,7 +29,7 @@ use cognito_sigv4::{Clock, ManualClock};
 use cognito_sigv4_emulator::Seed;
 use support::faulty_store::{FaultyStore, Ticker};
 use support::proxy::{After, Proxy};
-use support::{DeviceClock, TestEmulator, signed_in};
+use support::{DeviceClock, TestEmulator, short_lived_seed, signed_in};
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
@@ -38,12 +38,9 @@ fn secs(n: u64) -> Duration {
 /// The reference scenario with 5-minute tokens and 15-minute credentials; `rotation` turns on
 /// refresh-token rotation (grace period 0) for its app clients.
 fn seed(rotation: bool) -> Seed {
-    let mut seed = Seed::reference();
-    seed.credential_lifetime_secs = Some(900);
+    let mut seed = short_lived_seed();
     for pool in &mut seed.user_pools {
         for client in &mut pool.clients {
-            client.id_token_validity_secs = 300;
-            client.access_token_validity_secs = 300;
             client.refresh_token_rotation = rotation;
         }
     }
@@ -376,11 +373,7 @@ async fn a_trial_clock_offset_never_outlives_its_request() {
         // A `Signature expired` whose `Date` is two minutes ahead (the credentials still valid
         // in that time); the retry meets a 503, or a caller that gives up.
         let liar = Proxy::lying(&emu, 120, then).await;
-        let api = ApiClient::builder(liar.api_url(&emu).as_str())
-            .region(emu.region())
-            .session(&session)
-            .build()
-            .expect("api client");
+        let api = liar.api_client(&emu, &session);
         let _ = tokio::time::timeout(
             Duration::from_millis(300),
             api.request(http::Method::GET, "/cip").send(),
@@ -405,11 +398,7 @@ async fn a_lying_date_is_rolled_back_and_the_request_still_succeeds() {
     let emu = emulator(false).await;
     let session = signed_in(builder(&emu, emu.clock.clone()), "jdoe").await;
     let liar = Proxy::lying(&emu, 7_200, After::Pass).await;
-    let api = ApiClient::builder(liar.api_url(&emu).as_str())
-        .region(emu.region())
-        .session(&session)
-        .build()
-        .expect("api client");
+    let api = liar.api_client(&emu, &session);
     let resp = api
         .request(http::Method::GET, "/cip")
         .send()

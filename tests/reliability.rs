@@ -23,7 +23,7 @@ use cognito_sigv4::secret::Jwt;
 use cognito_sigv4::{Clock, ErrorKind};
 use cognito_sigv4_emulator::Seed;
 use support::proxy::{After, Proxy, serve};
-use support::{DeviceClock, TestEmulator, signed_in};
+use support::{DeviceClock, TestEmulator, short_lived_seed, signed_in};
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
@@ -31,14 +31,7 @@ fn secs(n: u64) -> Duration {
 
 /// The reference scenario with 5-minute tokens and 15-minute credentials.
 async fn emulator(adjust: impl FnOnce(&mut Seed)) -> TestEmulator {
-    let mut seed = Seed::reference();
-    seed.credential_lifetime_secs = Some(900);
-    for pool in &mut seed.user_pools {
-        for client in &mut pool.clients {
-            client.id_token_validity_secs = 300;
-            client.access_token_validity_secs = 300;
-        }
-    }
+    let mut seed = short_lived_seed();
     adjust(&mut seed);
     TestEmulator::with_seed(seed).await
 }
@@ -128,11 +121,7 @@ async fn skew_a_lying_date_is_never_kept() {
         let emu = emulator(|_| {}).await;
         let session = signed_in(builder(&emu, emu.clock.clone()), "jdoe").await;
         let liar = Proxy::lying(&emu, lie, After::Pass).await;
-        let api = ApiClient::builder(liar.api_url(&emu).as_str())
-            .region(emu.region())
-            .session(&session)
-            .build()
-            .expect("api client");
+        let api = liar.api_client(&emu, &session);
         // The first answer lies; the server's own refusal of the retry gives the right time,
         // and the request still succeeds.
         let first = api

@@ -14,7 +14,7 @@ use cognito_sigv4::store::{FileStore, MemoryStore, SessionStore, StoredSession};
 use cognito_sigv4::user_pool::UserPoolClient;
 use cognito_sigv4::{Clock, CognitoConfig, ErrorKind, Session};
 use cognito_sigv4_emulator::{Fault, Seed};
-use support::{PASSWORD, TestEmulator, done, signed_in};
+use support::{PASSWORD, TestEmulator, done, short_lived_seed, signed_in};
 
 const MARGIN: Duration = Duration::from_secs(60);
 
@@ -42,14 +42,7 @@ impl Env {
     }
 
     async fn start_with(adjust: impl FnOnce(&mut Seed)) -> Env {
-        let mut seed = Seed::reference();
-        seed.credential_lifetime_secs = Some(900);
-        for pool in &mut seed.user_pools {
-            for client in &mut pool.clients {
-                client.id_token_validity_secs = 300;
-                client.access_token_validity_secs = 300;
-            }
-        }
+        let mut seed = short_lived_seed();
         adjust(&mut seed);
         let emulator = TestEmulator::with_seed(seed).await;
         let config = emulator.config();

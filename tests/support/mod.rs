@@ -146,6 +146,20 @@ impl Clock for DeviceClock {
     }
 }
 
+/// The reference scenario with 5-minute tokens and 15-minute credentials: lifetimes short
+/// enough for a test to move its clock through several generations.
+pub fn short_lived_seed() -> Seed {
+    let mut seed = Seed::reference();
+    seed.credential_lifetime_secs = Some(900);
+    for pool in &mut seed.user_pools {
+        for client in &mut pool.clients {
+            client.id_token_validity_secs = 300;
+            client.access_token_validity_secs = 300;
+        }
+    }
+    seed
+}
+
 /// Signs `username` in with [`PASSWORD`] through `builder`, expecting no challenge.
 pub async fn signed_in(builder: SessionBuilder, username: &str) -> Session {
     match builder

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use cognito_sigv4::client::ApiClient;
 use cognito_sigv4::config::Service;
 use cognito_sigv4::{Clock, CognitoConfig, ManualClock};
 
@@ -109,6 +110,15 @@ impl Proxy {
         let mut base = emu.api_url("reference", "prod").expect("api url");
         base.set_port(Some(self.addr.port())).expect("port");
         base
+    }
+
+    /// A client of `emu`'s reference API, signing as `session`, reaching it through this proxy.
+    pub fn api_client(&self, emu: &TestEmulator, session: &cognito_sigv4::Session) -> ApiClient {
+        ApiClient::builder(self.api_url(emu).as_str())
+            .region(emu.region())
+            .session(session)
+            .build()
+            .expect("api client")
     }
 }
 
