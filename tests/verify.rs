@@ -96,11 +96,16 @@ fn alg_none(token: &str) -> [String; 2] {
 }
 
 /// `token`'s claims as HS256 tokens whose HMAC secret is the pool's public key (the JWKS
-/// document, and the key's modulus), as the classic key-confusion attack makes them.
+/// document, and each key's modulus), as the classic key-confusion attack makes them.
 async fn hs256_with_public_key(env: &TestEmulator, token: &str) -> Vec<String> {
     let jwks = jwks_document(env).await;
-    let modulus: Value = serde_json::from_str(&jwks).unwrap();
-    let modulus = modulus["keys"][0]["n"].as_str().unwrap().to_owned();
+    let document: Value = serde_json::from_str(&jwks).unwrap();
+    let moduli: Vec<String> = document["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["n"].as_str().unwrap().to_owned())
+        .collect();
     let mut h = header_of(token);
     h["alg"] = json!("HS256");
     let input = format!(
@@ -108,8 +113,8 @@ async fn hs256_with_public_key(env: &TestEmulator, token: &str) -> Vec<String> {
         B64.encode(h.to_string()),
         token.split('.').nth(1).unwrap()
     );
-    [jwks.as_bytes(), modulus.as_bytes()]
-        .into_iter()
+    std::iter::once(jwks.as_bytes())
+        .chain(moduli.iter().map(String::as_bytes))
         .map(|secret| {
             let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
             mac.update(input.as_bytes());
@@ -379,7 +384,8 @@ async fn key_rotation_fetches_the_new_jwks_once() {
             .expect("old key still published");
     }
     assert_eq!(env.calls("jwks.json"), 2, "the new JWKS fetched once");
-    assert_eq!(v.jwks_cache().key_ids(v.jwks_url()).len(), 2);
+    // The pool's ID-token and access-token keys, and the two they replaced.
+    assert_eq!(v.jwks_cache().key_ids(v.jwks_url()).len(), 4);
 
     // A second rotation retires the first key: after the refetch its tokens are refused.
     env.rotate_signing_key(POOL).unwrap();

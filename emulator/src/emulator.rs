@@ -571,10 +571,11 @@ impl RunningEmulator {
         Ok(Jwt::new(pool.key.mint(&claims)))
     }
 
-    /// Rotates user pool `pool`'s (name or id) signing key: tokens are signed from now on
-    /// with a fresh key under a new `kid`, published first in the pool's JWKS; the replaced
-    /// key stays published (and its tokens keep working) until the next rotation, as
-    /// Cognito keeps a retired key in its JWKS for a while. Returns the new `kid`.
+    /// Rotates user pool `pool`'s (name or id) signing keys (the ID-token key and the
+    /// access-token key): tokens are signed from now on with fresh keys under new `kid`s,
+    /// published first in the pool's JWKS; the replaced keys stay published (and their tokens
+    /// keep working) until the next rotation, as Cognito keeps retired keys in its JWKS for a
+    /// while. Returns the new ID-token key's `kid`.
     ///
     /// Fetches of the JWKS document are counted by [`calls`](Self::calls) as `jwks.json`.
     pub fn rotate_signing_key(&self, pool: &str) -> Result<String, Error> {
@@ -588,8 +589,7 @@ impl RunningEmulator {
             .get_mut(&id)
             .ok_or_else(|| not_found(format!("user pool `{pool}`")))?
             .key;
-        key.rotate();
-        Ok(key.kid().to_owned())
+        Ok(key.rotate().to_owned())
     }
 
     /// Makes the next `times` calls of `operation` (an AWS operation name such as

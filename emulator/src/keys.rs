@@ -10,6 +10,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+mod pool;
+
+pub(crate) use pool::PoolKeys;
+
 /// One RSA-2048 key pair with its key id (`kid`), and the public halves of the keys it
 /// replaced ([`rotate`](SigningKey::rotate)), still published and still verifying.
 #[derive(Clone)]

@@ -107,7 +107,7 @@ mod tests {
         let pool = &back.user_pools["us-east-1_QuickStrt"];
         let before = &st.user_pools["us-east-1_QuickStrt"];
         assert_eq!(pool.users["jdoe"].sub, before.users["jdoe"].sub);
-        assert_eq!(pool.key.kid(), before.key.kid());
+        assert_eq!(pool.key.id_kid(), before.key.id_kid());
         assert_eq!(pool.key.jwks(), before.key.jwks());
         std::fs::write(dir.join(FILE), "{ not json").unwrap();
         let err = store.load().unwrap_err();

@@ -162,3 +162,79 @@ async fn the_token_endpoints_id_tokens_carry_at_hash() {
     );
     assert_eq!(id["at_hash"], expected.as_str(), "{id}");
 }
+
+#[tokio::test]
+async fn user_info_answers_the_attributes_the_tokens_scopes_cover() {
+    let mut seed = Seed::reference();
+    let jdoe = seed.user_pools[0]
+        .users
+        .iter_mut()
+        .find(|u| u.username == "jdoe")
+        .expect("jdoe");
+    for (k, v) in [
+        ("email_verified", "true"),
+        ("phone_number", "+15555550100"),
+        ("phone_number_verified", "true"),
+        ("given_name", "Jane"),
+        ("custom:team", "blue"),
+    ] {
+        jdoe.attributes.insert(k.into(), v.into());
+    }
+    let emu = Emulator::builder().seed(seed).start().await.unwrap();
+    let now = cognito_sigv4::Clock::now(&emu.clock())
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let info = |scope: &'static str| {
+        let token = emu
+            .mint_user_pool_token(
+                "quickstart",
+                json!({
+                    "sub": "s", "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{POOL}"),
+                    "token_use": "access", "scope": scope, "username": "jdoe", "client_id": WEB,
+                    "iat": now, "exp": now + 3600,
+                }),
+            )
+            .unwrap();
+        let url = format!("{}{POOL}/oauth2/userInfo", emu.endpoint());
+        async move {
+            let resp = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token.expose_secret())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 200, "{scope}");
+            let body: Value = resp.json().await.unwrap();
+            let mut keys: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
+            keys.sort();
+            keys
+        }
+    };
+    let everything = info("openid").await;
+    for k in [
+        "email",
+        "phone_number",
+        "given_name",
+        "custom:team",
+        "sub",
+        "username",
+    ] {
+        assert!(
+            everything.iter().any(|e| e == k),
+            "openid alone: {k} in {everything:?}"
+        );
+    }
+    assert_eq!(
+        info("openid email aws.cognito.signin.user.admin").await,
+        ["email", "email_verified", "sub", "username"]
+    );
+    assert_eq!(
+        info("openid phone").await,
+        ["phone_number", "phone_number_verified", "sub", "username"]
+    );
+    assert_eq!(
+        info("openid profile").await,
+        ["custom:team", "given_name", "sub", "username"]
+    );
+}

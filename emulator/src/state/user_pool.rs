@@ -2,7 +2,7 @@
 //! tokens, challenge sessions, SRP exchanges, the outbox of sent codes).
 
 use super::EXPIRED_MEMORY;
-use crate::keys::SigningKey;
+use crate::keys::PoolKeys;
 use cognito_sigv4::secret::OneTimeCode;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
@@ -12,7 +12,8 @@ use std::time::{Duration, SystemTime};
 pub(crate) struct UserPool {
     pub(crate) id: String,
     pub(crate) name: String,
-    pub(crate) key: SigningKey,
+    /// The ID-token and access-token signing keys.
+    pub(crate) key: PoolKeys,
     /// `UsernameAttributes`: users sign in with these attributes; their username is a UUID.
     pub(crate) username_attributes: Vec<String>,
     /// `AliasAttributes`: users may also sign in with these attributes (when not unverified).

@@ -157,11 +157,12 @@ fn user_info(st: &State, now: SystemTime, req: &OAuthRequest<'_>) -> Response {
             ),
         );
     };
-    let has_openid = crate::keys::split(token)
+    let scope = crate::keys::split(token)
         .ok()
         .and_then(|(_, claims, _, _)| crate::keys::claim_str(&claims, "scope").map(str::to_owned))
-        .is_some_and(|scope| scope.split(' ').any(|s| s == "openid"));
-    if !has_openid || pool_id != req.pool_id {
+        .unwrap_or_default();
+    let scopes: Vec<&str> = scope.split(' ').collect();
+    if !scopes.contains(&"openid") || pool_id != req.pool_id {
         return oauth_error(
             "invalid_token",
             Some("Access token does not contain openid scope"),
@@ -177,6 +178,9 @@ fn user_info(st: &State, now: SystemTime, req: &OAuthRequest<'_>) -> Response {
     let mut info = serde_json::Map::new();
     info.insert("sub".into(), json!(user.sub));
     for (k, v) in &user.attributes {
+        if !in_scopes(k, &scopes) {
+            continue;
+        }
         let value = match v.as_str() {
             "true" | "false" if k.ends_with("_verified") => json!(v == "true"),
             _ => json!(v),
@@ -185,6 +189,41 @@ fn user_info(st: &State, now: SystemTime, req: &OAuthRequest<'_>) -> Response {
     }
     info.insert("username".into(), json!(user.username));
     (StatusCode::OK, axum::Json(Value::Object(info))).into_response()
+}
+
+/// The standard attributes the `profile` scope releases (custom attributes too).
+const PROFILE_ATTRIBUTES: [&str; 14] = [
+    "name",
+    "family_name",
+    "given_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "updated_at",
+];
+
+/// Whether userInfo answers attribute `name` for an access token with `scopes`, as Cognito's
+/// documentation of the endpoint says: `openid` alone releases every attribute; with
+/// `profile`, `email` or `phone` only what those scopes cover (`profile`: the standard
+/// profile claims and custom attributes; `email`: `email`, `email_verified`; `phone`:
+/// `phone_number`, `phone_number_verified`). `aws.cognito.signin.user.admin` and resource
+/// server scopes change nothing. (AWS also limits the answer to the app client's readable
+/// attributes, which the emulator does not model.)
+fn in_scopes(name: &str, scopes: &[&str]) -> bool {
+    let has = |s: &str| scopes.contains(&s);
+    if !(has("profile") || has("email") || has("phone")) {
+        return true;
+    }
+    (has("profile") && (PROFILE_ATTRIBUTES.contains(&name) || name.starts_with("custom:")))
+        || (has("email") && matches!(name, "email" | "email_verified"))
+        || (has("phone") && matches!(name, "phone_number" | "phone_number_verified"))
 }
 
 /// `/oauth2/revoke`: revokes a refresh token's sign-in (its access tokens too).

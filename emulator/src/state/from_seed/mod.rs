@@ -11,7 +11,7 @@ use super::user_pool::{AppClient, Group, User, UserPool, UserStatus};
 use crate::crypto::{random_alnum, random_lower_alnum, random_uuid, totp_code};
 use crate::error::Error;
 use crate::fault::FaultPlan;
-use crate::keys::SigningKey;
+use crate::keys::{PoolKeys, SigningKey};
 use crate::policy::{Kind as PolicyKind, Policy, federated_name};
 use crate::seed::{
     ApiSeed, AppClientSeed, IdentityPoolSeed, MethodSeed, ResourceSeed, RoleSeed, Seed,
@@ -153,7 +153,7 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
     let mut pool = UserPool {
         id,
         name: p.name.clone(),
-        key: SigningKey::generate(),
+        key: PoolKeys::generate(),
         username_attributes: p.username_attributes.clone(),
         alias_attributes: p.alias_attributes.clone(),
         clients: BTreeMap::new(),
