@@ -271,15 +271,9 @@ pub struct ConfigureArgs {
 #[cfg(feature = "emulator")]
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
-    /// A seed file (TOML or JSON) [default: the reference scenario].
-    #[arg(long, value_name = "FILE")]
-    pub seed: Option<PathBuf>,
-    /// The port [default: any free one].
-    #[arg(long, default_value_t = 0)]
-    pub port: u16,
-    /// The address to listen on.
-    #[arg(long, default_value = "127.0.0.1")]
-    pub bind: std::net::IpAddr,
+    /// The emulator's own flags, the same as its standalone binary's.
+    #[command(flatten)]
+    pub serve: cognito_sigv4_emulator::serve::ServeArgs,
 }
 
 /// `completions`.

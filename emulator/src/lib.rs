@@ -90,6 +90,9 @@ mod sts;
 mod control;
 mod persist;
 mod router;
+/// The standalone emulator's command line.
+#[cfg(feature = "cli")]
+pub mod serve;
 
 // The handle that starts it all comes last.
 mod emulator;

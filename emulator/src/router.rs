@@ -268,6 +268,16 @@ fn record(shared: &Shared, arrival: Arrival<'_>, call: &Call, response: &Respons
         None if status.as_u16() >= 400 => Some((RefusalReason::Other, error_type(), "")),
         None => None,
     };
+    // `--log` (or RUST_LOG): one line per request, with names, the status and AWS's error code
+    // only; bodies, headers and messages can hold secrets.
+    tracing::info!(
+        target: "cognito_sigv4_emulator::requests",
+        service = call.service,
+        operation,
+        detail,
+        status = status.as_u16(),
+        error = refusal.map(|(_, code, _)| code),
+    );
     shared.log().record(NewCall {
         time: arrival.time,
         signed_at: arrival.signed_at,

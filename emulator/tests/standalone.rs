@@ -96,6 +96,10 @@ async fn the_binary_serves_the_seed_file_and_reports_its_ids() {
 
 #[tokio::test]
 async fn the_binary_serves_the_built_in_reference_scenario() {
+    // With no seed named, as with `--reference` (and as `cognito-sigv4 emulator`).
+    let emulator = Standalone::start_with(&[]);
+    assert_eq!(emulator.started["apis"]["reference"], "abc123defg");
+    drop(emulator);
     let emulator = Standalone::start_with(&["--reference"]);
     assert_eq!(
         emulator.started["user_pools"]["quickstart"],
@@ -120,16 +124,86 @@ fn the_seed_file_is_the_built_in_reference_scenario() {
 }
 
 #[test]
-fn no_seed_or_two_seeds_is_a_usage_error_and_exit_code_2() {
-    for args in [&[][..], &["--reference", "--seed", SEED][..]] {
+fn two_seeds_or_an_unknown_flag_is_a_usage_error_and_exit_code_2() {
+    for args in [
+        &["--reference", "--seed", SEED][..],
+        &["--reference", "--sed"][..],
+    ] {
         let out = Command::new(env!("CARGO_BIN_EXE_cognito-sigv4-emulator"))
             .args(args)
             .output()
             .expect("run the emulator binary");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("--reference"), "{stderr}");
+        assert!(stderr.contains("--seed"), "{stderr}");
     }
+}
+
+/// `--log`: one line per request on standard error, naming the operation and its status, and
+/// never a password or a token.
+#[tokio::test]
+async fn log_prints_one_line_per_request_without_secrets() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-sigv4-emulator"))
+        .args(["--log", "--port", "0"])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the emulator binary");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let started: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let endpoint = started["endpoint"].as_str().unwrap().to_owned();
+    let out = password_sign_in(&endpoint, "quickstartwebclient0000001").await;
+    let token = out
+        .authentication_result()
+        .unwrap()
+        .id_token()
+        .unwrap()
+        .to_owned();
+    // A wrong password with a marker: refused, logged by its code only.
+    let marker = "MARKER-pw-5b1c";
+    let refused = reqwest::Client::new()
+        .post(&endpoint)
+        .header(
+            "x-amz-target",
+            "AWSCognitoIdentityProviderService.InitiateAuth",
+        )
+        .header("content-type", "application/x-amz-json-1.1")
+        .body(
+            serde_json::json!({
+                "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "quickstartwebclient0000001",
+                "AuthParameters": { "USERNAME": "jdoe", "PASSWORD": marker },
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("InitiateAuth"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].contains("status=200") && lines[0].contains("USER_PASSWORD_AUTH"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].contains("status=400") && lines[1].contains("NotAuthorizedException"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(marker) && !stderr.contains(&token),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]

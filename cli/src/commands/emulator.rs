@@ -2,7 +2,7 @@
 //! line (endpoint, region, ids, API URLs) to standard output, and a ready `configure` command
 //! to standard error, then serves until Ctrl-C.
 
-use cognito_sigv4_emulator::{Emulator, Seed};
+use cognito_sigv4_emulator::Seed;
 use serde_json::{Map, Value, json};
 
 use crate::args::EmulatorArgs;
@@ -10,15 +10,13 @@ use crate::failure::{Failure, Outcome};
 
 /// Runs `emulator`.
 pub async fn run(args: EmulatorArgs) -> Outcome {
-    let seed = match &args.seed {
-        Some(path) => Seed::from_file(path)
-            .map_err(|e| Failure::config(format!("--seed {}: {e}", path.display())))?,
-        None => Seed::reference(),
-    };
+    let args = args.serve;
+    args.init_logging();
+    let seed = args.seed().map_err(Failure::config)?;
     let names = Names::of(&seed);
-    let emulator = Emulator::builder()
-        .seed(seed)
-        .bind(std::net::SocketAddr::new(args.bind, args.port))
+    let emulator = args
+        .builder(seed)
+        .map_err(Failure::config)?
         .start()
         .await
         .map_err(|e| Failure::other(format!("the emulator cannot start: {e}")))?;
@@ -79,7 +77,7 @@ pub async fn run(args: EmulatorArgs) -> Outcome {
                 .unwrap_or_default(),
         );
     }
-    let _ = tokio::signal::ctrl_c().await;
+    cognito_sigv4_emulator::serve::stopped().await;
     emulator.shutdown().await;
     Ok(())
 }
