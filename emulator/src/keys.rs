@@ -83,6 +83,34 @@ impl<'de> serde::Deserialize<'de> for SigningKey {
     }
 }
 
+/// `<header>.<claims>`, base64url.
+fn signing_input(header: &str, claims: &Value) -> String {
+    let claims = B64URL.encode(claims.to_string());
+    let mut input = String::with_capacity(header.len() + 1 + claims.len() + 400);
+    input.push_str(header);
+    input.push('.');
+    input.push_str(&claims);
+    input
+}
+
+/// OIDC Core 3.3.2.11's `at_hash`: the left half of the access token's SHA-256, base64url
+/// (Cognito's token endpoint puts it in its ID tokens).
+fn at_hash(access_token: &str) -> String {
+    use sha2::Digest as _;
+    B64URL.encode(&sha2::Sha256::digest(access_token.as_bytes())[..16])
+}
+
+/// Inside [`defer_signing`], queues the JWT `unsigned` makes and answers its placeholder;
+/// outside, `None`.
+fn defer(unsigned: impl FnOnce() -> Unsigned) -> Option<String> {
+    DEFERRED.with(|d| {
+        let mut d = d.borrow_mut();
+        let list = d.as_mut()?;
+        list.push(unsigned());
+        Some(format!("{PLACEHOLDER}{}", list.len() - 1))
+    })
+}
+
 /// The signing input signed and appended: `<input>.<signature>`.
 fn sign(pair: &KeyPair, mut input: String) -> String {
     crate::lockwatch::costly();
@@ -103,8 +131,17 @@ fn sign(pair: &KeyPair, mut input: String) -> String {
 /// base64url).
 const PLACEHOLDER: &str = "\u{1}deferred-jwt:";
 
-/// JWTs minted and waiting for their signatures: the key and the signing input.
-type Pending = Vec<(Arc<KeyPair>, String)>;
+/// A JWT minted and waiting for its signature.
+enum Unsigned {
+    /// The key and the signing input.
+    Ready(Arc<KeyPair>, String),
+    /// An ID token whose `at_hash` is the hash of the deferred token at this index (signed
+    /// first, being earlier): the key, the encoded header, the claims.
+    AtHash(Arc<KeyPair>, String, serde_json::Map<String, Value>, usize),
+}
+
+/// JWTs minted and waiting for their signatures, in minting order.
+type Pending = Vec<Unsigned>;
 
 thread_local! {
     /// While [`defer_signing`] runs on this thread: the JWTs minted, waiting for their
@@ -139,11 +176,18 @@ impl Deferred {
         if self.0.is_empty() {
             return;
         }
-        let mut signed: Vec<Option<String>> = self
-            .0
-            .into_iter()
-            .map(|(pair, input)| Some(sign(&pair, input)))
-            .collect();
+        let mut signed: Vec<Option<String>> = Vec::with_capacity(self.0.len());
+        for unsigned in self.0 {
+            let token = match unsigned {
+                Unsigned::Ready(pair, input) => sign(&pair, input),
+                Unsigned::AtHash(pair, header, mut claims, access) => {
+                    let access = signed.get(access).and_then(Option::as_deref);
+                    claims.insert("at_hash".into(), json!(at_hash(access.unwrap_or_default())));
+                    sign(&pair, signing_input(&header, &Value::Object(claims)))
+                }
+            };
+            signed.push(Some(token));
+        }
         replace_placeholders(answer, &mut signed);
     }
 }
@@ -227,21 +271,36 @@ impl SigningKey {
     /// A signed RS256 JWT carrying `claims`. Inside [`defer_signing`], a placeholder that
     /// [`Deferred::sign_into`] replaces by the signed token once the state's lock is released.
     pub(crate) fn mint(&self, claims: &Value) -> String {
-        let header = json!({ "kid": self.kid, "alg": "RS256", "typ": "JWT" });
-        let mut out = String::with_capacity(1024);
-        out.push_str(&B64URL.encode(header.to_string()));
-        out.push('.');
-        out.push_str(&B64URL.encode(claims.to_string()));
-        let deferred = DEFERRED.with(|d| {
-            let mut d = d.borrow_mut();
-            let list = d.as_mut()?;
-            list.push((self.pair.clone(), std::mem::take(&mut out)));
-            Some(format!("{PLACEHOLDER}{}", list.len() - 1))
-        });
-        match deferred {
-            Some(placeholder) => placeholder,
-            None => sign(&self.pair, out),
+        let input = signing_input(&self.header(), claims);
+        let pair = self.pair.clone();
+        defer(|| Unsigned::Ready(pair, input.clone())).unwrap_or_else(|| sign(&self.pair, input))
+    }
+
+    /// Like [`mint`](Self::mint), with an `at_hash` claim for `access_token` (a token minted
+    /// before, perhaps deferred: then the hash is taken once it is signed).
+    pub(crate) fn mint_with_at_hash(
+        &self,
+        claims: serde_json::Map<String, Value>,
+        access_token: &str,
+    ) -> String {
+        let access = access_token
+            .strip_prefix(PLACEHOLDER)
+            .and_then(|i| i.parse::<usize>().ok());
+        if let Some(access) = access {
+            let (pair, header) = (self.pair.clone(), self.header());
+            let claims = claims.clone();
+            if let Some(placeholder) = defer(|| Unsigned::AtHash(pair, header, claims, access)) {
+                return placeholder;
+            }
         }
+        let mut claims = claims;
+        claims.insert("at_hash".into(), json!(at_hash(access_token)));
+        self.mint(&Value::Object(claims))
+    }
+
+    /// The encoded JOSE header of this key's tokens.
+    fn header(&self) -> String {
+        B64URL.encode(json!({ "kid": self.kid, "alg": "RS256", "typ": "JWT" }).to_string())
     }
 
     /// Verifies `token`'s RS256 signature against this key and returns its claims. Claims such

@@ -51,3 +51,55 @@ async fn sixteen_srp_sign_ins_run_their_arithmetic_outside_the_state_lock() {
     );
     assert_eq!(emu.calls("RespondToAuthChallenge"), CLIENTS as u64);
 }
+
+/// The managed login's token endpoint signs its tokens (an access token, and an ID token whose
+/// `at_hash` is that access token's) after the lock is released too.
+#[tokio::test]
+async fn the_token_endpoint_signs_outside_the_state_lock() {
+    let emu = Emulator::builder()
+        .seed(Seed::reference())
+        .start()
+        .await
+        .unwrap();
+    let config = emu.config("quickstart", "web").unwrap();
+    let step = UserPoolClient::new(&config)
+        .unwrap()
+        .sign_in("jdoe", &Password::new("Quickstart-Passw0rd!".to_owned()))
+        .await
+        .unwrap();
+    let SignInStep::Done(tokens) = step else {
+        panic!("a challenge")
+    };
+    let refresh = tokens.refresh.as_ref().unwrap().expose_secret().to_owned();
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("grant_type", "refresh_token"),
+            ("client_id", config.client_id().unwrap()),
+            ("refresh_token", refresh.as_str()),
+        ])
+        .finish();
+    let before = emu.lock_stats();
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "{}{}/oauth2/token",
+            emu.endpoint(),
+            config.user_pool_id().unwrap()
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert!(
+        body["id_token"]
+            .as_str()
+            .is_some_and(|t| t.split('.').count() == 3)
+    );
+    let after = emu.lock_stats();
+    assert_eq!(
+        after.costly_under_lock, before.costly_under_lock,
+        "RSA signing under the lock: {after:?}"
+    );
+}

@@ -73,6 +73,16 @@ impl PoolKeys {
         }
     }
 
+    /// An ID token carrying `claims` and the `at_hash` of `access_token` (see
+    /// [`SigningKey::mint_with_at_hash`]).
+    pub(crate) fn mint_id_with_at_hash(
+        &self,
+        claims: serde_json::Map<String, Value>,
+        access_token: &str,
+    ) -> String {
+        self.id.mint_with_at_hash(claims, access_token)
+    }
+
     /// Verifies `token` with whichever of the pool's keys its `kid` names.
     pub(crate) fn verify(&self, token: &str) -> Result<Value, JwtRejection> {
         match self.access.verify(token) {

@@ -54,10 +54,21 @@ pub(crate) fn handle(shared: &Shared, req: &OAuthRequest<'_>) -> Response {
     if !st.user_pools.contains_key(req.pool_id) {
         return (StatusCode::NOT_FOUND, "no such user pool domain").into_response();
     }
+    if (req.endpoint, req.method) == ("oauth2/token", &Method::POST) {
+        // RSA signing runs after the lock is released, as for the API's operations.
+        let (answer, deferred) = crate::keys::defer_signing(|| token::token(&mut st, now, req));
+        drop(st);
+        return match answer {
+            Ok(mut body) => {
+                deferred.sign_into(&mut body);
+                (StatusCode::OK, axum::Json(body)).into_response()
+            }
+            Err(error) => oauth_error(error, None),
+        };
+    }
     match (req.endpoint, req.method) {
         ("oauth2/authorize", &Method::GET) => page::authorize(&st, req),
         ("login", &Method::POST) => page::login(&mut st, now, req),
-        ("oauth2/token", &Method::POST) => token::token(&mut st, now, req),
         ("oauth2/userInfo", &Method::GET | &Method::POST) => user_info(&st, now, req),
         ("oauth2/revoke", &Method::POST) => revoke(&mut st, now, req),
         ("logout", &Method::GET) => logout(&st, req),

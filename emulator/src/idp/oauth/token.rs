@@ -1,8 +1,6 @@
 //! `POST /oauth2/token`: the `authorization_code` grant (with PKCE S256), `refresh_token` and
 //! `client_credentials`, each answering RFC 6749's JSON, or `400 {"error": ...}`.
 
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde_json::{Map, Value, json};
@@ -10,32 +8,27 @@ use sha2::{Digest as _, Sha256};
 use std::time::SystemTime;
 
 use super::super::refresh::remember_refresh_token;
-use super::{OAuthRequest, authenticate, oauth_error, param};
+use super::{OAuthRequest, authenticate, param};
 use crate::crypto::{ct_eq, random_uuid};
 use crate::state::{AppClient, State, UserPool};
 use crate::time::epoch_secs;
 use crate::tokens::Grant;
 
-/// `POST /oauth2/token`.
-pub(super) fn token(st: &mut State, now: SystemTime, req: &OAuthRequest<'_>) -> Response {
-    let client = match authenticate(st, req) {
-        Ok((_, client)) => client.clone(),
-        Err(error) => return oauth_error(error, None),
-    };
+/// `POST /oauth2/token`: the tokens (signed once the state's lock is released: see
+/// [`crate::keys::defer_signing`]), or the OAuth error's name.
+pub(super) fn token(st: &mut State, now: SystemTime, req: &OAuthRequest<'_>) -> Grant_ {
+    let client = authenticate(st, req)?.1.clone();
     let region = st.region.clone();
-    let Some(pool) = st.user_pools.get_mut(req.pool_id) else {
-        return oauth_error("invalid_request", None);
-    };
-    let answer = match param(req.body, "grant_type").as_deref() {
+    let pool = st
+        .user_pools
+        .get_mut(req.pool_id)
+        .ok_or("invalid_request")?;
+    match param(req.body, "grant_type").as_deref() {
         Some("authorization_code") => authorization_code(pool, &region, &client, now, req.body),
         Some("refresh_token") => refresh_token(pool, &region, &client, now, req.body),
         Some("client_credentials") => client_credentials(pool, &region, &client, now, req.body),
         Some(_) => Err("unsupported_grant_type"),
         None => Err("invalid_request"),
-    };
-    match answer {
-        Ok(body) => (StatusCode::OK, axum::Json(body)).into_response(),
-        Err(error) => oauth_error(error, None),
     }
 }
 
@@ -209,25 +202,15 @@ impl Issue<'_> {
             (access, id)
         };
         let access_token = pool.key.mint(&Value::Object(access));
-        let id = id.map(|mut id| {
-            // OIDC Core 3.3.2.11: the left half of the access token's SHA-256, base64url;
-            // Cognito's token endpoint puts it in its ID tokens.
-            use sha2::Digest as _;
-            let digest = sha2::Sha256::digest(access_token.as_bytes());
-            let at_hash = base64::Engine::encode(
-                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-                &digest[..16],
-            );
-            id.insert("at_hash".into(), json!(at_hash));
-            id
-        });
+        // Cognito's token endpoint puts the access token's `at_hash` in its ID tokens.
+        let id = id.map(|id| pool.key.mint_id_with_at_hash(id, &access_token));
         let mut answer = json!({
             "access_token": access_token,
             "expires_in": client.access_token_validity.as_secs(),
             "token_type": "Bearer",
         });
         if let Some(id) = id {
-            answer["id_token"] = json!(pool.key.mint(&Value::Object(id)));
+            answer["id_token"] = json!(id);
         }
         if with_refresh {
             let token =
