@@ -10,7 +10,7 @@
 //! no policy: 500 with `"message": null` and `x-amzn-ErrorType:
 //! AuthorizerConfigurationException`.
 
-use super::Denial;
+use super::answer::Denial;
 use crate::lambda::replay;
 use crate::policy::{Decision, Kind, Policy, Request as PolicyRequest};
 use crate::state::{LambdaAuthorizer, State};

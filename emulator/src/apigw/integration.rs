@@ -72,7 +72,7 @@ pub(super) async fn run(shared: &Shared, plan: Plan) -> Response {
 
 /// `{"message": "Internal server error"}` with `status`.
 fn internal_error(status: u16) -> Response {
-    super::respond(
+    super::answer::respond(
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
         &json!({ "message": "Internal server error" }),
         Some("InternalServerErrorException"),
@@ -81,7 +81,7 @@ fn internal_error(status: u16) -> Response {
 
 /// 504 `Endpoint request timed out`.
 fn timed_out() -> Response {
-    super::respond(
+    super::answer::respond(
         StatusCode::GATEWAY_TIMEOUT,
         &json!({ "message": "Endpoint request timed out" }),
         Some("IntegrationTimeout"),
