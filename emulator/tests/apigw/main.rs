@@ -3,7 +3,8 @@
 //! status codes and messages. Requests are signed with the crate's `Signer` (aws-sigv4) and
 //! checked by the emulator's independent verifier. The modules add APIs imported from OpenAPI
 //! with the user's code in the loop: the caller's identity a Lambda proxy sees behind AWS_IAM
-//! (`lambda_identity`) and the binary's `--openapi` flag (`openapi_flag`).
+//! (`lambda_identity`), REQUEST Lambda authorizers (`request_authorizer`), and the binary's
+//! `--openapi` flag (`openapi_flag`).
 
 use aws_credential_types::Credentials;
 use bytes::Bytes;
@@ -16,6 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 mod lambda_identity;
 mod openapi_flag;
+mod request_authorizer;
 mod user_pools;
 
 const START: u64 = 1_768_480_496; // 2026-01-15T12:34:56Z
