@@ -227,6 +227,10 @@ async fn a_request_authorizer_checks_its_identity_sources_then_allows_or_denies(
     let authorizer = &proxy.request_context.authorizer.fields;
     assert_eq!(authorizer["principalId"], "tenant-acme", "{report:#}");
     assert_eq!(authorizer["tenant"], "acme", "{report:#}");
+    // REST APIs hand a Lambda proxy the context's numbers and booleans as strings (AWS: "Their
+    // values are stringified, for example, "stringval", "123", or "true"").
+    assert_eq!(authorizer["level"], "3", "{report:#}");
+    assert_eq!(authorizer["beta"], "true", "{report:#}");
     assert!(authorizer["integrationLatency"].is_number(), "{report:#}");
 
     // An explicit deny: 403, and the integration is not called.
@@ -263,10 +267,11 @@ async fn a_request_authorizers_decision_is_cached_by_its_identity_sources_for_it
         2,
         "the integration runs every time"
     );
-    // From the cache, the context still reaches the integration.
+    // From the cache, the context still reaches the integration, as strings.
+    let authorizer = &env.last_report()["requestContext"]["authorizer"];
     assert_eq!(
-        env.last_report()["requestContext"]["authorizer"]["tenant"],
-        "acme"
+        (&authorizer["tenant"], &authorizer["level"]),
+        (&json!("acme"), &json!("3"))
     );
 
     // Either source changed: another key, another call.
