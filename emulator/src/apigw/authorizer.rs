@@ -10,7 +10,7 @@
 //! no policy: 500 with `"message": null` and `x-amzn-ErrorType:
 //! AuthorizerConfigurationException`.
 
-use super::Denial;
+use super::answer::Denial;
 use crate::lambda::replay;
 use crate::policy::{Decision, Kind, Policy, Request as PolicyRequest};
 use crate::state::{LambdaAuthorizer, State};
@@ -173,7 +173,10 @@ fn event(
             "httpMethod": req.method.as_str(),
             "resourcePath": req.resource,
             "path": format!("/{}{}", req.stage, req.path),
-            "requestId": crate::crypto::random_uuid(),
+            // The same id in every pass of the request: the pass that made the call must
+            // find its answer again, and a fresh id made each pass a new call (the function
+            // ran until the call limit, and the request answered 500).
+            "requestId": replay::stable("apigw.authorizer.requestId", crate::crypto::random_uuid),
         },
     })
 }

@@ -72,7 +72,7 @@ pub(super) async fn run(shared: &Shared, plan: Plan) -> Response {
 
 /// `{"message": "Internal server error"}` with `status`.
 fn internal_error(status: u16) -> Response {
-    super::respond(
+    super::answer::respond(
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
         &json!({ "message": "Internal server error" }),
         Some("InternalServerErrorException"),
@@ -81,7 +81,7 @@ fn internal_error(status: u16) -> Response {
 
 /// 504 `Endpoint request timed out`.
 fn timed_out() -> Response {
-    super::respond(
+    super::answer::respond(
         StatusCode::GATEWAY_TIMEOUT,
         &json!({ "message": "Endpoint request timed out" }),
         Some("IntegrationTimeout"),
@@ -195,7 +195,13 @@ fn proxy_event(plan: &Plan) -> Value {
         MethodAuth::CognitoUserPools { .. } => {
             json!({ "claims": string_claims(plan.caller.get("claims")) })
         }
-        MethodAuth::Lambda(_) => plan.caller.clone(),
+        MethodAuth::Lambda(_) => {
+            // The context's values reach the function stringified ("123", "true"), as AWS
+            // documents for REST APIs; `integrationLatency` stays a number.
+            let mut authorizer = string_claims(Some(&plan.caller));
+            authorizer["integrationLatency"] = plan.caller["integrationLatency"].clone();
+            authorizer
+        }
         MethodAuth::None => Value::Null,
     };
     let path_params = if plan.path_params.is_empty() {
@@ -243,8 +249,9 @@ fn proxy_event(plan: &Plan) -> Value {
     event
 }
 
-/// A Cognito authorizer's claims as REST APIs hand them to a proxy integration: every value a
-/// string (numbers and booleans written out, lists joined with commas).
+/// A Cognito authorizer's claims (or a Lambda authorizer's principal and context) as REST APIs
+/// hand them to a proxy integration: every value a string (numbers and booleans written out,
+/// lists joined with commas).
 fn string_claims(claims: Option<&Value>) -> Value {
     let Some(Value::Object(claims)) = claims else {
         return json!({});

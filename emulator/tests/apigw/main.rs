@@ -1,7 +1,10 @@
 //! The emulator's API Gateway: routing, AWS_IAM (SigV4, issued credentials, role permissions),
 //! COGNITO_USER_POOLS (ID token, or access token with scopes) and NONE, with API Gateway's
 //! status codes and messages. Requests are signed with the crate's `Signer` (aws-sigv4) and
-//! checked by the emulator's independent verifier.
+//! checked by the emulator's independent verifier. The modules add APIs imported from OpenAPI
+//! with the user's code in the loop: the caller's identity a Lambda proxy sees behind AWS_IAM
+//! (`lambda_identity`), REQUEST Lambda authorizers (`request_authorizer`), and the binary's
+//! `--openapi` flag (`openapi_flag`).
 
 use aws_credential_types::Credentials;
 use bytes::Bytes;
@@ -12,6 +15,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod lambda_identity;
+mod openapi_flag;
+mod request_authorizer;
 mod user_pools;
 
 const START: u64 = 1_768_480_496; // 2026-01-15T12:34:56Z
