@@ -381,7 +381,7 @@ async fn a_request_is_judged_at_the_time_it_arrived() {
         .unwrap();
     // A second before the ID token expires (the reference client's tokens last an hour).
     clock.advance(Duration::from_secs(3_599));
-    emu.inject_fault("GetId", Fault::Latency(Duration::from_millis(400)), 1);
+    emu.inject_fault("GetId", Fault::Latency(Duration::from_secs(2)), 1);
     let logins = json!({
         "IdentityPoolId": IDENTITY_POOL,
         "Logins": {
@@ -402,8 +402,16 @@ async fn a_request_is_judged_at_the_time_it_arrived() {
             Answer::read(resp).await
         }
     });
-    // While it is being served, ten seconds pass on the emulator's clock.
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Once it has arrived (counted), while it is being served, ten seconds pass on the
+    // emulator's clock. (Waiting for the count, not a fixed sleep: on a loaded machine the
+    // request may not have been sent yet after any fixed time.)
+    for _ in 0..1_000 {
+        if emu.calls("GetId") > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(emu.calls("GetId"), 1, "the request arrived");
     clock.advance(Duration::from_secs(10));
     let answer = call.await.unwrap();
     assert_eq!(answer.status, 200, "{}", answer.text);
