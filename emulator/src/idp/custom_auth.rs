@@ -17,10 +17,11 @@
 //! `InvalidLambdaResponseException`. Tokens end the sign-in without MFA (the functions are
 //! the second factor).
 
+use super::lifecycle;
+use super::outcome::sign_in_tokens;
 use super::request::{INCORRECT, Outcome, field, internal, lookup_username, missing, param};
-use super::session::{open_session, open_srp_exchange, session, srp_key};
+use super::session::{open_session, open_srp_exchange, parse_srp_a, session, srp_key};
 use super::triggers::{self, Caller, Trigger, unrecognizable};
-use super::{device, lifecycle};
 use crate::state::{AppClient, ChallengeResult, CustomChallenge, UserPool, UserStatus};
 use crate::wire::WireError;
 use serde_json::{Map, Value, json};
@@ -72,7 +73,7 @@ pub(super) fn initiate(
         ));
     }
     let srp_a = match params.get("SRP_A") {
-        Some(a) => Some(super::sign_in::parse_srp_a(a)?),
+        Some(a) => Some(parse_srp_a(a)?),
         None => None,
     };
     lifecycle::pre_authentication(caller(pool, region, client), user)?;
@@ -126,7 +127,7 @@ fn next(
         return Err(WireError::not_authorized(INCORRECT));
     }
     if triggers::flag(&response, "issueTokens")? {
-        return device::sign_in_tokens(
+        return sign_in_tokens(
             pool,
             region,
             client,

@@ -24,11 +24,13 @@
 
 mod account;
 mod admin;
+mod codes;
 mod custom_auth;
 mod device;
 mod lifecycle;
 mod mfa;
 pub(crate) mod oauth;
+mod outcome;
 mod pre_token;
 mod refresh;
 mod request;

@@ -59,6 +59,14 @@ pub(super) fn open_session(
     id
 }
 
+/// Records on an open session the device it is about, so that the device reaches the tokens
+/// at the end of the sign-in.
+pub(super) fn set_session_device(pool: &mut UserPool, session: &str, device_key: &str) {
+    if let Some(open) = pool.sessions.get_mut(session) {
+        open.device_key = Some(device_key.to_owned());
+    }
+}
+
 /// The open session `id`, checked against the client and the clock.
 pub(super) fn session(
     pool: &UserPool,
@@ -97,6 +105,15 @@ pub(super) fn wrong_code(pool: &mut UserPool, id: &str, message: &str) -> WireEr
         }
     }
     WireError::json("CodeMismatchException", message)
+}
+
+/// The client's SRP_A: a malformed one (not hex, too long, or a multiple of N) is an
+/// InvalidParameterException, as MiniStack's authors measured on AWS. The message is the
+/// emulator's: AWS's is not published.
+pub(super) fn parse_srp_a(a_hex: &str) -> Result<Vec<u8>, WireError> {
+    srp_server::parse_hex_number(a_hex)
+        .filter(|a| srp_server::public_a_is_valid(a))
+        .ok_or_else(|| WireError::invalid_parameter("SRP_A is not a valid SRP public value."))
 }
 
 /// Opens an SRP exchange of `username` (or of a device) over `verifier` with the client's

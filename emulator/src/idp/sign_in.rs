@@ -1,16 +1,17 @@
 //! Sign-in: InitiateAuth (SRP, password, refresh token) and RespondToAuthChallenge (the SRP
 //! proof, a new password, the second factors, MFA setup).
 
-use super::device::{self, after_primary_auth, check_device, set_session_device, sign_in_tokens};
+use super::device::{self, after_primary_auth, check_device};
 use super::lifecycle;
-use super::mfa::{enabled_mfa, mfa_challenge};
+use super::outcome::{enabled_mfa, mfa_challenge, sign_in_tokens};
 use super::refresh::{Presented, Secret, refresh};
 use super::request::{
     INCORRECT, Outcome, check_flow, check_secret_hash, field, find_client, internal,
     lookup_username, missing, param, pool_mut, required, string_map,
 };
 use super::session::{
-    MFA_SETUP_VERIFIED, open_session, open_srp_exchange, proof_holds, session, srp_key, wrong_code,
+    MFA_SETUP_VERIFIED, open_session, open_srp_exchange, parse_srp_a, proof_holds, session,
+    set_session_device, srp_key, wrong_code,
 };
 use super::triggers::Caller;
 use crate::crypto::{ct_eq, totp_matches};
@@ -172,15 +173,6 @@ fn simulated_srp(pool: &UserPool, typed: &str, a_hex: &str) -> Outcome {
             "USERNAME": user_id,
         },
     }))
-}
-
-/// The client's SRP_A: a malformed one (not hex, too long, or a multiple of N) is an
-/// InvalidParameterException, as MiniStack's authors measured on AWS. The message is the
-/// emulator's: AWS's is not published.
-pub(super) fn parse_srp_a(a_hex: &str) -> Result<Vec<u8>, WireError> {
-    srp_server::parse_hex_number(a_hex)
-        .filter(|a| srp_server::public_a_is_valid(a))
-        .ok_or_else(|| WireError::invalid_parameter("SRP_A is not a valid SRP public value."))
 }
 
 /// Who calls a trigger from a sign-in.

@@ -11,8 +11,7 @@
 //! the pool has MFA on (AWS: passwordless sign-in and MFA do not go together; a passwordless
 //! factor is the whole sign-in, no MFA follows it).
 
-use super::device::sign_in_tokens;
-use super::mfa::{enabled_mfa, mfa_challenge};
+use super::outcome::{enabled_mfa, mfa_challenge, sign_in_tokens};
 use super::request::{
     Outcome, check_secret_hash, field, internal, lookup_username, missing, param,
 };

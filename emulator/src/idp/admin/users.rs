@@ -3,8 +3,8 @@
 
 use super::{flag, invalid, page, pool, strings, timestamp};
 use crate::idp::account::set_password;
+use crate::idp::codes::send_new_code;
 use crate::idp::lifecycle;
-use crate::idp::mfa::send_new_code;
 use crate::idp::request::{Outcome, check_flow, field, required, string_map};
 use crate::idp::sign_in::{PasswordCheck, check_password_policy, password_auth};
 use crate::idp::triggers::Caller;
