@@ -1,13 +1,12 @@
-//! Sign-in: InitiateAuth (SRP, password, refresh token) and RespondToAuthChallenge (the SRP
-//! proof, a new password, the second factors, MFA setup).
+//! Sign-in with the password: USER_SRP_AUTH and USER_PASSWORD_AUTH (routed here by `auth`),
+//! the answers to the challenges that follow them (the SRP proof, a new password, the second
+//! factors, MFA setup), and the pool's password policy.
 
-use super::device::{self, after_primary_auth, check_device};
+use super::device::{after_primary_auth, check_device};
 use super::lifecycle;
 use super::outcome::{enabled_mfa, mfa_challenge, sign_in_tokens};
-use super::refresh::{Presented, Secret, refresh};
 use super::request::{
-    INCORRECT, Outcome, check_flow, check_secret_hash, field, find_client, internal,
-    lookup_username, missing, param, pool_mut, required, string_map,
+    INCORRECT, Outcome, check_secret_hash, field, internal, lookup_username, missing, param,
 };
 use super::session::{
     MFA_SETUP_VERIFIED, open_session, open_srp_exchange, parse_srp_a, proof_holds, session,
@@ -16,80 +15,13 @@ use super::session::{
 use super::triggers::Caller;
 use crate::crypto::{ct_eq, totp_matches};
 use crate::srp_server;
-use crate::state::{AppClient, PasswordPolicy, State, UserPool, UserStatus};
+use crate::state::{AppClient, PasswordPolicy, UserPool, UserStatus};
 use crate::wire::WireError;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::time::SystemTime;
-
-/// InitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH (USER_AUTH goes on in
-/// `user_auth`).
-pub(super) fn initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
-    let flow = required(req, "AuthFlow")?;
-    let client_id = required(req, "ClientId")?;
-    match flow {
-        "USER_SRP_AUTH" | "USER_PASSWORD_AUTH" | "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {}
-        "USER_AUTH" => {
-            let (pool_id, client) = find_client(st, client_id)?;
-            let params = string_map(req, "AuthParameters");
-            let region = st.region.clone();
-            let pool = pool_mut(st, &pool_id)?;
-            return super::user_auth::initiate(pool, &region, &client, now, &params);
-        }
-        "CUSTOM_AUTH" => {
-            let (pool_id, client) = find_client(st, client_id)?;
-            check_flow(&client, flow)?;
-            let params = string_map(req, "AuthParameters");
-            let region = st.region.clone();
-            let pool = pool_mut(st, &pool_id)?;
-            return super::custom_auth::initiate(pool, &region, &client, now, &params);
-        }
-        "ADMIN_NO_SRP_AUTH" | "ADMIN_USER_PASSWORD_AUTH" => {
-            return Err(WireError::invalid_parameter(
-                "Initiate Auth method not supported.",
-            ));
-        }
-        other => {
-            return Err(WireError::invalid_parameter(format!(
-                "1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH]"
-            )));
-        }
-    }
-    let (pool_id, client) = find_client(st, client_id)?;
-    check_flow(&client, flow)?;
-    let params = string_map(req, "AuthParameters");
-    let region = st.region.clone();
-    let pool = pool_mut(st, &pool_id)?;
-    match flow {
-        "USER_SRP_AUTH" => start_srp(pool, &region, &client, now, &params),
-        "USER_PASSWORD_AUTH" => password_auth(pool, &region, &client, now, &params),
-        _ => {
-            // AWS: "You can't authenticate with REFRESH_TOKEN_AUTH in app clients with refresh
-            // token rotation enabled."
-            if client.refresh_token_rotation {
-                return Err(WireError::invalid_parameter(
-                    "REFRESH_TOKEN_AUTH is not supported for app clients with refresh token rotation enabled; use GetTokensFromRefreshToken",
-                ));
-            }
-            let token = param(&params, "REFRESH_TOKEN")?;
-            let tokens = refresh(
-                pool,
-                &region,
-                &client,
-                now,
-                Presented {
-                    token,
-                    secret: Secret::Hash(params.get("SECRET_HASH")),
-                    device_key: params.get("DEVICE_KEY").map(String::as_str),
-                },
-                false,
-            )?;
-            Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
-        }
-    }
-}
 
 /// USER_SRP_AUTH's first step: the server's ephemeral `B` and the PASSWORD_VERIFIER challenge.
 pub(super) fn start_srp(
@@ -283,52 +215,19 @@ fn after_password(
     }
 }
 
-/// RespondToAuthChallenge: the answer to the challenge an open session waits for.
-pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
-    let client_id = required(req, "ClientId")?;
-    let name = required(req, "ChallengeName")?;
-    let (pool_id, client) = find_client(st, client_id)?;
-    let responses = string_map(req, "ChallengeResponses");
-    // AWS's own words for an answer with no responses at all (measured by MiniStack's authors).
-    if responses.is_empty() {
-        return Err(WireError::invalid_parameter(
-            "Missing required parameter challenge responses.",
-        ));
-    }
-    let typed = param(&responses, "USERNAME")?;
-    check_secret_hash(
-        &client,
-        typed,
-        responses.get("SECRET_HASH").map(String::as_str),
-    )?;
-    let region = st.region.clone();
-    let pool = pool_mut(st, &pool_id)?;
-    if name == "PASSWORD_VERIFIER" {
-        return password_verifier(pool, &region, &client, now, &responses);
-    }
-    if matches!(name, "DEVICE_SRP_AUTH" | "DEVICE_PASSWORD_VERIFIER") {
-        return device::respond(pool, &region, &client, now, name, req, &responses);
-    }
-    if name == super::custom_auth::CUSTOM_CHALLENGE {
-        return super::custom_auth::respond(pool, &region, &client, now, req, &responses);
-    }
-    if matches!(name, "SELECT_CHALLENGE" | "WEB_AUTHN") {
-        return super::user_auth::respond(pool, &region, &client, now, name, req, &responses);
-    }
-    if !matches!(
-        name,
-        "NEW_PASSWORD_REQUIRED"
-            | "SOFTWARE_TOKEN_MFA"
-            | "SMS_MFA"
-            | "EMAIL_OTP"
-            | "SMS_OTP"
-            | "SELECT_MFA_TYPE"
-            | "MFA_SETUP"
-    ) {
-        return Err(WireError::invalid_parameter(format!(
-            "Unsupported challenge {name}"
-        )));
-    }
+/// RespondToAuthChallenge for the challenges of a password sign-in that an open session waits
+/// for: NEW_PASSWORD_REQUIRED, the second factors (and USER_AUTH's one-time codes),
+/// SELECT_MFA_TYPE and MFA_SETUP (`USERNAME` and `SECRET_HASH` already checked by the caller).
+pub(super) fn respond(
+    pool: &mut UserPool,
+    region: &str,
+    client: &AppClient,
+    now: SystemTime,
+    name: &str,
+    req: &Value,
+    responses: &BTreeMap<String, String>,
+) -> Outcome {
+    let typed = param(responses, "USERNAME")?;
     let session_id = field(req, "Session").ok_or_else(|| missing("Session"))?;
     let open = session(pool, session_id, &client.id, now)?;
     if pool.find_user(typed).map(|u| u.username.as_str()) != Some(open.username.as_str()) {
@@ -347,7 +246,7 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
     let username = open.username.clone();
     match name {
         "NEW_PASSWORD_REQUIRED" => {
-            let new_password = param(&responses, "NEW_PASSWORD")?;
+            let new_password = param(responses, "NEW_PASSWORD")?;
             let policy = pool.settings.password_policy;
             check_password_policy(&policy, new_password, PasswordCheck::Other)?;
             let pool_name = pool.srp_pool_name().to_owned();
@@ -356,7 +255,7 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             user.verifier = srp_server::verifier(&pool_name, &username, new_password, &salt);
             user.salt = salt.to_vec();
             user.status = UserStatus::Confirmed;
-            for (k, v) in &responses {
+            for (k, v) in responses {
                 if let Some(attr) = k.strip_prefix("userAttributes.")
                     && attr != "sub"
                 {
@@ -365,10 +264,10 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             }
             pool.sessions.remove(session_id);
             let device_key = open.device_key.as_deref();
-            after_primary_auth(pool, &region, &client, &username, now, device_key)
+            after_primary_auth(pool, region, client, &username, now, device_key)
         }
         "SOFTWARE_TOKEN_MFA" => {
-            let code = param(&responses, "SOFTWARE_TOKEN_MFA_CODE")?;
+            let code = param(responses, "SOFTWARE_TOKEN_MFA_CODE")?;
             let user = pool.users.get(&username).ok_or_else(internal)?;
             let secret = user.totp_secret.as_deref().unwrap_or_default();
             if !totp_matches(secret, code, now) {
@@ -380,7 +279,7 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             }
             pool.sessions.remove(session_id);
             let device_key = open.device_key.as_deref();
-            sign_in_tokens(pool, &region, &client, &username, now, device_key)
+            sign_in_tokens(pool, region, client, &username, now, device_key)
         }
         // EMAIL_OTP is an MFA and a USER_AUTH first factor; SMS_OTP the latter only.
         "SMS_MFA" | "EMAIL_OTP" | "SMS_OTP" => {
@@ -389,7 +288,7 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
                 "SMS_OTP" => "SMS_OTP_CODE",
                 _ => "EMAIL_OTP_CODE",
             };
-            let code = param(&responses, key)?;
+            let code = param(responses, key)?;
             let sent = open.code.as_deref().unwrap_or_default();
             if sent.is_empty() || !ct_eq(sent.as_bytes(), code.trim().as_bytes()) {
                 return Err(wrong_code(
@@ -401,10 +300,10 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             // Single use: the code goes with its session.
             pool.sessions.remove(session_id);
             let device_key = open.device_key.as_deref();
-            sign_in_tokens(pool, &region, &client, &username, now, device_key)
+            sign_in_tokens(pool, region, client, &username, now, device_key)
         }
         "SELECT_MFA_TYPE" => {
-            let answer = param(&responses, "ANSWER")?;
+            let answer = param(responses, "ANSWER")?;
             let user = pool.users.get(&username).ok_or_else(internal)?;
             let Some(kind) = enabled_mfa(user).into_iter().find(|k| *k == answer) else {
                 return Err(WireError::invalid_parameter(format!(
@@ -412,7 +311,7 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
                 )));
             };
             pool.sessions.remove(session_id);
-            let next = mfa_challenge(pool, &client, &username, kind, now)?;
+            let next = mfa_challenge(pool, client, &username, kind, now)?;
             if let (Some(key), Some(session)) = (&open.device_key, next["Session"].as_str()) {
                 set_session_device(pool, session, key);
             }
@@ -426,13 +325,13 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             }
             pool.sessions.remove(session_id);
             let device_key = open.device_key.as_deref();
-            sign_in_tokens(pool, &region, &client, &username, now, device_key)
+            sign_in_tokens(pool, region, client, &username, now, device_key)
         }
     }
 }
 
 /// The PASSWORD_VERIFIER answer: the client's SRP proof, once per exchange.
-fn password_verifier(
+pub(super) fn password_verifier(
     pool: &mut UserPool,
     region: &str,
     client: &AppClient,
