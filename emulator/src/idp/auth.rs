@@ -7,6 +7,7 @@ use super::refresh::{Presented, Secret, refresh};
 use super::request::{
     Outcome, check_flow, check_secret_hash, find_client, param, pool_mut, required, string_map,
 };
+use super::session::Answer;
 use super::{custom_auth, device, sign_in, user_auth};
 use crate::state::State;
 use crate::wire::WireError;
@@ -101,24 +102,26 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
     )?;
     let region = st.region.clone();
     let pool = pool_mut(st, &pool_id)?;
+    let answer = Answer {
+        region: &region,
+        client: &client,
+        now,
+        name,
+        req,
+        responses: &responses,
+    };
     match name {
         "PASSWORD_VERIFIER" => sign_in::password_verifier(pool, &region, &client, now, &responses),
-        "DEVICE_SRP_AUTH" | "DEVICE_PASSWORD_VERIFIER" => {
-            device::respond(pool, &region, &client, now, name, req, &responses)
-        }
-        custom_auth::CUSTOM_CHALLENGE => {
-            custom_auth::respond(pool, &region, &client, now, req, &responses)
-        }
-        "SELECT_CHALLENGE" | "WEB_AUTHN" => {
-            user_auth::respond(pool, &region, &client, now, name, req, &responses)
-        }
+        "DEVICE_SRP_AUTH" | "DEVICE_PASSWORD_VERIFIER" => device::respond(pool, answer),
+        custom_auth::CUSTOM_CHALLENGE => custom_auth::respond(pool, answer),
+        "SELECT_CHALLENGE" | "WEB_AUTHN" => user_auth::respond(pool, answer),
         "NEW_PASSWORD_REQUIRED"
         | "SOFTWARE_TOKEN_MFA"
         | "SMS_MFA"
         | "EMAIL_OTP"
         | "SMS_OTP"
         | "SELECT_MFA_TYPE"
-        | "MFA_SETUP" => sign_in::respond(pool, &region, &client, now, name, req, &responses),
+        | "MFA_SETUP" => sign_in::respond(pool, answer),
         _ => Err(WireError::invalid_parameter(format!(
             "Unsupported challenge {name}"
         ))),

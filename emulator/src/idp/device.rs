@@ -11,7 +11,7 @@ use super::request::{
     Outcome, authorize_access, field, internal, missing, param, pool_mut, required,
 };
 use super::session::{
-    open_session, open_srp_exchange, parse_srp_a, proof_holds, session, set_session_device, srp_key,
+    Answer, open_challenge, open_srp_exchange, parse_srp_a, proof_holds, session, srp_key,
 };
 use crate::srp_server;
 use crate::state::{AppClient, Device, State, UserPool};
@@ -60,13 +60,15 @@ pub(super) fn after_primary_auth(
     match device_key.filter(|_| pool.device_tracking.is_some()) {
         Some(key) => {
             check_device(pool, username, Some(key))?;
-            let session = open_session(pool, username, &client.id, DEVICE_SRP_AUTH, now);
-            set_session_device(pool, &session, key);
-            Ok(json!({
-                "ChallengeName": DEVICE_SRP_AUTH,
-                "Session": session,
-                "ChallengeParameters": {},
-            }))
+            Ok(open_challenge(
+                pool,
+                username,
+                &client.id,
+                DEVICE_SRP_AUTH,
+                now,
+                |open| open.device_key = Some(key.to_owned()),
+                json!({}),
+            ))
         }
         None => mfa_or_tokens_on_device(pool, region, client, username, now, None),
     }
@@ -92,15 +94,9 @@ pub(super) fn check_refresh_device(
 }
 
 /// RespondToAuthChallenge for the two device challenges.
-pub(super) fn respond(
-    pool: &mut UserPool,
-    region: &str,
-    client: &AppClient,
-    now: SystemTime,
-    name: &str,
-    req: &Value,
-    responses: &BTreeMap<String, String>,
-) -> Outcome {
+pub(super) fn respond(pool: &mut UserPool, answer: Answer<'_>) -> Outcome {
+    let (region, client, now) = (answer.region, answer.client, answer.now);
+    let (name, req, responses) = (answer.name, answer.req, answer.responses);
     let session_id = field(req, "Session").ok_or_else(|| missing("Session"))?;
     let open = session(pool, session_id, &client.id, now)?;
     if open.challenge != name {
@@ -139,19 +135,21 @@ fn start_device_srp(
     let owner = Some(device_key.to_owned());
     let (b_hex, block_b64) =
         open_srp_exchange(pool, username, &client.id, &verifier, a_pub, now, owner)?;
-    let session = open_session(pool, username, &client.id, DEVICE_PASSWORD_VERIFIER, now);
-    set_session_device(pool, &session, device_key);
-    Ok(json!({
-        "ChallengeName": DEVICE_PASSWORD_VERIFIER,
-        "Session": session,
-        "ChallengeParameters": {
+    Ok(open_challenge(
+        pool,
+        username,
+        &client.id,
+        DEVICE_PASSWORD_VERIFIER,
+        now,
+        |open| open.device_key = Some(device_key.to_owned()),
+        json!({
             "DEVICE_KEY": device_key,
             "SALT": salt_hex,
             "SECRET_BLOCK": block_b64,
             "SRP_B": b_hex,
             "USERNAME": username,
-        },
-    }))
+        }),
+    ))
 }
 
 /// DEVICE_PASSWORD_VERIFIER's answer: the device's SRP proof, once per exchange. Returns the

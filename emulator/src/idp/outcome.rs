@@ -9,7 +9,7 @@ use super::codes::send_new_code;
 use super::lifecycle;
 use super::pre_token::{self, Source};
 use super::request::{Outcome, internal};
-use super::session::{SESSION_LIFETIME, open_session, set_session_device};
+use super::session::{SESSION_LIFETIME, open_challenge, open_session, set_session_device};
 use super::triggers::Caller;
 use crate::crypto::{random_alnum, random_uuid};
 use crate::state::{AppClient, DeliveryMedium, Device, RefreshTokenRecord, User, UserPool};
@@ -63,21 +63,30 @@ fn mfa_or_none(
         }
         (several, None) => {
             let can_choose = json!(several).to_string();
-            let session = open_session(pool, username, &client.id, "SELECT_MFA_TYPE", now);
-            return Ok(Some(json!({
-                "ChallengeName": "SELECT_MFA_TYPE",
-                "Session": session,
-                "ChallengeParameters": { "MFAS_CAN_CHOOSE": can_choose, "USER_ID_FOR_SRP": username },
-            })));
+            let parameters = json!({ "MFAS_CAN_CHOOSE": can_choose, "USER_ID_FOR_SRP": username });
+            return Ok(Some(open_challenge(
+                pool,
+                username,
+                &client.id,
+                "SELECT_MFA_TYPE",
+                now,
+                |_| {},
+                parameters,
+            )));
         }
     }
     if pool.mfa_required {
-        let session = open_session(pool, username, &client.id, "MFA_SETUP", now);
-        return Ok(Some(json!({
-            "ChallengeName": "MFA_SETUP",
-            "Session": session,
-            "ChallengeParameters": { "MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]", "USER_ID_FOR_SRP": username },
-        })));
+        let parameters =
+            json!({ "MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]", "USER_ID_FOR_SRP": username });
+        return Ok(Some(open_challenge(
+            pool,
+            username,
+            &client.id,
+            "MFA_SETUP",
+            now,
+            |_| {},
+            parameters,
+        )));
     }
     Ok(None)
 }
@@ -108,12 +117,16 @@ pub(super) fn mfa_challenge(
 ) -> Outcome {
     let (medium, attr) = match kind {
         "SOFTWARE_TOKEN_MFA" => {
-            let session = open_session(pool, username, &client.id, kind, now);
-            return Ok(json!({
-                "ChallengeName": kind,
-                "Session": session,
-                "ChallengeParameters": { "USER_ID_FOR_SRP": username },
-            }));
+            let parameters = json!({ "USER_ID_FOR_SRP": username });
+            return Ok(open_challenge(
+                pool,
+                username,
+                &client.id,
+                kind,
+                now,
+                |_| {},
+                parameters,
+            ));
         }
         // USER_AUTH's SMS_OTP and EMAIL_OTP first factors send their codes the same way.
         "SMS_MFA" | "SMS_OTP" => (DeliveryMedium::Sms, "phone_number"),

@@ -5,12 +5,10 @@
 use super::device::{after_primary_auth, check_device};
 use super::lifecycle;
 use super::outcome::{enabled_mfa, mfa_challenge, sign_in_tokens};
-use super::request::{
-    INCORRECT, Outcome, check_secret_hash, field, internal, lookup_username, missing, param,
-};
+use super::request::{INCORRECT, Outcome, check_secret_hash, internal, lookup_username, param};
 use super::session::{
-    MFA_SETUP_VERIFIED, open_session, open_srp_exchange, parse_srp_a, proof_holds, session,
-    set_session_device, srp_key, wrong_code,
+    Answer, MFA_SETUP_VERIFIED, open_challenge, open_srp_exchange, parse_srp_a,
+    password_verifier_challenge, proof_holds, set_session_device, srp_key, wrong_code,
 };
 use super::triggers::Caller;
 use crate::crypto::{ct_eq, totp_matches};
@@ -55,16 +53,9 @@ pub(super) fn start_srp(
     let (b_hex, block_b64) = open_srp_exchange(
         pool, &username, &client.id, &verifier, a_pub, now, device_key,
     )?;
-    Ok(json!({
-        "ChallengeName": "PASSWORD_VERIFIER",
-        "ChallengeParameters": {
-            "SALT": salt_hex,
-            "SRP_B": b_hex,
-            "SECRET_BLOCK": block_b64,
-            "USER_ID_FOR_SRP": username,
-            "USERNAME": username,
-        },
-    }))
+    Ok(password_verifier_challenge(
+        salt_hex, b_hex, block_b64, &username,
+    ))
 }
 
 /// PreventUserExistenceErrors on USER_SRP_AUTH for a name the pool does not know: a
@@ -95,16 +86,12 @@ fn simulated_srp(pool: &UserPool, typed: &str, a_hex: &str) -> Outcome {
         srp_server::verifier(pool.srp_pool_name(), &user_id, &B64.encode(password), &salt);
     let eph = srp_server::server_ephemeral(&verifier).ok_or_else(internal)?;
     let secret_block: [u8; 96] = rand::random();
-    Ok(json!({
-        "ChallengeName": "PASSWORD_VERIFIER",
-        "ChallengeParameters": {
-            "SALT": srp_server::number_hex(&salt),
-            "SRP_B": srp_server::number_hex(&eph.b_pub),
-            "SECRET_BLOCK": B64.encode(secret_block),
-            "USER_ID_FOR_SRP": user_id,
-            "USERNAME": user_id,
-        },
-    }))
+    Ok(password_verifier_challenge(
+        srp_server::number_hex(&salt),
+        srp_server::number_hex(&eph.b_pub),
+        B64.encode(secret_block),
+        &user_id,
+    ))
 }
 
 /// Who calls a trigger from a sign-in.
@@ -195,19 +182,19 @@ fn after_password(
                 .filter(|(k, _)| k.as_str() != "sub")
                 .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                 .collect();
-            let session = open_session(pool, username, &client.id, "NEW_PASSWORD_REQUIRED", now);
-            if let Some(key) = device_key {
-                set_session_device(pool, &session, key);
-            }
-            Ok(json!({
-                "ChallengeName": "NEW_PASSWORD_REQUIRED",
-                "Session": session,
-                "ChallengeParameters": {
+            Ok(open_challenge(
+                pool,
+                username,
+                &client.id,
+                "NEW_PASSWORD_REQUIRED",
+                now,
+                |open| open.device_key = device_key.map(str::to_owned),
+                json!({
                     "USER_ID_FOR_SRP": username,
                     "requiredAttributes": "[]",
                     "userAttributes": Value::Object(attrs).to_string(),
-                },
-            }))
+                }),
+            ))
         }
         UserStatus::Confirmed => {
             after_primary_auth(pool, region, client, username, now, device_key)
@@ -218,21 +205,10 @@ fn after_password(
 /// RespondToAuthChallenge for the challenges of a password sign-in that an open session waits
 /// for: NEW_PASSWORD_REQUIRED, the second factors (and USER_AUTH's one-time codes),
 /// SELECT_MFA_TYPE and MFA_SETUP (`USERNAME` and `SECRET_HASH` already checked by the caller).
-pub(super) fn respond(
-    pool: &mut UserPool,
-    region: &str,
-    client: &AppClient,
-    now: SystemTime,
-    name: &str,
-    req: &Value,
-    responses: &BTreeMap<String, String>,
-) -> Outcome {
-    let typed = param(responses, "USERNAME")?;
-    let session_id = field(req, "Session").ok_or_else(|| missing("Session"))?;
-    let open = session(pool, session_id, &client.id, now)?;
-    if pool.find_user(typed).map(|u| u.username.as_str()) != Some(open.username.as_str()) {
-        return Err(WireError::not_authorized("Invalid session for the user."));
-    }
+pub(super) fn respond(pool: &mut UserPool, answer: Answer<'_>) -> Outcome {
+    let (region, client, now) = (answer.region, answer.client, answer.now);
+    let (name, responses) = (answer.name, answer.responses);
+    let (session_id, open) = answer.session(pool)?;
     let expected = if open.challenge == MFA_SETUP_VERIFIED {
         "MFA_SETUP"
     } else {
