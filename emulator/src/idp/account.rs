@@ -13,8 +13,8 @@ use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
+use super::codes::send_new_code;
 use super::lifecycle;
-use super::mfa::send_new_code;
 use super::request::{
     Outcome, authorize_access, check_secret_hash, field, find_client, internal, pool_mut, required,
 };

@@ -17,10 +17,13 @@
 //! `InvalidLambdaResponseException`. Tokens end the sign-in without MFA (the functions are
 //! the second factor).
 
-use super::request::{INCORRECT, Outcome, field, internal, lookup_username, missing, param};
-use super::session::{open_session, open_srp_exchange, session, srp_key};
+use super::lifecycle;
+use super::outcome::sign_in_tokens;
+use super::request::{INCORRECT, Outcome, internal, lookup_username, param};
+use super::session::{
+    Answer, open_challenge, open_srp_exchange, parse_srp_a, password_verifier_challenge, srp_key,
+};
 use super::triggers::{self, Caller, Trigger, unrecognizable};
-use super::{device, lifecycle};
 use crate::state::{AppClient, ChallengeResult, CustomChallenge, UserPool, UserStatus};
 use crate::wire::WireError;
 use serde_json::{Map, Value, json};
@@ -72,7 +75,7 @@ pub(super) fn initiate(
         ));
     }
     let srp_a = match params.get("SRP_A") {
-        Some(a) => Some(super::sign_in::parse_srp_a(a)?),
+        Some(a) => Some(parse_srp_a(a)?),
         None => None,
     };
     lifecycle::pre_authentication(caller(pool, region, client), user)?;
@@ -126,7 +129,7 @@ fn next(
         return Err(WireError::not_authorized(INCORRECT));
     }
     if triggers::flag(&response, "issueTokens")? {
-        return device::sign_in_tokens(
+        return sign_in_tokens(
             pool,
             region,
             client,
@@ -187,21 +190,23 @@ fn create(
     let public = triggers::string_map(&response, "publicChallengeParameters")?;
     let private = triggers::string_map(&response, "privateChallengeParameters")?;
     let metadata = triggers::text(&response, "challengeMetadata")?.map(str::to_owned);
-    let session_id = open_session(pool, username, &client.id, CUSTOM_CHALLENGE, now);
-    if let Some(open) = pool.sessions.get_mut(&session_id) {
-        open.custom = Some(CustomChallenge {
-            results,
-            private,
-            metadata,
-        });
-    }
     let mut parameters = public;
     parameters.insert("USERNAME".into(), json!(username));
-    Ok(json!({
-        "ChallengeName": CUSTOM_CHALLENGE,
-        "Session": session_id,
-        "ChallengeParameters": parameters,
-    }))
+    Ok(open_challenge(
+        pool,
+        username,
+        &client.id,
+        CUSTOM_CHALLENGE,
+        now,
+        |open| {
+            open.custom = Some(CustomChallenge {
+                results,
+                private,
+                metadata,
+            })
+        },
+        Value::Object(parameters),
+    ))
 }
 
 /// The password step of a custom sign-in: an SRP exchange whose proof goes back to the
@@ -230,16 +235,9 @@ fn password_verifier(
     if let Some(pending) = pool.srp_pending.get_mut(&srp_key(username, &block_b64)) {
         pending.custom = Some(results);
     }
-    Ok(json!({
-        "ChallengeName": "PASSWORD_VERIFIER",
-        "ChallengeParameters": {
-            "SALT": salt_hex,
-            "SRP_B": b_hex,
-            "SECRET_BLOCK": block_b64,
-            "USER_ID_FOR_SRP": username,
-            "USERNAME": username,
-        },
-    }))
+    Ok(password_verifier_challenge(
+        salt_hex, b_hex, block_b64, username,
+    ))
 }
 
 /// A custom sign-in's password proven: back to the define trigger with `PASSWORD_VERIFIER`
@@ -265,20 +263,10 @@ pub(super) fn after_password(
 
 /// RespondToAuthChallenge `CUSTOM_CHALLENGE`: the verify trigger judges `ANSWER`, then the
 /// define trigger decides.
-pub(super) fn respond(
-    pool: &mut UserPool,
-    region: &str,
-    client: &AppClient,
-    now: SystemTime,
-    req: &Value,
-    responses: &BTreeMap<String, String>,
-) -> Outcome {
-    let typed = param(responses, "USERNAME")?;
-    let session_id = field(req, "Session").ok_or_else(|| missing("Session"))?;
-    let open = session(pool, session_id, &client.id, now)?;
-    if pool.find_user(typed).map(|u| u.username.as_str()) != Some(open.username.as_str()) {
-        return Err(WireError::not_authorized("Invalid session for the user."));
-    }
+pub(super) fn respond(pool: &mut UserPool, answer: Answer<'_>) -> Outcome {
+    let (region, client, now) = (answer.region, answer.client, answer.now);
+    let responses = answer.responses;
+    let (session_id, open) = answer.session(pool)?;
     let Some(custom) = open.custom.clone() else {
         return Err(WireError::invalid_parameter(format!(
             "Invalid challenge {CUSTOM_CHALLENGE}: the session is waiting for {}",

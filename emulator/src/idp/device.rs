@@ -1,20 +1,18 @@
-//! Remembered devices: the device a sign-in ends on (`NewDeviceMetadata`), the device SRP
-//! challenges that prove a known one (`DEVICE_SRP_AUTH`, `DEVICE_PASSWORD_VERIFIER`), and
-//! ConfirmDevice, UpdateDeviceStatus, GetDevice, ListDevices and ForgetDevice.
+//! Remembered devices: the device SRP challenges that prove a known one (`DEVICE_SRP_AUTH`,
+//! `DEVICE_PASSWORD_VERIFIER`), the device a refresh token is bound to, and ConfirmDevice,
+//! UpdateDeviceStatus, GetDevice, ListDevices and ForgetDevice. The device a sign-in ends on
+//! (`NewDeviceMetadata`) is issued with its tokens in [`super::outcome`].
 //!
 //! The device maths is the user SRP's with the device group key in place of the pool name and
 //! the device key in place of the username (amazon-cognito-identity-js `getDeviceResponse`).
 
-use super::lifecycle;
-use super::mfa::mfa_or_tokens_on_device;
-use super::refresh::issue_tokens;
+use super::outcome::{mfa_or_tokens_on_device, sign_in_tokens};
 use super::request::{
     Outcome, authorize_access, field, internal, missing, param, pool_mut, required,
 };
-use super::session::{open_session, open_srp_exchange, proof_holds, session, srp_key};
-use super::sign_in::parse_srp_a;
-use super::triggers::Caller;
-use crate::crypto::{random_alnum, random_uuid};
+use super::session::{
+    Answer, open_challenge, open_srp_exchange, parse_srp_a, proof_holds, session, srp_key,
+};
 use crate::srp_server;
 use crate::state::{AppClient, Device, State, UserPool};
 use crate::time::epoch_secs;
@@ -62,64 +60,18 @@ pub(super) fn after_primary_auth(
     match device_key.filter(|_| pool.device_tracking.is_some()) {
         Some(key) => {
             check_device(pool, username, Some(key))?;
-            let session = open_session(pool, username, &client.id, DEVICE_SRP_AUTH, now);
-            set_session_device(pool, &session, key);
-            Ok(json!({
-                "ChallengeName": DEVICE_SRP_AUTH,
-                "Session": session,
-                "ChallengeParameters": {},
-            }))
+            Ok(open_challenge(
+                pool,
+                username,
+                &client.id,
+                DEVICE_SRP_AUTH,
+                now,
+                |open| open.device_key = Some(key.to_owned()),
+                json!({}),
+            ))
         }
         None => mfa_or_tokens_on_device(pool, region, client, username, now, None),
     }
-}
-
-/// Tokens at the end of a sign-in. In a pool that tracks devices the refresh token is bound
-/// to the device: the one the sign-in proved (`device_key`), or a new one announced in
-/// `NewDeviceMetadata`, which the client must confirm before it can refresh.
-pub(super) fn sign_in_tokens(
-    pool: &mut UserPool,
-    region: &str,
-    client: &AppClient,
-    username: &str,
-    now: SystemTime,
-    device_key: Option<&str>,
-) -> Outcome {
-    let user = pool
-        .users
-        .get(username)
-        .ok_or_else(super::request::internal)?;
-    let caller = Caller {
-        pool,
-        region,
-        client_id: Some(&client.id),
-    };
-    let new_device = pool.device_tracking.is_some() && device_key.is_none();
-    lifecycle::post_authentication(caller, user, new_device)?;
-    let mut tokens = issue_tokens(pool, region, client, username, now, None, true)?;
-    if pool.device_tracking.is_some() {
-        let key = match device_key {
-            Some(key) => key.to_owned(),
-            None => {
-                let key = format!("{region}_{}", random_uuid());
-                // AWS's group keys look like `-abcDEF123`.
-                let group_key = format!("-{}", random_alnum(9));
-                tokens["NewDeviceMetadata"] = json!({
-                    "DeviceKey": key,
-                    "DeviceGroupKey": group_key,
-                });
-                pool.devices
-                    .insert(key.clone(), Device::new(username, group_key, now));
-                key
-            }
-        };
-        if let Some(refresh) = tokens["RefreshToken"].as_str()
-            && let Some(record) = pool.refresh_tokens.get_mut(refresh)
-        {
-            record.device_key = Some(key);
-        }
-    }
-    Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
 }
 
 /// Checks a refresh against the device its sign-in was bound to: the same `DEVICE_KEY`, and
@@ -142,15 +94,9 @@ pub(super) fn check_refresh_device(
 }
 
 /// RespondToAuthChallenge for the two device challenges.
-pub(super) fn respond(
-    pool: &mut UserPool,
-    region: &str,
-    client: &AppClient,
-    now: SystemTime,
-    name: &str,
-    req: &Value,
-    responses: &BTreeMap<String, String>,
-) -> Outcome {
+pub(super) fn respond(pool: &mut UserPool, answer: Answer<'_>) -> Outcome {
+    let (region, client, now) = (answer.region, answer.client, answer.now);
+    let (name, req, responses) = (answer.name, answer.req, answer.responses);
     let session_id = field(req, "Session").ok_or_else(|| missing("Session"))?;
     let open = session(pool, session_id, &client.id, now)?;
     if open.challenge != name {
@@ -189,19 +135,21 @@ fn start_device_srp(
     let owner = Some(device_key.to_owned());
     let (b_hex, block_b64) =
         open_srp_exchange(pool, username, &client.id, &verifier, a_pub, now, owner)?;
-    let session = open_session(pool, username, &client.id, DEVICE_PASSWORD_VERIFIER, now);
-    set_session_device(pool, &session, device_key);
-    Ok(json!({
-        "ChallengeName": DEVICE_PASSWORD_VERIFIER,
-        "Session": session,
-        "ChallengeParameters": {
+    Ok(open_challenge(
+        pool,
+        username,
+        &client.id,
+        DEVICE_PASSWORD_VERIFIER,
+        now,
+        |open| open.device_key = Some(device_key.to_owned()),
+        json!({
             "DEVICE_KEY": device_key,
             "SALT": salt_hex,
             "SECRET_BLOCK": block_b64,
             "SRP_B": b_hex,
             "USERNAME": username,
-        },
-    }))
+        }),
+    ))
 }
 
 /// DEVICE_PASSWORD_VERIFIER's answer: the device's SRP proof, once per exchange. Returns the
@@ -258,13 +206,6 @@ fn finish(
         sign_in_tokens(pool, region, client, username, now, Some(device_key))
     } else {
         mfa_or_tokens_on_device(pool, region, client, username, now, Some(device_key))
-    }
-}
-
-/// Records on an open session the device it is about.
-pub(super) fn set_session_device(pool: &mut UserPool, session: &str, device_key: &str) {
-    if let Some(open) = pool.sessions.get_mut(session) {
-        open.device_key = Some(device_key.to_owned());
     }
 }
 

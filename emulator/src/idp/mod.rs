@@ -24,11 +24,14 @@
 
 mod account;
 mod admin;
+mod auth;
+mod codes;
 mod custom_auth;
 mod device;
 mod lifecycle;
 mod mfa;
 pub(crate) mod oauth;
+mod outcome;
 mod pre_token;
 mod refresh;
 mod request;
@@ -42,12 +45,12 @@ use crate::sigv4::SignedRequest;
 use crate::state::Shared;
 use crate::wire::{self, WireError};
 use crate::{keys, srp_server};
+use auth::{initiate_auth, respond_to_auth_challenge};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use mfa::{associate_software_token, get_user, set_user_mfa_preference, verify_software_token};
 use refresh::{get_tokens_from_refresh_token, global_sign_out, revoke_token};
 use serde_json::Value;
-use sign_in::{initiate_auth, respond_to_auth_challenge};
 
 /// Serves one cognito-idp operation. Control-plane and admin operations must be SigV4-signed
 /// by an admin key pair (see `admin`); the rest are unauthenticated, as on AWS.

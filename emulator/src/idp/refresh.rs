@@ -1,97 +1,17 @@
-//! Tokens after sign-in: issuing them, refreshing (with optional rotation), revoking a
-//! sign-in's family, and global sign-out.
+//! Tokens after sign-in: refreshing (with optional rotation), revoking a sign-in's family, and
+//! global sign-out. Tokens are minted in [`super::outcome`], for a sign-in and a refresh alike.
 
 use super::device::check_refresh_device;
-use super::pre_token::{self, Source};
+use super::outcome::issue_tokens;
 use super::request::{
     Outcome, authorize_access, check_client_secret, check_flow, check_secret_hash, field,
-    find_client, internal, pool_mut, required,
+    find_client, pool_mut, required,
 };
-use super::triggers::Caller;
 use crate::calls::RefusalReason;
-use crate::crypto::random_uuid;
-use crate::state::{AppClient, RefreshTokenRecord, State, UserPool};
-use crate::tokens::{Grant, new_refresh_token};
+use crate::state::{AppClient, State, UserPool};
 use crate::wire::WireError;
 use serde_json::{Value, json};
 use std::time::SystemTime;
-
-/// Mints an ID and an access token (and, when `with_refresh`, a refresh token) for `username`.
-/// `family` continues a sign-in (`origin_jti`, `auth_time`) on refresh.
-pub(super) fn issue_tokens(
-    pool: &mut UserPool,
-    region: &str,
-    client: &AppClient,
-    username: &str,
-    now: SystemTime,
-    family: Option<(String, SystemTime)>,
-    with_refresh: bool,
-) -> Outcome {
-    let user = pool.users.get(username).ok_or_else(internal)?;
-    let family_given = family.is_some();
-    let (origin_jti, auth_time) = family.unwrap_or_else(|| (random_uuid(), now));
-    let grant = Grant {
-        pool,
-        region,
-        client,
-        user,
-        now,
-        auth_time,
-        origin_jti: &origin_jti,
-        event_id: &random_uuid(),
-    };
-    let (mut id, mut access) = (grant.id_token_claims(), grant.access_token_claims());
-    let source = if family_given {
-        Source::RefreshTokens
-    } else {
-        Source::Authentication
-    };
-    let caller = Caller {
-        pool,
-        region,
-        client_id: Some(&client.id),
-    };
-    pre_token::apply(caller, user, source, &mut id, &mut access)?;
-    let username = user.username.clone();
-    let mut result = json!({
-        "AccessToken": pool.key.mint(&Value::Object(access)),
-        "ExpiresIn": client.access_token_validity.as_secs(),
-        "TokenType": "Bearer",
-        "IdToken": pool.key.mint(&Value::Object(id)),
-    });
-    if with_refresh {
-        let token = remember_refresh_token(pool, &username, client, origin_jti, auth_time, now);
-        result["RefreshToken"] = json!(token);
-    }
-    Ok(result)
-}
-
-/// A new refresh token of sign-in `origin_jti` for `username` through `client`, recorded in
-/// the pool (InitiateAuth, rotation, and the OAuth token endpoint).
-pub(super) fn remember_refresh_token(
-    pool: &mut UserPool,
-    username: &str,
-    client: &AppClient,
-    origin_jti: String,
-    auth_time: SystemTime,
-    now: SystemTime,
-) -> String {
-    let token = new_refresh_token();
-    pool.refresh_tokens.insert(
-        token.clone(),
-        RefreshTokenRecord {
-            username: username.to_owned(),
-            client_id: client.id.clone(),
-            expires_at: now + client.refresh_token_validity,
-            origin_jti,
-            revoked: false,
-            retired_at: None,
-            auth_time,
-            device_key: None,
-        },
-    );
-    token
-}
 
 /// How a refresh call proves the client's secret.
 pub(super) enum Secret<'a> {

@@ -1,13 +1,16 @@
-//! Challenge sessions (the `Session` string of NEW_PASSWORD_REQUIRED, MFA and MFA_SETUP) and
-//! SRP exchanges in progress.
+//! Challenge sessions (the `Session` string of NEW_PASSWORD_REQUIRED, MFA and MFA_SETUP):
+//! opening one together with the challenge the client is sent, and finding the one a
+//! RespondToAuthChallenge names; and SRP exchanges in progress.
 
-use super::request::internal;
+use super::request::{field, internal, missing, param};
 use crate::crypto::random_alnum;
 use crate::srp_server;
-use crate::state::{ChallengeState, SrpPending, UserPool};
+use crate::state::{AppClient, ChallengeState, SrpPending, UserPool};
 use crate::wire::WireError;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 /// How long a challenge `Session` (and an SRP exchange) stays open: AWS's default, 3 minutes.
@@ -59,6 +62,38 @@ pub(super) fn open_session(
     id
 }
 
+/// Opens a challenge session waiting for `name` and answers with the challenge, as every
+/// flow does (`ChallengeName`, `Session`, `ChallengeParameters`): one place for that shape.
+/// `record` keeps on the new session what its answer will need (a code, the device, a custom
+/// challenge's state).
+pub(super) fn open_challenge(
+    pool: &mut UserPool,
+    username: &str,
+    client_id: &str,
+    name: &str,
+    now: SystemTime,
+    record: impl FnOnce(&mut ChallengeState),
+    parameters: Value,
+) -> Value {
+    let session = open_session(pool, username, client_id, name, now);
+    if let Some(open) = pool.sessions.get_mut(&session) {
+        record(open);
+    }
+    json!({
+        "ChallengeName": name,
+        "Session": session,
+        "ChallengeParameters": parameters,
+    })
+}
+
+/// Records on an open session the device it is about, so that the device reaches the tokens
+/// at the end of the sign-in.
+pub(super) fn set_session_device(pool: &mut UserPool, session: &str, device_key: &str) {
+    if let Some(open) = pool.sessions.get_mut(session) {
+        open.device_key = Some(device_key.to_owned());
+    }
+}
+
 /// The open session `id`, checked against the client and the clock.
 pub(super) fn session(
     pool: &UserPool,
@@ -84,6 +119,35 @@ pub(super) fn session(
     Ok(s.clone())
 }
 
+/// A RespondToAuthChallenge call as `auth` read it (client found, `USERNAME` and
+/// `SECRET_HASH` checked), handed to the flow whose challenge it answers.
+#[derive(Clone, Copy)]
+pub(super) struct Answer<'a> {
+    pub(super) region: &'a str,
+    pub(super) client: &'a AppClient,
+    pub(super) now: SystemTime,
+    /// `ChallengeName`.
+    pub(super) name: &'a str,
+    /// The request, for its `Session`.
+    pub(super) req: &'a Value,
+    /// `ChallengeResponses`.
+    pub(super) responses: &'a BTreeMap<String, String>,
+}
+
+impl<'a> Answer<'a> {
+    /// The open session the answer names (`Session`), checked against the client, the clock
+    /// and the user the answer names (`USERNAME`): its id and its state.
+    pub(super) fn session(&self, pool: &UserPool) -> Result<(&'a str, ChallengeState), WireError> {
+        let typed = param(self.responses, "USERNAME")?;
+        let session_id = field(self.req, "Session").ok_or_else(|| missing("Session"))?;
+        let open = session(pool, session_id, &self.client.id, self.now)?;
+        if pool.find_user(typed).map(|u| u.username.as_str()) != Some(open.username.as_str()) {
+            return Err(WireError::not_authorized("Invalid session for the user."));
+        }
+        Ok((session_id, open))
+    }
+}
+
 /// Counts a wrong MFA code against session `id` and returns the `CodeMismatchException` to
 /// answer with (`message`, the challenge's own text); the [`MAX_WRONG_CODES`]th spends the
 /// session, so that every later answer, even the right code, is `NotAuthorizedException`.
@@ -97,6 +161,36 @@ pub(super) fn wrong_code(pool: &mut UserPool, id: &str, message: &str) -> WireEr
         }
     }
     WireError::json("CodeMismatchException", message)
+}
+
+/// The client's SRP_A: a malformed one (not hex, too long, or a multiple of N) is an
+/// InvalidParameterException, as MiniStack's authors measured on AWS. The message is the
+/// emulator's: AWS's is not published.
+pub(super) fn parse_srp_a(a_hex: &str) -> Result<Vec<u8>, WireError> {
+    srp_server::parse_hex_number(a_hex)
+        .filter(|a| srp_server::public_a_is_valid(a))
+        .ok_or_else(|| WireError::invalid_parameter("SRP_A is not a valid SRP public value."))
+}
+
+/// The PASSWORD_VERIFIER challenge of an SRP exchange (of a real user, or one simulated for
+/// an unknown name): the parameters the client's proof is computed from. It opens no session:
+/// the exchange itself (`SECRET_BLOCK`) is what the answer names.
+pub(super) fn password_verifier_challenge(
+    salt_hex: String,
+    b_hex: String,
+    block_b64: String,
+    user_id: &str,
+) -> Value {
+    json!({
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": {
+            "SALT": salt_hex,
+            "SRP_B": b_hex,
+            "SECRET_BLOCK": block_b64,
+            "USER_ID_FOR_SRP": user_id,
+            "USERNAME": user_id,
+        },
+    })
 }
 
 /// Opens an SRP exchange of `username` (or of a device) over `verifier` with the client's

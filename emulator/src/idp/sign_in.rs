@@ -1,94 +1,25 @@
-//! Sign-in: InitiateAuth (SRP, password, refresh token) and RespondToAuthChallenge (the SRP
-//! proof, a new password, the second factors, MFA setup).
+//! Sign-in with the password: USER_SRP_AUTH and USER_PASSWORD_AUTH (routed here by `auth`),
+//! the answers to the challenges that follow them (the SRP proof, a new password, the second
+//! factors, MFA setup), and the pool's password policy.
 
-use super::device::{self, after_primary_auth, check_device, set_session_device, sign_in_tokens};
+use super::device::{after_primary_auth, check_device};
 use super::lifecycle;
-use super::mfa::{enabled_mfa, mfa_challenge};
-use super::refresh::{Presented, Secret, refresh};
-use super::request::{
-    INCORRECT, Outcome, check_flow, check_secret_hash, field, find_client, internal,
-    lookup_username, missing, param, pool_mut, required, string_map,
-};
+use super::outcome::{enabled_mfa, mfa_challenge, sign_in_tokens};
+use super::request::{INCORRECT, Outcome, check_secret_hash, internal, lookup_username, param};
 use super::session::{
-    MFA_SETUP_VERIFIED, open_session, open_srp_exchange, proof_holds, session, srp_key, wrong_code,
+    Answer, MFA_SETUP_VERIFIED, open_challenge, open_srp_exchange, parse_srp_a,
+    password_verifier_challenge, proof_holds, set_session_device, srp_key, wrong_code,
 };
 use super::triggers::Caller;
 use crate::crypto::{ct_eq, totp_matches};
 use crate::srp_server;
-use crate::state::{AppClient, PasswordPolicy, State, UserPool, UserStatus};
+use crate::state::{AppClient, PasswordPolicy, UserPool, UserStatus};
 use crate::wire::WireError;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::time::SystemTime;
-
-/// InitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH (USER_AUTH goes on in
-/// `user_auth`).
-pub(super) fn initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
-    let flow = required(req, "AuthFlow")?;
-    let client_id = required(req, "ClientId")?;
-    match flow {
-        "USER_SRP_AUTH" | "USER_PASSWORD_AUTH" | "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {}
-        "USER_AUTH" => {
-            let (pool_id, client) = find_client(st, client_id)?;
-            let params = string_map(req, "AuthParameters");
-            let region = st.region.clone();
-            let pool = pool_mut(st, &pool_id)?;
-            return super::user_auth::initiate(pool, &region, &client, now, &params);
-        }
-        "CUSTOM_AUTH" => {
-            let (pool_id, client) = find_client(st, client_id)?;
-            check_flow(&client, flow)?;
-            let params = string_map(req, "AuthParameters");
-            let region = st.region.clone();
-            let pool = pool_mut(st, &pool_id)?;
-            return super::custom_auth::initiate(pool, &region, &client, now, &params);
-        }
-        "ADMIN_NO_SRP_AUTH" | "ADMIN_USER_PASSWORD_AUTH" => {
-            return Err(WireError::invalid_parameter(
-                "Initiate Auth method not supported.",
-            ));
-        }
-        other => {
-            return Err(WireError::invalid_parameter(format!(
-                "1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH]"
-            )));
-        }
-    }
-    let (pool_id, client) = find_client(st, client_id)?;
-    check_flow(&client, flow)?;
-    let params = string_map(req, "AuthParameters");
-    let region = st.region.clone();
-    let pool = pool_mut(st, &pool_id)?;
-    match flow {
-        "USER_SRP_AUTH" => start_srp(pool, &region, &client, now, &params),
-        "USER_PASSWORD_AUTH" => password_auth(pool, &region, &client, now, &params),
-        _ => {
-            // AWS: "You can't authenticate with REFRESH_TOKEN_AUTH in app clients with refresh
-            // token rotation enabled."
-            if client.refresh_token_rotation {
-                return Err(WireError::invalid_parameter(
-                    "REFRESH_TOKEN_AUTH is not supported for app clients with refresh token rotation enabled; use GetTokensFromRefreshToken",
-                ));
-            }
-            let token = param(&params, "REFRESH_TOKEN")?;
-            let tokens = refresh(
-                pool,
-                &region,
-                &client,
-                now,
-                Presented {
-                    token,
-                    secret: Secret::Hash(params.get("SECRET_HASH")),
-                    device_key: params.get("DEVICE_KEY").map(String::as_str),
-                },
-                false,
-            )?;
-            Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
-        }
-    }
-}
 
 /// USER_SRP_AUTH's first step: the server's ephemeral `B` and the PASSWORD_VERIFIER challenge.
 pub(super) fn start_srp(
@@ -122,16 +53,9 @@ pub(super) fn start_srp(
     let (b_hex, block_b64) = open_srp_exchange(
         pool, &username, &client.id, &verifier, a_pub, now, device_key,
     )?;
-    Ok(json!({
-        "ChallengeName": "PASSWORD_VERIFIER",
-        "ChallengeParameters": {
-            "SALT": salt_hex,
-            "SRP_B": b_hex,
-            "SECRET_BLOCK": block_b64,
-            "USER_ID_FOR_SRP": username,
-            "USERNAME": username,
-        },
-    }))
+    Ok(password_verifier_challenge(
+        salt_hex, b_hex, block_b64, &username,
+    ))
 }
 
 /// PreventUserExistenceErrors on USER_SRP_AUTH for a name the pool does not know: a
@@ -162,25 +86,12 @@ fn simulated_srp(pool: &UserPool, typed: &str, a_hex: &str) -> Outcome {
         srp_server::verifier(pool.srp_pool_name(), &user_id, &B64.encode(password), &salt);
     let eph = srp_server::server_ephemeral(&verifier).ok_or_else(internal)?;
     let secret_block: [u8; 96] = rand::random();
-    Ok(json!({
-        "ChallengeName": "PASSWORD_VERIFIER",
-        "ChallengeParameters": {
-            "SALT": srp_server::number_hex(&salt),
-            "SRP_B": srp_server::number_hex(&eph.b_pub),
-            "SECRET_BLOCK": B64.encode(secret_block),
-            "USER_ID_FOR_SRP": user_id,
-            "USERNAME": user_id,
-        },
-    }))
-}
-
-/// The client's SRP_A: a malformed one (not hex, too long, or a multiple of N) is an
-/// InvalidParameterException, as MiniStack's authors measured on AWS. The message is the
-/// emulator's: AWS's is not published.
-pub(super) fn parse_srp_a(a_hex: &str) -> Result<Vec<u8>, WireError> {
-    srp_server::parse_hex_number(a_hex)
-        .filter(|a| srp_server::public_a_is_valid(a))
-        .ok_or_else(|| WireError::invalid_parameter("SRP_A is not a valid SRP public value."))
+    Ok(password_verifier_challenge(
+        srp_server::number_hex(&salt),
+        srp_server::number_hex(&eph.b_pub),
+        B64.encode(secret_block),
+        &user_id,
+    ))
 }
 
 /// Who calls a trigger from a sign-in.
@@ -271,19 +182,19 @@ fn after_password(
                 .filter(|(k, _)| k.as_str() != "sub")
                 .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                 .collect();
-            let session = open_session(pool, username, &client.id, "NEW_PASSWORD_REQUIRED", now);
-            if let Some(key) = device_key {
-                set_session_device(pool, &session, key);
-            }
-            Ok(json!({
-                "ChallengeName": "NEW_PASSWORD_REQUIRED",
-                "Session": session,
-                "ChallengeParameters": {
+            Ok(open_challenge(
+                pool,
+                username,
+                &client.id,
+                "NEW_PASSWORD_REQUIRED",
+                now,
+                |open| open.device_key = device_key.map(str::to_owned),
+                json!({
                     "USER_ID_FOR_SRP": username,
                     "requiredAttributes": "[]",
                     "userAttributes": Value::Object(attrs).to_string(),
-                },
-            }))
+                }),
+            ))
         }
         UserStatus::Confirmed => {
             after_primary_auth(pool, region, client, username, now, device_key)
@@ -291,57 +202,13 @@ fn after_password(
     }
 }
 
-/// RespondToAuthChallenge: the answer to the challenge an open session waits for.
-pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
-    let client_id = required(req, "ClientId")?;
-    let name = required(req, "ChallengeName")?;
-    let (pool_id, client) = find_client(st, client_id)?;
-    let responses = string_map(req, "ChallengeResponses");
-    // AWS's own words for an answer with no responses at all (measured by MiniStack's authors).
-    if responses.is_empty() {
-        return Err(WireError::invalid_parameter(
-            "Missing required parameter challenge responses.",
-        ));
-    }
-    let typed = param(&responses, "USERNAME")?;
-    check_secret_hash(
-        &client,
-        typed,
-        responses.get("SECRET_HASH").map(String::as_str),
-    )?;
-    let region = st.region.clone();
-    let pool = pool_mut(st, &pool_id)?;
-    if name == "PASSWORD_VERIFIER" {
-        return password_verifier(pool, &region, &client, now, &responses);
-    }
-    if matches!(name, "DEVICE_SRP_AUTH" | "DEVICE_PASSWORD_VERIFIER") {
-        return device::respond(pool, &region, &client, now, name, req, &responses);
-    }
-    if name == super::custom_auth::CUSTOM_CHALLENGE {
-        return super::custom_auth::respond(pool, &region, &client, now, req, &responses);
-    }
-    if matches!(name, "SELECT_CHALLENGE" | "WEB_AUTHN") {
-        return super::user_auth::respond(pool, &region, &client, now, name, req, &responses);
-    }
-    if !matches!(
-        name,
-        "NEW_PASSWORD_REQUIRED"
-            | "SOFTWARE_TOKEN_MFA"
-            | "SMS_MFA"
-            | "EMAIL_OTP"
-            | "SMS_OTP"
-            | "SELECT_MFA_TYPE"
-            | "MFA_SETUP"
-    ) {
-        return Err(WireError::invalid_parameter(format!(
-            "Unsupported challenge {name}"
-        )));
-    }
-    let session_id = field(req, "Session").ok_or_else(|| missing("Session"))?;
-    let open = session(pool, session_id, &client.id, now)?;
-    if pool.find_user(typed).map(|u| u.username.as_str()) != Some(open.username.as_str()) {
-        return Err(WireError::not_authorized("Invalid session for the user."));
-    }
+/// RespondToAuthChallenge for the challenges of a password sign-in that an open session waits
+/// for: NEW_PASSWORD_REQUIRED, the second factors (and USER_AUTH's one-time codes),
+/// SELECT_MFA_TYPE and MFA_SETUP (`USERNAME` and `SECRET_HASH` already checked by the caller).
+pub(super) fn respond(pool: &mut UserPool, answer: Answer<'_>) -> Outcome {
+    let (region, client, now) = (answer.region, answer.client, answer.now);
+    let (name, responses) = (answer.name, answer.responses);
+    let (session_id, open) = answer.session(pool)?;
     let expected = if open.challenge == MFA_SETUP_VERIFIED {
         "MFA_SETUP"
     } else {
@@ -355,7 +222,7 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
     let username = open.username.clone();
     match name {
         "NEW_PASSWORD_REQUIRED" => {
-            let new_password = param(&responses, "NEW_PASSWORD")?;
+            let new_password = param(responses, "NEW_PASSWORD")?;
             let policy = pool.settings.password_policy;
             check_password_policy(&policy, new_password, PasswordCheck::Other)?;
             let pool_name = pool.srp_pool_name().to_owned();
@@ -364,7 +231,7 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             user.verifier = srp_server::verifier(&pool_name, &username, new_password, &salt);
             user.salt = salt.to_vec();
             user.status = UserStatus::Confirmed;
-            for (k, v) in &responses {
+            for (k, v) in responses {
                 if let Some(attr) = k.strip_prefix("userAttributes.")
                     && attr != "sub"
                 {
@@ -373,10 +240,10 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             }
             pool.sessions.remove(session_id);
             let device_key = open.device_key.as_deref();
-            after_primary_auth(pool, &region, &client, &username, now, device_key)
+            after_primary_auth(pool, region, client, &username, now, device_key)
         }
         "SOFTWARE_TOKEN_MFA" => {
-            let code = param(&responses, "SOFTWARE_TOKEN_MFA_CODE")?;
+            let code = param(responses, "SOFTWARE_TOKEN_MFA_CODE")?;
             let user = pool.users.get(&username).ok_or_else(internal)?;
             let secret = user.totp_secret.as_deref().unwrap_or_default();
             if !totp_matches(secret, code, now) {
@@ -388,7 +255,7 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             }
             pool.sessions.remove(session_id);
             let device_key = open.device_key.as_deref();
-            sign_in_tokens(pool, &region, &client, &username, now, device_key)
+            sign_in_tokens(pool, region, client, &username, now, device_key)
         }
         // EMAIL_OTP is an MFA and a USER_AUTH first factor; SMS_OTP the latter only.
         "SMS_MFA" | "EMAIL_OTP" | "SMS_OTP" => {
@@ -397,7 +264,7 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
                 "SMS_OTP" => "SMS_OTP_CODE",
                 _ => "EMAIL_OTP_CODE",
             };
-            let code = param(&responses, key)?;
+            let code = param(responses, key)?;
             let sent = open.code.as_deref().unwrap_or_default();
             if sent.is_empty() || !ct_eq(sent.as_bytes(), code.trim().as_bytes()) {
                 return Err(wrong_code(
@@ -409,10 +276,10 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             // Single use: the code goes with its session.
             pool.sessions.remove(session_id);
             let device_key = open.device_key.as_deref();
-            sign_in_tokens(pool, &region, &client, &username, now, device_key)
+            sign_in_tokens(pool, region, client, &username, now, device_key)
         }
         "SELECT_MFA_TYPE" => {
-            let answer = param(&responses, "ANSWER")?;
+            let answer = param(responses, "ANSWER")?;
             let user = pool.users.get(&username).ok_or_else(internal)?;
             let Some(kind) = enabled_mfa(user).into_iter().find(|k| *k == answer) else {
                 return Err(WireError::invalid_parameter(format!(
@@ -420,7 +287,7 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
                 )));
             };
             pool.sessions.remove(session_id);
-            let next = mfa_challenge(pool, &client, &username, kind, now)?;
+            let next = mfa_challenge(pool, client, &username, kind, now)?;
             if let (Some(key), Some(session)) = (&open.device_key, next["Session"].as_str()) {
                 set_session_device(pool, session, key);
             }
@@ -434,13 +301,13 @@ pub(super) fn respond_to_auth_challenge(st: &mut State, now: SystemTime, req: &V
             }
             pool.sessions.remove(session_id);
             let device_key = open.device_key.as_deref();
-            sign_in_tokens(pool, &region, &client, &username, now, device_key)
+            sign_in_tokens(pool, region, client, &username, now, device_key)
         }
     }
 }
 
 /// The PASSWORD_VERIFIER answer: the client's SRP proof, once per exchange.
-fn password_verifier(
+pub(super) fn password_verifier(
     pool: &mut UserPool,
     region: &str,
     client: &AppClient,

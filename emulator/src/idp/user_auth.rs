@@ -11,17 +11,14 @@
 //! the pool has MFA on (AWS: passwordless sign-in and MFA do not go together; a passwordless
 //! factor is the whole sign-in, no MFA follows it).
 
-use super::device::sign_in_tokens;
-use super::mfa::{enabled_mfa, mfa_challenge};
-use super::request::{
-    Outcome, check_secret_hash, field, internal, lookup_username, missing, param,
-};
-use super::session::{open_session, session};
+use super::outcome::{enabled_mfa, mfa_challenge, sign_in_tokens};
+use super::request::{Outcome, check_secret_hash, internal, lookup_username, param};
+use super::session::{Answer, open_challenge};
 use super::sign_in::{password_auth, start_srp};
 use super::webauthn::{request_options, verify_assertion};
 use crate::state::{AppClient, User, UserPool, UserStatus};
 use crate::wire::WireError;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
@@ -117,13 +114,17 @@ pub(super) fn initiate(
             )));
         }
     }
-    let session = open_session(pool, &username, &client.id, "SELECT_CHALLENGE", now);
-    Ok(json!({
-        "ChallengeName": "SELECT_CHALLENGE",
-        "Session": session,
-        "ChallengeParameters": {},
-        "AvailableChallenges": factors,
-    }))
+    let mut challenge = open_challenge(
+        pool,
+        &username,
+        &client.id,
+        "SELECT_CHALLENGE",
+        now,
+        |_| {},
+        json!({}),
+    );
+    challenge["AvailableChallenges"] = json!(factors);
+    Ok(challenge)
 }
 
 /// Opens the challenge of a passwordless factor: a code sent for EMAIL_OTP and SMS_OTP (as
@@ -140,38 +141,27 @@ fn open_factor(
     }
     let sub = pool.users.get(username).ok_or_else(internal)?.sub.clone();
     let (options, challenge) = request_options(pool, &sub);
-    let session = open_session(pool, username, &client.id, "WEB_AUTHN", now);
-    // The challenge lives and dies with its session, as a sent code does.
-    if let Some(open) = pool.sessions.get_mut(&session) {
-        open.code = Some(challenge);
-    }
-    Ok(json!({
-        "ChallengeName": "WEB_AUTHN",
-        "Session": session,
-        "ChallengeParameters": {
+    Ok(open_challenge(
+        pool,
+        username,
+        &client.id,
+        "WEB_AUTHN",
+        now,
+        // The challenge lives and dies with its session, as a sent code does.
+        |open| open.code = Some(challenge),
+        json!({
             "CREDENTIAL_REQUEST_OPTIONS": options,
             "USERNAME": username,
-        },
-    }))
+        }),
+    ))
 }
 
 /// RespondToAuthChallenge `SELECT_CHALLENGE` or `WEB_AUTHN` (`USERNAME` and `SECRET_HASH`
 /// already checked by the caller).
-pub(super) fn respond(
-    pool: &mut UserPool,
-    region: &str,
-    client: &AppClient,
-    now: SystemTime,
-    name: &str,
-    req: &Value,
-    responses: &BTreeMap<String, String>,
-) -> Outcome {
-    let typed = param(responses, "USERNAME")?;
-    let session_id = field(req, "Session").ok_or_else(|| missing("Session"))?;
-    let open = session(pool, session_id, &client.id, now)?;
-    if pool.find_user(typed).map(|u| u.username.as_str()) != Some(open.username.as_str()) {
-        return Err(WireError::not_authorized("Invalid session for the user."));
-    }
+pub(super) fn respond(pool: &mut UserPool, answer: Answer<'_>) -> Outcome {
+    let (region, client, now) = (answer.region, answer.client, answer.now);
+    let (name, responses) = (answer.name, answer.responses);
+    let (session_id, open) = answer.session(pool)?;
     if open.challenge != name {
         return Err(WireError::invalid_parameter(format!(
             "Invalid challenge {name}: the session is waiting for {}",

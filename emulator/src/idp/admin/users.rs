@@ -3,8 +3,8 @@
 
 use super::{flag, invalid, page, pool, strings, timestamp};
 use crate::idp::account::set_password;
+use crate::idp::codes::send_new_code;
 use crate::idp::lifecycle;
-use crate::idp::mfa::send_new_code;
 use crate::idp::request::{Outcome, check_flow, field, required, string_map};
 use crate::idp::sign_in::{PasswordCheck, check_password_policy, password_auth};
 use crate::idp::triggers::Caller;
@@ -239,7 +239,7 @@ pub(super) fn serve(st: &mut State, now: SystemTime, op: &str, req: &Value) -> O
         }
         "AdminRespondToAuthChallenge" => {
             // The same exchange as RespondToAuthChallenge: the session names the pool.
-            crate::idp::sign_in::respond_to_auth_challenge(st, now, req)
+            crate::idp::auth::respond_to_auth_challenge(st, now, req)
         }
         _ => Err(WireError::json(
             "UnknownOperationException",
@@ -594,7 +594,7 @@ fn admin_initiate_auth(st: &mut State, now: SystemTime, req: &Value) -> Outcome 
                 .ok_or_else(|| super::pool_not_found(&pool_id))?;
             crate::idp::custom_auth::initiate(p, &region, &client, now, &params)
         }
-        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => crate::idp::sign_in::initiate_auth(st, now, req),
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => crate::idp::auth::initiate_auth(st, now, req),
         other => Err(WireError::invalid_parameter(format!(
             "Initiate Auth method not supported: {other}"
         ))),

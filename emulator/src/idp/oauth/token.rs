@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 use std::time::SystemTime;
 
-use super::super::refresh::remember_refresh_token;
+use super::super::outcome::remember_refresh_token;
 use super::{OAuthRequest, authenticate, param};
 use crate::crypto::{ct_eq, random_uuid};
 use crate::state::{AppClient, State, UserPool};
