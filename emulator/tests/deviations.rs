@@ -238,3 +238,62 @@ async fn user_info_answers_the_attributes_the_tokens_scopes_cover() {
         ["custom:team", "given_name", "sub", "username"]
     );
 }
+
+/// Cognito's lockout ("Lockout behavior for failed sign-in attempts"): five wrong passwords
+/// are answered as such; then 1 s, 2 s, 4 s... of `Password attempts exceeded` (the right
+/// password too, and those attempts do not count); a success after a lockout, or 15 quiet
+/// minutes, starts afresh.
+#[tokio::test]
+async fn wrong_passwords_lock_a_user_out_for_doubling_times() {
+    let clock = cognito_sigv4::ManualClock::at_epoch_secs(1_800_000_000);
+    let emu = Emulator::builder()
+        .seed(Seed::reference())
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    let sign_in = |password: &'static str| {
+        let emu = &emu;
+        async move {
+            let (status, body) = idp(
+                emu,
+                "InitiateAuth",
+                json!({
+                    "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": WEB,
+                    "AuthParameters": { "USERNAME": "jdoe", "PASSWORD": password },
+                }),
+            )
+            .await;
+            match status {
+                200 => "signed in".to_owned(),
+                _ => body["message"].as_str().unwrap_or_default().to_owned(),
+            }
+        }
+    };
+    const RIGHT: &str = "Quickstart-Passw0rd!";
+    const INCORRECT: &str = "Incorrect username or password.";
+    const EXCEEDED: &str = "Password attempts exceeded";
+    for _ in 0..5 {
+        assert_eq!(sign_in("wrong").await, INCORRECT);
+    }
+    // The fifth failure locks for 1 s: even the right password is refused, and not counted.
+    assert_eq!(sign_in(RIGHT).await, EXCEEDED);
+    assert_eq!(sign_in("wrong").await, EXCEEDED);
+    clock.advance(std::time::Duration::from_secs(1));
+    // A sixth failure: 2 s.
+    assert_eq!(sign_in("wrong").await, INCORRECT);
+    clock.advance(std::time::Duration::from_secs(1));
+    assert_eq!(sign_in(RIGHT).await, EXCEEDED);
+    clock.advance(std::time::Duration::from_secs(1));
+    // A success after the lockout starts afresh: five more failures before the next one.
+    assert_eq!(sign_in(RIGHT).await, "signed in");
+    for _ in 0..5 {
+        assert_eq!(sign_in("wrong").await, INCORRECT);
+    }
+    assert_eq!(sign_in(RIGHT).await, EXCEEDED);
+    // Fifteen quiet minutes forget the failures too.
+    clock.advance(std::time::Duration::from_secs(15 * 60));
+    for _ in 0..5 {
+        assert_eq!(sign_in("wrong").await, INCORRECT);
+    }
+}

@@ -127,6 +127,7 @@ pub(super) fn sign_up(st: &mut State, now: SystemTime, req: &Value) -> Outcome {
             preferred_mfa: None,
             created: now,
             modified: now,
+            lockout: Default::default(),
         },
     );
     if decision.auto_confirm {

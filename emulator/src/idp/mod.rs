@@ -29,6 +29,7 @@ mod codes;
 mod custom_auth;
 mod device;
 mod lifecycle;
+mod lockout;
 mod mfa;
 pub(crate) mod oauth;
 mod outcome;

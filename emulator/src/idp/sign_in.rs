@@ -4,6 +4,7 @@
 
 use super::device::{after_primary_auth, check_device};
 use super::lifecycle;
+use super::lockout;
 use super::outcome::{enabled_mfa, mfa_challenge, sign_in_tokens};
 use super::request::{INCORRECT, Outcome, check_secret_hash, internal, lookup_username, param};
 use super::session::{
@@ -139,13 +140,15 @@ pub(super) fn password_auth(
         return Err(user_not_confirmed());
     }
     lifecycle::pre_authentication(caller(pool, region, client), user)?;
-    if !srp_server::password_matches(
+    let matches = srp_server::password_matches(
         pool.srp_pool_name(),
         &user.username,
         password,
         &user.salt,
         &user.verifier,
-    ) {
+    );
+    let user = pool.users.get_mut(&username).ok_or_else(internal)?;
+    if !lockout::attempt(user, now, matches)? {
         return Err(WireError::not_authorized(INCORRECT));
     }
     let device_key = params.get("DEVICE_KEY").map(String::as_str);
@@ -350,14 +353,16 @@ pub(super) fn password_verifier(
     }
     let user = pool.users.get(&username).ok_or_else(internal)?;
     let pool_name = pool.srp_pool_name();
-    if !proof_holds(
+    let matches = proof_holds(
         &pending,
         pool_name,
         &username,
         &user.verifier,
         timestamp,
         signature,
-    ) {
+    );
+    let user = pool.users.get_mut(&username).ok_or_else(internal)?;
+    if !lockout::attempt(user, now, matches)? {
         return Err(WireError::not_authorized(INCORRECT));
     }
     if !user.enabled {

@@ -44,7 +44,7 @@ pub(crate) use oauth::{AuthCode, CODE_LIFETIME, OAuthClient, OAuthState};
 pub use shared::{IssuedState, LockStats};
 pub(crate) use shared::{Shared, State, at_arrival};
 pub(crate) use user_pool::{
-    AppClient, ChallengeResult, ChallengeState, CustomChallenge, Group, OutboxEntry,
+    AppClient, ChallengeResult, ChallengeState, CustomChallenge, Group, Lockout, OutboxEntry,
     PasswordPolicy, RefreshTokenRecord, SrpPending, User, UserPool, UserStatus,
 };
 pub use user_pool::{DeliveryMedium, SentCode};

@@ -291,6 +291,19 @@ pub(crate) struct User {
     /// When the user was created and last changed (the epoch for seeded users).
     pub(crate) created: SystemTime,
     pub(crate) modified: SystemTime,
+    /// Failed password sign-ins, and the lockout they caused.
+    #[serde(default)]
+    pub(crate) lockout: Lockout,
+}
+
+/// A user's failed password sign-ins (see `idp::lockout`).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Lockout {
+    /// Failures since the last success or quiet spell.
+    pub(crate) failures: u32,
+    pub(crate) last_failure: Option<SystemTime>,
+    /// No sign-in with a password before this time.
+    pub(crate) locked_until: Option<SystemTime>,
 }
 
 impl std::fmt::Debug for AppClient {

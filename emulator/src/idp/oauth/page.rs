@@ -108,22 +108,33 @@ pub(super) fn login(st: &mut State, now: SystemTime, req: &OAuthRequest<'_>) -> 
     let typed = param(req.body, "username").unwrap_or_default();
     let password = param(req.body, "password").unwrap_or_default();
     let pool = st.user_pools.get_mut(req.pool_id).expect("checked");
-    let user = pool.find_user(&typed).filter(|u| {
-        srp_server::password_matches(
+    let found = pool.find_user(&typed).map(|u| {
+        let matches = srp_server::password_matches(
             pool.srp_pool_name(),
             &u.username,
             &password,
             &u.salt,
             &u.verifier,
-        )
-    });
-    let Some(user) = user else {
-        return sign_in_page(
-            req.pool_id,
-            req.body,
-            Some("Incorrect username or password."),
         );
+        (u.username.clone(), matches)
+    });
+    // The page counts toward the user's lockout as the API does.
+    let outcome = found.and_then(|(username, matches)| {
+        let user = pool.users.get_mut(&username)?;
+        Some(super::super::lockout::attempt(user, now, matches).map(|ok| ok.then_some(username)))
+    });
+    let username = match outcome {
+        Some(Ok(Some(username))) => username,
+        Some(Err(locked)) => return sign_in_page(req.pool_id, req.body, Some(locked.message())),
+        _ => {
+            return sign_in_page(
+                req.pool_id,
+                req.body,
+                Some("Incorrect username or password."),
+            );
+        }
     };
+    let user = pool.users.get(&username).expect("found");
     let refusal = if !user.enabled {
         Some("User is disabled.")
     } else if user.status != UserStatus::Confirmed {

@@ -480,6 +480,7 @@ fn user(pool: &UserPool, u: &UserSeed, sub: String) -> Result<User, Error> {
         preferred_mfa: u.preferred_mfa.clone(),
         created: std::time::UNIX_EPOCH,
         modified: std::time::UNIX_EPOCH,
+        lockout: Default::default(),
     })
 }
 
