@@ -35,6 +35,8 @@ pub(crate) struct Grant<'a> {
     pub(crate) origin_jti: &'a str,
     /// Shared by the ID and access token of one issue.
     pub(crate) event_id: &'a str,
+    /// The tracked device the sign-in ran on: Cognito names it in the access token.
+    pub(crate) device_key: Option<&'a str>,
 }
 
 impl Grant<'_> {
@@ -110,6 +112,9 @@ impl Grant<'_> {
         access.insert("iat".into(), json!(iat));
         access.insert("jti".into(), json!(random_uuid()));
         access.insert("username".into(), json!(user.username));
+        if let Some(device_key) = self.device_key {
+            access.insert("device_key".into(), json!(device_key));
+        }
         access
     }
 }
@@ -185,6 +190,7 @@ pub(crate) fn user_pool_id_token_claims(
         auth_time: now,
         origin_jti: &random_uuid(),
         event_id: &random_uuid(),
+        device_key: None,
     };
     Some(Value::Object(grant.id_token_claims()))
 }

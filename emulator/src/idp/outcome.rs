@@ -185,34 +185,47 @@ pub(super) fn sign_in_tokens(
     };
     let new_device = pool.device_tracking.is_some() && device_key.is_none();
     lifecycle::post_authentication(caller, user, new_device)?;
-    let mut tokens = issue_tokens(pool, region, client, username, now, None, true)?;
-    if pool.device_tracking.is_some() {
-        let key = match device_key {
-            Some(key) => key.to_owned(),
-            None => {
-                let key = format!("{region}_{}", random_uuid());
-                // AWS's group keys look like `-abcDEF123`.
-                let group_key = format!("-{}", random_alnum(9));
-                tokens["NewDeviceMetadata"] = json!({
-                    "DeviceKey": key,
-                    "DeviceGroupKey": group_key,
-                });
-                pool.devices
-                    .insert(key.clone(), Device::new(username, group_key, now));
-                key
-            }
-        };
-        if let Some(refresh) = tokens["RefreshToken"].as_str()
-            && let Some(record) = pool.refresh_tokens.get_mut(refresh)
-        {
-            record.device_key = Some(key);
+    // In a pool that tracks devices the sign-in runs on one, known or new, named in the
+    // access token (`device_key`) and bound to the refresh token.
+    let mut new_metadata = None;
+    let key = pool.device_tracking.is_some().then(|| match device_key {
+        Some(key) => key.to_owned(),
+        None => {
+            let key = format!("{region}_{}", random_uuid());
+            // AWS's group keys look like `-abcDEF123`.
+            let group_key = format!("-{}", random_alnum(9));
+            new_metadata = Some(json!({ "DeviceKey": key, "DeviceGroupKey": group_key }));
+            pool.devices
+                .insert(key.clone(), Device::new(username, group_key, now));
+            key
         }
+    });
+    let mut tokens = issue_tokens(
+        pool,
+        region,
+        client,
+        username,
+        now,
+        None,
+        key.as_deref(),
+        true,
+    )?;
+    if let Some(metadata) = new_metadata {
+        tokens["NewDeviceMetadata"] = metadata;
+    }
+    if let Some(key) = key
+        && let Some(refresh) = tokens["RefreshToken"].as_str()
+        && let Some(record) = pool.refresh_tokens.get_mut(refresh)
+    {
+        record.device_key = Some(key);
     }
     Ok(json!({ "AuthenticationResult": tokens, "ChallengeParameters": {} }))
 }
 
 /// Mints an ID and an access token (and, when `with_refresh`, a refresh token) for `username`.
-/// `family` continues a sign-in (`origin_jti`, `auth_time`) on refresh.
+/// `family` continues a sign-in (`origin_jti`, `auth_time`) on refresh; `device_key` is the
+/// tracked device it runs on.
+#[allow(clippy::too_many_arguments)] // each is one fact of the issue; a struct would only rename them
 pub(super) fn issue_tokens(
     pool: &mut UserPool,
     region: &str,
@@ -220,6 +233,7 @@ pub(super) fn issue_tokens(
     username: &str,
     now: SystemTime,
     family: Option<(String, SystemTime)>,
+    device_key: Option<&str>,
     with_refresh: bool,
 ) -> Outcome {
     let user = pool.users.get(username).ok_or_else(internal)?;
@@ -234,6 +248,7 @@ pub(super) fn issue_tokens(
         auth_time,
         origin_jti: &origin_jti,
         event_id: &random_uuid(),
+        device_key,
     };
     let (mut id, mut access) = (grant.id_token_claims(), grant.access_token_claims());
     let source = if family_given {

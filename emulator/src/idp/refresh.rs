@@ -101,6 +101,7 @@ pub(super) fn refresh(
         &record.username,
         now,
         Some((record.origin_jti.clone(), record.auth_time)),
+        record.device_key.as_deref(),
         rotate,
     )?;
     if let (Some(bound), Some(new)) = (&record.device_key, tokens["RefreshToken"].as_str())

@@ -188,6 +188,7 @@ impl Issue<'_> {
                 auth_time: self.auth_time,
                 origin_jti: &origin_jti,
                 event_id: &random_uuid(),
+                device_key: None,
             };
             let mut access: Map<String, Value> = grant.access_token_claims();
             access.insert("scope".into(), json!(self.scopes.join(" ")));
