@@ -18,6 +18,10 @@
 //! Unverified choice (no public record found): a `CustomRoleArn` the role mapping does not
 //! give answers `InvalidParameterException: Invalid CustomRoleArn: the role '<arn>' is not in
 //! the token's cognito:roles.`
+//!
+//! A role is used only when its trust policy lets `cognito-identity.amazonaws.com` assume it
+//! for the pool and the identity's `amr`, as STS decides for Cognito on AWS: a role without
+//! any trust policy is refused with `InvalidIdentityPoolConfigurationException` (issue 24).
 
 mod admin;
 mod logins;
@@ -348,7 +352,7 @@ fn get_credentials_for_identity(
     // pool as audience and the identity's `amr`: a role that does not exist, or whose trust
     // policy refuses that, fails there, and Cognito answers InvalidIdentityPoolConfiguration
     // (the answer quoted for role-trust mistakes in amazon-cognito-auth-js#167 and #196,
-    // aws-sdk-js#4112). A role without an explicit policy trusts the pools that use it.
+    // aws-sdk-js#4112). A role without any trust policy trusts no one, as on AWS (issue 24).
     let amr = amr(&verified);
     let amr: Vec<&str> = amr.iter().map(String::as_str).collect();
     let trusted = st.roles.get(&role).map(|r| {
@@ -358,7 +362,7 @@ fn get_credentials_for_identity(
             amr: &amr,
             sub: &identity_id,
         })
-        .unwrap_or(true)
+        .unwrap_or(false)
     });
     if trusted != Some(true) {
         return Err(WireError::json(
