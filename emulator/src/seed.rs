@@ -522,6 +522,12 @@ pub struct IdentityPoolSeed {
     pub authenticated_role_arn: Option<String>,
     /// Role for guests.
     pub unauthenticated_role_arn: Option<String>,
+    /// AWS's `DeveloperProviderName` (1 to 128 of letters, digits, `_`, `.`, `-`): the
+    /// "domain" of the users the app's back end authenticates itself. The back end, signed
+    /// with an admin key pair, trades `{<name>: <user id>}` for an identity id and an OpenID
+    /// token (GetOpenIdTokenForDeveloperIdentity), which the app presents as the login
+    /// `cognito-identity.amazonaws.com` (GetCredentialsForIdentity) or to STS.
+    pub developer_provider_name: Option<String>,
 }
 
 /// A login token the emulator accepts for a provider it cannot verify by signature: the

@@ -1,7 +1,11 @@
 //! The emulator's cognito-identity and STS, driven by the official `aws-sdk-cognitoidentity`
 //! and `aws-sdk-sts` clients.
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod basic;
+mod developer;
 mod enhanced;
 mod rules;
 mod social;
