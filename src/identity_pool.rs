@@ -51,6 +51,13 @@ pub enum LoginProvider {
     Oidc(String),
     /// A SAML provider, given by its ARN.
     Saml(String),
+    /// A developer-authenticated identity: the identity pool's own OpenID token that the app's
+    /// back end obtained with GetOpenIdTokenForDeveloperIdentity, under the key
+    /// `cognito-identity.amazonaws.com`. The token comes with its identity id (GetId refuses
+    /// such tokens): give both with [`Logins::with_developer`], or a
+    /// [`DeveloperTokenSource`](crate::credentials::DeveloperTokenSource) to
+    /// [`FederatedCredentials`](crate::credentials::FederatedCredentials).
+    Developer,
 }
 
 impl LoginProvider {
@@ -72,6 +79,7 @@ impl LoginProvider {
                 .trim_end_matches('/')
                 .to_owned(),
             LoginProvider::Saml(arn) => arn.clone(),
+            LoginProvider::Developer => "cognito-identity.amazonaws.com".to_owned(),
         }
     }
 }
@@ -82,6 +90,8 @@ impl LoginProvider {
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Logins {
     tokens: BTreeMap<String, Jwt>,
+    /// The identity a developer token ([`LoginProvider::Developer`]) was issued for.
+    developer_identity_id: Option<String>,
 }
 
 impl Logins {
@@ -100,6 +110,21 @@ impl Logins {
     pub fn with_key(mut self, provider_key: impl Into<String>, token: Jwt) -> Self {
         self.tokens.insert(provider_key.into(), token);
         self
+    }
+
+    /// Adds (or replaces) a developer-authenticated identity's token
+    /// ([`LoginProvider::Developer`]) with the identity id the back end obtained it for: the
+    /// exchanges use that identity, without GetId.
+    pub fn with_developer(mut self, identity_id: impl Into<String>, token: Jwt) -> Self {
+        self.tokens.insert(LoginProvider::Developer.key(), token);
+        self.developer_identity_id = Some(identity_id.into());
+        self
+    }
+
+    /// The identity id of the developer token, if the logins hold one (see
+    /// [`with_developer`](Self::with_developer)).
+    pub fn developer_identity_id(&self) -> Option<&str> {
+        self.developer_identity_id.as_deref()
     }
 
     /// Logins holding a user pool's ID token, keyed as the config's user pool.
@@ -387,12 +412,18 @@ impl IdentityPoolClient {
     /// once, as aws-sdk-android does. Returns the identity id in use — the one the answer names,
     /// which differs from the cached one when the service merged a guest identity into the
     /// person's own — and the credentials.
+    ///
+    /// Logins with a developer token ([`Logins::with_developer`]) use its identity id, whatever
+    /// is cached, and never GetId (which refuses the pool's own tokens).
     pub async fn credentials_for(
         &self,
         cached_identity_id: Option<&str>,
         logins: &Logins,
         custom_role_arn: Option<&str>,
     ) -> Result<(String, Credentials)> {
+        if let Some(id) = logins.developer_identity_id() {
+            return self.exchange(id, logins, custom_role_arn).await;
+        }
         if let Some(cached) = cached_identity_id {
             match self.exchange(cached, logins, custom_role_arn).await {
                 Ok(answer) => return Ok(answer),
@@ -459,6 +490,9 @@ impl IdentityPoolClient {
     /// the service rejects as stale is resolved again once (as in
     /// [`credentials_for`](Self::credentials_for)). Returns the identity id in use and the
     /// credentials.
+    ///
+    /// A developer token ([`Logins::with_developer`]) already is the OpenID token: it goes to
+    /// STS as it is, for its identity.
     pub async fn basic_flow_credentials_for(
         &self,
         cached_identity_id: Option<&str>,
@@ -467,6 +501,15 @@ impl IdentityPoolClient {
         session_name: &str,
         duration: Option<Duration>,
     ) -> Result<(String, Credentials)> {
+        if let (Some(id), Some(token)) = (
+            logins.developer_identity_id(),
+            logins.get(&LoginProvider::Developer.key()),
+        ) {
+            let creds = self
+                .assume_role_with_web_identity(token, role_arn, session_name, duration)
+                .await?;
+            return Ok((id.to_owned(), creds));
+        }
         if let Some(cached) = cached_identity_id {
             match self.get_open_id_token(cached, logins).await {
                 Ok(token) => {
@@ -615,6 +658,10 @@ mod tests {
         );
         let saml = "arn:aws:iam::123456789012:saml-provider/Corp";
         assert_eq!(LoginProvider::Saml(saml.into()).key(), saml);
+        assert_eq!(
+            LoginProvider::Developer.key(),
+            "cognito-identity.amazonaws.com"
+        );
     }
 
     #[test]

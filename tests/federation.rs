@@ -97,26 +97,7 @@ async fn role_of(emu: &RunningEmulator, creds: &FederatedCredentials) -> String 
 }
 
 async fn statuses(emu: &RunningEmulator, creds: &FederatedCredentials) -> (u16, u16) {
-    let api = ApiClient::builder(format!(
-        "http://{}/prod",
-        emu.api_host("reference").expect("api")
-    ))
-    .connect_to(emu.addr())
-    .clock(emu.clock())
-    .credentials_provider(creds.clone())
-    .build()
-    .expect("api client");
-    let mut out = [0u16; 2];
-    for (i, path) in ["/google", "/cip"].into_iter().enumerate() {
-        out[i] = api
-            .request(Method::GET, path)
-            .send()
-            .await
-            .expect("request")
-            .status()
-            .as_u16();
-    }
-    (out[0], out[1])
+    support::google_and_cip_statuses(emu, creds.clone()).await
 }
 
 #[tokio::test]

@@ -522,6 +522,12 @@ pub struct IdentityPoolSeed {
     pub authenticated_role_arn: Option<String>,
     /// Role for guests.
     pub unauthenticated_role_arn: Option<String>,
+    /// AWS's `DeveloperProviderName` (1 to 128 of letters, digits, `_`, `.`, `-`): the
+    /// "domain" of the users the app's back end authenticates itself. The back end, signed
+    /// with an admin key pair, trades `{<name>: <user id>}` for an identity id and an OpenID
+    /// token (GetOpenIdTokenForDeveloperIdentity), which the app presents as the login
+    /// `cognito-identity.amazonaws.com` (GetCredentialsForIdentity) or to STS.
+    pub developer_provider_name: Option<String>,
 }
 
 /// A login token the emulator accepts for a provider it cannot verify by signature: the
@@ -621,10 +627,11 @@ pub struct RoleSeed {
     /// entry per `Allow` statement (`[]` trusts no one). Checked by STS
     /// (AssumeRoleWithWebIdentity: `AccessDenied`) and by identity pools, which assume roles
     /// as `cognito-identity.amazonaws.com` (GetCredentialsForIdentity:
-    /// `InvalidIdentityPoolConfigurationException`). Without it the role trusts what
-    /// Cognito's console writes for an identity pool's roles: STS lets a GetOpenIdToken token
-    /// assume its pool's authenticated or unauthenticated role (by its `amr`), and any of the
-    /// emulator's OIDC issuers' tokens any role; identity pools may use any role.
+    /// `InvalidIdentityPoolConfigurationException`). A role with neither `trust` nor
+    /// `trust_policy` cannot be used by an identity pool (the enhanced flow refuses it, as
+    /// AWS does); STS still lets a GetOpenIdToken token assume its pool's authenticated or
+    /// unauthenticated role (by its `amr`, as the console's policy would), and any of the
+    /// emulator's OIDC issuers' tokens any role.
     pub trust: Option<Vec<TrustSeed>>,
     /// The trust policy as IAM's JSON document (a string, or the document itself as a table):
     /// evaluated as IAM does for `sts:AssumeRoleWithWebIdentity` (by STS and by identity

@@ -26,6 +26,14 @@
 //! already belong to another identity, Cognito refuses the guest id and the provider resolves
 //! the person's own identity with GetId.
 //!
+//! **Developer-authenticated identities.** The app's back end vouches for its own users: it
+//! calls GetOpenIdTokenForDeveloperIdentity with its AWS credentials and hands the app an
+//! identity id and the identity pool's OpenID token. Give the app's call to its back end as a
+//! [`DeveloperTokenSource`] ([`FederatedCredentialsBuilder::developer`],
+//! [`LoginSources::developer`]): the token goes to GetCredentialsForIdentity as the login
+//! `cognito-identity.amazonaws.com` for that identity (never to GetId, which refuses it), and
+//! the source is asked again at every renewal, and when the pool refuses its token as expired.
+//!
 //! **Never one person's identity for the next.** Only a *guest* id is handed over; an
 //! authenticated identity id is dropped whenever the logins change, and
 //! [`sign_out`](FederatedCredentials::sign_out) forgets the logins, the identity id and the
@@ -39,14 +47,33 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError, future};
 
 use super::core::{BoxFuture, ExchangeLogins, Identity, IdentityCredentials, RoleChoice};
-use super::{BasicFlow, DEFAULT_REFRESH_MARGIN, TokenSource};
+use super::{BasicFlow, DEFAULT_REFRESH_MARGIN, DeveloperTokenSource, TokenSource};
 use crate::config::CognitoConfig;
 use crate::identity_pool::{IdentityPoolClient, LoginProvider, Logins};
 use crate::time::{Clock, SharedClock, share};
 use crate::{Error, ErrorKind, Result};
 
+/// Where a login's tokens come from.
+#[derive(Clone)]
+enum Source {
+    /// A provider's token.
+    Token(Arc<dyn TokenSource>),
+    /// The app's back end: an identity id and the identity pool's token for it.
+    Developer(Arc<dyn DeveloperTokenSource>),
+}
+
+impl Source {
+    /// The source was refused `token` as expired.
+    fn refused(&self, token: &crate::secret::Jwt) {
+        match self {
+            Source::Token(s) => s.refused(token),
+            Source::Developer(s) => s.refused(token),
+        }
+    }
+}
+
 /// One login: the provider and where its tokens come from.
-type Login = (LoginProvider, Arc<dyn TokenSource>);
+type Login = (LoginProvider, Source);
 
 /// Logins to [sign in](FederatedCredentials::sign_in) with: one or more providers, each with
 /// where its tokens come from.
@@ -62,9 +89,23 @@ impl LoginSources {
     }
 
     /// Adds a login; a provider given twice keeps the last source.
-    pub fn with(mut self, provider: LoginProvider, source: impl TokenSource + 'static) -> Self {
+    pub fn with(self, provider: LoginProvider, source: impl TokenSource + 'static) -> Self {
+        self.push(provider, Source::Token(Arc::new(source)))
+    }
+
+    /// Adds a developer-authenticated identity ([`LoginProvider::Developer`]): `source` asks
+    /// the app's back end for an identity id and its token (see the
+    /// [module docs](crate::credentials)).
+    pub fn developer(self, source: impl DeveloperTokenSource + 'static) -> Self {
+        self.push(
+            LoginProvider::Developer,
+            Source::Developer(Arc::new(source)),
+        )
+    }
+
+    fn push(mut self, provider: LoginProvider, source: Source) -> Self {
         self.logins.retain(|(p, _)| *p != provider);
-        self.logins.push((provider, Arc::new(source)));
+        self.logins.push((provider, source));
         self
     }
 
@@ -163,6 +204,14 @@ impl FederatedCredentialsBuilder {
     /// last source). Without any login the identity is a guest.
     pub fn login(mut self, provider: LoginProvider, source: impl TokenSource + 'static) -> Self {
         self.logins = self.logins.with(provider, source);
+        self
+    }
+
+    /// Adds a developer-authenticated identity: `source` asks the app's back end for an
+    /// identity id and the identity pool's token for it, at every renewal. See
+    /// [`LoginSources::developer`].
+    pub fn developer(mut self, source: impl DeveloperTokenSource + 'static) -> Self {
+        self.logins = self.logins.developer(source);
         self
     }
 
@@ -305,15 +354,29 @@ impl FederatedCredentials {
     async fn fresh_logins(&self) -> Result<Logins> {
         let sources = self.logins().clone();
         let mut logins = Logins::new();
+        let empty = |provider: &LoginProvider| {
+            Error::new(
+                ErrorKind::InvalidToken,
+                format!("the token source for {} returned no token", provider.key()),
+            )
+        };
         for (provider, source) in &sources {
-            let token = source.token().await?;
-            if token.is_empty() {
-                return Err(Error::new(
-                    ErrorKind::InvalidToken,
-                    format!("the token source for {} returned no token", provider.key()),
-                ));
-            }
-            logins = logins.with(provider, token);
+            logins = match source {
+                Source::Token(source) => {
+                    let token = source.token().await?;
+                    if token.is_empty() {
+                        return Err(empty(provider));
+                    }
+                    logins.with(provider, token)
+                }
+                Source::Developer(source) => {
+                    let answer = source.developer_token().await?;
+                    if answer.token().is_empty() || answer.identity_id().is_empty() {
+                        return Err(empty(provider));
+                    }
+                    logins.with_developer(answer.identity_id(), answer.token().clone())
+                }
+            };
         }
         Ok(logins)
     }

@@ -3,7 +3,8 @@
 //! - [`Session`]: a user-pool sign-in (SRP or password, with challenges), its refreshing tokens,
 //!   and the AWS credentials its ID token buys at the identity pool.
 //! - [`FederatedCredentials`]: AWS credentials for Google, Facebook, Apple, Amazon, OIDC or SAML
-//!   identities, or guests, straight at the identity pool.
+//!   identities, developer-authenticated identities (the app's back end vouches for its own
+//!   users, [`DeveloperTokenSource`]), or guests, straight at the identity pool.
 //!
 //! Both rest on one core (`core`): the identity id, the enhanced or basic flow, and
 //! single-flight refresh before expiry ([`crate::cache`]); they differ only in where the logins
@@ -15,6 +16,7 @@
 
 mod background;
 mod core;
+mod developer;
 mod federated;
 mod session;
 mod sign_in;
@@ -26,6 +28,10 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
 
 pub use self::core::BasicFlow;
+pub use developer::{
+    DeveloperToken, DeveloperTokenFuture, DeveloperTokenSource, FnDeveloperTokenSource,
+    developer_token_fn,
+};
 pub use federated::{FederatedCredentials, FederatedCredentialsBuilder, LoginSources};
 pub use session::{
     DEFAULT_BACKGROUND_POLL, DEFAULT_REFRESH_TIMEOUT, DEFAULT_ROTATION_RACE_WAIT, Session,

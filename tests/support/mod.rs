@@ -246,3 +246,31 @@ pub fn capture_all_logs() -> CapturedLogs {
         .expect("only one subscriber per test binary");
     captured
 }
+
+/// The statuses of the reference API's `GET /google` and `GET /cip`, signed with `credentials`
+/// at the emulator's time.
+pub async fn google_and_cip_statuses(
+    emu: &RunningEmulator,
+    credentials: impl aws_credential_types::provider::ProvideCredentials + 'static,
+) -> (u16, u16) {
+    let api = cognito_sigv4::client::ApiClient::builder(format!(
+        "http://{}/prod",
+        emu.api_host("reference").expect("api")
+    ))
+    .connect_to(emu.addr())
+    .clock(emu.clock())
+    .credentials_provider(credentials)
+    .build()
+    .expect("api client");
+    let mut out = [0u16; 2];
+    for (i, path) in ["/google", "/cip"].into_iter().enumerate() {
+        out[i] = api
+            .request(http::Method::GET, path)
+            .send()
+            .await
+            .expect("request")
+            .status()
+            .as_u16();
+    }
+    (out[0], out[1])
+}

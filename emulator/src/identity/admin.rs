@@ -3,15 +3,12 @@
 //! was built from; every change edits that seed and builds the pool again (its identities
 //! kept), so the control plane validates exactly as a seed does.
 
-use crate::credentials::verify_admin;
 use crate::error::Error;
 use crate::seed::{IdentityPoolSeed, MappingRuleSeed, RoleMappingSeed, UserPoolProviderSeed};
-use crate::sigv4::SignedRequest;
 use crate::state::{IdentityPool, State};
 use crate::wire::WireError;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use std::time::SystemTime;
 
 const OPERATIONS: &[&str] = &[
     "CreateIdentityPool",
@@ -26,11 +23,7 @@ const OPERATIONS: &[&str] = &[
 ];
 
 /// Members described as given.
-const DESCRIBED: &[&str] = &[
-    "DeveloperProviderName",
-    "OpenIdConnectProviderARNs",
-    "IdentityPoolTags",
-];
+const DESCRIBED: &[&str] = &["OpenIdConnectProviderARNs", "IdentityPoolTags"];
 
 pub(super) fn serves(op: &str) -> bool {
     OPERATIONS.contains(&op)
@@ -38,16 +31,8 @@ pub(super) fn serves(op: &str) -> bool {
 
 type Outcome = Result<Value, WireError>;
 
-pub(super) fn serve(
-    st: &mut State,
-    now: SystemTime,
-    op: &str,
-    signed: &SignedRequest<'_>,
-    req: &Value,
-) -> Outcome {
-    let region = st.region.clone();
-    verify_admin(st, signed, "cognito-identity", &region, now)
-        .map_err(|r| WireError::json_auth(&r))?;
+/// Serves one operation for a caller whose signature the caller of this checked.
+pub(super) fn serve(st: &mut State, op: &str, req: &Value) -> Outcome {
     match op {
         "CreateIdentityPool" => {
             let name = required(req, "IdentityPoolName")?;
@@ -103,23 +88,23 @@ pub(super) fn serve(
             let identities: Vec<Value> = p
                 .identities
                 .iter()
-                .map(|(id, i)| json!({ "IdentityId": id, "Logins": i.logins.keys().collect::<Vec<_>>() }))
+                .map(|(id, i)| json!({ "IdentityId": id, "Logins": p.login_names(i) }))
                 .collect();
             Ok(json!({ "IdentityPoolId": p.id, "Identities": identities }))
         }
         "DescribeIdentity" => {
             let id = required(req, "IdentityId")?;
-            let found = st
+            let logins = st
                 .identity_pools
                 .values()
-                .find_map(|p| p.identities.get(id))
+                .find_map(|p| p.identities.get(id).map(|i| p.login_names(i)))
                 .ok_or_else(|| {
                     WireError::json(
                         "ResourceNotFoundException",
                         format!("Identity '{id}' not found."),
                     )
                 })?;
-            Ok(json!({ "IdentityId": id, "Logins": found.logins.keys().collect::<Vec<_>>() }))
+            Ok(json!({ "IdentityId": id, "Logins": logins }))
         }
         _ => Err(WireError::json(
             "UnknownOperationException",
@@ -180,6 +165,21 @@ fn apply_settings(mut seed: IdentityPoolSeed, req: &Value) -> Result<IdentityPoo
     }
     if let Some(v) = req.get("AllowClassicFlow") {
         seed.allow_classic_flow = v.as_bool().unwrap_or(false);
+    }
+    if let Some(name) = field(req, "DeveloperProviderName") {
+        // AWS's guide: once set, the developer provider name cannot be changed. The text of
+        // the refusal is the emulator's.
+        if seed
+            .developer_provider_name
+            .as_deref()
+            .is_some_and(|old| old != name)
+        {
+            return Err(WireError::json(
+                "InvalidParameterException",
+                "DeveloperProviderName cannot be changed once set.",
+            ));
+        }
+        seed.developer_provider_name = Some(name.to_owned());
     }
     for p in req
         .get("CognitoIdentityProviders")
@@ -262,6 +262,9 @@ fn describe(p: &IdentityPool) -> Value {
         .collect();
     out.insert("SupportedLoginProviders".into(), Value::Object(logins));
     out.insert("SamlProviderARNs".into(), json!(p.saml_provider_arns));
+    if let Some(name) = &p.developer_provider_name {
+        out.insert("DeveloperProviderName".into(), json!(name));
+    }
     for (k, v) in &p.described {
         out.insert(k.clone(), v.clone());
     }

@@ -1,11 +1,14 @@
 //! Verifying the tokens in `Logins`: user pools' ID tokens and OIDC issuers' tokens by
 //! signature, issuer, expiry and audience; Facebook, Login with Amazon and SAML logins by
-//! the seed's `test_logins` (the emulator cannot ask those providers).
+//! the seed's `test_logins` (the emulator cannot ask those providers); and the pool's own
+//! tokens (`cognito-identity.amazonaws.com`, from GetOpenIdTokenForDeveloperIdentity), which
+//! stand for the identity they were issued to.
 
 use super::NOT_SUPPORTED_PROVIDER;
 use crate::calls::RefusalReason;
 use crate::keys::{self, JwtRejection, audiences, claim_secs, claim_str};
 use crate::state::{IdentityPool, State, test_login_key};
+use crate::tokens::{COGNITO_IDENTITY_ISSUER, COGNITO_IDENTITY_PROVIDER};
 use crate::wire::WireError;
 use serde_json::Value;
 
@@ -18,10 +21,11 @@ pub(super) struct VerifiedLogin {
     pub(super) provider: String,
     pub(super) subject: String,
     pub(super) claims: Value,
-    /// Its own entry in the identity's `amr`, after the provider's name:
-    /// `<provider>:CognitoSignIn:<sub>` for a user pool, `<provider>:<audience>:<sub>` for
-    /// others, `<provider ARN>:<sub>` for SAML.
-    pub(super) amr_entry: String,
+    /// What it adds to the identity's `amr` after `authenticated`: the provider's name, then
+    /// its own entry (`<provider>:CognitoSignIn:<sub>` for a user pool,
+    /// `<provider>:<audience>:<sub>` for others, `<provider ARN>:<sub>` for SAML); for a
+    /// token of the pool itself, the entries it carries.
+    pub(super) amr: Vec<String>,
 }
 
 impl VerifiedLogin {
@@ -33,12 +37,13 @@ impl VerifiedLogin {
                 WireError::not_authorized("Invalid login token. Missing a required claim: sub")
             })?
             .to_owned();
+        let entry = if middle.is_empty() {
+            format!("{provider}:{subject}")
+        } else {
+            format!("{provider}:{middle}:{subject}")
+        };
         Ok(VerifiedLogin {
-            amr_entry: if middle.is_empty() {
-                format!("{provider}:{subject}")
-            } else {
-                format!("{provider}:{middle}:{subject}")
-            },
+            amr: vec![provider.to_owned(), entry],
             provider: provider.to_owned(),
             subject,
             claims,
@@ -78,6 +83,9 @@ pub(super) fn verify_login(
     token: &str,
     now: u64,
 ) -> Result<VerifiedLogin, WireError> {
+    if provider == COGNITO_IDENTITY_PROVIDER {
+        return verify_pool_token(st, pool, token, now);
+    }
     if let Some(up) = pool.user_pool_providers.get(provider) {
         let user_pool = st
             .user_pools
@@ -200,4 +208,59 @@ fn verify_test_login(
         Some(login.subject.as_str())
     );
     VerifiedLogin::new(provider, login.claims.clone(), &middle)
+}
+
+/// A token of the identity pool itself (GetOpenIdTokenForDeveloperIdentity's, as AWS's
+/// developer-authenticated flow presents it to GetCredentialsForIdentity under
+/// `cognito-identity.amazonaws.com`): verified with cognito-identity's key, it stands for the
+/// identity it names (`sub`, which must be one of the pool's), with the `amr` it carries.
+///
+/// Emulator's choice (AWS's texts are not published): a token of another pool answers
+/// `Invalid login token. Incorrect token audience.` (the OIDC text), a guest's token
+/// `Invalid login token. Not an authenticated token.`, one whose identity the pool no longer
+/// has `Identity '<id>' not found.` (ResourceNotFoundException).
+fn verify_pool_token(
+    st: &State,
+    pool: &IdentityPool,
+    token: &str,
+    now: u64,
+) -> Result<VerifiedLogin, WireError> {
+    let (_, claims, _, _) = keys::split(token).map_err(rejection)?;
+    if claim_str(&claims, "iss") != Some(COGNITO_IDENTITY_ISSUER) {
+        return Err(WireError::not_authorized(
+            "Invalid login token. Issuer doesn't match providerName",
+        ));
+    }
+    let claims = st.cognito_identity_key.verify(token).map_err(rejection)?;
+    check_expiry(&claims, now)?;
+    if claim_str(&claims, "aud") != Some(pool.id.as_str()) {
+        return Err(WireError::not_authorized(
+            "Invalid login token. Incorrect token audience.",
+        ));
+    }
+    let amr: Vec<String> = (claims.get("amr").cloned())
+        .and_then(|amr| serde_json::from_value(amr).ok())
+        .unwrap_or_default();
+    if !amr.iter().any(|a| a == "authenticated") {
+        return Err(WireError::not_authorized(
+            "Invalid login token. Not an authenticated token.",
+        ));
+    }
+    let subject = claim_str(&claims, "sub")
+        .ok_or_else(|| {
+            WireError::not_authorized("Invalid login token. Missing a required claim: sub")
+        })?
+        .to_owned();
+    if !pool.identities.contains_key(&subject) {
+        return Err(WireError::json(
+            "ResourceNotFoundException",
+            format!("Identity '{subject}' not found."),
+        ));
+    }
+    Ok(VerifiedLogin {
+        provider: COGNITO_IDENTITY_PROVIDER.to_owned(),
+        subject,
+        amr: amr.into_iter().filter(|a| a != "authenticated").collect(),
+        claims,
+    })
 }

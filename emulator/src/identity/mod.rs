@@ -1,5 +1,6 @@
 //! cognito-identity (AWSCognitoIdentityService) over JSON 1.1: GetId,
-//! GetCredentialsForIdentity and GetOpenIdToken.
+//! GetCredentialsForIdentity and GetOpenIdToken; developer-authenticated identities
+//! ([`developer`]); the control plane (`admin`).
 //!
 //! Every login token is verified for real: the provider must be configured on the identity
 //! pool, the token's `iss` must name that provider, its RS256 signature must verify with the
@@ -18,12 +19,22 @@
 //! Unverified choice (no public record found): a `CustomRoleArn` the role mapping does not
 //! give answers `InvalidParameterException: Invalid CustomRoleArn: the role '<arn>' is not in
 //! the token's cognito:roles.`
+//!
+//! A role is used only when its trust policy lets `cognito-identity.amazonaws.com` assume it
+//! for the pool and the identity's `amr`, as STS decides for Cognito on AWS: a role without
+//! any trust policy is refused with `InvalidIdentityPoolConfigurationException` (issue 24).
+//!
+//! GetId refuses a token of the pool itself (`cognito-identity.amazonaws.com`) with
+//! `Invalid login token. Can't pass in a Cognito token.`, AWS's answer quoted in
+//! aws/aws-sdk-net#420 and aws-amplify/amplify-swift#2842: such a token already names its
+//! identity, and goes straight to GetCredentialsForIdentity.
 
 mod admin;
+mod developer;
 mod logins;
 mod roles;
 
-use crate::credentials::issue_credentials;
+use crate::credentials::{issue_credentials, verify_admin};
 use crate::crypto::random_uuid;
 use crate::state::{IdentityPool, Shared, State, WebIdentity};
 use crate::time::epoch_secs;
@@ -47,8 +58,8 @@ const UNAUTH_NOT_SUPPORTED: &str =
 const INVALID_POOL_CONFIG: &str =
     "Invalid identity pool configuration. Check assigned IAM roles for this pool.";
 
-/// Serves one cognito-identity operation; the control plane's must be SigV4-signed by an
-/// admin key pair (see `admin`).
+/// Serves one cognito-identity operation; the control plane's and the developer identities'
+/// must be SigV4-signed by an admin key pair (see `admin`, `developer`).
 pub(crate) fn handle(
     shared: &Shared,
     op: &str,
@@ -57,13 +68,30 @@ pub(crate) fn handle(
     headers: &axum::http::HeaderMap,
     body: &[u8],
 ) -> Response {
-    let result = if admin::serves(op) {
+    let result = if admin::serves(op) || developer::serves(op) {
         let signed = crate::sigv4::SignedRequest::from_http(method, uri, headers, body);
         match serde_json::from_slice::<Value>(if body.is_empty() { b"{}" } else { body }) {
             Ok(req @ Value::Object(_)) => {
                 let now = shared.now();
-                let mut st = shared.lock();
-                admin::serve(&mut st, now, op, &signed, &req)
+                // GetOpenIdTokenForDeveloperIdentity's RS256 signature is made after the lock
+                // is released.
+                let (result, deferred) = {
+                    let mut st = shared.lock();
+                    crate::keys::defer_signing(|| {
+                        let region = st.region.clone();
+                        verify_admin(&st, &signed, "cognito-identity", &region, now)
+                            .map_err(|r| WireError::json_auth(&r))?;
+                        if developer::serves(op) {
+                            developer::serve(&mut st, now, op, &req)
+                        } else {
+                            admin::serve(&mut st, op, &req)
+                        }
+                    })
+                };
+                result.map(|mut answer| {
+                    deferred.sign_into(&mut answer);
+                    answer
+                })
             }
             _ => Err(WireError::json(
                 "SerializationException",
@@ -197,7 +225,8 @@ fn new_identity_id(pool_id: &str) -> String {
 
 /// Links verified logins to an identity. With `target`, to that identity (failing if a login
 /// already belongs to another one); without, to the identity that already holds one of them
-/// (merging any other holder into it, as Cognito merges identities) or to a new identity.
+/// (merging any other holder into it, as Cognito merges identities) or to a new identity. A
+/// token of the pool itself belongs to the identity it names and is not linked.
 fn link(
     pool: &mut IdentityPool,
     target: Option<&str>,
@@ -206,7 +235,12 @@ fn link(
     let mut owners: Vec<String> = Vec::new();
     for v in verified {
         for (id, identity) in &pool.identities {
-            if identity.logins.get(&v.provider) == Some(&v.subject) && !owners.contains(id) {
+            let owns = if v.provider == COGNITO_IDENTITY_PROVIDER {
+                *id == v.subject
+            } else {
+                identity.logins.get(&v.provider) == Some(&v.subject)
+            };
+            if owns && !owners.contains(id) {
                 owners.push(id.clone());
             }
         }
@@ -232,10 +266,16 @@ fn link(
             && let Some(identity) = pool.identities.get_mut(&id)
         {
             identity.logins.extend(merged.logins);
+            identity
+                .developer_user_ids
+                .extend(merged.developer_user_ids);
         }
     }
     if let Some(identity) = pool.identities.get_mut(&id) {
-        for v in verified {
+        for v in verified
+            .iter()
+            .filter(|v| v.provider != COGNITO_IDENTITY_PROVIDER)
+        {
             identity
                 .logins
                 .insert(v.provider.clone(), v.subject.clone());
@@ -248,6 +288,11 @@ fn link(
 fn get_id(st: &mut State, req: &Value, now: SystemTime) -> Result<Value, WireError> {
     let pool_id = required_id(req, "IdentityPoolId")?.to_owned();
     let logins = logins(req);
+    if logins.contains_key(COGNITO_IDENTITY_PROVIDER) {
+        return Err(WireError::not_authorized(
+            "Invalid login token. Can't pass in a Cognito token.",
+        ));
+    }
     let verified = verify_all(st, &pool_id, &logins, epoch_secs(now))?;
     let pool = st.identity_pools.get_mut(&pool_id).ok_or_else(|| {
         WireError::json(
@@ -294,13 +339,14 @@ fn authorize(
             format!("Identity '{identity_id}' not found."),
         )
     })?;
-    let linked = pool
+    let identity = pool
         .identities
         .get(identity_id)
-        .map(|i| i.logins.clone())
+        .cloned()
         .unwrap_or_default();
+    let linked = &identity.logins;
     if verified.is_empty() {
-        if !linked.is_empty() {
+        if identity.is_authenticated() {
             return Err(WireError::not_authorized(format!(
                 "Access to Identity '{identity_id}' is forbidden."
             )));
@@ -310,11 +356,16 @@ fn authorize(
         }
         return Ok((pool_id, verified));
     }
-    if !linked.is_empty()
-        && !verified
-            .iter()
-            .any(|v| linked.get(&v.provider) == Some(&v.subject))
-    {
+    // A token of the pool stands for the identity it names; other logins must include one
+    // the identity already holds.
+    let matches = |v: &VerifiedLogin| {
+        if v.provider == COGNITO_IDENTITY_PROVIDER {
+            v.subject == identity_id
+        } else {
+            linked.get(&v.provider) == Some(&v.subject)
+        }
+    };
+    if identity.is_authenticated() && !verified.iter().any(matches) {
         return Err(WireError::not_authorized(LOGINS_DONT_MATCH));
     }
     // A guest identity presented with logins becomes authenticated (when the logins belong to
@@ -348,7 +399,7 @@ fn get_credentials_for_identity(
     // pool as audience and the identity's `amr`: a role that does not exist, or whose trust
     // policy refuses that, fails there, and Cognito answers InvalidIdentityPoolConfiguration
     // (the answer quoted for role-trust mistakes in amazon-cognito-auth-js#167 and #196,
-    // aws-sdk-js#4112). A role without an explicit policy trusts the pools that use it.
+    // aws-sdk-js#4112). A role without any trust policy trusts no one, as on AWS (issue 24).
     let amr = amr(&verified);
     let amr: Vec<&str> = amr.iter().map(String::as_str).collect();
     let trusted = st.roles.get(&role).map(|r| {
@@ -358,7 +409,7 @@ fn get_credentials_for_identity(
             amr: &amr,
             sub: &identity_id,
         })
-        .unwrap_or(true)
+        .unwrap_or(false)
     });
     if trusted != Some(true) {
         return Err(WireError::json(
@@ -404,6 +455,25 @@ fn get_open_id_token(st: &mut State, req: &Value, now: SystemTime) -> Result<Val
         ));
     }
     let amr = amr(&verified);
+    let token = open_id_token(
+        st,
+        &identity_id,
+        &pool_id,
+        &amr,
+        (now, OPEN_ID_TOKEN_LIFETIME),
+    );
+    Ok(json!({ "IdentityId": identity_id, "Token": token }))
+}
+
+/// An OpenID token of cognito-identity for `identity_id` of `pool_id`, with this `amr`, issued
+/// at `now` for `lifetime` (GetOpenIdToken's and GetOpenIdTokenForDeveloperIdentity's).
+fn open_id_token(
+    st: &State,
+    identity_id: &str,
+    pool_id: &str,
+    amr: &[String],
+    (now, lifetime): (SystemTime, Duration),
+) -> String {
     let iat = epoch_secs(now);
     let claims = json!({
         "iss": COGNITO_IDENTITY_ISSUER,
@@ -411,8 +481,7 @@ fn get_open_id_token(st: &mut State, req: &Value, now: SystemTime) -> Result<Val
         "aud": pool_id,
         "amr": amr,
         "iat": iat,
-        "exp": iat + OPEN_ID_TOKEN_LIFETIME.as_secs(),
+        "exp": iat + lifetime.as_secs(),
     });
-    let token = st.cognito_identity_key.mint(&claims);
-    Ok(json!({ "IdentityId": identity_id, "Token": token }))
+    st.cognito_identity_key.mint(&claims)
 }

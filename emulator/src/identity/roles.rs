@@ -134,17 +134,14 @@ fn claim_matches(claim: Option<&Value>, match_type: MatchType, value: &str) -> b
 /// trust policies see it: `unauthenticated` for a guest; else `authenticated`, then each
 /// login's provider and its own entry (`<provider>:CognitoSignIn:<sub>` for a user pool, as
 /// API Gateway's `cognitoAuthenticationProvider` shows it; `<provider>:<audience>:<sub>`
-/// for others, the form quoted for Facebook).
+/// for others, the form quoted for Facebook); a token of the pool itself (developer
+/// identities) brings the entries it carries.
 pub(super) fn amr(verified: &[VerifiedLogin]) -> Vec<String> {
     if verified.is_empty() {
         return vec!["unauthenticated".to_owned()];
     }
     std::iter::once("authenticated".to_owned())
-        .chain(
-            verified
-                .iter()
-                .flat_map(|v| [v.provider.clone(), v.amr_entry.clone()]),
-        )
+        .chain(verified.iter().flat_map(|v| v.amr.iter().cloned()))
         .collect()
 }
 

@@ -1,7 +1,7 @@
 //! Identity pools, the identities they hold, and the Google-like OIDC issuers they trust.
 
 use crate::keys::SigningKey;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A Google-like OIDC issuer hosted by the emulator.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -64,9 +64,34 @@ pub(crate) struct IdentityPool {
     /// What it was built from (a seed, or CreateIdentityPool's and SetIdentityPoolRoles'
     /// members as a seed): the control plane changes this and builds the pool again.
     pub(crate) seed: crate::seed::IdentityPoolSeed,
-    /// `DeveloperProviderName`, `OpenIdConnectProviderARNs`, `IdentityPoolTags`: described as
-    /// given.
+    /// `OpenIdConnectProviderARNs`, `IdentityPoolTags`: described as given.
     pub(crate) described: serde_json::Map<String, serde_json::Value>,
+    /// `DeveloperProviderName`: the "domain" of the app back end's own users
+    /// (GetOpenIdTokenForDeveloperIdentity's `Logins` key).
+    #[serde(default)]
+    pub(crate) developer_provider_name: Option<String>,
+}
+
+impl IdentityPool {
+    /// The identity that holds the developer user `user_id`, if any.
+    pub(crate) fn developer_user_owner(&self, user_id: &str) -> Option<&str> {
+        self.identities
+            .iter()
+            .find(|(_, i)| i.developer_user_ids.contains(user_id))
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// The provider names of an identity's logins, as DescribeIdentity and ListIdentities
+    /// answer them (the developer provider's name for developer users).
+    pub(crate) fn login_names(&self, identity: &Identity) -> Vec<String> {
+        let mut names: Vec<String> = identity.logins.keys().cloned().collect();
+        if !identity.developer_user_ids.is_empty()
+            && let Some(name) = &self.developer_provider_name
+        {
+            names.push(name.clone());
+        }
+        names
+    }
 }
 
 /// A user pool attached to an identity pool.
@@ -120,4 +145,15 @@ pub(crate) enum MatchType {
 pub(crate) struct Identity {
     /// Provider name → subject linked to this identity. Empty for a guest.
     pub(crate) logins: BTreeMap<String, String>,
+    /// The pool's developer provider's user identifiers linked to this identity
+    /// (GetOpenIdTokenForDeveloperIdentity); AWS lets one identity hold several.
+    #[serde(default)]
+    pub(crate) developer_user_ids: BTreeSet<String>,
+}
+
+impl Identity {
+    /// Whether logins (public or developer) authenticated it; a guest otherwise.
+    pub(crate) fn is_authenticated(&self) -> bool {
+        !self.logins.is_empty() || !self.developer_user_ids.is_empty()
+    }
 }

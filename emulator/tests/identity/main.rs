@@ -1,7 +1,11 @@
 //! The emulator's cognito-identity and STS, driven by the official `aws-sdk-cognitoidentity`
 //! and `aws-sdk-sts` clients.
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod basic;
+mod developer;
 mod enhanced;
 mod rules;
 mod social;
@@ -11,7 +15,7 @@ use aws_sdk_cognitoidentity::error::ProvideErrorMetadata;
 use cognito_sigv4::{Clock, ManualClock, SystemClock};
 use cognito_sigv4_emulator::{
     Emulator, GroupSeed, IdentityPoolSeed, OidcProviderSeed, RoleSeed, RunningEmulator, Seed,
-    UserPoolProviderSeed, UserPoolSeed, UserSeed,
+    TrustSeed, UserPoolProviderSeed, UserPoolSeed, UserSeed,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -21,6 +25,21 @@ const GOOGLE_CLIENT: &str = "google-client-1.apps.googleusercontent.com";
 
 fn role(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT}:role/{name}")
+}
+
+const OPEN: &str = "us-east-1:0f000000-0000-4000-8000-000000000001";
+const STRICT: &str = "us-east-1:0f000000-0000-4000-8000-000000000002";
+const DENYING: &str = "us-east-1:0f000000-0000-4000-8000-000000000003";
+
+/// The trust policy Cognito's console writes for an identity pool's roles:
+/// `cognito-identity.amazonaws.com` may assume the role for `pools` (ids), for identities whose
+/// `amr` holds one of `amr`. Identity pools use no role without one.
+fn console_trust(pools: &[&str], amr: &[&str]) -> Option<Vec<TrustSeed>> {
+    Some(vec![TrustSeed {
+        federated: "cognito-identity.amazonaws.com".into(),
+        aud: pools.iter().map(|p| (*p).to_owned()).collect(),
+        amr: amr.iter().map(|a| (*a).to_owned()).collect(),
+    }])
 }
 
 fn user(name: &str, groups: &[&str]) -> UserSeed {
@@ -53,8 +72,9 @@ fn provider(resolution: Option<&str>, ambiguous: Option<&str>) -> UserPoolProvid
 /// readers (Reader, 5); `plain` in no group), `foreign` (client `web`, user `jdoe`); Google.
 /// Identity pools: `open` (guests, classic flow, `main`/`web` with roles from the token,
 /// Google), `strict` (no guests, no classic flow, default roles), `denying` (roles from the
-/// token, ambiguous → Deny), `roleless` (no roles at all). Roles: `Unauth` has a
-/// `MaxSessionDuration` of two hours, the others IAM's default hour.
+/// token, ambiguous → Deny), `roleless` (no roles at all). Roles trust the pools that use them
+/// as Cognito's console writes it; `Unauth` has a `MaxSessionDuration` of two hours, the others
+/// IAM's default hour.
 fn seed() -> Seed {
     let google: BTreeMap<String, Vec<String>> = [(
         "accounts.google.com".to_string(),
@@ -94,6 +114,7 @@ fn seed() -> Seed {
         }],
         identity_pools: vec![
             IdentityPoolSeed {
+                id: Some(OPEN.into()),
                 name: "open".into(),
                 allow_unauthenticated: true,
                 allow_classic_flow: true,
@@ -104,6 +125,7 @@ fn seed() -> Seed {
                 ..Default::default()
             },
             IdentityPoolSeed {
+                id: Some(STRICT.into()),
                 name: "strict".into(),
                 user_pool_providers: vec![provider(None, None)],
                 oidc_providers: google,
@@ -112,6 +134,7 @@ fn seed() -> Seed {
                 ..Default::default()
             },
             IdentityPoolSeed {
+                id: Some(DENYING.into()),
                 name: "denying".into(),
                 user_pool_providers: vec![provider(Some("Token"), Some("Deny"))],
                 authenticated_role_arn: Some(role("Auth")),
@@ -130,6 +153,11 @@ fn seed() -> Seed {
                 arn: role(r),
                 // Unauth may be assumed for two hours; the others keep IAM's default hour.
                 max_session_duration_secs: (*r == "Unauth").then_some(7200),
+                trust: match *r {
+                    "Auth" => console_trust(&[OPEN, STRICT, DENYING], &["authenticated"]),
+                    "Unauth" => console_trust(&[OPEN, STRICT], &["unauthenticated"]),
+                    _ => console_trust(&[OPEN, DENYING], &["authenticated"]),
+                },
                 ..Default::default()
             })
             .collect(),

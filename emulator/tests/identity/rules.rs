@@ -5,6 +5,10 @@
 use super::*;
 use cognito_sigv4_emulator::{ErrorKind, MappingRuleSeed, RoleMappingSeed};
 
+const RULED: &str = "us-east-1:0e000000-0000-4000-8000-000000000001";
+const RULED_DENY: &str = "us-east-1:0e000000-0000-4000-8000-000000000002";
+const GOOGLE_RULED: &str = "us-east-1:0e000000-0000-4000-8000-000000000003";
+
 fn rule(claim: &str, match_type: &str, value: &str, role_name: &str) -> MappingRuleSeed {
     MappingRuleSeed {
         claim: claim.into(),
@@ -70,6 +74,7 @@ fn rules_seed() -> Seed {
         }],
         identity_pools: vec![
             IdentityPoolSeed {
+                id: Some(RULED.into()),
                 name: "ruled".into(),
                 allow_unauthenticated: true,
                 allow_classic_flow: true,
@@ -88,6 +93,7 @@ fn rules_seed() -> Seed {
                 ..Default::default()
             },
             IdentityPoolSeed {
+                id: Some(RULED_DENY.into()),
                 name: "ruled-deny".into(),
                 user_pool_providers: vec![rules_provider(
                     "Deny",
@@ -97,6 +103,7 @@ fn rules_seed() -> Seed {
                 ..Default::default()
             },
             IdentityPoolSeed {
+                id: Some(GOOGLE_RULED.into()),
                 name: "google-ruled".into(),
                 oidc_providers: google,
                 role_mappings: [("accounts.google.com".to_string(), google_mapping)].into(),
@@ -108,6 +115,11 @@ fn rules_seed() -> Seed {
             .iter()
             .map(|r| RoleSeed {
                 arn: role(r),
+                trust: if *r == "Unauth" {
+                    console_trust(&[RULED], &["unauthenticated"])
+                } else {
+                    console_trust(&[RULED, RULED_DENY, GOOGLE_RULED], &["authenticated"])
+                },
                 ..Default::default()
             })
             .collect(),

@@ -5,6 +5,8 @@
 use super::*;
 use cognito_sigv4_emulator::{ErrorKind, MappingRuleSeed, RoleMappingSeed, TestLoginSeed};
 
+const SOCIAL: &str = "us-east-1:0d000000-0000-4000-8000-000000000001";
+const GOOGLE_ONLY: &str = "us-east-1:0d000000-0000-4000-8000-000000000002";
 const FB_APP: &str = "fb-app-1";
 const FB_USER: &str = "1634271429961880";
 const FB_TOKEN: &str = "EAAB-test-ann";
@@ -89,6 +91,7 @@ fn social_seed() -> Seed {
         ],
         identity_pools: vec![
             IdentityPoolSeed {
+                id: Some(SOCIAL.into()),
                 name: "social".into(),
                 allow_classic_flow: true,
                 oidc_providers: providers,
@@ -98,6 +101,7 @@ fn social_seed() -> Seed {
                 ..Default::default()
             },
             IdentityPoolSeed {
+                id: Some(GOOGLE_ONLY.into()),
                 name: "google-only".into(),
                 oidc_providers: [(
                     "accounts.google.com".to_owned(),
@@ -112,6 +116,7 @@ fn social_seed() -> Seed {
             .iter()
             .map(|r| RoleSeed {
                 arn: role(r),
+                trust: console_trust(&[SOCIAL, GOOGLE_ONLY], &["authenticated"]),
                 ..Default::default()
             })
             .collect(),

@@ -8,6 +8,7 @@ use cognito_sigv4_emulator::{ErrorKind, TrustSeed};
 const TRUSTING: &str = "us-east-1:00000000-0000-4000-8000-000000000001";
 const BY_PROVIDER: &str = "us-east-1:00000000-0000-4000-8000-000000000002";
 const MISCONFIGURED: &str = "us-east-1:00000000-0000-4000-8000-000000000003";
+const UNTRUSTED: &str = "us-east-1:00000000-0000-4000-8000-000000000004";
 const COGNITO: &str = "cognito-identity.amazonaws.com";
 const DENIED: &str = "Not authorized to perform sts:AssumeRoleWithWebIdentity";
 const INVALID_CONFIG: &str =
@@ -48,10 +49,10 @@ fn identity_pool(id: &str, name: &str, auth: &str, unauth: &str) -> IdentityPool
 }
 
 /// Identity pools `trusting` (roles `Trusted` and `Guest`, which trust it for authenticated
-/// and guest identities), `by-provider` (authenticated role `GoogleAmr`: Google logins only)
-/// and `misconfigured` (its roles trust no one, or another pool); roles for direct Google
-/// federation (`GoogleOnly`, `GoogleArn`), one trusting every identity of `trusting`
-/// (`AnyOfTrusting`), and `Plain`, without a policy.
+/// and guest identities), `by-provider` (authenticated role `GoogleAmr`: Google logins only),
+/// `misconfigured` (its roles trust no one, or another pool) and `untrusted` (its role `Plain`
+/// has no trust policy); roles for direct Google federation (`GoogleOnly`, `GoogleArn`), and
+/// one trusting every identity of `trusting` (`AnyOfTrusting`).
 fn trust_seed() -> Seed {
     let cognito = |aud: &str, amr: &[&str]| Some(vec![statement(COGNITO, &[aud], amr)]);
     Seed {
@@ -69,6 +70,7 @@ fn trust_seed() -> Seed {
             identity_pool(TRUSTING, "trusting", "Trusted", "Guest"),
             identity_pool(BY_PROVIDER, "by-provider", "GoogleAmr", "Guest"),
             identity_pool(MISCONFIGURED, "misconfigured", "Nobody", "Trusted"),
+            identity_pool(UNTRUSTED, "untrusted", "Plain", "Plain"),
         ],
         roles: vec![
             trusted_role("Trusted", cognito(TRUSTING, &["authenticated"])),
@@ -220,6 +222,32 @@ async fn open_id_token(emu: &RunningEmulator, logins: HashMap<String, String>) -
         .token()
         .unwrap()
         .to_owned()
+}
+
+/// Issue 24: a role without a trust policy is refused as AWS refuses it (STS finds nothing that
+/// lets `cognito-identity.amazonaws.com` assume it), whoever asks; the same identities get
+/// credentials from a pool whose roles trust it.
+#[tokio::test]
+async fn a_role_without_a_trust_policy_is_refused_and_one_that_trusts_the_pool_is_assumed() {
+    let emu = start_trust().await;
+    let jdoe = || logins(&[(&main_provider(&emu), &id_token(&emu, "main", "jdoe"))]);
+    for who in [jdoe(), HashMap::new()] {
+        assert_eq!(
+            credentials_role(&emu, "untrusted", who.clone()).await,
+            Err(invalid_config()),
+            "{:?}",
+            who.keys()
+        );
+    }
+    assert_eq!(
+        credentials_role(&emu, "trusting", jdoe()).await,
+        Ok(assumed("Trusted"))
+    );
+    assert_eq!(
+        credentials_role(&emu, "trusting", HashMap::new()).await,
+        Ok(assumed("Guest"))
+    );
+    emu.shutdown().await;
 }
 
 #[tokio::test]

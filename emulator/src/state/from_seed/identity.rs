@@ -147,6 +147,9 @@ pub(super) fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<Identit
             role_mappings.insert(provider.clone(), mapping);
         }
     }
+    if let Some(name) = &ip.developer_provider_name {
+        check_developer_provider_name(&ip.name, name)?;
+    }
     Ok(IdentityPool {
         id,
         name: ip.name.clone(),
@@ -161,7 +164,25 @@ pub(super) fn identity_pool(st: &State, ip: &IdentityPoolSeed) -> Result<Identit
         identities: BTreeMap::new(),
         seed: stored,
         described: Default::default(),
+        developer_provider_name: ip.developer_provider_name.clone(),
     })
+}
+
+/// AWS's `DeveloperProviderName` constraint: 1 to 128 of `[\w._-]`.
+fn check_developer_provider_name(pool: &str, name: &str) -> Result<(), Error> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::seed(format!(
+            "identity pool `{pool}`: developer_provider_name `{name}` must be 1 to 128 of \
+             letters, digits, `_`, `.` and `-`"
+        )))
+    }
 }
 
 /// A provider's role mapping from the seed's words (`Default` or absent: none), checked as
