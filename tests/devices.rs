@@ -174,7 +174,10 @@ async fn refresh_is_bound_to_the_confirmed_device_until_it_is_forgotten() {
     // The access tokens name the device they were issued on, as Cognito's do.
     let device_key = |t: &cognito_sigv4::secret::Jwt| {
         let claims = cognito_sigv4::jwt::UnverifiedClaims::from_jwt(t).expect("claims");
-        claims.get("device_key").and_then(|v| v.as_str()).map(str::to_owned)
+        claims
+            .get("device_key")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
     };
     for access in [&tokens.access, &refreshed.access] {
         assert_eq!(device_key(access).as_deref(), Some(device.key()));
