@@ -65,12 +65,35 @@ unauthenticated_role_arn = "{GUEST_ROLE}"
 user_pool = "main"
 client_id = "web"
 
+# The console's trust policies: an identity pool uses no role without one.
 [[roles]]
 arn = "{AUTH_ROLE}"
 invoke = ["idfields01/prod/GET/whoami"]
+[roles.trust_policy]
+Version = "2012-10-17"
+[[roles.trust_policy.Statement]]
+Effect = "Allow"
+Action = "sts:AssumeRoleWithWebIdentity"
+[roles.trust_policy.Statement.Principal]
+Federated = "cognito-identity.amazonaws.com"
+[roles.trust_policy.Statement.Condition.StringEquals]
+"cognito-identity.amazonaws.com:aud" = "{IDENTITY_POOL}"
+[roles.trust_policy.Statement.Condition."ForAnyValue:StringLike"]
+"cognito-identity.amazonaws.com:amr" = "authenticated"
 [[roles]]
 arn = "{GUEST_ROLE}"
 invoke = ["idfields01/prod/GET/whoami"]
+[roles.trust_policy]
+Version = "2012-10-17"
+[[roles.trust_policy.Statement]]
+Effect = "Allow"
+Action = "sts:AssumeRoleWithWebIdentity"
+[roles.trust_policy.Statement.Principal]
+Federated = "cognito-identity.amazonaws.com"
+[roles.trust_policy.Statement.Condition.StringEquals]
+"cognito-identity.amazonaws.com:aud" = "{IDENTITY_POOL}"
+[roles.trust_policy.Statement.Condition."ForAnyValue:StringLike"]
+"cognito-identity.amazonaws.com:amr" = "unauthenticated"
 
 [[apis]]
 id = "idfields01"
