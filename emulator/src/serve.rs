@@ -89,8 +89,11 @@ impl ServeArgs {
             _ if self.log => "cognito_sigv4_emulator=info".to_owned(),
             _ => return,
         };
+        // Colours only for a person at a terminal, not in a file or a pipe.
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_ansi(ansi)
             .with_writer(std::io::stderr)
             .try_init();
     }
