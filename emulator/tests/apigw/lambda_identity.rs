@@ -41,7 +41,31 @@ components:
       x-amazon-apigateway-authtype: awsSigv4
 "#;
 
+/// A role that may invoke the route, trusting the identity pool as the Cognito console writes
+/// it for identities whose `amr` holds `amr`.
+fn role_toml(arn: &str, amr: &str) -> String {
+    format!(
+        r#"[[roles]]
+arn = "{arn}"
+invoke = ["idfields01/prod/GET/whoami"]
+[roles.trust_policy]
+Version = "2012-10-17"
+[[roles.trust_policy.Statement]]
+Effect = "Allow"
+Action = "sts:AssumeRoleWithWebIdentity"
+[roles.trust_policy.Statement.Principal]
+Federated = "cognito-identity.amazonaws.com"
+[roles.trust_policy.Statement.Condition.StringEquals]
+"cognito-identity.amazonaws.com:aud" = "{IDENTITY_POOL}"
+[roles.trust_policy.Statement.Condition."ForAnyValue:StringLike"]
+"cognito-identity.amazonaws.com:amr" = "{amr}"
+"#
+    )
+}
+
 fn seed_toml() -> String {
+    let auth_role = role_toml(AUTH_ROLE, "authenticated");
+    let guest_role = role_toml(GUEST_ROLE, "unauthenticated");
     format!(
         r#"
 [[user_pools]]
@@ -66,35 +90,8 @@ user_pool = "main"
 client_id = "web"
 
 # The console's trust policies: an identity pool uses no role without one.
-[[roles]]
-arn = "{AUTH_ROLE}"
-invoke = ["idfields01/prod/GET/whoami"]
-[roles.trust_policy]
-Version = "2012-10-17"
-[[roles.trust_policy.Statement]]
-Effect = "Allow"
-Action = "sts:AssumeRoleWithWebIdentity"
-[roles.trust_policy.Statement.Principal]
-Federated = "cognito-identity.amazonaws.com"
-[roles.trust_policy.Statement.Condition.StringEquals]
-"cognito-identity.amazonaws.com:aud" = "{IDENTITY_POOL}"
-[roles.trust_policy.Statement.Condition."ForAnyValue:StringLike"]
-"cognito-identity.amazonaws.com:amr" = "authenticated"
-[[roles]]
-arn = "{GUEST_ROLE}"
-invoke = ["idfields01/prod/GET/whoami"]
-[roles.trust_policy]
-Version = "2012-10-17"
-[[roles.trust_policy.Statement]]
-Effect = "Allow"
-Action = "sts:AssumeRoleWithWebIdentity"
-[roles.trust_policy.Statement.Principal]
-Federated = "cognito-identity.amazonaws.com"
-[roles.trust_policy.Statement.Condition.StringEquals]
-"cognito-identity.amazonaws.com:aud" = "{IDENTITY_POOL}"
-[roles.trust_policy.Statement.Condition."ForAnyValue:StringLike"]
-"cognito-identity.amazonaws.com:amr" = "unauthenticated"
-
+{auth_role}
+{guest_role}
 [[apis]]
 id = "idfields01"
 name = "whoami"
