@@ -251,6 +251,33 @@ impl SigningKey {
         }
     }
 
+    /// The key in PKCS#8 PEM `pem`, its `kid` derived from its public half (so the same key
+    /// always has the same `kid`). `None` when it is not an RSA private key in that form.
+    pub(crate) fn from_pem(pem: &str) -> Option<Self> {
+        use base64::engine::general_purpose::STANDARD;
+        let body: String = pem
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| *l != "-----BEGIN PRIVATE KEY-----")
+            .skip(1)
+            .take_while(|l| *l != "-----END PRIVATE KEY-----")
+            .collect();
+        let der = STANDARD.decode(body).ok()?;
+        let pair = KeyPair::from_pkcs8(&der).ok()?;
+        let public = pair.public_key();
+        let n = public.modulus().big_endian_without_leading_zero().to_vec();
+        let e = public.exponent().big_endian_without_leading_zero().to_vec();
+        use sha2::Digest as _;
+        let kid = B64URL.encode(&sha2::Sha256::digest(&n)[..18]);
+        Some(Self {
+            kid,
+            pair: Arc::new(pair),
+            n,
+            e,
+            retired: Vec::new(),
+        })
+    }
+
     /// Replaces the key pair with a fresh one (a new `kid`) that signs from now on; the
     /// replaced key stays in the JWKS and keeps verifying until the next rotation, as Cognito
     /// publishes a retired key for a while.

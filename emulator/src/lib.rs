@@ -109,7 +109,7 @@ pub use fault::Fault;
 pub use lambda::{FunctionError, FunctionResult};
 pub use seed::{
     AdminKeySeed, ApiSeed, AppClientSeed, DeviceConfigurationSeed, FunctionSeed, GroupSeed,
-    IdentityPoolSeed, LambdaConfigSeed, MappingRuleSeed, MethodSeed, OidcProviderSeed,
+    IdentityPoolSeed, LambdaConfigSeed, MappingRuleSeed, MethodSeed, OidcProviderSeed, PemKey,
     ResourceSeed, ResourceServerSeed, RoleMappingSeed, RoleSeed, Seed, TestLoginSeed, TrustSeed,
     UserPoolProviderSeed, UserPoolSeed, UserSeed, VersionedLambdaSeed,
 };

@@ -185,6 +185,12 @@ pub struct UserPoolSeed {
     /// Kept for seeds written before the setting moved to app clients, where AWS has it:
     /// `true` turns on every client's `prevent_user_existence_errors`.
     pub prevent_user_existence_errors: bool,
+    /// Pins the RSA key that signs the pool's ID tokens (PKCS#8 PEM, `-----BEGIN PRIVATE
+    /// KEY-----`), so that tokens minted before a fresh start still verify; its `kid` follows
+    /// from the key. Generated when absent. `Debug` leaves it out.
+    pub id_token_signing_key: Option<PemKey>,
+    /// The same for the access tokens' key.
+    pub access_token_signing_key: Option<PemKey>,
     /// AWS's `UsernameAttributes` (`email`, `phone_number`): the e-mail address or phone
     /// number is the name people sign in with, and Cognito generates each user's username, a
     /// UUID (the user's `sub`), which `cognito:username`, the access token's `username` and
@@ -433,6 +439,17 @@ pub struct GroupSeed {
     pub precedence: Option<i64>,
 }
 
+/// A private key in PKCS#8 PEM. `Debug` shows only that it is there.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PemKey(pub String);
+
+impl std::fmt::Debug for PemKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PemKey(<redacted>)")
+    }
+}
+
 /// A user of a user pool. `Debug` leaves out the password and the TOTP secret.
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -445,6 +462,9 @@ pub struct UserSeed {
     pub password: String,
     /// Attributes (`email`, `phone_number`, custom ones...). `sub` is generated.
     pub attributes: BTreeMap<String, String>,
+    /// Pins the user's `sub` (a UUID), so that tokens and fixtures keyed by it hold across
+    /// fresh starts; generated when absent.
+    pub sub: Option<String>,
     /// Group names.
     pub groups: Vec<String>,
     /// `CONFIRMED` (default), `FORCE_CHANGE_PASSWORD`, `UNCONFIRMED` or `RESET_REQUIRED`.
@@ -468,6 +488,7 @@ impl std::fmt::Debug for UserSeed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserSeed")
             .field("username", &self.username)
+            .field("sub", &self.sub)
             .field("password", &"<redacted>")
             .field("attributes", &self.attributes)
             .field("groups", &self.groups)

@@ -216,3 +216,115 @@ fn a_state_file_that_cannot_be_read_stops_the_start_naming_it() {
     assert!(stderr.contains("state.json"), "{stderr}");
     assert!(out.stdout.is_empty(), "no start line: it did not serve");
 }
+
+/// A PKCS#8 PEM of a fresh RSA-2048 key, as `openssl genpkey` writes one.
+fn pem_key() -> String {
+    use aws_lc_rs::encoding::AsDer as _;
+    use base64::Engine as _;
+    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+    let der: aws_lc_rs::encoding::Pkcs8V1Der<'static> = pair.as_der().unwrap();
+    let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        lines.join("\n")
+    )
+}
+
+/// Without a state directory, a seed that pins a user's `sub` and the pool's two signing keys
+/// gives the same `sub`, the same JWKS and so tokens that verify, at every fresh start; a key
+/// or a `sub` that is not one is a seed error that names the field, never the key.
+#[tokio::test]
+async fn a_seed_pins_subs_and_signing_keys_across_fresh_starts() {
+    use cognito_sigv4_emulator::{Emulator, PemKey, Seed};
+    let (id_key, access_key) = (pem_key(), pem_key());
+    let sub = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    let mut seed = Seed::reference();
+    seed.user_pools[0].id_token_signing_key = Some(PemKey(id_key.clone()));
+    seed.user_pools[0].access_token_signing_key = Some(PemKey(access_key));
+    let jdoe = seed.user_pools[0]
+        .users
+        .iter_mut()
+        .find(|u| u.username == "jdoe");
+    jdoe.unwrap().sub = Some(sub.to_owned());
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let emu = Emulator::builder()
+            .seed(seed.clone())
+            .start()
+            .await
+            .unwrap();
+        let endpoint = emu.endpoint().to_string();
+        let (status, body) = idp(
+            &endpoint,
+            "InitiateAuth",
+            json!({
+                "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": WEB,
+                "AuthParameters": { "USERNAME": "jdoe", "PASSWORD": "Quickstart-Passw0rd!" },
+            }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let id = body["AuthenticationResult"]["IdToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(claims(&id)["sub"], sub);
+        let jwks: Value = reqwest::get(format!("{endpoint}{POOL}/.well-known/jwks.json"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen.push((id, jwks));
+        emu.shutdown().await;
+    }
+    assert_eq!(seen[0].1, seen[1].1, "the same keys, the same kids");
+    let header = |jwt: &str| {
+        use base64::Engine as _;
+        let part = jwt.split('.').next().unwrap();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap();
+        serde_json::from_slice::<Value>(&bytes).unwrap()
+    };
+    let first_kid = header(&seen[0].0)["kid"].clone();
+    let keys = seen[1].1["keys"].as_array().unwrap();
+    assert!(
+        keys.iter().any(|k| k["kid"] == first_kid),
+        "the first start's token verifies at the second's JWKS"
+    );
+    assert_eq!(keys.len(), 2);
+
+    let mut bad = seed.clone();
+    bad.user_pools[0].id_token_signing_key = Some(PemKey(
+        "-----BEGIN PRIVATE KEY-----\nMARKERnotakey\n-----END PRIVATE KEY-----".into(),
+    ));
+    let err = Emulator::builder()
+        .seed(bad)
+        .start()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("id_token_signing_key") && !err.contains("MARKER"),
+        "{err}"
+    );
+    let mut bad = seed;
+    let jdoe = bad.user_pools[0]
+        .users
+        .iter_mut()
+        .find(|u| u.username == "jdoe");
+    jdoe.unwrap().sub = Some("not-a-uuid".into());
+    let err = Emulator::builder()
+        .seed(bad)
+        .start()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("sub is not a UUID"), "{err}");
+}

@@ -36,11 +36,25 @@ impl<'de> serde::Deserialize<'de> for PoolKeys {
 
 impl PoolKeys {
     /// Two fresh keys.
+    #[cfg(test)]
     pub(crate) fn generate() -> Self {
         Self {
             id: SigningKey::generate(),
             access: SigningKey::generate(),
         }
+    }
+
+    /// The pool's keys, each pinned by a PEM or generated. `Err` names the one that is not an
+    /// RSA private key in PKCS#8 PEM (never its content).
+    pub(crate) fn pinned(id: Option<&str>, access: Option<&str>) -> Result<Self, &'static str> {
+        let key = |pem: Option<&str>, name: &'static str| match pem {
+            Some(pem) => SigningKey::from_pem(pem).ok_or(name),
+            None => Ok(SigningKey::generate()),
+        };
+        Ok(Self {
+            id: key(id, "id_token_signing_key")?,
+            access: key(access, "access_token_signing_key")?,
+        })
     }
 
     /// Replaces both keys (new `kid`s); the replaced ones stay published and verifying until

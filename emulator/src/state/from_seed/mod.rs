@@ -153,7 +153,16 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
     let mut pool = UserPool {
         id,
         name: p.name.clone(),
-        key: PoolKeys::generate(),
+        key: PoolKeys::pinned(
+            p.id_token_signing_key.as_ref().map(|k| k.0.as_str()),
+            p.access_token_signing_key.as_ref().map(|k| k.0.as_str()),
+        )
+        .map_err(|field| {
+            Error::seed(format!(
+                "user pool `{}`: {field} is not an RSA private key in PKCS#8 PEM",
+                p.name
+            ))
+        })?,
         username_attributes: p.username_attributes.clone(),
         alias_attributes: p.alias_attributes.clone(),
         clients: BTreeMap::new(),
@@ -222,7 +231,23 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
         );
     }
     for u in &p.users {
-        let user = user(&pool, u, random_uuid())?;
+        let sub = match &u.sub {
+            Some(sub) if is_uuid(sub) => sub.clone(),
+            Some(_) => {
+                return Err(Error::seed(format!(
+                    "user `{}`: sub is not a UUID (8-4-4-4-12 hexadecimal digits)",
+                    u.username
+                )));
+            }
+            None => random_uuid(),
+        };
+        if pool.users.values().any(|other| other.sub == sub) {
+            return Err(Error::seed(format!(
+                "user `{}`: sub {sub} is another user's",
+                u.username
+            )));
+        }
+        let user = user(&pool, u, sub)?;
         // Every name a user signs in with must find that user only, as AWS keeps usernames
         // and (verified) aliases unique in a pool.
         let names = std::iter::once(&user.username).chain(
@@ -432,6 +457,16 @@ fn oauth_client(c: &AppClientSeed) -> Result<OAuthClient, Error> {
         callback_urls: c.callback_urls.clone(),
         logout_urls: c.logout_urls.clone(),
     })
+}
+
+/// Whether `s` has a UUID's form, as Cognito's `sub`s do.
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A user of `pool`; the password is kept only as its SRP salt and verifier.
