@@ -138,6 +138,7 @@ async fn a_failed_save_of_a_rotated_token_never_signs_the_user_out() {
         "jdoe",
     )
     .await;
+    assert!(!session.has_unsaved_changes(), "saved at sign-in");
     // The first rotation's save fails (a full disk): the store keeps the retired token.
     emu.clock.advance(secs(301));
     store.fail_saves(1);
@@ -145,6 +146,10 @@ async fn a_failed_save_of_a_rotated_token_never_signs_the_user_out() {
         .tokens()
         .await
         .expect("refreshed although not saved");
+    assert!(
+        session.has_unsaved_changes(),
+        "the session says what it holds unsaved"
+    );
     // The next refresh must use the token in hand, not the stale one in the store.
     emu.clock.advance(secs(301));
     session
@@ -152,6 +157,7 @@ async fn a_failed_save_of_a_rotated_token_never_signs_the_user_out() {
         .await
         .expect("the rotated token refreshes: the stale stored one is not replayed");
     assert!(!session.has_ended());
+    assert!(!session.has_unsaved_changes(), "the next save caught up");
     assert_eq!(
         emu.calls("GetTokensFromRefreshToken"),
         2,
