@@ -707,3 +707,44 @@ async fn credentials_about_to_expire_are_not_sent_while_new_ones_cannot_be_had()
         "nearly expired credentials were sent"
     );
 }
+
+/// A session whose store holds a token another process rotated to, with tokens too near their
+/// end to take, refreshes with that token rather than its own retired one: no refused replay
+/// (found by mutation testing: never looking at the stored grant cost one refusal that the
+/// rotation-race fallback then mended).
+#[tokio::test]
+async fn a_session_refreshes_with_the_token_another_process_rotated_to() {
+    use cognito_sigv4_emulator::CallFilter;
+    let emu = emulator(true).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let first = signed_in(
+        builder(&emu, emu.clock.clone())
+            .store(file_store(&dir))
+            .refresh_token_rotation(true)
+            .refresh_margin(secs(60)),
+        "jdoe",
+    )
+    .await;
+    let second = builder(&emu, emu.clock.clone())
+        .store(file_store(&dir))
+        .refresh_token_rotation(true)
+        .refresh_margin(secs(60))
+        .resume()
+        .await
+        .expect("a stored session");
+    second.tokens().await.expect("the stored tokens");
+    // The first rotates (and saves the new token and tokens).
+    emu.clock.advance(secs(250));
+    first.tokens().await.expect("rotated");
+    // Later the second refreshes: the stored tokens are due by then, so it must refresh, with
+    // the stored (rotated) token.
+    emu.clock.advance(secs(250));
+    second.tokens().await.expect("refreshed");
+    let refused = emu
+        .call_log_matching(&CallFilter::new().operation("GetTokensFromRefreshToken"))
+        .iter()
+        .filter(|r| r.refused())
+        .count();
+    assert_eq!(refused, 0, "no retired token was replayed");
+    assert!(!first.has_ended() && !second.has_ended());
+}
