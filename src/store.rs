@@ -283,8 +283,8 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
     /// Errors: [`ErrorKind::Store`] if the storage fails or holds something unreadable (then
     /// nothing is written).
     ///
-    /// The default implementation is `load` then `save`, **not atomic**: another writer can
-    /// slip in between. [`FileStore`] and [`MemoryStore`] override it atomically.
+    /// The default implementation is [`save_if`](Self::save_if) with that test: atomic where
+    /// `save_if` is ([`FileStore`], [`MemoryStore`]), not in `save_if`'s own default.
     fn save_if_current(
         &self,
         expected: Option<&RefreshToken>,

@@ -260,16 +260,6 @@ impl SessionStore for FileStore {
         self.remove()
     }
 
-    /// Atomic across processes: reads, compares and replaces under the exclusive lock. A file
-    /// that cannot be read is an error and stays as it was.
-    fn save_if_current(
-        &self,
-        expected: Option<&RefreshToken>,
-        session: &StoredSession,
-    ) -> Result<bool> {
-        self.save_if(&|held| holds(held, expected), session)
-    }
-
     /// Atomic across processes: reads, decides and replaces under the exclusive lock. A file
     /// that cannot be read is an error and stays as it was.
     fn save_if(

@@ -73,15 +73,6 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
-    /// Atomic: compares and saves under the store's mutex.
-    fn save_if_current(
-        &self,
-        expected: Option<&RefreshToken>,
-        session: &StoredSession,
-    ) -> Result<bool> {
-        self.save_if(&|held| holds(held, expected), session)
-    }
-
     /// Atomic: decides and saves under the store's mutex.
     fn save_if(
         &self,
