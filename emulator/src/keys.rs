@@ -359,8 +359,13 @@ impl SigningKey {
 
     /// The JWKS document (`{"keys": [...]}`): this key, then the retired ones.
     pub(crate) fn jwks(&self) -> Value {
-        let retired = self.retired.iter().map(|(kid, n, e)| jwk(kid, n, e));
-        json!({ "keys": std::iter::once(self.jwk()).chain(retired).collect::<Vec<_>>() })
+        let keys = std::iter::once(self.jwk()).chain(self.retired_jwks());
+        json!({ "keys": keys.collect::<Vec<_>>() })
+    }
+
+    /// The keys a rotation replaced, newest first, as JWKs.
+    pub(crate) fn retired_jwks(&self) -> impl Iterator<Item = Value> + '_ {
+        self.retired.iter().map(|(kid, n, e)| jwk(kid, n, e))
     }
 }
 

@@ -109,19 +109,12 @@ impl PoolKeys {
     /// (AWS's order is not published; with the ID-token key second, an ID-token verifier that
     /// takes `keys[0]` fails here as it would on AWS when the order differs.)
     pub(crate) fn jwks(&self) -> Value {
-        let mut keys = Vec::new();
-        for set in [self.access.jwks(), self.id.jwks()] {
-            if let Some(Value::Array(list)) = set.get("keys") {
-                keys.extend(list.iter().cloned());
-            }
-        }
         // A state written with one key signs both: publish it once.
-        let mut seen = std::collections::HashSet::new();
-        keys.retain(|k| seen.insert(k["kid"].to_string()));
-        // Current keys first, then the retired ones.
-        let current = [self.access.kid(), self.id.kid()];
-        keys.sort_by_key(|k| !current.contains(&k["kid"].as_str().unwrap_or_default()));
-        json!({ "keys": keys })
+        let one = self.access.kid() == self.id.kid();
+        let current = std::iter::once(self.access.jwk()).chain((!one).then(|| self.id.jwk()));
+        let retired = self.access.retired_jwks();
+        let retired = retired.chain(self.id.retired_jwks().filter(|_| !one));
+        json!({ "keys": current.chain(retired).collect::<Vec<_>>() })
     }
 }
 
