@@ -31,6 +31,16 @@ fn random_from(chars: &[u8], len: usize) -> String {
         .collect()
 }
 
+/// Whether `s` has a UUID's form, as Cognito's `sub`s do.
+pub(crate) fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// A random version-4 UUID.
 pub(crate) fn random_uuid() -> String {
     uuid_from_bytes(rand::random())

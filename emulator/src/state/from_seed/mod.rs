@@ -232,7 +232,7 @@ fn user_pool(p: &UserPoolSeed, region: &str) -> Result<UserPool, Error> {
     }
     for u in &p.users {
         let sub = match &u.sub {
-            Some(sub) if is_uuid(sub) => sub.clone(),
+            Some(sub) if crate::crypto::is_uuid(sub) => sub.clone(),
             Some(_) => {
                 return Err(Error::seed(format!(
                     "user `{}`: sub is not a UUID (8-4-4-4-12 hexadecimal digits)",
@@ -457,16 +457,6 @@ fn oauth_client(c: &AppClientSeed) -> Result<OAuthClient, Error> {
         callback_urls: c.callback_urls.clone(),
         logout_urls: c.logout_urls.clone(),
     })
-}
-
-/// Whether `s` has a UUID's form, as Cognito's `sub`s do.
-fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A user of `pool`; the password is kept only as its SRP salt and verifier.
