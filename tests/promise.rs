@@ -77,6 +77,13 @@ fn builder(emu: &TestEmulator, device: impl Clock + 'static) -> SessionBuilder {
     Session::builder(emu.config()).clock(device)
 }
 
+/// A session builder with the background refresher on, polling every 5 ms.
+fn with_background(emu: &TestEmulator, device: impl Clock + 'static) -> SessionBuilder {
+    builder(emu, device)
+        .background_refresh(true)
+        .background_poll(Duration::from_millis(5))
+}
+
 fn file_store(dir: &tempfile::TempDir) -> FileStore {
     FileStore::new(dir.path().join("session.json"))
 }
@@ -451,12 +458,7 @@ fn a_dead_background_refresher_never_lets_expired_credentials_out() {
     // 20 s behind: too little for skew learning (30 s), enough to matter at expiry.
     let device = DeviceClock::new(&emu.clock, -20);
     let first = runtime();
-    let session = first.block_on(signed_in(
-        builder(emu, device)
-            .background_refresh(true)
-            .background_poll(Duration::from_millis(5)),
-        "jdoe",
-    ));
+    let session = first.block_on(signed_in(with_background(emu, device), "jdoe"));
     let creds = first.block_on(session.credentials()).expect("credentials");
     // The runtime the background task was started on ends.
     drop(first);
@@ -506,13 +508,7 @@ async fn a_background_refresher_that_dies_is_restarted_and_meanwhile_the_full_ma
         inner: emu.clock.clone(),
         armed: Arc::default(),
     };
-    let session = signed_in(
-        builder(&emu, clock.clone())
-            .background_refresh(true)
-            .background_poll(Duration::from_millis(5)),
-        "jdoe",
-    )
-    .await;
+    let session = signed_in(with_background(&emu, clock.clone()), "jdoe").await;
     let first = session.credentials().await.expect("credentials");
     assert!(session.background_refresh_running());
     clock.armed.store(true, Ordering::SeqCst);
@@ -537,17 +533,42 @@ async fn a_background_refresher_that_dies_is_restarted_and_meanwhile_the_full_ma
     assert!(session.background_refresh_running(), "restarted");
 }
 
+/// A device clock stepped more than a week ahead, beyond what skew learning corrects: every
+/// token arrives already expired by the device's reading, so every background round fails.
+/// The task must wait the doubling backoff between rounds, not call Cognito at every poll for
+/// as long as the clock stays wrong, and must keep trying.
+#[tokio::test]
+async fn a_clock_beyond_skew_learning_makes_the_background_task_back_off_not_hammer() {
+    let emu = emulator(false).await;
+    let device = DeviceClock::new(&emu.clock, 0);
+    let session = signed_in(with_background(&emu, device.clone()), "jdoe").await;
+    session.credentials().await.expect("credentials");
+    let before = emu.calls("InitiateAuth");
+    device.set_offset(8 * 24 * 3600);
+    // Two minutes of the service's time, in one-second steps the task has time to see.
+    for _ in 0..120 {
+        emu.clock.advance(secs(1));
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    let refreshes = emu.calls("InitiateAuth") - before;
+    // Waits drawn up to 1, 2, 4, ... 60 s: about 9 refreshes in 120 s (16 at most in 20,000
+    // simulated runs); a backoff that does not grow would refresh at every step, 120 times.
+    assert!(
+        (2..=30).contains(&refreshes),
+        "{refreshes} refreshes in 120 s of tokens arriving expired"
+    );
+    assert!(
+        !session.has_ended(),
+        "a wrong clock does not end the session"
+    );
+    assert!(session.background_refresh_running(), "still running");
+}
+
 #[tokio::test]
 async fn a_failed_background_refresh_is_retried_by_the_background_task_itself() {
     use cognito_sigv4_emulator::{CallFilter, Fault};
     let emu = emulator(false).await;
-    let session = signed_in(
-        builder(&emu, emu.clock.clone())
-            .background_refresh(true)
-            .background_poll(Duration::from_millis(5)),
-        "jdoe",
-    )
-    .await;
+    let session = signed_in(with_background(&emu, emu.clock.clone()), "jdoe").await;
     let first = session.credentials().await.expect("credentials");
     let exchanges =
         || emu.call_log_matching(&CallFilter::new().operation("GetCredentialsForIdentity"));

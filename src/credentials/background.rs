@@ -12,11 +12,12 @@ use std::time::Duration;
 use super::session::{Inner, Session, lock};
 use crate::error::{Error, ErrorKind, Result};
 
-/// The task's own pause after a round that left something due: values that arrive already
-/// due (a skewed clock), or a refresh still in flight. After a failure the cells' backoffs
-/// (jittered) decide when the next round is due; this only keeps the task from spinning.
-const BACKGROUND_MIN_BACKOFF: Duration = Duration::from_secs(1);
-const BACKGROUND_MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The task's own pause after a round that left something due at once: a refresh still in
+/// flight, or a value that arrived within a hair of its expiry (a value that arrives valid is
+/// due no sooner than half its remaining life later, see `cache::Entry::refresh_at`). After a
+/// failure the cells' backoffs (doubling, jittered) decide when the next round is due; this
+/// only keeps the task from spinning.
+const BACKGROUND_PAUSE: Duration = Duration::from_secs(1);
 
 impl Session {
     /// Starts the background task if the builder asked for one.
@@ -64,7 +65,6 @@ impl Session {
 /// backoff included), at most `background_poll` at a time.
 async fn background_loop(weak: Weak<Inner>) {
     let mut not_before: Option<Duration> = None;
-    let mut backoff = BACKGROUND_MIN_BACKOFF;
     loop {
         let wait = {
             let Some(inner) = weak.upgrade() else { return };
@@ -79,31 +79,16 @@ async fn background_loop(weak: Weak<Inner>) {
             let may_try = not_before.is_none_or(|t| mono >= t);
             if may_try && due.is_some_and(|d| d <= now) {
                 match session.background_round().await {
-                    // Still due after a successful round (values that arrive already due,
-                    // e.g. with a skewed clock): back off rather than spin.
-                    Ok(())
-                        if session
-                            .next_background_refresh()
-                            .is_some_and(|d| d <= clock.now()) =>
-                    {
-                        not_before = Some(clock.monotonic() + backoff);
-                        backoff = (backoff * 2).min(BACKGROUND_MAX_BACKOFF);
-                    }
-                    Ok(()) => {
-                        not_before = None;
-                        backoff = BACKGROUND_MIN_BACKOFF;
-                    }
+                    Ok(()) => {}
                     Err(e) if e.kind() == ErrorKind::SessionEnded => return,
                     Err(e) => {
                         tracing::warn!(kind = ?e.kind(), code = e.service_code(), "background refresh failed");
-                        // The failed cell's backoff makes the next round due later; only if
-                        // nothing did (a refresh still in flight), pause briefly.
-                        not_before = session
-                            .next_background_refresh()
-                            .is_some_and(|d| d <= clock.now())
-                            .then(|| clock.monotonic() + BACKGROUND_MIN_BACKOFF);
                     }
                 }
+                not_before = session
+                    .next_background_refresh()
+                    .is_some_and(|d| d <= clock.now())
+                    .then(|| clock.monotonic() + BACKGROUND_PAUSE);
                 Duration::ZERO
             } else {
                 let until_due = due.and_then(|d| d.duration_since(now).ok());
