@@ -68,8 +68,8 @@ pub const STORED_SESSION_VERSION: u32 = 1;
 
 /// What a session keeps to be resumed later.
 ///
-/// `Debug` never shows the refresh token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `Debug` never shows the refresh token or the tokens: they are [`crate::secret`] types.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StoredSession {
     /// The format version ([`STORED_SESSION_VERSION`]).
@@ -104,8 +104,8 @@ pub struct StoredSession {
 
 /// The ID and access tokens a store shares between sessions.
 ///
-/// `Debug` never shows a token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `Debug` never shows a token: both are [`Jwt`]s.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StoredTokens {
     /// The ID token.
@@ -123,36 +123,10 @@ impl StoredTokens {
     }
 }
 
-impl fmt::Debug for StoredTokens {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoredTokens")
-            .field("id", &"***")
-            .field("access", &"***")
-            .finish()
-    }
-}
-
-impl fmt::Debug for StoredSession {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoredSession")
-            .field("version", &self.version)
-            .field("user_pool_id", &self.user_pool_id)
-            .field("client_id", &self.client_id)
-            .field("username", &self.username)
-            .field("refresh_token", &"***")
-            .field("identity_pool_id", &self.identity_pool_id)
-            .field("refresh_token_rotation", &self.refresh_token_rotation)
-            .field("identity_id", &self.identity_id)
-            .field("device", &self.device)
-            .field("tokens", &self.tokens)
-            .finish()
-    }
-}
-
 /// A remembered device as stored: its key, group key and password.
 ///
-/// `Debug` never shows the password.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `Debug` never shows the password: it is a [`DevicePassword`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StoredDevice {
     /// `DeviceKey`.
@@ -162,16 +136,6 @@ pub struct StoredDevice {
     /// The device's password.
     #[serde(with = "crate::secret::exposed")]
     pub password: DevicePassword,
-}
-
-impl fmt::Debug for StoredDevice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoredDevice")
-            .field("key", &self.key)
-            .field("group_key", &self.group_key)
-            .field("password", &"***")
-            .finish()
-    }
 }
 
 impl StoredSession {

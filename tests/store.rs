@@ -187,16 +187,24 @@ fn a_session_file_that_cannot_be_removed_is_a_store_error() {
 
 #[test]
 fn debug_shows_the_stored_tokens_are_there_but_not_what_they_are() {
-    use cognito_sigv4::secret::Jwt;
+    use cognito_sigv4::secret::{DevicePassword, Jwt};
     use cognito_sigv4::store::StoredTokens;
+    use cognito_sigv4::user_pool::RememberedDevice;
     let mut s = sample();
     s.tokens = Some(StoredTokens::new(
         Jwt::new("MARKER-id.token.value"),
         Jwt::new("MARKER-access.token.value"),
     ));
+    s.set_device(Some(&RememberedDevice::new(
+        "us-east-1_device-key-0001",
+        "device-group-0001",
+        DevicePassword::new("MARKER-device-password"),
+    )));
     let dbg = format!("{s:?} {s:#?}");
     assert!(!dbg.contains("MARKER-"), "{dbg}");
     assert!(dbg.contains("StoredTokens"), "{dbg}");
+    // What identifies the device is there, for whoever debugs a store.
+    assert!(dbg.contains("us-east-1_device-key-0001"), "{dbg}");
 }
 
 // ---- Several writers: compare-and-swap on the refresh token, and the file lock ----

@@ -175,16 +175,12 @@ impl Policy {
     }
 
     fn entry<T>(&self, value: T, now: SystemTime, expires_at: SystemTime) -> Entry<T> {
-        let jitter = if self.max_jitter > 0.0 {
-            rand::random::<f64>() * self.max_jitter
-        } else {
-            0.0
-        };
         Entry {
             value,
             stored_at: now,
             expires_at,
-            jitter,
+            // `max_jitter` is clamped to [0, 1]: 0 gives no jitter.
+            jitter: rand::random::<f64>() * self.max_jitter,
         }
     }
 }
@@ -308,16 +304,8 @@ impl<T> ExpiringCell<T> {
     /// When the current value is due for refresh with `margin` (jitter included), or, after a
     /// failure, when the backoff ends (by `clock`), whichever is later. `None` when empty.
     pub fn next_refresh_at(&self, clock: &dyn Clock, margin: Duration) -> Option<SystemTime> {
-        let slot = self.lock();
-        let due = slot.entry.as_ref()?.refresh_at(margin);
-        let retry = slot.retry_after.and_then(|after| {
-            let left = after.checked_sub(clock.monotonic())?;
-            clock.now().checked_add(left)
-        });
-        Some(match retry {
-            Some(retry) if retry > due => retry,
-            _ => due,
-        })
+        let due = self.lock().entry.as_ref()?.refresh_at(margin);
+        Some(self.retry_at(clock).map_or(due, |retry| retry.max(due)))
     }
 }
 
