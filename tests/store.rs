@@ -303,6 +303,19 @@ fn on_each_store(check: fn(&dyn SessionStore)) {
     check(&PlainStore::default());
 }
 
+/// Sign-out's wipe: a cleared store holds nothing, and clearing it again is no error.
+fn check_clear(store: &dyn SessionStore) {
+    store.save(&holding("token-0")).expect("save");
+    store.clear().expect("clear");
+    assert_eq!(store.load().expect("load"), None, "cleared");
+    store.clear().expect("clearing an empty store");
+}
+
+#[test]
+fn clear_empties_every_kind_of_store() {
+    on_each_store(check_clear);
+}
+
 #[test]
 fn save_if_current_compares_the_stored_refresh_token() {
     on_each_store(check_save_if_current);
