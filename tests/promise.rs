@@ -449,6 +449,26 @@ async fn an_expired_login_refusal_at_the_identity_pool_refreshes_the_tokens_once
     assert_eq!(emu.calls("InitiateAuth"), 2, "sign-in and one refresh");
 }
 
+/// Only the identity pool's "Token expired" renews the logins: an exchange refused for any
+/// other reason (here the service failing) costs no token refresh.
+#[tokio::test]
+async fn an_exchange_that_fails_otherwise_does_not_refresh_the_tokens() {
+    use cognito_sigv4_emulator::Fault;
+    let emu = emulator(false).await;
+    let session = signed_in(builder(&emu, emu.clock.clone()), "jdoe").await;
+    let before = emu.calls("InitiateAuth");
+    emu.inject_fault("GetCredentialsForIdentity", Fault::ServerError, 10);
+    session
+        .credentials()
+        .await
+        .expect_err("the identity pool is failing");
+    assert_eq!(
+        emu.calls("InitiateAuth"),
+        before,
+        "a failed exchange is not a reason to refresh the tokens"
+    );
+}
+
 // ---- 6. The background refresher ------------------------------------------------------------
 
 #[test]
