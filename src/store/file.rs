@@ -136,9 +136,9 @@ impl FileStore {
                     self.lock_path().display()
                 )));
             }
-            let now = pause.min(self.lock_wait - slept);
-            std::thread::sleep(now);
-            slept += now;
+            // The last pause may pass the wait by under MAX_LOCK_PAUSE: not worth trimming.
+            std::thread::sleep(pause);
+            slept += pause;
             pause = (pause * 2).min(MAX_LOCK_PAUSE);
         }
     }
