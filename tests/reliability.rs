@@ -16,8 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use cognito_sigv4::client::ApiClient;
-use cognito_sigv4::credentials::{FederatedCredentials, Session, SessionBuilder, token_fn};
+use cognito_sigv4::client::{ApiClient, ApiClientBuilder};
+use cognito_sigv4::credentials::{
+    FederatedCredentials, Session, SessionBuilder, TokenKind, token_fn,
+};
 use cognito_sigv4::identity_pool::LoginProvider;
 use cognito_sigv4::secret::Jwt;
 use cognito_sigv4::{Clock, ErrorKind};
@@ -174,11 +176,13 @@ async fn an_expired_token_refusal_makes_a_session_fetch_new_credentials() {
     assert_ne!(now.access_key_id(), first.access_key_id());
 }
 
-#[tokio::test]
-async fn an_expired_token_refusal_at_a_cognito_authorizer_makes_a_session_refresh() {
+/// A Cognito authorizer refuses the session's ID token as expired (the device clock lags the
+/// service by 30 s: too little to be learned as skew, enough for a token to expire at the
+/// service while it looks valid here). `wire` gives the client the session.
+async fn authorizer_refusal_makes_the_session_refresh(
+    wire: fn(ApiClientBuilder, &Session) -> ApiClientBuilder,
+) {
     let emu = emulator(|_| {}).await;
-    // The device clock lags the service by 30 s: too little to be learned as skew (under a
-    // minute), enough for a token to expire at the service while it looks valid here.
     let device = DeviceClock::new(&emu.clock, 0);
     let session = signed_in(
         builder(&emu, device.clone()).refresh_margin(secs(5)),
@@ -186,12 +190,13 @@ async fn an_expired_token_refusal_at_a_cognito_authorizer_makes_a_session_refres
     )
     .await;
     let base = emu.api_url("reference", "prod").expect("api url");
-    let api = ApiClient::builder(base.as_str())
-        .region(emu.region())
-        .session(&session)
-        .route(None, "/cup", cognito_sigv4::AuthMode::id_token())
-        .build()
-        .expect("api client");
+    let api = wire(
+        ApiClient::builder(base.as_str()).region(emu.region()),
+        &session,
+    )
+    .route(None, "/cup", cognito_sigv4::AuthMode::id_token())
+    .build()
+    .expect("api client");
     let expiry = session.tokens_expire_at().expect("tokens");
     device.set_offset(-30);
     emu.clock.set(expiry + secs(1));
@@ -210,6 +215,21 @@ async fn an_expired_token_refusal_at_a_cognito_authorizer_makes_a_session_refres
     assert_eq!(emu.calls("InitiateAuth"), before + 1, "one refresh");
     // Not from the refusal (under a minute), but from the new tokens' `iat`.
     assert_eq!(session.clock_skew().offset_secs(), 30);
+}
+
+#[tokio::test]
+async fn an_expired_token_refusal_at_a_cognito_authorizer_makes_a_session_refresh() {
+    authorizer_refusal_makes_the_session_refresh(|api, session| api.session(session)).await;
+}
+
+/// The same with the session given as a plain `TokenSource` of ID tokens.
+#[tokio::test]
+async fn a_session_as_a_token_source_refreshes_after_an_authorizer_refusal() {
+    authorizer_refusal_makes_the_session_refresh(|api, session| {
+        api.token_source(TokenKind::Id, session.clone())
+            .default_auth(cognito_sigv4::AuthMode::id_token())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -205,6 +205,10 @@ fn debug_shows_the_stored_tokens_are_there_but_not_what_they_are() {
     assert!(dbg.contains("StoredTokens"), "{dbg}");
     // What identifies the device is there, for whoever debugs a store.
     assert!(dbg.contains("us-east-1_device-key-0001"), "{dbg}");
+    // A memory store says whether it holds a session, and nothing of it.
+    let memory = format!("{:?}", MemoryStore::with(s));
+    assert!(memory.contains("holds_session: true"), "{memory}");
+    assert!(!memory.contains("MARKER"), "{memory}");
 }
 
 // ---- Several writers: compare-and-swap on the refresh token, and the file lock ----
