@@ -129,10 +129,13 @@ async fn ten_thousand_concurrent_gets_across_expiry_share_one_refresh() {
     assert_eq!(refreshes.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_callers_share_one_failed_refresh() {
-    let clock = ManualClock::at_epoch_secs(1_000);
-    let cell = Arc::new(cell());
+/// 1,000 callers queue behind one attempt that fails with `error()`: every one gets that
+/// error, and the refresh ran once.
+async fn callers_share_one_failure(
+    cell: &Arc<ExpiringCell<u32>>,
+    clock: &ManualClock,
+    error: fn() -> Error,
+) {
     let attempts = Arc::new(AtomicUsize::new(0));
     let started = Arc::new(AtomicUsize::new(0));
     let gate = Arc::new(tokio::sync::Notify::new());
@@ -152,7 +155,7 @@ async fn concurrent_callers_share_one_failed_refresh() {
                 if attempts.fetch_add(1, Ordering::SeqCst) == 0 {
                     gate.notified().await;
                 }
-                Err::<(u32, SystemTime), _>(Error::from_service("InternalErrorException", "boom"))
+                Err::<(u32, SystemTime), _>(error())
             })
             .await
         }));
@@ -166,15 +169,13 @@ async fn concurrent_callers_share_one_failed_refresh() {
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
     gate.notify_one();
+    let expected = error();
     for t in tasks {
         let e = t.await.ok().and_then(|r| r.err());
-        assert_eq!(
-            e.as_ref().map(|e| e.kind()),
-            Some(ErrorKind::ServiceUnavailable)
-        );
+        assert_eq!(e.as_ref().map(|e| e.kind()), Some(expected.kind()));
         assert_eq!(
             e.as_ref().and_then(|e| e.service_code()),
-            Some("InternalErrorException")
+            expected.service_code()
         );
     }
     assert_eq!(
@@ -182,6 +183,16 @@ async fn concurrent_callers_share_one_failed_refresh() {
         1,
         "waiters shared the one failure"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_share_one_failed_refresh() {
+    let clock = ManualClock::at_epoch_secs(1_000);
+    let cell = Arc::new(cell());
+    callers_share_one_failure(&cell, &clock, || {
+        Error::from_service("InternalErrorException", "boom")
+    })
+    .await;
     // After the backoff, the next caller tries again.
     clock.advance(secs(1));
     let exp = clock.now() + secs(600);
@@ -191,6 +202,18 @@ async fn concurrent_callers_share_one_failed_refresh() {
             .ok(),
         Some(3)
     );
+}
+
+/// A refresh that finds the session ended ends it for the callers waiting on it too: none of
+/// them tries again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_share_one_session_end() {
+    let clock = ManualClock::at_epoch_secs(1_000);
+    let cell = Arc::new(cell());
+    callers_share_one_failure(&cell, &clock, || {
+        Error::new(ErrorKind::SessionEnded, "the refresh token was revoked")
+    })
+    .await;
 }
 
 #[tokio::test]
