@@ -8,9 +8,11 @@
 //!
 //! - **Fresh** (`now + margin' < expiry`, see *jitter* below): the cached value is returned.
 //! - **Due but still valid** (`now < expiry`): one caller refreshes; callers arriving while that
-//!   refresh is in flight get the still-valid value at once instead of waiting. If the refresh
-//!   fails, the failure is logged, the valid value keeps being served, and the next attempt
-//!   waits a backoff.
+//!   refresh is in flight get the still-valid value at once instead of waiting, unless it has
+//!   no more than 40 s left: a device clock behind by less than skew learning
+//!   notices could make it expired at the service already, so they wait for the refresh. If
+//!   the refresh fails, the failure is logged, the valid value keeps being served, and the next
+//!   attempt waits a backoff.
 //! - **Expired or empty**: callers wait for one shared refresh, and every caller that waited
 //!   for it gets its outcome (the same [`Error`] when it failed). After a failure the next
 //!   attempt also waits the backoff; callers arriving meanwhile get that error at once, so an
@@ -57,6 +59,15 @@ use tokio::sync::OwnedMutexGuard;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::time::{Clock, SharedClock};
+
+/// A due value is still handed out while another caller refreshes it, so that nobody waits
+/// while it is valid, except in its last `SERVE_FLOOR`: a device clock up to
+/// [`ClockSkew::MIN_CHANGE_SECS`](crate::skew::ClockSkew::MIN_CHANGE_SECS) behind the service's
+/// goes unnoticed, and a request takes time to arrive (10 s allowed), so such a value may be
+/// expired at the service already. Callers wait for the refresh in flight instead (at most the
+/// cell's wait, after which a still-valid value is served).
+pub(crate) const SERVE_FLOOR: Duration =
+    Duration::from_secs(crate::skew::ClockSkew::MIN_CHANGE_SECS.unsigned_abs() + 10);
 
 /// The default longest first backoff after a failed refresh (the wait is drawn up to it).
 pub const DEFAULT_INITIAL_BACKOFF: Duration = Duration::from_secs(1);
@@ -467,10 +478,14 @@ impl<T: Clone> ExpiringCell<T> {
                 if slot.in_backoff(monotonic) {
                     return Decision::Serve(entry.value.clone());
                 }
-                // Due: refresh unless someone already is; never wait while valid.
+                // Due: refresh unless someone already is; meanwhile serve it, but not in its
+                // last moments (see `SERVE_FLOOR`): then wait for the refresh in flight.
                 match self.flight.clone().try_lock_owned() {
                     Ok(guard) => Decision::Refresh(guard),
-                    Err(_) => Decision::Serve(entry.value.clone()),
+                    Err(_) if entry.is_valid(now + SERVE_FLOOR) => {
+                        Decision::Serve(entry.value.clone())
+                    }
+                    Err(_) => Decision::Wait(slot.generation),
                 }
             }
             // Nothing valid, and the last attempt failed a moment ago: fail fast until the

@@ -429,12 +429,15 @@ async fn a_detached_refresh_survives_its_dropped_caller() {
     assert_eq!(attempts.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test]
-async fn a_due_value_is_served_while_another_caller_refreshes() {
-    let clock = ManualClock::at_epoch_secs(1_000);
-    let cell = Arc::new(cell());
-    cell.set(1, clock.now(), clock.now() + secs(600));
-    clock.advance(secs(550)); // due, still valid
+/// A caller refreshing `cell` (to 2, for 600 s), held open until the returned gate is
+/// notified; returns once the refresh has started.
+async fn a_refresh_held_open(
+    cell: &Arc<ExpiringCell<u32>>,
+    clock: &ManualClock,
+) -> (
+    tokio::task::JoinHandle<Result<u32>>,
+    Arc<tokio::sync::Notify>,
+) {
     let gate = Arc::new(tokio::sync::Notify::new());
     let started = Arc::new(tokio::sync::Notify::new());
     let refresher = {
@@ -450,6 +453,16 @@ async fn a_due_value_is_served_while_another_caller_refreshes() {
         })
     };
     started.notified().await;
+    (refresher, gate)
+}
+
+#[tokio::test]
+async fn a_due_value_is_served_while_another_caller_refreshes() {
+    let clock = ManualClock::at_epoch_secs(1_000);
+    let cell = Arc::new(cell());
+    cell.set(1, clock.now(), clock.now() + secs(600));
+    clock.advance(secs(550)); // due, still valid
+    let (refresher, gate) = a_refresh_held_open(&cell, &clock).await;
     // Does not wait for the refresh in flight.
     let v = cell
         .get_or_refresh(&clock, MARGIN, || async { panic!("second refresh") })
@@ -457,6 +470,32 @@ async fn a_due_value_is_served_while_another_caller_refreshes() {
     assert_eq!(v.ok(), Some(1));
     gate.notify_one();
     assert_eq!(refresher.await.ok().and_then(|r| r.ok()), Some(2));
+}
+
+#[tokio::test]
+async fn a_value_in_its_last_moments_is_not_served_while_another_caller_refreshes() {
+    let clock = ManualClock::at_epoch_secs(1_000);
+    let cell = Arc::new(cell());
+    cell.set(1, clock.now(), clock.now() + secs(600));
+    clock.advance(secs(600) - SERVE_FLOOR); // valid, but no more than the floor left
+    let (refresher, gate) = a_refresh_held_open(&cell, &clock).await;
+    let second = {
+        let (cell, clock) = (cell.clone(), clock.clone());
+        tokio::spawn(async move {
+            cell.get_or_refresh(&clock, MARGIN, || async { panic!("second refresh") })
+                .await
+        })
+    };
+    // The second caller decides while the refresh is held open (one thread: it runs now).
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!second.is_finished(), "it waits for the refresh in flight");
+    gate.notify_one();
+    assert_eq!(refresher.await.ok().and_then(|r| r.ok()), Some(2));
+    assert_eq!(
+        second.await.ok().and_then(|r| r.ok()),
+        Some(2),
+        "the new value"
+    );
 }
 
 #[tokio::test]

@@ -115,9 +115,9 @@ pub const DEFAULT_BACKGROUND_POLL: Duration = Duration::from_secs(30);
 /// With background refresh on, callers refresh themselves only this close to expiry (the task
 /// normally has refreshed long before): the largest skew the session does not learn
 /// ([`ClockSkew::MIN_CHANGE_SECS`]) plus 10 s for a request to arrive, so that a device clock
-/// that far behind, unnoticed, never hands out what the service considers expired.
-const FOREGROUND_MARGIN_WITH_BACKGROUND: Duration =
-    Duration::from_secs(ClockSkew::MIN_CHANGE_SECS.unsigned_abs() + 10);
+/// that far behind, unnoticed, never hands out what the service considers expired. The cells
+/// never serve a value that close to expiry while a refresh is in flight either.
+const FOREGROUND_MARGIN_WITH_BACKGROUND: Duration = crate::cache::SERVE_FLOOR;
 /// The ID token handed to GetCredentialsForIdentity is refreshed first when it has less than
 /// this left...
 const EXCHANGE_MIN_TOKEN_VALIDITY: Duration = Duration::from_secs(30);
