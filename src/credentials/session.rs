@@ -402,8 +402,9 @@ impl Session {
     async fn logins(&self) -> Result<Logins> {
         let margin = self.foreground_margin().max(EXCHANGE_MIN_TOKEN_VALIDITY);
         let tokens = self.tokens_with_margin(margin).await?;
-        // While a refresh is still in flight the tokens held are handed out however close to
-        // expiry: one about to expire would only be refused by the identity pool.
+        // When a refresh has failed (its backoff running) or is taking longer than a caller's
+        // wait, the tokens held are handed out however close to expiry: one about to expire
+        // would only be refused by the identity pool.
         let left = tokens
             .expires_at
             .duration_since(self.inner.settings.clock.now())
