@@ -762,6 +762,26 @@ async fn credentials_about_to_expire_are_not_sent_while_new_ones_cannot_be_had()
 /// end to take, refreshes with that token rather than its own retired one: no refused replay
 /// (found by mutation testing: never looking at the stored grant cost one refusal that the
 /// rotation-race fallback then mended).
+/// Another user signed in since on the same store (the same pool and app client): a session
+/// never takes that user's token, and refreshes as its own user.
+#[tokio::test]
+async fn a_session_never_adopts_another_users_stored_session() {
+    let emu = emulator(false).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let on_store = || builder(&emu, emu.clock.clone()).store(file_store(&dir));
+    let jdoe = signed_in(on_store(), "jdoe").await;
+    let _alice = signed_in(on_store(), "alice").await;
+    // jdoe's 5-minute tokens are due.
+    emu.clock.advance(secs(290));
+    let tokens = jdoe.tokens().await.expect("refreshed");
+    assert_eq!(tokens.username, "jdoe", "still jdoe's tokens");
+    assert_eq!(jdoe.username().as_deref(), Some("jdoe"));
+    // Nor does it write over the other user's sign-in.
+    use cognito_sigv4::store::SessionStore as _;
+    let stored = file_store(&dir).load().expect("load").expect("a session");
+    assert_eq!(stored.username, "alice", "alice's sign-in is kept");
+}
+
 #[tokio::test]
 async fn a_session_refreshes_with_the_token_another_process_rotated_to() {
     use cognito_sigv4_emulator::CallFilter;
