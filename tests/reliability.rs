@@ -180,6 +180,8 @@ async fn an_expired_token_refusal_makes_a_session_fetch_new_credentials() {
 /// service by 30 s: too little to be learned as skew, enough for a token to expire at the
 /// service while it looks valid here). `wire` gives the client the session.
 async fn authorizer_refusal_makes_the_session_refresh(
+    path: &str,
+    auth: fn() -> cognito_sigv4::AuthMode,
     wire: fn(ApiClientBuilder, &Session) -> ApiClientBuilder,
 ) {
     let emu = emulator(|_| {}).await;
@@ -194,7 +196,7 @@ async fn authorizer_refusal_makes_the_session_refresh(
         ApiClient::builder(base.as_str()).region(emu.region()),
         &session,
     )
-    .route(None, "/cup", cognito_sigv4::AuthMode::id_token())
+    .route(None, path, auth())
     .build()
     .expect("api client");
     let expiry = session.tokens_expire_at().expect("tokens");
@@ -202,7 +204,7 @@ async fn authorizer_refusal_makes_the_session_refresh(
     emu.clock.set(expiry + secs(1));
     let before = emu.calls("InitiateAuth");
     let resp = api
-        .request(http::Method::GET, "/cup")
+        .request(http::Method::GET, path)
         .send()
         .await
         .expect("sent");
@@ -219,16 +221,36 @@ async fn authorizer_refusal_makes_the_session_refresh(
 
 #[tokio::test]
 async fn an_expired_token_refusal_at_a_cognito_authorizer_makes_a_session_refresh() {
-    authorizer_refusal_makes_the_session_refresh(|api, session| api.session(session)).await;
+    authorizer_refusal_makes_the_session_refresh(
+        "/cup",
+        cognito_sigv4::AuthMode::id_token,
+        |api, session| api.session(session),
+    )
+    .await;
+}
+
+/// The same with the access token, on a route that asks for a scope.
+#[tokio::test]
+async fn an_expired_access_token_refusal_at_a_cognito_authorizer_makes_a_session_refresh() {
+    authorizer_refusal_makes_the_session_refresh(
+        "/cup/scoped",
+        cognito_sigv4::AuthMode::access_token,
+        |api, session| api.session(session),
+    )
+    .await;
 }
 
 /// The same with the session given as a plain `TokenSource` of ID tokens.
 #[tokio::test]
 async fn a_session_as_a_token_source_refreshes_after_an_authorizer_refusal() {
-    authorizer_refusal_makes_the_session_refresh(|api, session| {
-        api.token_source(TokenKind::Id, session.clone())
-            .default_auth(cognito_sigv4::AuthMode::id_token())
-    })
+    authorizer_refusal_makes_the_session_refresh(
+        "/cup",
+        cognito_sigv4::AuthMode::id_token,
+        |api, session| {
+            api.token_source(TokenKind::Id, session.clone())
+                .default_auth(cognito_sigv4::AuthMode::id_token())
+        },
+    )
     .await;
 }
 
