@@ -219,25 +219,20 @@ async fn authorizer_refusal_makes_the_session_refresh(
     assert_eq!(session.clock_skew().offset_secs(), 30);
 }
 
+/// For the ID token, and for the access token on a route that asks for a scope.
 #[tokio::test]
 async fn an_expired_token_refusal_at_a_cognito_authorizer_makes_a_session_refresh() {
-    authorizer_refusal_makes_the_session_refresh(
-        "/cup",
-        cognito_sigv4::AuthMode::id_token,
-        |api, session| api.session(session),
-    )
-    .await;
-}
-
-/// The same with the access token, on a route that asks for a scope.
-#[tokio::test]
-async fn an_expired_access_token_refusal_at_a_cognito_authorizer_makes_a_session_refresh() {
-    authorizer_refusal_makes_the_session_refresh(
-        "/cup/scoped",
-        cognito_sigv4::AuthMode::access_token,
-        |api, session| api.session(session),
-    )
-    .await;
+    use cognito_sigv4::AuthMode;
+    let cases: [(&str, fn() -> AuthMode); 2] = [
+        ("/cup", AuthMode::id_token),
+        ("/cup/scoped", AuthMode::access_token),
+    ];
+    for (path, auth) in cases {
+        authorizer_refusal_makes_the_session_refresh(path, auth, |api, session| {
+            api.session(session)
+        })
+        .await;
+    }
 }
 
 /// The same with the session given as a plain `TokenSource` of ID tokens.
