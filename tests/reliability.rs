@@ -223,11 +223,10 @@ async fn authorizer_refusal_makes_the_session_refresh(
 #[tokio::test]
 async fn an_expired_token_refusal_at_a_cognito_authorizer_makes_a_session_refresh() {
     use cognito_sigv4::AuthMode;
-    let cases: [(&str, fn() -> AuthMode); 2] = [
-        ("/cup", AuthMode::id_token),
+    for (path, auth) in [
+        ("/cup", AuthMode::id_token as fn() -> AuthMode),
         ("/cup/scoped", AuthMode::access_token),
-    ];
-    for (path, auth) in cases {
+    ] {
         authorizer_refusal_makes_the_session_refresh(path, auth, |api, session| {
             api.session(session)
         })
