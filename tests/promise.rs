@@ -762,6 +762,35 @@ async fn credentials_about_to_expire_are_not_sent_while_new_ones_cannot_be_had()
 /// end to take, refreshes with that token rather than its own retired one: no refused replay
 /// (found by mutation testing: never looking at the stored grant cost one refusal that the
 /// rotation-race fallback then mended).
+/// A stale process writes back an older generation (a token already rotated away) after this
+/// session refreshed: the session tries the stored token, is refused, and falls back to its
+/// own instead of ending.
+#[tokio::test]
+async fn a_retired_token_written_back_by_a_stale_process_does_not_end_the_session() {
+    use cognito_sigv4::store::SessionStore as _;
+    let emu = emulator(true).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let session = signed_in(
+        builder(&emu, emu.clock.clone())
+            .store(file_store(&dir))
+            .refresh_token_rotation(true),
+        "jdoe",
+    )
+    .await;
+    let stale = file_store(&dir).load().expect("load").expect("stored");
+    emu.clock.advance(secs(301));
+    session.tokens().await.expect("rotated");
+    file_store(&dir)
+        .save(&stale)
+        .expect("the stale process's write");
+    emu.clock.advance(secs(301));
+    session
+        .tokens()
+        .await
+        .expect("refreshed with its own token after the stored one was refused");
+    assert!(!session.has_ended());
+}
+
 /// Another user signed in since on the same store (the same pool and app client): a session
 /// never takes that user's token, and refreshes as its own user.
 #[tokio::test]
