@@ -44,6 +44,9 @@ pub struct Timeline {
     pub excused: Vec<Window>,
     pub lies: u64,
     pub lock_holds: u64,
+    /// When the store's lock was held: the sessions that waited on it go on together when it
+    /// is released, which is the lock's doing, not their backoffs'.
+    pub lock_held: Vec<(u64, u64)>,
 }
 
 /// A span where refusals for expiry are excused: for one process or all.
@@ -451,8 +454,12 @@ fn outage(log: &[CallRecord], timeline: &Timeline, f: &mut Figures) {
             if r.status == 200 {
                 continue;
             }
-            // A session's first failure is its refresh falling due; what follows are retries.
-            if failed.insert(session.clone(), ()).is_some() {
+            // A session's first failure is its refresh falling due; what follows are retries,
+            // but not those a held store lock released together (10 s after it).
+            let released = |&(from, to): &(u64, u64)| (from..to + 10_000).contains(&at);
+            if failed.insert(session.clone(), ()).is_some()
+                && !timeline.lock_held.iter().any(released)
+            {
                 per_second.entry(at / 1_000).or_default().insert(session);
             }
         } else if at >= end && &*r.operation == "GetCredentialsForIdentity" {

@@ -325,6 +325,7 @@ fn serve(
         What::LockHold(ms) => {
             timeline.lock_holds += 1;
             hold_lock(store, ms, clock);
+            timeline.lock_held.push((now, epoch_ms(clock.now())));
         }
         What::StoreFail { process, n } => children[process].send(&format!("fail {n}")),
         What::StorePanic { process } => children[process].send("panic"),
