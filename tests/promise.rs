@@ -86,6 +86,13 @@ fn with_background(emu: &TestEmulator, device: impl Clock + 'static) -> SessionB
         .background_poll(Duration::from_millis(5))
 }
 
+/// A session builder on `dir`'s file store, with refresh-token rotation on.
+fn on_rotating_store(emu: &TestEmulator, dir: &tempfile::TempDir) -> SessionBuilder {
+    builder(emu, emu.clock.clone())
+        .store(file_store(dir))
+        .refresh_token_rotation(true)
+}
+
 fn file_store(dir: &tempfile::TempDir) -> FileStore {
     FileStore::new(dir.path().join("session.json"))
 }
@@ -672,18 +679,10 @@ async fn the_loser_of_a_rotation_race_waits_for_the_winners_slow_save() {
 async fn sessions_sharing_a_store_refresh_once_per_generation_between_them() {
     let emu = emulator(true).await;
     let dir = tempfile::tempdir().expect("dir");
-    let first = signed_in(
-        builder(&emu, emu.clock.clone())
-            .store(file_store(&dir))
-            .refresh_token_rotation(true),
-        "jdoe",
-    )
-    .await;
+    let first = signed_in(on_rotating_store(&emu, &dir), "jdoe").await;
     let mut sessions = vec![first];
     for _ in 0..2 {
-        let other = builder(&emu, emu.clock.clone())
-            .store(file_store(&dir))
-            .refresh_token_rotation(true)
+        let other = on_rotating_store(&emu, &dir)
             .resume()
             .await
             .expect("another process");
@@ -758,10 +757,6 @@ async fn credentials_about_to_expire_are_not_sent_while_new_ones_cannot_be_had()
     );
 }
 
-/// A session whose store holds a token another process rotated to, with tokens too near their
-/// end to take, refreshes with that token rather than its own retired one: no refused replay
-/// (found by mutation testing: never looking at the stored grant cost one refusal that the
-/// rotation-race fallback then mended).
 /// A stale process writes back an older generation (a token already rotated away) after this
 /// session refreshed: the session tries the stored token, is refused, and falls back to its
 /// own instead of ending.
@@ -770,13 +765,7 @@ async fn a_retired_token_written_back_by_a_stale_process_does_not_end_the_sessio
     use cognito_sigv4::store::SessionStore as _;
     let emu = emulator(true).await;
     let dir = tempfile::tempdir().expect("dir");
-    let session = signed_in(
-        builder(&emu, emu.clock.clone())
-            .store(file_store(&dir))
-            .refresh_token_rotation(true),
-        "jdoe",
-    )
-    .await;
+    let session = signed_in(on_rotating_store(&emu, &dir), "jdoe").await;
     let stale = file_store(&dir).load().expect("load").expect("stored");
     emu.clock.advance(secs(301));
     session.tokens().await.expect("rotated");
@@ -811,22 +800,21 @@ async fn a_session_never_adopts_another_users_stored_session() {
     assert_eq!(stored.username, "alice", "alice's sign-in is kept");
 }
 
+/// A session whose store holds a token another process rotated to, with tokens too near their
+/// end to take, refreshes with that token rather than its own retired one: no refused replay
+/// (found by mutation testing: never looking at the stored grant cost one refusal that the
+/// rotation-race fallback then mended).
 #[tokio::test]
 async fn a_session_refreshes_with_the_token_another_process_rotated_to() {
     use cognito_sigv4_emulator::CallFilter;
     let emu = emulator(true).await;
     let dir = tempfile::tempdir().expect("dir");
     let first = signed_in(
-        builder(&emu, emu.clock.clone())
-            .store(file_store(&dir))
-            .refresh_token_rotation(true)
-            .refresh_margin(secs(60)),
+        on_rotating_store(&emu, &dir).refresh_margin(secs(60)),
         "jdoe",
     )
     .await;
-    let second = builder(&emu, emu.clock.clone())
-        .store(file_store(&dir))
-        .refresh_token_rotation(true)
+    let second = on_rotating_store(&emu, &dir)
         .refresh_margin(secs(60))
         .resume()
         .await
